@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './task.js';
+export * from './webhooks.js';

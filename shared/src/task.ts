@@ -1,0 +1,195 @@
+import { z } from 'zod';
+
+/** Any JSON value: what agents send for payloads and context, stored and returned untouched. */
+export const jsonValueSchema = z.json().meta({ id: 'JsonValue' });
+
+export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+export const riskLevelSchema = z.enum(RISK_LEVELS);
+export type RiskLevel = z.infer<typeof riskLevelSchema>;
+
+export const OPEN_TASK_STATUSES = ['pending_review', 'in_review'] as const;
+export const FINAL_TASK_STATUSES = [
+  'approved',
+  'approved_with_modifications',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
+export const TASK_STATUSES = [...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES] as const;
+export const taskStatusSchema = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
+
+export function isFinalStatus(status: TaskStatus): status is FinalTaskStatus {
+  return (FINAL_TASK_STATUSES as readonly string[]).includes(status);
+}
+
+export const DECISION_ACTIONS = ['approve', 'reject', 'approve_with_modifications'] as const;
+export const decisionActionSchema = z.enum(DECISION_ACTIONS);
+export type DecisionAction = z.infer<typeof decisionActionSchema>;
+
+export const ROLES = ['admin', 'reviewer', 'viewer'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+const slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'Use lower-case letters, digits, "-" and "_", starting with a letter or digit');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'Must be an absolute http(s) URL' }).max(2048);
+
+const MAX_SLA_SECONDS = 366 * 24 * 3600;
+
+export const createTaskInputSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(500),
+    description: z.string().max(20_000).optional(),
+    payload: jsonValueSchema,
+    context: jsonValueSchema.optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    riskLevel: riskLevelSchema.optional(),
+    tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+    source: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'Use lower-case letters, digits, ".", "-" and "_"')
+      .optional()
+      .describe('Where the task came from: api, n8n, zapier, …'),
+    externalRef: z.string().min(1).max(255).optional(),
+    callbackUrl: httpUrl.optional(),
+    dueAt: z.iso.datetime({ offset: true }).optional(),
+    slaSeconds: z.number().int().min(1).max(MAX_SLA_SECONDS).optional(),
+    queue: slug.optional(),
+  })
+  .refine((input) => !(input.dueAt !== undefined && input.slaSeconds !== undefined), {
+    message: 'Give either dueAt or slaSeconds, not both',
+    path: ['dueAt'],
+  })
+  .meta({ id: 'CreateTaskInput' });
+export type CreateTaskInput = z.infer<typeof createTaskInputSchema>;
+
+export const decisionInputSchema = z
+  .strictObject({
+    action: decisionActionSchema,
+    comment: z.string().max(5000).optional(),
+    modifiedPayload: jsonValueSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.action === 'approve_with_modifications' && input.modifiedPayload === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modifiedPayload'],
+        message: 'approve_with_modifications needs modifiedPayload',
+      });
+    }
+    if (input.action !== 'approve_with_modifications' && input.modifiedPayload !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modifiedPayload'],
+        message: `modifiedPayload is only allowed with approve_with_modifications, not ${input.action}`,
+      });
+    }
+  })
+  .meta({ id: 'DecisionInput' });
+export type DecisionInput = z.infer<typeof decisionInputSchema>;
+
+export const cancelInputSchema = z
+  .strictObject({ reason: z.string().max(2000).optional() })
+  .meta({ id: 'CancelInput' });
+export type CancelInput = z.infer<typeof cancelInputSchema>;
+
+export const ACTOR_TYPES = ['user', 'api_key', 'policy', 'system'] as const;
+export const actorSchema = z
+  .object({
+    type: z.enum(ACTOR_TYPES),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+  })
+  .meta({ id: 'Actor' });
+export type Actor = z.infer<typeof actorSchema>;
+
+export const decisionSchema = z
+  .object({
+    action: decisionActionSchema,
+    comment: z.string().nullable(),
+    originalPayload: jsonValueSchema,
+    modifiedPayload: jsonValueSchema.nullable(),
+    decidedBy: actorSchema,
+    decidedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Decision' });
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const taskSchema = z
+  .object({
+    id: z.string().describe('tsk_…'),
+    queue: z.string(),
+    title: z.string(),
+    description: z.string().nullable(),
+    payload: jsonValueSchema,
+    context: jsonValueSchema.nullable(),
+    confidence: z.number().nullable(),
+    riskLevel: riskLevelSchema.nullable(),
+    tags: z.array(z.string()),
+    source: z.string(),
+    externalRef: z.string().nullable(),
+    callbackUrl: z.string().nullable(),
+    status: taskStatusSchema,
+    dueAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    closedAt: z.iso.datetime().nullable(),
+    createdBy: actorSchema,
+    decision: decisionSchema.nullable(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Task' });
+export type Task = z.infer<typeof taskSchema>;
+
+export const taskEventSchema = z
+  .object({
+    id: z.string(),
+    taskId: z.string(),
+    type: z.string().describe('created, decided, cancelled, …'),
+    fromStatus: taskStatusSchema.nullable(),
+    toStatus: taskStatusSchema.nullable(),
+    actor: actorSchema,
+    reason: z.string().nullable(),
+    data: jsonValueSchema.nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'TaskEvent' });
+export type TaskEvent = z.infer<typeof taskEventSchema>;
+
+export const MAX_PAGE_SIZE = 200;
+
+export const listTasksQuerySchema = z
+  .strictObject({
+    status: taskStatusSchema.optional(),
+    queue: slug.optional(),
+    riskLevel: riskLevelSchema.optional(),
+    source: z.string().max(64).optional(),
+    externalRef: z.string().max(255).optional(),
+    createdAfter: z.iso.datetime({ offset: true }).optional(),
+    createdBefore: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .describe('Filters and paging for GET /api/v1/tasks');
+export type ListTasksQuery = z.infer<typeof listTasksQuerySchema>;
+
+export const taskPageSchema = z
+  .object({ data: z.array(taskSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'TaskPage' });
+export type TaskPage = z.infer<typeof taskPageSchema>;
+
+export const taskEventListSchema = z.object({ data: z.array(taskEventSchema) }).meta({ id: 'TaskEventList' });
+
+export const MAX_WAIT_SECONDS = 120;
+export const waitQuerySchema = z.strictObject({
+  timeout: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(30),
+});
+
+export { httpUrl as httpUrlSchema, slug as slugSchema };
