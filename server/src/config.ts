@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Loopgate reads from the environment, parsed once at start-up. A bad or missing value
+ * stops the process with a message naming the variable, instead of surfacing later as a confusing
+ * runtime error. There are no default secrets: anything secret must come from the operator.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine(
+        (value) => value === undefined || value === '' || /^(mysql|mariadb|sqlite):/.test(value),
+        'DATABASE_URL must start with mysql://, mariadb:// or sqlite: (e.g. sqlite:./data/loopgate.db)',
+      ),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOOPGATE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    LOOPGATE_ADMIN_EMAIL: z.email().optional(),
+    LOOPGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    LOOPGATE_BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'use a size like 1mb or 512kb')
+      .default('1mb'),
+    LOOPGATE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    LOOPGATE_DB_LOGGING: booleanFlag,
+  })
+  .superRefine((env, ctx) => {
+    const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
+    const hasPassword = env.LOOPGATE_ADMIN_PASSWORD !== undefined;
+    if (hasEmail !== hasPassword) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [hasEmail ? 'LOOPGATE_ADMIN_PASSWORD' : 'LOOPGATE_ADMIN_EMAIL'],
+        message: 'set LOOPGATE_ADMIN_EMAIL and LOOPGATE_ADMIN_PASSWORD together',
+      });
+    }
+  });
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'mysql';
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+      poolSize: number;
+    };
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  database: DatabaseConfig;
+  bootstrapAdmin: { email: string; password: string } | null;
+  bodyLimit: string;
+  dbLogging: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseDatabaseUrl(url: string | undefined, dataDir: string, poolSize: number): DatabaseConfig {
+  if (!url) return { kind: 'sqlite', file: path.resolve(dataDir, 'loopgate.db') };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError(['DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/loopgate.db']);
+    return { kind: 'sqlite', file: path.resolve(file) };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(['DATABASE_URL: not a valid URL (expected mysql://user:password@host:3306/database)']);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
+    throw new ConfigError([
+      'DATABASE_URL: name the database in the path, letters, digits, _ and $ only (e.g. mysql://root@127.0.0.1:3306/loopgate)',
+    ]);
+  }
+  return {
+    kind: 'mysql',
+    host: parsed.hostname || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username || 'root'),
+    password: decodeURIComponent(parsed.password),
+    database,
+    poolSize,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
+  }
+  const e = result.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    publicUrl: (e.LOOPGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+    database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.LOOPGATE_DB_POOL_SIZE),
+    bootstrapAdmin:
+      e.LOOPGATE_ADMIN_EMAIL && e.LOOPGATE_ADMIN_PASSWORD
+        ? { email: e.LOOPGATE_ADMIN_EMAIL.toLowerCase(), password: e.LOOPGATE_ADMIN_PASSWORD }
+        : null,
+    bodyLimit: e.LOOPGATE_BODY_LIMIT,
+    dbLogging: e.LOOPGATE_DB_LOGGING,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,98 @@
+import type { Role } from '@loopgate/shared';
+import { AppError, notFound } from './errors.js';
+import { newApiKeySecret, newId } from './ids.js';
+import type { Store, WorkspaceRecord } from './ports.js';
+import { hashApiKey, hashPassword } from './secrets.js';
+
+/**
+ * Workspace, user and API key administration, used by the CLI at start-up and (later) the admin API.
+ * The CLI runs with operator rights, so these take no principal; HTTP callers authorise first.
+ */
+export interface AdminDeps {
+  store: Store;
+  clock: () => number;
+}
+
+export const DEFAULT_WORKSPACE_SLUG = 'default';
+
+export async function createWorkspace(deps: AdminDeps, slug: string, name?: string): Promise<WorkspaceRecord> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) {
+    throw new AppError('validation_failed', 'Workspace slugs use lower-case letters, digits and "-" (at most 63)', [
+      { path: 'slug', message: 'invalid slug' },
+    ]);
+  }
+  const workspace: WorkspaceRecord = { id: newId('workspace'), slug, name: name ?? slug, createdAt: deps.clock() };
+  await deps.store.transaction(async (tx) => {
+    if (await tx.workspaces.findBySlug(slug)) throw new AppError('conflict', `Workspace "${slug}" already exists`);
+    await tx.workspaces.insert(workspace);
+  });
+  return workspace;
+}
+
+/** The workspace a slug names; without one, the default workspace, created on first use. */
+export async function resolveWorkspace(deps: AdminDeps, slug?: string): Promise<WorkspaceRecord> {
+  const wanted = slug ?? DEFAULT_WORKSPACE_SLUG;
+  const existing = await deps.store.read.workspaces.findBySlug(wanted);
+  if (existing) return existing;
+  if (slug !== undefined && slug !== DEFAULT_WORKSPACE_SLUG) throw notFound(`Workspace "${slug}"`);
+  try {
+    return await createWorkspace(deps, DEFAULT_WORKSPACE_SLUG, 'Default workspace');
+  } catch (error) {
+    // Another process created it first.
+    const created = await deps.store.read.workspaces.findBySlug(DEFAULT_WORKSPACE_SLUG);
+    if (created) return created;
+    throw error;
+  }
+}
+
+export async function createApiKey(
+  deps: AdminDeps,
+  input: { workspaceSlug?: string; name: string; role: Role },
+): Promise<{ id: string; key: string; prefix: string; workspace: WorkspaceRecord }> {
+  const workspace = await resolveWorkspace(deps, input.workspaceSlug);
+  const { key, prefix } = newApiKeySecret();
+  const id = newId('apiKey');
+  await deps.store.transaction((tx) =>
+    tx.apiKeys.insert({
+      id,
+      workspaceId: workspace.id,
+      name: input.name,
+      role: input.role,
+      prefix,
+      keyHash: hashApiKey(key),
+      createdAt: deps.clock(),
+      revokedAt: null,
+    }),
+  );
+  return { id, key, prefix, workspace };
+}
+
+/** Creates the user if new (or updates the password of an existing one) and gives them `role` in the workspace. */
+export async function upsertUser(
+  deps: AdminDeps,
+  input: { email: string; password: string; name?: string; role: Role; workspaceSlug?: string },
+): Promise<{ userId: string; created: boolean; workspace: WorkspaceRecord }> {
+  if (input.password.length < 12) {
+    throw new AppError('validation_failed', 'Passwords need at least 12 characters', [
+      { path: 'password', message: 'too short' },
+    ]);
+  }
+  const email = input.email.trim().toLowerCase();
+  const workspace = await resolveWorkspace(deps, input.workspaceSlug);
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.clock();
+  return deps.store.transaction(async (tx) => {
+    const existing = await tx.users.findByEmail(email);
+    const userId = existing?.id ?? newId('user', now);
+    if (!existing) await tx.users.insert({ id: userId, email, name: input.name ?? null, passwordHash, createdAt: now });
+    await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role: input.role, createdAt: now });
+    return { userId, created: !existing, workspace };
+  });
+}
+
+/** First start with LOOPGATE_ADMIN_EMAIL/PASSWORD: create that admin in the default workspace, once. */
+export async function bootstrapAdmin(deps: AdminDeps, admin: { email: string; password: string }): Promise<boolean> {
+  if (await deps.store.read.users.findByEmail(admin.email.toLowerCase())) return false;
+  await upsertUser(deps, { ...admin, role: 'admin' });
+  return true;
+}

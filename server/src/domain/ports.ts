@@ -1,0 +1,152 @@
+import type { RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+
+/**
+ * What the domain needs from storage, and nothing about how it is stored. The store package
+ * implements these over TypeORM; domain tests can pass small fakes.
+ */
+export interface TaskListFilter {
+  status?: TaskStatus;
+  queue?: string;
+  riskLevel?: RiskLevel;
+  source?: string;
+  externalRef?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+}
+
+/** Position after the last row of a page: tasks are listed newest first, ties broken by id. */
+export interface TaskCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface TaskRepository {
+  insert(task: TaskRecord): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
+  list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]>;
+  /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
+  transition(
+    workspaceId: string,
+    id: string,
+    expected: { status: TaskStatus; version: number },
+    change: TaskTransition,
+  ): Promise<boolean>;
+}
+
+export interface TaskEventRepository {
+  append(event: TaskEventRecord): Promise<void>;
+  listForTask(workspaceId: string, taskId: string): Promise<TaskEventRecord[]>;
+}
+
+export interface WorkspaceRecord {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface WorkspaceRepository {
+  insert(workspace: WorkspaceRecord): Promise<void>;
+  findBySlug(slug: string): Promise<WorkspaceRecord | null>;
+  findById(id: string): Promise<WorkspaceRecord | null>;
+  list(): Promise<WorkspaceRecord[]>;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface MembershipRecord {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface UserRepository {
+  insert(user: UserRecord): Promise<void>;
+  findByEmail(email: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  upsertMembership(membership: MembershipRecord): Promise<void>;
+  findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  keyHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export type IdempotencyBegin =
+  | { outcome: 'started' }
+  | { outcome: 'in_flight' }
+  | { outcome: 'mismatch' }
+  | { outcome: 'completed'; response: StoredResponse };
+
+export interface IdempotencyRepository {
+  /**
+   * Claims `key` for a request with `requestHash`. A claim left in flight since before `staleBefore`
+   * (its process died) may be taken over, so a crash never locks a key for good.
+   */
+  begin(
+    workspaceId: string,
+    key: string,
+    requestHash: string,
+    now: number,
+    staleBefore: number,
+  ): Promise<IdempotencyBegin>;
+  complete(workspaceId: string, key: string, response: StoredResponse, now: number): Promise<void>;
+  release(workspaceId: string, key: string): Promise<void>;
+}
+
+export interface Repositories {
+  tasks: TaskRepository;
+  taskEvents: TaskEventRepository;
+  workspaces: WorkspaceRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  idempotency: IdempotencyRepository;
+}
+
+export interface Store {
+  /** Repositories reading committed data only. */
+  readonly read: Repositories;
+  /** Runs `work` atomically: every write in it commits together or not at all, and is durable when this resolves. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  readonly dialect: 'sqlite' | 'mysql';
+}
+
+/** Announces task changes to anyone waiting (long-poll, SSE), on this process or others. */
+export interface TaskEventBus {
+  publish(message: TaskChangeMessage): void;
+  subscribe(listener: (message: TaskChangeMessage) => void): () => void;
+}
+
+export interface TaskChangeMessage {
+  workspaceId: string;
+  taskId: string;
+  status: TaskStatus;
+  version: number;
+}

@@ -1,0 +1,58 @@
+import type { Actor, DecisionAction, RiskLevel, TaskStatus } from '@loopgate/shared';
+
+/** JSON as stored and returned: whatever the agent sent, never interpreted by the server. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface DecisionRecord {
+  action: DecisionAction;
+  comment: string | null;
+  modifiedPayload: JsonValue | null;
+  decidedBy: Actor;
+  decidedAt: number;
+}
+
+/** The domain's view of a task. Times are epoch milliseconds; the HTTP layer renders them as ISO strings. */
+export interface TaskRecord {
+  id: string;
+  workspaceId: string;
+  queue: string;
+  title: string;
+  description: string | null;
+  payload: JsonValue;
+  context: JsonValue | null;
+  confidence: number | null;
+  riskLevel: RiskLevel | null;
+  tags: string[];
+  source: string;
+  externalRef: string | null;
+  callbackUrl: string | null;
+  status: TaskStatus;
+  dueAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  version: number;
+  createdBy: Actor;
+  decision: DecisionRecord | null;
+}
+
+export interface TaskEventRecord {
+  id: string;
+  workspaceId: string;
+  taskId: string;
+  type: string;
+  fromStatus: TaskStatus | null;
+  toStatus: TaskStatus | null;
+  actor: Actor;
+  reason: string | null;
+  data: JsonValue | null;
+  createdAt: number;
+}
+
+/** What a compare-and-set transition may change; the repository applies it only if status and version still match. */
+export interface TaskTransition {
+  status: TaskStatus;
+  updatedAt: number;
+  closedAt?: number | null;
+  decision?: DecisionRecord;
+}

@@ -1,0 +1,54 @@
+import type { Task, TaskEvent } from '@loopgate/shared';
+import type { TaskEventRecord, TaskRecord } from './task-record.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** The task as the API shows it. The stored decision keeps the original payload next to the modified one. */
+export function toTaskView(task: TaskRecord): Task {
+  return {
+    id: task.id,
+    queue: task.queue,
+    title: task.title,
+    description: task.description,
+    payload: task.payload,
+    context: task.context,
+    confidence: task.confidence,
+    riskLevel: task.riskLevel,
+    tags: task.tags,
+    source: task.source,
+    externalRef: task.externalRef,
+    callbackUrl: task.callbackUrl,
+    status: task.status,
+    dueAt: isoOrNull(task.dueAt),
+    createdAt: iso(task.createdAt),
+    updatedAt: iso(task.updatedAt),
+    closedAt: isoOrNull(task.closedAt),
+    createdBy: task.createdBy,
+    decision: task.decision
+      ? {
+          action: task.decision.action,
+          comment: task.decision.comment,
+          originalPayload: task.payload,
+          modifiedPayload: task.decision.modifiedPayload,
+          decidedBy: task.decision.decidedBy,
+          decidedAt: iso(task.decision.decidedAt),
+        }
+      : null,
+    version: task.version,
+  };
+}
+
+export function toTaskEventView(event: TaskEventRecord): TaskEvent {
+  return {
+    id: event.id,
+    taskId: event.taskId,
+    type: event.type,
+    fromStatus: event.fromStatus,
+    toStatus: event.toStatus,
+    actor: event.actor,
+    reason: event.reason,
+    data: event.data,
+    createdAt: iso(event.createdAt),
+  };
+}

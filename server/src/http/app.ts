@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Principal } from '../domain/access.js';
+import type { ApiKeyAuthenticator } from '../domain/authenticate.js';
+import { AppError } from '../domain/errors.js';
+import type { Store } from '../domain/ports.js';
+import type { TaskServiceDeps } from '../domain/task-service.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { problemHandler } from './problem.js';
+import { type AnyRouteSpec, mountRoute } from './route.js';
+import { systemRouter } from './routes/system.js';
+import { taskRoutes } from './routes/tasks.js';
+
+export interface AppDeps extends TaskServiceDeps {
+  store: Store;
+  logger: Logger;
+  authenticator: ApiKeyAuthenticator;
+  publicUrl: string;
+  bodyLimit: string;
+}
+
+function bearerToken(req: Request): string {
+  const header = req.get('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) throw new AppError('unauthorized', 'Send an API key as Authorization: Bearer lg_…');
+  return match[1];
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          // Swagger UI sets inline styles; scripts stay 'self' only.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'object-src': ["'none'"],
+          'base-uri': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+        },
+      },
+    }),
+  );
+  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+
+  const routes: AnyRouteSpec[] = [...taskRoutes(deps)];
+  let openApiDocument: unknown;
+  app.use(
+    systemRouter({
+      store: deps.store,
+      openApi: () => {
+        openApiDocument ??= buildOpenApiDocument(routes, deps.publicUrl);
+        return openApiDocument;
+      },
+    }),
+  );
+
+  const api = express.Router();
+  const authenticate = (req: Request): Promise<Principal> => deps.authenticator.authenticate(bearerToken(req));
+  for (const route of routes) mountRoute(api, route, authenticate);
+  app.use(api);
+
+  app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,40 @@
+import type { Role } from '@loopgate/shared';
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApiKey, createWorkspace } from '../domain/admin-service.js';
+import { ApiKeyAuthenticator } from '../domain/authenticate.js';
+import type { Store } from '../domain/ports.js';
+import { InProcessTaskEventBus } from '../events/in-process-bus.js';
+import { createApp } from '../http/app.js';
+
+export interface TestApp {
+  app: Express;
+  bus: InProcessTaskEventBus;
+  keys: Record<Role, string> & { otherWorkspaceAdmin: string };
+}
+
+/** The real Express app over a real store, with one key per role plus an admin key of a second workspace. */
+export async function buildTestApp(store: Store, clock: () => number = Date.now): Promise<TestApp> {
+  const deps = { store, clock };
+  const keys = {
+    admin: (await createApiKey(deps, { name: 'admin', role: 'admin' })).key,
+    reviewer: (await createApiKey(deps, { name: 'reviewer', role: 'reviewer' })).key,
+    viewer: (await createApiKey(deps, { name: 'viewer', role: 'viewer' })).key,
+    otherWorkspaceAdmin: '',
+  };
+  const other = await createWorkspace(deps, 'other');
+  keys.otherWorkspaceAdmin = (
+    await createApiKey(deps, { name: 'other', role: 'admin', workspaceSlug: other.slug })
+  ).key;
+  const bus = new InProcessTaskEventBus();
+  const app = createApp({
+    store,
+    bus,
+    clock,
+    logger: pino({ level: 'silent' }),
+    authenticator: new ApiKeyAuthenticator(deps),
+    publicUrl: 'http://localhost:3000',
+    bodyLimit: '64kb',
+  });
+  return { app, bus, keys };
+}
