@@ -16,10 +16,29 @@ import type { Repositories, Store, StoredResponse, TaskCursor, TaskEventBus } fr
 import type { DecisionRecord, JsonValue, TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
 import { toTaskView } from './task-view.js';
 
+/**
+ * Work that must commit atomically with a task change (e.g. queueing its webhook deliveries in an
+ * outbox). Runs inside the change's transaction, after its event row is written, with the task as
+ * it is after the change; a hook that throws rolls the whole change back.
+ */
+export type TaskChangeHook = (tx: Repositories, change: { task: TaskRecord; event: TaskEventRecord }) => Promise<void>;
+
 export interface TaskServiceDeps {
   store: Store;
   bus: TaskEventBus;
   clock: () => number;
+  onTaskChange?: TaskChangeHook;
+}
+
+/** Appends the event of a change and runs the change hook, inside the caller's transaction. */
+export async function recordTaskChange(
+  deps: Pick<TaskServiceDeps, 'onTaskChange'>,
+  tx: Repositories,
+  task: TaskRecord,
+  taskEvent: TaskEventRecord,
+): Promise<void> {
+  await tx.taskEvents.append(taskEvent);
+  await deps.onTaskChange?.(tx, { task, event: taskEvent });
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -103,7 +122,10 @@ export async function createTask(
   try {
     await deps.store.transaction(async (tx) => {
       await tx.tasks.insert(task);
-      await tx.taskEvents.append(
+      await recordTaskChange(
+        deps,
+        tx,
+        task,
         event(task, {
           type: 'created',
           fromStatus: null,
@@ -204,6 +226,14 @@ async function closeTask(
     assertOpen(task);
     const now = deps.clock();
     const { change, event: eventFields } = build(task, now);
+    const closed: TaskRecord = {
+      ...task,
+      status: change.status,
+      updatedAt: change.updatedAt,
+      closedAt: change.closedAt ?? task.closedAt,
+      decision: change.decision ?? task.decision,
+      version: task.version + 1,
+    };
     const won = await deps.store.transaction(async (tx: Repositories) => {
       const ok = await tx.tasks.transition(
         principal.workspaceId,
@@ -211,18 +241,10 @@ async function closeTask(
         { status: task.status, version: task.version },
         change,
       );
-      if (ok) await tx.taskEvents.append(event(task, eventFields));
+      if (ok) await recordTaskChange(deps, tx, closed, event(task, eventFields));
       return ok;
     });
     if (won) {
-      const closed: TaskRecord = {
-        ...task,
-        status: change.status,
-        updatedAt: change.updatedAt,
-        closedAt: change.closedAt ?? task.closedAt,
-        decision: change.decision ?? task.decision,
-        version: task.version + 1,
-      };
       deps.bus.publish({ workspaceId: task.workspaceId, taskId: id, status: closed.status, version: closed.version });
       return closed;
     }
