@@ -28,6 +28,8 @@ export interface TaskServiceDeps {
   bus: TaskEventBus;
   clock: () => number;
   onTaskChange?: TaskChangeHook;
+  /** Refuses a callback URL the workspace may not call (e.g. private addresses); throws an AppError. */
+  checkCallbackUrl?: (workspaceId: string, url: string) => Promise<void>;
 }
 
 /** Appends the event of a change and runs the change hook, inside the caller's transaction. */
@@ -80,6 +82,7 @@ export async function createTask(
   const now = deps.clock();
   const dueAt = resolveDueAt(input, now);
   const { workspaceId } = principal;
+  if (input.callbackUrl !== undefined) await deps.checkCallbackUrl?.(workspaceId, input.callbackUrl);
 
   if (idempotency) {
     const claim = await deps.store.transaction((tx) =>
