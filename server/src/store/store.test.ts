@@ -1,0 +1,143 @@
+import type { Repositories, Store } from '../domain/ports.js';
+import type { TaskRecord } from '../domain/task-record.js';
+import { DATABASES, openTestStore } from '../test-support/databases.js';
+
+function taskRow(workspaceId: string, id: string, createdAt: number, extra: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    id,
+    workspaceId,
+    queue: 'default',
+    title: id,
+    description: null,
+    payload: { id },
+    context: null,
+    confidence: null,
+    riskLevel: null,
+    tags: [],
+    source: 'api',
+    externalRef: null,
+    callbackUrl: null,
+    status: 'pending_review',
+    dueAt: null,
+    createdAt,
+    updatedAt: createdAt,
+    closedAt: null,
+    version: 1,
+    createdBy: { type: 'system', id: null, name: 'test' },
+    decision: null,
+    ...extra,
+  };
+}
+
+for (const database of DATABASES) {
+  describe(`${database}: store`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    const workspaceId = 'wsp_store_test';
+
+    beforeAll(async () => {
+      ({ store, close } = await openTestStore(database));
+      await store.transaction((tx) =>
+        tx.workspaces.insert({ id: workspaceId, slug: 'store-test', name: 'x', createdAt: 1 }),
+      );
+    });
+    afterAll(async () => close());
+
+    test('a transaction that throws leaves nothing behind, while concurrent ones commit', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          store.transaction(async (tx: Repositories) => {
+            await tx.tasks.insert(taskRow(workspaceId, `tsk_batch${i}`, 1000 + i));
+            if (i % 3 === 0) throw new Error(`boom ${i}`);
+            return i;
+          }),
+        ),
+      );
+      for (const [i, result] of results.entries()) {
+        expect(result.status).toBe(i % 3 === 0 ? 'rejected' : 'fulfilled');
+        const stored = await store.read.tasks.findById(workspaceId, `tsk_batch${i}`);
+        expect(stored === null).toBe(i % 3 === 0);
+      }
+    });
+
+    test('transition is a compare-and-set on status and version', async () => {
+      await store.transaction((tx) => tx.tasks.insert(taskRow(workspaceId, 'tsk_cas', 5)));
+      const change = { status: 'rejected' as const, updatedAt: 6, closedAt: 6 };
+      const stale = await store.transaction((tx) =>
+        tx.tasks.transition(workspaceId, 'tsk_cas', { status: 'pending_review', version: 7 }, change),
+      );
+      expect(stale).toBe(false);
+      const foreign = await store.transaction((tx) =>
+        tx.tasks.transition('wsp_other', 'tsk_cas', { status: 'pending_review', version: 1 }, change),
+      );
+      expect(foreign).toBe(false);
+      const won = await store.transaction((tx) =>
+        tx.tasks.transition(workspaceId, 'tsk_cas', { status: 'pending_review', version: 1 }, change),
+      );
+      expect(won).toBe(true);
+      expect(await store.read.tasks.findById(workspaceId, 'tsk_cas')).toMatchObject({
+        status: 'rejected',
+        version: 2,
+        closedAt: 6,
+      });
+    });
+
+    test('listing pages through rows with equal timestamps without skipping or repeating', async () => {
+      const ws = 'wsp_list_ties';
+      await store.transaction(async (tx) => {
+        await tx.workspaces.insert({ id: ws, slug: 'list-ties', name: 'x', createdAt: 1 });
+        for (let i = 0; i < 9; i++) await tx.tasks.insert(taskRow(ws, `tsk_tie${i}`, 500 + Math.floor(i / 4)));
+      });
+      const seen: string[] = [];
+      let after: { createdAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.read.tasks.list(ws, {}, 2, after);
+        if (page.length === 0) break;
+        seen.push(...page.map((t) => t.id));
+        const last = page[page.length - 1]!;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(seen).toHaveLength(9);
+      expect(new Set(seen).size).toBe(9);
+    });
+
+    test('idempotency keys: started, in flight, mismatch, completed, and a stale claim taken over', async () => {
+      const begin = (key: string, hash: string, now: number) =>
+        store.transaction((tx) => tx.idempotency.begin(workspaceId, key, hash, now, now - 60_000));
+      expect(await begin('k1', 'h1', 1_000_000)).toEqual({ outcome: 'started' });
+      expect(await begin('k1', 'h1', 1_000_010)).toEqual({ outcome: 'in_flight' });
+      expect(await begin('k1', 'h2', 1_000_010)).toEqual({ outcome: 'mismatch' });
+      // The first claimant died; a minute later another request may take the key over, once.
+      expect(await begin('k1', 'h1', 1_070_000)).toEqual({ outcome: 'started' });
+      expect(await begin('k1', 'h1', 1_070_001)).toEqual({ outcome: 'in_flight' });
+      await store.transaction((tx) =>
+        tx.idempotency.complete(workspaceId, 'k1', { status: 201, body: '{"a":1}' }, 1_070_002),
+      );
+      expect(await begin('k1', 'h1', 2_000_000)).toEqual({
+        outcome: 'completed',
+        response: { status: 201, body: '{"a":1}' },
+      });
+      await store.transaction((tx) => tx.idempotency.release(workspaceId, 'k1'));
+      expect(await begin('k1', 'h1', 2_000_001)).toEqual({
+        outcome: 'completed',
+        response: { status: 201, body: '{"a":1}' },
+      });
+    });
+
+    test('readers see committed rows only', async () => {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const pending = store.transaction(async (tx) => {
+        await tx.tasks.insert(taskRow(workspaceId, 'tsk_uncommitted', 9));
+        await gate;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await store.read.tasks.findById(workspaceId, 'tsk_uncommitted')).toBeNull();
+      release();
+      await pending;
+      expect(await store.read.tasks.findById(workspaceId, 'tsk_uncommitted')).not.toBeNull();
+    });
+  });
+}
