@@ -33,6 +33,30 @@ const envSchema = z
       .default('1mb'),
     LOOPGATE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     LOOPGATE_DB_LOGGING: booleanFlag,
+    // SLA sweeper: seconds between sweeps (node-cron, 1–59; 0 turns it off on this process) and rows per batch.
+    LOOPGATE_SLA_SWEEP_SECONDS: z.coerce.number().int().min(0).max(59).default(5),
+    LOOPGATE_SLA_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    // E-mail: SMTP when set, else .eml files under DATA_DIR/mail.
+    SMTP_URL: z
+      .string()
+      .optional()
+      .refine(
+        (value) => value === undefined || value === '' || /^smtps?:\/\//.test(value),
+        'SMTP_URL must start with smtp:// or smtps:// (e.g. smtp://user:pass@mail.example.com:587)',
+      ),
+    LOOPGATE_MAIL_FROM: z.string().min(3).max(320).default('Loopgate <loopgate@localhost>'),
+    // Decision delivery. Private targets are refused unless allowed (self-hosting next to n8n needs it).
+    LOOPGATE_ALLOW_PRIVATE_CALLBACKS: booleanFlag,
+    LOOPGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    LOOPGATE_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    LOOPGATE_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    REDIS_URL: z
+      .string()
+      .optional()
+      .refine(
+        (value) => value === undefined || value === '' || /^rediss?:\/\//.test(value),
+        'REDIS_URL must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379)',
+      ),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -68,6 +92,19 @@ export interface Config {
   bootstrapAdmin: { email: string; password: string } | null;
   bodyLimit: string;
   dbLogging: boolean;
+  /** Seconds between SLA sweeps; 0: this process does not sweep. */
+  slaSweepSeconds: number;
+  slaSweepBatch: number;
+  /** null: write e-mails as .eml files under `<dataDir>/mail`. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Allow callback/webhook URLs on private, loopback and link-local addresses, server-wide. */
+  allowPrivateCallbacks: boolean;
+  webhookTimeoutMs: number;
+  outboxPollMs: number;
+  outboxConcurrency: number;
+  /** Redis for task-change announcements across processes; null: in-process only. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         : null,
     bodyLimit: e.LOOPGATE_BODY_LIMIT,
     dbLogging: e.LOOPGATE_DB_LOGGING,
+    slaSweepSeconds: e.LOOPGATE_SLA_SWEEP_SECONDS,
+    slaSweepBatch: e.LOOPGATE_SLA_SWEEP_BATCH,
+    smtpUrl: e.SMTP_URL ? e.SMTP_URL : null,
+    mailFrom: e.LOOPGATE_MAIL_FROM,
+    allowPrivateCallbacks: e.LOOPGATE_ALLOW_PRIVATE_CALLBACKS,
+    webhookTimeoutMs: e.LOOPGATE_WEBHOOK_TIMEOUT_MS,
+    outboxPollMs: e.LOOPGATE_OUTBOX_POLL_MS,
+    outboxConcurrency: e.LOOPGATE_OUTBOX_CONCURRENCY,
+    redisUrl: e.REDIS_URL ? e.REDIS_URL : null,
   };
   return Object.freeze(config);
 }

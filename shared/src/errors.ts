@@ -15,13 +15,23 @@ export const ERROR_CODES = {
     title: 'A request with this Idempotency-Key is still being processed',
   },
   conflict: { status: 409, title: 'The resource already exists' },
+  already_voted: { status: 409, title: 'You have already voted on this task' },
+  task_claimed: { status: 409, title: 'Another reviewer has claimed this task' },
+  separation_of_duties: { status: 403, title: 'Separation of duties: you may not approve this task' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
   idempotency_key_reused: {
     status: 422,
     title: 'This Idempotency-Key was already used with a different request',
   },
+  callback_url_refused: {
+    status: 422,
+    title: 'The callback or webhook URL points at an address Loopgate may not call',
+  },
+  webhook_signature_invalid: { status: 401, title: 'The request signature is missing or invalid' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  csrf_token_invalid: { status: 403, title: 'The form expired or did not come from Loopgate; reload and try again' },
+  review_link_invalid: { status: 410, title: 'This review link has been used, has expired or is not valid' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -1,3 +1,6 @@
+export * from './caller.js';
+export * from './deliveries.js';
 export * from './errors.js';
+export * from './queue.js';
 export * from './task.js';
 export * from './webhooks.js';

@@ -59,9 +59,20 @@ export const createTaskInputSchema = z
       .describe('Where the task came from: api, n8n, zapier, …'),
     externalRef: z.string().min(1).max(255).optional(),
     callbackUrl: httpUrl.optional(),
+    notifyEscalations: z
+      .boolean()
+      .optional()
+      .describe('Also POST escalation steps (task.escalated) to callbackUrl; final outcomes are always sent'),
     dueAt: z.iso.datetime({ offset: true }).optional(),
     slaSeconds: z.number().int().min(1).max(MAX_SLA_SECONDS).optional(),
     queue: slug.optional(),
+    reviewers: z
+      .array(z.email().max(320))
+      .max(50)
+      .optional()
+      .describe(
+        "Reviewers' e-mail addresses (workspace members) to ask by e-mail instead of the queue's reviewer group",
+      ),
   })
   .refine((input) => !(input.dueAt !== undefined && input.slaSeconds !== undefined), {
     message: 'Give either dueAt or slaSeconds, not both',
@@ -122,6 +133,26 @@ export const decisionSchema = z
   .meta({ id: 'Decision' });
 export type Decision = z.infer<typeof decisionSchema>;
 
+/** Where the task stands in its queue's workflow: why it is (or is not) in review, level, escalation. */
+export const taskWorkflowSchema = z
+  .object({
+    routingRule: z
+      .string()
+      .nullable()
+      .describe('The routing rule that won at creation, e.g. "rules[0]:confidence_below"'),
+    routingReason: z.string().nullable(),
+    level: z.number().int().describe('Current approval level, 1-based'),
+    levels: z.number().int().describe('Approval levels this task needs; 0 when the policy auto-approved it'),
+    priority: z.number().int().describe('0 normal; raised by escalation'),
+    escalated: z.boolean(),
+    escalationStep: z.number().int().describe('Escalation steps applied so far'),
+    assignedGroup: z.string().nullable(),
+    assignee: actorSchema.nullable(),
+    claimed: z.boolean(),
+  })
+  .meta({ id: 'TaskWorkflow' });
+export type TaskWorkflow = z.infer<typeof taskWorkflowSchema>;
+
 export const taskSchema = z
   .object({
     id: z.string().describe('tsk_…'),
@@ -143,6 +174,7 @@ export const taskSchema = z
     closedAt: z.iso.datetime().nullable(),
     createdBy: actorSchema,
     decision: decisionSchema.nullable(),
+    workflow: taskWorkflowSchema,
     version: z.number().int(),
   })
   .meta({ id: 'Task' });

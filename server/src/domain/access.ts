@@ -8,7 +8,15 @@ export interface Principal {
   actor: Actor;
 }
 
-export const PERMISSIONS = ['task:read', 'task:create', 'task:decide', 'task:cancel', 'workspace:admin'] as const;
+export const PERMISSIONS = [
+  'task:read',
+  'task:create',
+  'task:decide',
+  'task:cancel',
+  'workspace:admin',
+  // Subscribe/unsubscribe REST hooks: Zapier does it with the key an automation already holds.
+  'webhook:subscribe',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /**
@@ -17,7 +25,7 @@ export type Permission = (typeof PERMISSIONS)[number];
  */
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(['task:read']),
-  reviewer: new Set(['task:read', 'task:create', 'task:decide', 'task:cancel']),
+  reviewer: new Set(['task:read', 'task:create', 'task:decide', 'task:cancel', 'webhook:subscribe']),
   admin: new Set(PERMISSIONS),
 };
 

@@ -11,6 +11,11 @@ export const ID_PREFIXES = {
   user: 'usr',
   apiKey: 'key',
   event: 'evt',
+  queue: 'que',
+  group: 'grp',
+  webhook: 'whk',
+  delivery: 'msg',
+  slackIntegration: 'slk',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

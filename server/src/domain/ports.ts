@@ -1,5 +1,19 @@
 import type { RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { QueueRepository, ReviewerGroupRepository, SweepRepository, VoteRepository } from './approval-ports.js';
+import type {
+  DeliveryRepository,
+  DeliverySettingsRepository,
+  SlackRepository,
+  WebhookSubscriptionRepository,
+} from './delivery-ports.js';
 import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+import type {
+  BoardRepository,
+  MemberRepository,
+  ReviewLinkRepository,
+  SessionRepository,
+  TaskReviewerRepository,
+} from './web-ports.js';
 
 /**
  * What the domain needs from storage, and nothing about how it is stored. The store package
@@ -126,6 +140,19 @@ export interface Repositories {
   users: UserRepository;
   apiKeys: ApiKeyRepository;
   idempotency: IdempotencyRepository;
+  webhooks: WebhookSubscriptionRepository;
+  deliveries: DeliveryRepository;
+  deliverySettings: DeliverySettingsRepository;
+  slack: SlackRepository;
+  queues: QueueRepository;
+  reviewerGroups: ReviewerGroupRepository;
+  votes: VoteRepository;
+  sweep: SweepRepository;
+  sessions: SessionRepository;
+  reviewLinks: ReviewLinkRepository;
+  members: MemberRepository;
+  board: BoardRepository;
+  taskReviewers: TaskReviewerRepository;
 }
 
 export interface Store {

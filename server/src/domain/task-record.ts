@@ -34,7 +34,38 @@ export interface TaskRecord {
   version: number;
   createdBy: Actor;
   decision: DecisionRecord | null;
+  /** Queue workflow state (routing, level, escalation); absent means the defaults of a fresh task. */
+  workflow?: TaskWorkflowRecord;
 }
+
+/** Where a task stands in its queue's workflow. `nextSweepAt` is when the SLA sweeper must look at it next. */
+export interface TaskWorkflowRecord {
+  routingRule: string | null;
+  routingReason: string | null;
+  levels: number;
+  level: number;
+  priority: number;
+  escalated: boolean;
+  escalationStep: number;
+  nextSweepAt: number | null;
+  assignedGroup: string | null;
+  assignee: Actor | null;
+  claimed: boolean;
+}
+
+export const DEFAULT_WORKFLOW: Readonly<TaskWorkflowRecord> = Object.freeze({
+  routingRule: null,
+  routingReason: null,
+  levels: 1,
+  level: 1,
+  priority: 0,
+  escalated: false,
+  escalationStep: 0,
+  nextSweepAt: null,
+  assignedGroup: null,
+  assignee: null,
+  claimed: false,
+});
 
 export interface TaskEventRecord {
   id: string;
@@ -55,4 +86,6 @@ export interface TaskTransition {
   updatedAt: number;
   closedAt?: number | null;
   decision?: DecisionRecord;
+  /** Workflow fields to change; a transition to a final status also clears `nextSweepAt`. */
+  workflow?: Partial<TaskWorkflowRecord>;
 }

@@ -2,18 +2,17 @@ import {
   type Actor,
   type CancelInput,
   type CreateTaskInput,
-  type DecisionAction,
   type DecisionInput,
-  type FinalTaskStatus,
   isFinalStatus,
   type ListTasksQuery,
   type TaskStatus,
 } from '@loopgate/shared';
 import { authorize, type Principal } from './access.js';
+import { castVote, planNewTask } from './approval-service.js';
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Repositories, Store, StoredResponse, TaskCursor, TaskEventBus } from './ports.js';
-import type { DecisionRecord, JsonValue, TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+import type { JsonValue, TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
 import { toTaskView } from './task-view.js';
 
 /**
@@ -47,12 +46,6 @@ export const DEFAULT_QUEUE = 'default';
 
 /** How long an Idempotency-Key claim may stay in flight before another request may take it over. */
 export const IDEMPOTENCY_STALE_MS = 60_000;
-
-const ACTION_STATUS: Record<DecisionAction, FinalTaskStatus> = {
-  approve: 'approved',
-  reject: 'rejected',
-  approve_with_modifications: 'approved_with_modifications',
-};
 
 export interface IdempotencyRequest {
   key: string;
@@ -98,7 +91,7 @@ export async function createTask(
     }
   }
 
-  const task: TaskRecord = {
+  const draft: TaskRecord = {
     id: newId('task', now),
     workspaceId,
     queue: input.queue ?? DEFAULT_QUEUE,
@@ -121,25 +114,44 @@ export async function createTask(
     createdBy: principal.actor,
     decision: null,
   };
-
+  let task: TaskRecord;
   try {
+    // The queue's routing policy: review (how many levels, who first) or auto-approval by the policy actor.
+    const { task: created, routing, autoApproval } = await planNewTask(deps, draft, now);
+    const final = autoApproval?.after ?? created;
+    task = final;
     await deps.store.transaction(async (tx) => {
-      await tx.tasks.insert(task);
+      await tx.tasks.insert(created);
+      // Named reviewers are asked by e-mail instead of the queue's group (see review-link-service).
+      if (input.reviewers?.length) await tx.taskReviewers.add(workspaceId, created.id, input.reviewers);
       await recordTaskChange(
         deps,
         tx,
-        task,
-        event(task, {
+        created,
+        event(created, {
           type: 'created',
           fromStatus: null,
-          toStatus: task.status,
+          toStatus: created.status,
           actor: principal.actor,
-          reason: 'Every task in this queue goes to human review',
-          data: null,
+          reason: routing.reason,
+          data: { rule: routing.rule, outcome: routing.outcome, levels: routing.levels },
           createdAt: now,
         }),
       );
-      if (idempotency) await tx.idempotency.complete(workspaceId, idempotency.key, createdResponse(task), now);
+      if (autoApproval) {
+        const won = await tx.tasks.transition(
+          workspaceId,
+          created.id,
+          { status: created.status, version: created.version },
+          autoApproval.change,
+        );
+        if (!won) throw new AppError('internal_error', `Task ${created.id} changed while it was being created`);
+        await recordTaskChange(deps, tx, autoApproval.after, event(created, autoApproval.event));
+      }
+      if (input.notifyEscalations) {
+        await tx.deliverySettings.setTaskOptions(workspaceId, final.id, { notifyEscalations: true });
+      }
+      if (idempotency) await tx.idempotency.complete(workspaceId, idempotency.key, createdResponse(final), now);
     });
   } catch (error) {
     if (idempotency) await deps.store.transaction((tx) => tx.idempotency.release(workspaceId, idempotency.key));
@@ -265,28 +277,8 @@ function assertOpen(task: TaskRecord): void {
 
 export async function decideTask(deps: TaskServiceDeps, principal: Principal, id: string, input: DecisionInput) {
   authorize(principal, 'task:decide');
-  return closeTask(deps, principal, id, (task, now) => {
-    const status = ACTION_STATUS[input.action];
-    const decision: DecisionRecord = {
-      action: input.action,
-      comment: input.comment ?? null,
-      modifiedPayload: input.action === 'approve_with_modifications' ? (input.modifiedPayload as JsonValue) : null,
-      decidedBy: principal.actor,
-      decidedAt: now,
-    };
-    return {
-      change: { status, updatedAt: now, closedAt: now, decision },
-      event: {
-        type: 'decided',
-        fromStatus: task.status,
-        toStatus: status,
-        actor: principal.actor,
-        reason: input.comment ?? null,
-        data: { action: input.action },
-        createdAt: now,
-      },
-    };
-  });
+  // Quorum, levels and separation of duties live with the queue's approval rules.
+  return castVote(deps, principal, id, input);
 }
 
 export async function cancelTask(deps: TaskServiceDeps, principal: Principal, id: string, input: CancelInput) {

@@ -1,5 +1,5 @@
-import type { Task, TaskEvent } from '@loopgate/shared';
-import type { TaskEventRecord, TaskRecord } from './task-record.js';
+import type { Task, TaskEvent, TaskWorkflow } from '@loopgate/shared';
+import { DEFAULT_WORKFLOW, type TaskEventRecord, type TaskRecord } from './task-record.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -36,6 +36,23 @@ export function toTaskView(task: TaskRecord): Task {
         }
       : null,
     version: task.version,
+    workflow: toWorkflowView(task),
+  };
+}
+
+function toWorkflowView(task: TaskRecord): TaskWorkflow {
+  const flow = task.workflow ?? { ...DEFAULT_WORKFLOW, nextSweepAt: task.dueAt };
+  return {
+    routingRule: flow.routingRule,
+    routingReason: flow.routingReason,
+    level: flow.level,
+    levels: flow.levels,
+    priority: flow.priority,
+    escalated: flow.escalated,
+    escalationStep: flow.escalationStep,
+    assignedGroup: flow.assignedGroup,
+    assignee: flow.assignee,
+    claimed: flow.claimed,
   };
 }
 

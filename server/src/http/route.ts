@@ -13,7 +13,7 @@ export interface RouteSpec<
   Query extends z.ZodType = z.ZodType,
   Params extends z.ZodType = z.ZodType,
 > {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   tags: string[];

@@ -1,4 +1,11 @@
-import type { Actor, DecisionAction, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import {
+  type Actor,
+  type DecisionAction,
+  isFinalStatus,
+  type RiskLevel,
+  type Role,
+  type TaskStatus,
+} from '@loopgate/shared';
 import type {
   ApiKeyRecord,
   ApiKeyRepository,
@@ -16,13 +23,24 @@ import type {
   WorkspaceRecord,
   WorkspaceRepository,
 } from '../domain/ports.js';
-import type { JsonValue, TaskEventRecord, TaskRecord, TaskTransition } from '../domain/task-record.js';
+import {
+  DEFAULT_WORKFLOW,
+  type JsonValue,
+  type TaskEventRecord,
+  type TaskRecord,
+  type TaskTransition,
+  type TaskWorkflowRecord,
+} from '../domain/task-record.js';
+import { createApprovalRepositories } from './approval-repositories.js';
+import { createDeliveryRepositories } from './delivery-repositories.js';
 import { insertIgnore, type Row, type Sql } from './sql.js';
+import { createWebRepositories } from './web-repositories.js';
 
 const str = (value: unknown) => value as string;
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
 const num = (value: unknown) => Number(value);
 const numOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+const numOr = (value: unknown, fallback: number) => (value === null || value === undefined ? fallback : Number(value));
 const json = (value: unknown) => JSON.parse(value as string) as JsonValue;
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : json(value));
 
@@ -62,6 +80,22 @@ function rowToTask(row: Row): TaskRecord {
             decidedBy: actor(row.decided_by_type, row.decided_by_id, row.decided_by_name),
             decidedAt: num(row.decided_at),
           },
+    workflow: {
+      routingRule: strOrNull(row.routing_rule),
+      routingReason: strOrNull(row.routing_reason),
+      levels: numOr(row.levels_required, 1),
+      level: numOr(row.current_level, 1),
+      priority: numOr(row.priority, 0),
+      escalated: numOr(row.escalated, 0) === 1,
+      escalationStep: numOr(row.escalation_step, 0),
+      nextSweepAt: numOrNull(row.next_sweep_at),
+      assignedGroup: strOrNull(row.assigned_group),
+      assignee:
+        row.assignee_type === null || row.assignee_type === undefined
+          ? null
+          : actor(row.assignee_type, row.assignee_id, row.assignee_name),
+      claimed: numOr(row.claimed, 0) === 1,
+    },
   };
 }
 
@@ -88,6 +122,19 @@ const TASK_COLUMNS = [
   'created_by_type',
   'created_by_id',
   'created_by_name',
+  'routing_rule',
+  'routing_reason',
+  'levels_required',
+  'current_level',
+  'priority',
+  'escalated',
+  'escalation_step',
+  'next_sweep_at',
+  'assigned_group',
+  'assignee_type',
+  'assignee_id',
+  'assignee_name',
+  'claimed',
 ] as const;
 const INSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})`;
 
@@ -95,6 +142,7 @@ class SqlTaskRepository implements TaskRepository {
   constructor(private readonly sql: Sql) {}
 
   async insert(task: TaskRecord): Promise<void> {
+    const flow = task.workflow ?? { ...DEFAULT_WORKFLOW, nextSweepAt: task.dueAt };
     await this.sql.query(INSERT_TASK, [
       task.id,
       task.workspaceId,
@@ -118,6 +166,19 @@ class SqlTaskRepository implements TaskRepository {
       task.createdBy.type,
       task.createdBy.id,
       task.createdBy.name,
+      flow.routingRule,
+      flow.routingReason,
+      flow.levels,
+      flow.level,
+      flow.priority,
+      flow.escalated ? 1 : 0,
+      flow.escalationStep,
+      flow.nextSweepAt,
+      flow.assignedGroup,
+      flow.assignee?.type ?? null,
+      flow.assignee?.id ?? null,
+      flow.assignee?.name ?? null,
+      flow.claimed ? 1 : 0,
     ]);
   }
 
@@ -194,6 +255,34 @@ class SqlTaskRepository implements TaskRepository {
         d.decidedBy.name,
         d.decidedAt,
       );
+    }
+    const flow = change.workflow ?? {};
+    const flowColumns: [keyof TaskWorkflowRecord, string, (value: never) => unknown][] = [
+      ['routingRule', 'routing_rule', (v: string | null) => v],
+      ['routingReason', 'routing_reason', (v: string | null) => v],
+      ['levels', 'levels_required', (v: number) => v],
+      ['level', 'current_level', (v: number) => v],
+      ['priority', 'priority', (v: number) => v],
+      ['escalated', 'escalated', (v: boolean) => (v ? 1 : 0)],
+      ['escalationStep', 'escalation_step', (v: number) => v],
+      ['assignedGroup', 'assigned_group', (v: string | null) => v],
+      ['claimed', 'claimed', (v: boolean) => (v ? 1 : 0)],
+    ];
+    for (const [field, column, encode] of flowColumns) {
+      if (flow[field] !== undefined) {
+        sets.push(`${column} = ?`);
+        params.push(encode(flow[field] as never));
+      }
+    }
+    if (flow.assignee !== undefined) {
+      sets.push('assignee_type = ?', 'assignee_id = ?', 'assignee_name = ?');
+      params.push(flow.assignee?.type ?? null, flow.assignee?.id ?? null, flow.assignee?.name ?? null);
+    }
+    // A final task has no deadline left; clearing it here means no closing path can leave work for the sweeper.
+    if (isFinalStatus(change.status)) sets.push('next_sweep_at = NULL');
+    else if (flow.nextSweepAt !== undefined) {
+      sets.push('next_sweep_at = ?');
+      params.push(flow.nextSweepAt);
     }
     params.push(id, workspaceId, expected.status, expected.version);
     const { affected } = await this.sql.query(
@@ -314,16 +403,15 @@ class SqlUserRepository implements UserRepository {
   }
 
   async upsertMembership(membership: MembershipRecord): Promise<void> {
-    const { affected } = await this.sql.query(
-      'UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?',
-      [membership.role, membership.workspaceId, membership.userId],
+    // Insert-or-keep first, then set the role: correct whether or not the driver counts unchanged rows as affected.
+    await this.sql.query(
+      `${insertIgnore(this.sql.dialect)} memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+      [membership.workspaceId, membership.userId, membership.role, membership.createdAt],
     );
-    if (affected > 0) return;
-    await this.sql.query('INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)', [
+    await this.sql.query('UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?', [
+      membership.role,
       membership.workspaceId,
       membership.userId,
-      membership.role,
-      membership.createdAt,
     ]);
   }
 
@@ -427,5 +515,8 @@ export function createRepositories(sql: Sql): Repositories {
     users: new SqlUserRepository(sql),
     apiKeys: new SqlApiKeyRepository(sql),
     idempotency: new SqlIdempotencyRepository(sql),
+    ...createDeliveryRepositories(sql),
+    ...createApprovalRepositories(sql),
+    ...createWebRepositories(sql),
   };
 }

@@ -1,4 +1,12 @@
 import { CreateCoreTables1764000000000 } from './1764000000000-create-core-tables.js';
+import { CreateApprovalTables1764150000000 } from './1764150000000-create-approval-tables.js';
+import { CreateDeliveryTables1764200000000 } from './1764200000000-create-delivery-tables.js';
+import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
-export const MIGRATIONS = [CreateCoreTables1764000000000];
+export const MIGRATIONS = [
+  CreateCoreTables1764000000000,
+  CreateApprovalTables1764150000000,
+  CreateDeliveryTables1764200000000,
+  CreateWebTables1764300000000,
+];

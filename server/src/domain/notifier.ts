@@ -1,0 +1,10 @@
+/** Outgoing e-mail as the domain sees it; server/src/notify implements it with nodemailer. */
+export interface EmailMessage {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export interface Notifier {
+  send(message: EmailMessage): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import { taskSchema, voteListSchema } from '@loopgate/shared';
+import { z } from 'zod';
+import { claimTask, listVotes } from '../../domain/approval-service.js';
+import type { TaskServiceDeps } from '../../domain/task-service.js';
+import { toTaskView } from '../../domain/task-view.js';
+import { type AnyRouteSpec, defineRoute } from '../route.js';
+import { problemResponses } from './problem-responses.js';
+
+const taskIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+/** Reviewer actions beside the decision itself: claiming a task and reading the votes cast so far. */
+export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/tasks/{id}/claim',
+      summary: 'Claim a task: it is assigned to you, and with a quorum of one only you may decide it',
+      tags: ['tasks'],
+      permission: 'task:decide',
+      params: taskIdParams,
+      responses: {
+        200: { description: 'The claimed task', schema: taskSchema },
+        ...problemResponses(401, 403, 404, 409),
+      },
+      async handler({ principal, params }) {
+        return { status: 200, body: toTaskView(await claimTask(deps, principal, params.id)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/tasks/{id}/votes',
+      summary: 'Votes cast on the task, per approval level (later levels see earlier decisions and modifications)',
+      tags: ['tasks'],
+      permission: 'task:read',
+      params: taskIdParams,
+      responses: { 200: { description: 'Votes, oldest first', schema: voteListSchema }, ...problemResponses(401, 404) },
+      async handler({ principal, params }) {
+        const votes = await listVotes(deps, principal, params.id);
+        return {
+          status: 200,
+          body: {
+            data: votes.map((vote) => ({
+              level: vote.level,
+              levelName: vote.levelName,
+              action: vote.action,
+              comment: vote.comment,
+              modifiedPayload: vote.modifiedPayload,
+              actor: vote.actor,
+              createdAt: new Date(vote.createdAt).toISOString(),
+            })),
+          },
+        };
+      },
+    }),
+  ];
+}

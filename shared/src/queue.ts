@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { actorSchema, createTaskInputSchema, jsonValueSchema, riskLevelSchema, slugSchema } from './task.js';
+
+/**
+ * Queues: where a task lands, which routing policy decides whether a human must look at it, how many
+ * humans (approval levels, quorum), and what happens when nobody acts in time (SLA, escalation chain,
+ * timeout action). Everything here is configuration an admin writes through /api/v1/queues.
+ */
+
+const MAX_SECONDS = 366 * 24 * 3600;
+const levelCount = z.number().int().min(1).max(10);
+
+/** Routing rules, evaluated in order at task creation; the first that matches decides. */
+export const policyRuleSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('confidence_below'),
+      threshold: z.number().min(0).max(1),
+      levels: levelCount.optional().describe('Approval levels this rule requires; default: every level of the queue'),
+    }),
+    z.strictObject({
+      type: z.literal('risk'),
+      levels: z
+        .partialRecord(riskLevelSchema, z.number().int().min(0).max(10))
+        .describe('Approval levels per risk level; 0 (or absent) lets the next rule decide'),
+    }),
+    z.strictObject({
+      type: z.literal('flag'),
+      name: z.string().min(1).max(64).describe('e.g. "regulatory": matches when context or payload has it set to true'),
+      levels: levelCount.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('sample'),
+      rate: z.number().min(0).max(1).describe('Share of the remaining tasks sent to review, by a hash of the task id'),
+      levels: levelCount.optional(),
+    }),
+    z.strictObject({ type: z.literal('auto_approve') }),
+  ])
+  .meta({ id: 'PolicyRule' });
+export type PolicyRule = z.infer<typeof policyRuleSchema>;
+
+export const approvalLevelSchema = z
+  .strictObject({
+    name: z.string().min(1).max(64),
+    group: slugSchema.nullable().default(null).describe('Reviewer group whose members may vote; null: any reviewer'),
+    quorum: z.number().int().min(1).max(50).default(1),
+    mode: z
+      .enum(['unanimous', 'majority'])
+      .default('unanimous')
+      .describe(
+        'unanimous: quorum approvals approve, any rejection rejects. majority: once quorum votes are in, more approvals than rejections approve, otherwise reject',
+      ),
+  })
+  .meta({ id: 'ApprovalLevel' });
+export type ApprovalLevel = z.infer<typeof approvalLevelSchema>;
+
+export const ESCALATION_ACTIONS = ['reminder', 'reassign', 'raise_priority'] as const;
+export const escalationStepSchema = z
+  .strictObject({
+    action: z.enum(ESCALATION_ACTIONS),
+    afterSeconds: z
+      .number()
+      .int()
+      .min(-MAX_SECONDS)
+      .max(MAX_SECONDS)
+      .describe('When, relative to the task deadline (dueAt); negative: before it'),
+    group: slugSchema.optional().describe('reassign: the group that takes the task over'),
+  })
+  .meta({ id: 'EscalationStep' });
+export type EscalationStep = z.infer<typeof escalationStepSchema>;
+
+export const queueConfigSchema = z
+  .strictObject({
+    description: z.string().max(2000).nullable().default(null),
+    reviewerGroups: z.array(slugSchema).max(20).default([]).describe('Groups the queue is offered to'),
+    policy: z
+      .strictObject({
+        rules: z.array(policyRuleSchema).max(50).default([]),
+        otherwise: z
+          .enum(['review', 'auto_approve'])
+          .default('review')
+          .describe('When no rule matches. review keeps the queue fail-closed'),
+      })
+      .default({ rules: [], otherwise: 'review' }),
+    levels: z
+      .array(approvalLevelSchema)
+      .min(1)
+      .max(10)
+      .default([{ name: 'review', group: null, quorum: 1, mode: 'unanimous' }]),
+    creatorMayApprove: z
+      .boolean()
+      .default(true)
+      .describe('false: the actor that created a task may not approve it (separation of duties)'),
+    sla: z
+      .strictObject({
+        seconds: z.number().int().min(1).max(MAX_SECONDS).nullable().default(null),
+        byRisk: z.partialRecord(riskLevelSchema, z.number().int().min(1).max(MAX_SECONDS)).default({}),
+      })
+      .default({ seconds: null, byRisk: {} }),
+    escalation: z.array(escalationStepSchema).max(10).default([]),
+    timeoutAction: z
+      .enum(['reject', 'approve'])
+      .default('reject')
+      .describe(
+        'At the deadline (after the escalation chain): reject ends the task expired; approve only when set explicitly',
+      ),
+    timeoutAfterSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SECONDS)
+      .default(0)
+      .describe('When the timeout action runs, relative to dueAt; at least the last escalation step'),
+  })
+  .superRefine((config, ctx) => {
+    let previous = Number.NEGATIVE_INFINITY;
+    config.escalation.forEach((step, index) => {
+      if (step.afterSeconds < previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation', index, 'afterSeconds'],
+          message: 'steps must be in time order',
+        });
+      }
+      previous = step.afterSeconds;
+      if (step.action === 'reassign' && step.group === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['escalation', index, 'group'], message: 'reassign needs a group' });
+      }
+    });
+    if (config.timeoutAfterSeconds < previous) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeoutAfterSeconds'],
+        message: 'the timeout action must come at or after the last escalation step',
+      });
+    }
+  });
+export type QueueConfig = z.output<typeof queueConfigSchema>;
+export type QueueConfigInput = z.input<typeof queueConfigSchema>;
+
+export const createQueueInputSchema = z
+  .strictObject({ name: slugSchema, config: queueConfigSchema.default(queueConfigSchema.parse({})) })
+  .meta({ id: 'CreateQueueInput' });
+export type CreateQueueInput = z.infer<typeof createQueueInputSchema>;
+
+export const updateQueueInputSchema = z.strictObject({ config: queueConfigSchema }).meta({ id: 'UpdateQueueInput' });
+
+export const queueSchema = z
+  .object({
+    name: z.string(),
+    config: queueConfigSchema,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    builtIn: z.boolean().describe('true for the default queue until an admin configures it'),
+  })
+  .meta({ id: 'Queue' });
+export type Queue = z.infer<typeof queueSchema>;
+export const queueListSchema = z.object({ data: z.array(queueSchema) }).meta({ id: 'QueueList' });
+
+/** A group member: a user (decides through the web pages) or an API key (acts as itself). */
+export const groupMemberSchema = z
+  .string()
+  .min(1)
+  .max(254)
+  .describe('A user id (usr_…), a user e-mail address, or an API key id (key_…)');
+
+export const reviewerGroupInputSchema = z
+  .strictObject({ name: slugSchema, members: z.array(groupMemberSchema).max(500).default([]) })
+  .meta({ id: 'ReviewerGroupInput' });
+export const reviewerGroupMembersInputSchema = z
+  .strictObject({ members: z.array(groupMemberSchema).max(500) })
+  .meta({ id: 'ReviewerGroupMembersInput' });
+
+export const reviewerGroupSchema = z
+  .object({
+    name: z.string(),
+    members: z.array(z.object({ type: z.enum(['user', 'api_key']), id: z.string(), email: z.string().nullable() })),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'ReviewerGroup' });
+export const reviewerGroupListSchema = z
+  .object({ data: z.array(reviewerGroupSchema) })
+  .meta({ id: 'ReviewerGroupList' });
+
+export const policyDryRunInputSchema = createTaskInputSchema;
+export const policyDryRunResultSchema = z
+  .object({
+    queue: z.string(),
+    outcome: z.enum(['review', 'auto_approve']),
+    rule: z.string().describe('The winning rule, e.g. "rules[0]:confidence_below" or "otherwise"'),
+    reason: z.string(),
+    levels: z.array(z.string()).describe('Approval levels the task would go through'),
+    dueAt: z.iso.datetime().nullable(),
+    sampled: z.boolean().nullable().describe('For queues with a sampling rule: whether this task id samples in'),
+  })
+  .meta({ id: 'PolicyDryRunResult' });
+export type PolicyDryRunResult = z.infer<typeof policyDryRunResultSchema>;
+
+export const voteSchema = z
+  .object({
+    level: z.number().int(),
+    levelName: z.string(),
+    action: z.enum(['approve', 'reject', 'approve_with_modifications']),
+    comment: z.string().nullable(),
+    modifiedPayload: jsonValueSchema.nullable(),
+    actor: actorSchema,
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Vote' });
+export const voteListSchema = z.object({ data: z.array(voteSchema) }).meta({ id: 'VoteList' });
