@@ -5,7 +5,7 @@ import { createApiKey, createWorkspace } from '../domain/admin-service.js';
 import { ApiKeyAuthenticator } from '../domain/authenticate.js';
 import type { Store } from '../domain/ports.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
-import { createApp } from '../http/app.js';
+import { type AppDeps, createApp } from '../http/app.js';
 
 export interface TestApp {
   app: Express;
@@ -14,7 +14,12 @@ export interface TestApp {
 }
 
 /** The real Express app over a real store, with one key per role plus an admin key of a second workspace. */
-export async function buildTestApp(store: Store, clock: () => number = Date.now): Promise<TestApp> {
+export async function buildTestApp(
+  store: Store,
+  clock: () => number = Date.now,
+  /** Extra app dependencies, e.g. decision delivery's hook, URL check and bus. */
+  overrides: Partial<AppDeps> = {},
+): Promise<TestApp> {
   const deps = { store, clock };
   const keys = {
     admin: (await createApiKey(deps, { name: 'admin', role: 'admin' })).key,
@@ -35,6 +40,7 @@ export async function buildTestApp(store: Store, clock: () => number = Date.now)
     authenticator: new ApiKeyAuthenticator(deps),
     publicUrl: 'http://localhost:3000',
     bodyLimit: '64kb',
+    ...overrides,
   });
   return { app, bus, keys };
 }

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { createDeliveryHook, createUrlChecker } from './domain/delivery-service.js';
+import type { Store, TaskEventBus } from './domain/ports.js';
+import { slackDrafts } from './domain/slack-service.js';
+import type { TaskChangeHook } from './domain/task-service.js';
+import type { DeliveryAppDeps } from './http/routes/deliveries.js';
+import { OutboxWorker } from './jobs/outbox-worker.js';
+import { type HttpPost, postJson } from './notify/http-sender.js';
+import { assertPublicUrl } from './notify/url-guard.js';
+
+export interface DeliverySettings {
+  publicUrl: string;
+  allowPrivateCallbacks: boolean;
+  webhookTimeoutMs: number;
+  outboxPollMs: number;
+  outboxConcurrency: number;
+}
+
+export interface DeliverySetup {
+  outbox: OutboxWorker;
+  onTaskChange: TaskChangeHook;
+  checkCallbackUrl: (workspaceId: string, url: string) => Promise<void>;
+  delivery: DeliveryAppDeps;
+}
+
+/**
+ * Wires decision delivery: the outbox worker, the change hook that queues deliveries (task callback,
+ * subscriptions, Slack) in each change's transaction, the SSRF check at registration and Slack replies.
+ * The caller starts the worker after listen and stops it before closing the store.
+ */
+export function setUpDelivery(
+  deps: { store: Store; clock: () => number; logger: Logger; bus: TaskEventBus; post?: HttpPost },
+  settings: DeliverySettings,
+): DeliverySetup {
+  const post = deps.post ?? postJson;
+  const outbox = new OutboxWorker({
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+    post,
+    bus: deps.bus,
+    timeoutMs: settings.webhookTimeoutMs,
+    pollMs: settings.outboxPollMs,
+    concurrency: settings.outboxConcurrency,
+    allowPrivateEverywhere: settings.allowPrivateCallbacks,
+  });
+  return {
+    outbox,
+    onTaskChange: createDeliveryHook({ clock: deps.clock, dispatch: outbox, extra: slackDrafts(settings.publicUrl) }),
+    checkCallbackUrl: createUrlChecker({
+      store: deps.store,
+      allowPrivateEverywhere: settings.allowPrivateCallbacks,
+      assertPublic: assertPublicUrl,
+    }),
+    delivery: {
+      kick: () => outbox.kick(),
+      async respondToSlack(workspaceId, url, message) {
+        const allowPrivate =
+          settings.allowPrivateCallbacks ||
+          (await deps.store.read.deliverySettings.find(workspaceId))?.allowPrivateCallbacks === true;
+        const result = await post({ url, body: JSON.stringify(message), headers: {}, timeoutMs: 3_000, allowPrivate });
+        if (result.statusCode === null || result.statusCode >= 300) {
+          deps.logger.warn({ statusCode: result.statusCode, error: result.error }, 'slack: response_url update failed');
+        }
+      },
+    },
+  };
+}

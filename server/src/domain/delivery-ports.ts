@@ -1,0 +1,165 @@
+import type { DeliveryStatus, WebhookEventType } from '@loopgate/shared';
+
+/** Storage for decision delivery: subscriptions, the outbox, its attempt log, workspace settings, Slack. */
+
+export type DeliveryKind = 'callback' | 'subscription' | 'slack';
+
+export interface WebhookSubscriptionRecord {
+  id: string;
+  workspaceId: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  secret: string;
+  /** The secret before the last rotation; deliveries are signed with both until it expires. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookSubscriptionRepository {
+  insert(subscription: WebhookSubscriptionRecord): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<WebhookSubscriptionRecord | null>;
+  list(workspaceId: string): Promise<WebhookSubscriptionRecord[]>;
+  listActive(workspaceId: string): Promise<WebhookSubscriptionRecord[]>;
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  rotateSecret(workspaceId: string, id: string, secret: string, previousExpiresAt: number, now: number): Promise<void>;
+  disable(workspaceId: string, id: string, reason: string, now: number): Promise<void>;
+}
+
+export interface DeliveryRecord {
+  /** Sent as `webhook-id`: stable across retries and restarts, so receivers can de-duplicate on it. */
+  id: string;
+  workspaceId: string;
+  kind: DeliveryKind;
+  taskId: string | null;
+  subscriptionId: string | null;
+  eventType: string;
+  url: string;
+  /** The exact bytes sent on every attempt. */
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the row is next due. While a worker holds it, this is the end of its lease. */
+  nextAttemptAt: number | null;
+  leaseToken: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+export interface DeliveryAttemptRecord {
+  deliveryId: string;
+  workspaceId: string;
+  attempt: number;
+  startedAt: number;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface DeliveryListFilter {
+  taskId?: string;
+  subscriptionId?: string;
+  status?: DeliveryStatus;
+}
+
+/** The outcome of one attempt, applied only if the caller still holds the lease it claimed with. */
+export type DeliveryOutcome =
+  | { status: 'delivered'; at: number }
+  | { status: 'pending'; nextAttemptAt: number }
+  | { status: 'failed' };
+
+export interface DeliveryRepository {
+  insert(delivery: DeliveryRecord): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<DeliveryRecord | null>;
+  /** Any workspace: for the worker, which holds a lease token and not a principal. */
+  findForWorker(id: string): Promise<DeliveryRecord | null>;
+  list(
+    workspaceId: string,
+    filter: DeliveryListFilter,
+    limit: number,
+    after?: { createdAt: number; id: string },
+  ): Promise<DeliveryRecord[]>;
+  /** Pending rows due at `now`, oldest due first. */
+  listDue(now: number, limit: number): Promise<DeliveryRecord[]>;
+  /**
+   * Compare-and-set claim: takes the row only if it is still pending and still due at `expectedNextAttemptAt`,
+   * moving its due time to the lease end so no other worker picks it up until then.
+   */
+  claim(id: string, expectedNextAttemptAt: number, leaseToken: string, leaseUntil: number): Promise<boolean>;
+  /** Records an attempt's outcome if `leaseToken` still holds the row; false if the lease was lost. */
+  complete(
+    id: string,
+    leaseToken: string,
+    outcome: DeliveryOutcome,
+    result: { statusCode: number | null; error: string | null },
+    now: number,
+  ): Promise<boolean>;
+  appendAttempt(attempt: DeliveryAttemptRecord): Promise<void>;
+  listAttempts(workspaceId: string, deliveryIds: string[]): Promise<DeliveryAttemptRecord[]>;
+  /** Makes a delivery due again now (an admin's redeliver), whatever its status. */
+  requeue(workspaceId: string, id: string, now: number): Promise<boolean>;
+  cancelPendingForSubscription(workspaceId: string, subscriptionId: string, now: number): Promise<void>;
+}
+
+export interface DeliverySettingsRecord {
+  workspaceId: string;
+  callbackSecret: string;
+  previousCallbackSecret: string | null;
+  previousSecretExpiresAt: number | null;
+  allowPrivateCallbacks: boolean;
+  updatedAt: number;
+}
+
+export interface DeliverySettingsRepository {
+  find(workspaceId: string): Promise<DeliverySettingsRecord | null>;
+  /** Inserts the row unless one exists (two processes may create it at once); returns the stored row. */
+  insertIfMissing(settings: DeliverySettingsRecord): Promise<DeliverySettingsRecord>;
+  update(settings: DeliverySettingsRecord): Promise<void>;
+  /** Per-task delivery options given at creation (e.g. notifyEscalations). */
+  setTaskOptions(workspaceId: string, taskId: string, options: { notifyEscalations: boolean }): Promise<void>;
+  findTaskOptions(workspaceId: string, taskId: string): Promise<{ notifyEscalations: boolean } | null>;
+}
+
+export interface SlackIntegrationRecord {
+  id: string;
+  workspaceId: string;
+  /** null: every queue of the workspace. */
+  queue: string | null;
+  webhookUrl: string;
+  signingSecret: string;
+  createdAt: number;
+}
+
+export interface SlackUserLinkRecord {
+  integrationId: string;
+  workspaceId: string;
+  slackUserId: string;
+  userId: string;
+  createdAt: number;
+}
+
+export interface IntegrationAuditRecord {
+  workspaceId: string | null;
+  source: string;
+  outcome: string;
+  detail: string;
+  createdAt: number;
+}
+
+export interface SlackRepository {
+  insertIntegration(integration: SlackIntegrationRecord): Promise<void>;
+  findIntegration(id: string): Promise<SlackIntegrationRecord | null>;
+  listIntegrations(workspaceId: string): Promise<SlackIntegrationRecord[]>;
+  deleteIntegration(workspaceId: string, id: string): Promise<boolean>;
+  upsertUserLink(link: SlackUserLinkRecord): Promise<void>;
+  findUserLink(integrationId: string, slackUserId: string): Promise<SlackUserLinkRecord | null>;
+  appendAudit(record: IntegrationAuditRecord): Promise<void>;
+  listAudit(workspaceId: string, limit: number): Promise<IntegrationAuditRecord[]>;
+}

@@ -1,0 +1,312 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { DecisionAction } from '@loopgate/shared';
+import { authorize, type Principal } from './access.js';
+import type { SlackIntegrationRecord } from './delivery-ports.js';
+import type { DeliveryDraft } from './delivery-service.js';
+import { AppError, notFound } from './errors.js';
+import { newId } from './ids.js';
+import type { Repositories, Store } from './ports.js';
+import type { TaskEventRecord, TaskRecord } from './task-record.js';
+import { decideTask, type TaskServiceDeps } from './task-service.js';
+
+/**
+ * Slack: a queue's new tasks are posted to an incoming webhook as a Block Kit message with Approve and
+ * Reject buttons; a click comes back to /api/v1/integrations/slack/interactions, signed by Slack,
+ * and decides through decideTask as the Loopgate user the Slack user is linked to.
+ */
+
+/** Slack's own replay window for signed requests. */
+export const SLACK_TOLERANCE_SECONDS = 300;
+
+export interface SlackDeps {
+  store: Store;
+  clock: () => number;
+  publicUrl: string;
+  checkUrl: (workspaceId: string, url: string) => Promise<void>;
+}
+
+export interface SlackIntegrationView {
+  id: string;
+  queue: string | null;
+  webhookUrl: string;
+  createdAt: string;
+}
+
+export function toSlackIntegrationView(i: SlackIntegrationRecord): SlackIntegrationView {
+  return { id: i.id, queue: i.queue, webhookUrl: i.webhookUrl, createdAt: new Date(i.createdAt).toISOString() };
+}
+
+export async function createSlackIntegration(
+  deps: SlackDeps,
+  principal: Principal,
+  input: { webhookUrl: string; signingSecret: string; queue?: string },
+): Promise<SlackIntegrationRecord> {
+  authorize(principal, 'workspace:admin');
+  await deps.checkUrl(principal.workspaceId, input.webhookUrl);
+  const now = deps.clock();
+  const integration: SlackIntegrationRecord = {
+    id: newId('slackIntegration', now),
+    workspaceId: principal.workspaceId,
+    queue: input.queue ?? null,
+    webhookUrl: input.webhookUrl,
+    signingSecret: input.signingSecret,
+    createdAt: now,
+  };
+  await deps.store.transaction((tx) => tx.slack.insertIntegration(integration));
+  return integration;
+}
+
+export async function listSlackIntegrations(deps: Pick<SlackDeps, 'store'>, principal: Principal) {
+  authorize(principal, 'workspace:admin');
+  return deps.store.read.slack.listIntegrations(principal.workspaceId);
+}
+
+export async function deleteSlackIntegration(deps: Pick<SlackDeps, 'store'>, principal: Principal, id: string) {
+  authorize(principal, 'workspace:admin');
+  if (!(await deps.store.transaction((tx) => tx.slack.deleteIntegration(principal.workspaceId, id)))) {
+    throw notFound(`Slack integration ${id}`);
+  }
+}
+
+/** Links a Slack user to a member of the workspace; their clicks then decide as that member. */
+export async function linkSlackUser(
+  deps: Pick<SlackDeps, 'store' | 'clock'>,
+  principal: Principal,
+  integrationId: string,
+  input: { slackUserId: string; email: string },
+) {
+  authorize(principal, 'workspace:admin');
+  const integration = await deps.store.read.slack.findIntegration(integrationId);
+  if (!integration || integration.workspaceId !== principal.workspaceId) {
+    throw notFound(`Slack integration ${integrationId}`);
+  }
+  const user = await deps.store.read.users.findByEmail(input.email.trim().toLowerCase());
+  const membership = user ? await deps.store.read.users.findMembership(principal.workspaceId, user.id) : null;
+  if (!user || !membership) throw notFound(`A member with email ${input.email}`);
+  const link = {
+    integrationId,
+    workspaceId: principal.workspaceId,
+    slackUserId: input.slackUserId,
+    userId: user.id,
+    createdAt: deps.clock(),
+  };
+  await deps.store.transaction((tx) => tx.slack.upsertUserLink(link));
+  return { integrationId, slackUserId: input.slackUserId, userId: user.id, email: user.email, role: membership.role };
+}
+
+export async function listSlackAudit(deps: Pick<SlackDeps, 'store'>, principal: Principal, limit = 100) {
+  authorize(principal, 'workspace:admin');
+  return deps.store.read.slack.listAudit(principal.workspaceId, limit);
+}
+
+// ——— Notification ———
+
+/** Slack mrkdwn treats &, < and > as control characters. */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function summaryOf(task: TaskRecord): string {
+  const raw = task.description ?? JSON.stringify(task.payload);
+  return raw.length > 500 ? `${raw.slice(0, 497)}…` : raw;
+}
+
+export function slackMessageFor(task: TaskRecord, integrationId: string, publicUrl: string) {
+  const deadline =
+    task.dueAt === null
+      ? 'none'
+      : `<!date^${Math.floor(task.dueAt / 1000)}^{date_short_pretty} {time}|${new Date(task.dueAt).toISOString()}>`;
+  const value = (action: DecisionAction) => `${integrationId}|${task.id}|${action}`;
+  const link = `${publicUrl}/tasks/${task.id}`;
+  return {
+    text: `Review needed: ${task.title}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: task.title.slice(0, 150) } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Risk:* ${task.riskLevel ?? 'not set'}` },
+          {
+            type: 'mrkdwn',
+            text: `*Confidence:* ${task.confidence === null ? 'not set' : `${Math.round(task.confidence * 100)}%`}`,
+          },
+          { type: 'mrkdwn', text: `*Queue:* ${escapeMrkdwn(task.queue)}` },
+          { type: 'mrkdwn', text: `*Deadline:* ${deadline}` },
+        ],
+      },
+      { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(summaryOf(task)) } },
+      {
+        type: 'actions',
+        block_id: `loopgate:${task.id}`,
+        elements: [
+          {
+            type: 'button',
+            action_id: 'loopgate_approve',
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: value('approve'),
+          },
+          {
+            type: 'button',
+            action_id: 'loopgate_reject',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Reject' },
+            value: value('reject'),
+          },
+          { type: 'button', action_id: 'loopgate_open', text: { type: 'plain_text', text: 'Open' }, url: link },
+        ],
+      },
+    ],
+  };
+}
+
+/** Extra outbox rows for a change: a Slack message per matching integration when a task opens for review. */
+export function slackDrafts(publicUrl: string) {
+  return async (tx: Repositories, change: { task: TaskRecord; event: TaskEventRecord }): Promise<DeliveryDraft[]> => {
+    const { task, event } = change;
+    if (event.type !== 'created' || (task.status !== 'pending_review' && task.status !== 'in_review')) return [];
+    const integrations = await tx.slack.listIntegrations(task.workspaceId);
+    return integrations
+      .filter((i) => i.queue === null || i.queue === task.queue)
+      .map((i) => ({
+        kind: 'slack' as const,
+        url: i.webhookUrl,
+        eventType: 'slack.review_requested',
+        body: JSON.stringify(slackMessageFor(task, i.id, publicUrl)),
+        subscriptionId: null,
+      }));
+  };
+}
+
+// ——— Interactions ———
+
+/** Slack's request signing: `v0=` + hex HMAC-SHA256 over `v0:<timestamp>:<raw body>` with the app's signing secret. */
+export function slackSignature(signingSecret: string, timestamp: string, rawBody: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+}
+
+function signatureMatches(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface SlackInteractionRequest {
+  rawBody: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+}
+
+export interface SlackInteractionDeps extends TaskServiceDeps {
+  publicUrl: string;
+  /** POSTs the message update to Slack's response_url. */
+  respond: (workspaceId: string, url: string, message: object) => Promise<void>;
+}
+
+interface BlockActionPayload {
+  type?: string;
+  user?: { id?: string; username?: string; name?: string };
+  response_url?: string;
+  actions?: { action_id?: string; value?: string }[];
+}
+
+export type SlackInteractionOutcome = 'decided' | 'already_decided' | 'forbidden' | 'unmapped_user' | 'ignored';
+
+/**
+ * Handles one button click. The signature is checked before anything is trusted (the integration id in
+ * the button value only says which secret to check with); a bad signature or an unlinked Slack user
+ * decides nothing, and both are audited.
+ */
+export async function handleSlackInteraction(
+  deps: SlackInteractionDeps,
+  request: SlackInteractionRequest,
+): Promise<SlackInteractionOutcome> {
+  const now = deps.clock();
+  const audit = (workspaceId: string | null, outcome: string, detail: string) =>
+    deps.store.transaction((tx) =>
+      tx.slack.appendAudit({ workspaceId, source: 'slack', outcome, detail, createdAt: deps.clock() }),
+    );
+  const form = new URLSearchParams(request.rawBody);
+  let payload: BlockActionPayload;
+  try {
+    payload = JSON.parse(form.get('payload') ?? '') as BlockActionPayload;
+  } catch {
+    await audit(null, 'rejected', 'Body without a JSON payload field');
+    throw new AppError('validation_failed', 'Expected a Slack interaction payload');
+  }
+  const action = payload.actions?.[0];
+  const [integrationId, taskId, decision] = (action?.value ?? '').split('|');
+  const integration = integrationId ? await deps.store.read.slack.findIntegration(integrationId) : null;
+  const ts = request.timestamp ?? '';
+  const fresh = /^\d+$/.test(ts) && Math.abs(Math.floor(now / 1000) - Number(ts)) <= SLACK_TOLERANCE_SECONDS;
+  if (
+    !integration ||
+    !fresh ||
+    !request.signature ||
+    !signatureMatches(slackSignature(integration.signingSecret, ts, request.rawBody), request.signature)
+  ) {
+    await audit(
+      integration?.workspaceId ?? null,
+      'bad_signature',
+      `Slack request refused (${!integration ? 'unknown integration' : !fresh ? 'stale or missing timestamp' : 'signature mismatch'}) from Slack user ${payload.user?.id ?? '?'}`,
+    );
+    throw new AppError('webhook_signature_invalid', 'The Slack request signature is missing, stale or invalid');
+  }
+  const workspaceId = integration.workspaceId;
+  if (!taskId || (decision !== 'approve' && decision !== 'reject')) {
+    await audit(workspaceId, 'ignored', `Unhandled action ${action?.action_id ?? '?'}`);
+    return 'ignored';
+  }
+  const slackUserId = payload.user?.id ?? '';
+  const link = slackUserId ? await deps.store.read.slack.findUserLink(integration.id, slackUserId) : null;
+  const user = link ? await deps.store.read.users.findById(link.userId) : null;
+  const membership = user ? await deps.store.read.users.findMembership(workspaceId, user.id) : null;
+  if (!user || !membership) {
+    await audit(
+      workspaceId,
+      'unmapped_user',
+      `Slack user ${slackUserId} is not linked to a member; ${taskId} not decided`,
+    );
+    if (payload.response_url) {
+      await deps.respond(workspaceId, payload.response_url, {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'Your Slack account is not linked to a Loopgate reviewer, so nothing was decided. Ask an admin to link it.',
+      });
+    }
+    return 'unmapped_user';
+  }
+  const principal: Principal = {
+    workspaceId,
+    role: membership.role,
+    actor: { type: 'user', id: user.id, name: user.name ?? user.email },
+  };
+  let outcome: SlackInteractionOutcome = 'decided';
+  let text: string;
+  try {
+    const task = await decideTask(deps, principal, taskId, { action: decision, comment: 'Decided in Slack' });
+    text = `${decision === 'approve' ? ':white_check_mark: Approved' : ':x: Rejected'} by ${principal.actor.name}: ${task.title}`;
+    await audit(workspaceId, 'decided', `${slackUserId} → ${user.email} ${decision}d ${taskId}`);
+  } catch (error) {
+    if (!(error instanceof AppError) || (error.code !== 'task_already_decided' && error.code !== 'forbidden')) {
+      throw error;
+    }
+    outcome = error.code === 'forbidden' ? 'forbidden' : 'already_decided';
+    text = error.code === 'forbidden' ? `Not allowed: ${error.message}` : error.message;
+    await audit(workspaceId, error.code, `${slackUserId} → ${user.email}: ${error.message}`);
+  }
+  if (payload.response_url) {
+    await deps.respond(workspaceId, payload.response_url, {
+      replace_original: true,
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: `<${deps.publicUrl}/tasks/${taskId}|Open in Loopgate>` }],
+        },
+      ],
+    });
+  }
+  return outcome;
+}

@@ -1,0 +1,61 @@
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config.js';
+import type { TaskChangeMessage } from '../domain/ports.js';
+import { RedisTaskEventBus } from './redis-bus.js';
+
+const REDIS_URL = process.env.LOOPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('Redis task event bus', () => {
+  test('a change published on one bus reaches listeners on another once, and its own listeners once', async () => {
+    const logger = pino({ level: 'silent' });
+    const [a, b] = await Promise.all([
+      RedisTaskEventBus.connect(REDIS_URL, logger),
+      RedisTaskEventBus.connect(REDIS_URL, logger),
+    ]);
+    try {
+      const taskId = `tsk_bus${Date.now()}`;
+      const heardA: TaskChangeMessage[] = [];
+      const heardB: TaskChangeMessage[] = [];
+      a.subscribe((m) => m.taskId === taskId && heardA.push(m));
+      const arrived = new Promise<void>((resolve) =>
+        b.subscribe((m) => {
+          if (m.taskId !== taskId) return;
+          heardB.push(m);
+          resolve();
+        }),
+      );
+      const message: TaskChangeMessage = { workspaceId: 'wsp_x', taskId, status: 'approved', version: 2 };
+      a.publish(message);
+      await arrived;
+      // Give an echo of A's own message time to (wrongly) arrive.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heardB).toEqual([message]);
+      expect(heardA).toEqual([message]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('delivery settings', () => {
+  test.each([
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must start with redis:\/\//],
+    [{ LOOPGATE_WEBHOOK_TIMEOUT_MS: '10' }, /LOOPGATE_WEBHOOK_TIMEOUT_MS/],
+    [{ LOOPGATE_ALLOW_PRIVATE_CALLBACKS: 'yes' }, /LOOPGATE_ALLOW_PRIVATE_CALLBACKS/],
+  ])('%j fails fast naming the setting', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('defaults: private targets refused, 10 s timeout, no Redis', () => {
+    expect(loadConfig({})).toMatchObject({
+      allowPrivateCallbacks: false,
+      webhookTimeoutMs: 10_000,
+      redisUrl: null,
+    });
+    expect(loadConfig({ LOOPGATE_ALLOW_PRIVATE_CALLBACKS: 'true', REDIS_URL: REDIS_URL })).toMatchObject({
+      allowPrivateCallbacks: true,
+      redisUrl: REDIS_URL,
+    });
+  });
+});

@@ -1,0 +1,408 @@
+import type { AddressInfo } from 'node:net';
+import { verifyWebhook, type WebhookPayload } from '@loopgate/shared';
+import pino from 'pino';
+import request from 'supertest';
+import { type DeliverySetup, setUpDelivery } from '../delivery-setup.js';
+import type { Store } from '../domain/ports.js';
+import { InProcessTaskEventBus } from '../events/in-process-bus.js';
+import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
+import { type Receiver, startReceiver } from '../test-support/receiver.js';
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const task = (extra: object = {}) => ({
+  title: 'Refund order 1234',
+  payload: { orderId: 1234, amount: 42.5 },
+  ...extra,
+});
+
+interface DeliveryView {
+  id: string;
+  kind: string;
+  status: string;
+  eventType: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  subscriptionId: string | null;
+  attemptLog: { attempt: number; statusCode: number | null; error: string | null; latencyMs: number }[];
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+for (const database of DATABASES) {
+  describe(`${database}: decision delivery API`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let t: TestApp;
+    let delivery: DeliverySetup;
+    let receiver: Receiver;
+
+    beforeAll(async () => {
+      const opened = await openTestStore(database);
+      store = opened.store;
+      close = opened.close;
+      receiver = await startReceiver();
+      const bus = new InProcessTaskEventBus();
+      const logger = pino({ level: 'silent' });
+      const settings = {
+        publicUrl: 'http://localhost:3000',
+        allowPrivateCallbacks: false,
+        webhookTimeoutMs: 1_000,
+        outboxPollMs: 100,
+        outboxConcurrency: 8,
+      };
+      delivery = setUpDelivery({ store, clock: Date.now, logger, bus }, settings);
+      t = await buildTestApp(store, Date.now, {
+        bus,
+        onTaskChange: delivery.onTaskChange,
+        checkCallbackUrl: delivery.checkCallbackUrl,
+        delivery: delivery.delivery,
+      });
+      // No server-wide switch: the default workspace allows private targets (the receiver is on
+      // 127.0.0.1), the other workspace keeps the default and is refused.
+      const allowed = await request(t.app)
+        .post('/api/v1/settings/delivery')
+        .set(bearer(t.keys.admin))
+        .send({ allowPrivateCallbacks: true });
+      expect(allowed.status).toBe(200);
+      delivery.outbox.start();
+    });
+    afterAll(async () => {
+      await delivery.outbox.stop();
+      await receiver.close();
+      await close();
+    });
+    beforeEach(() => receiver.respondWith(() => 200));
+
+    async function create(body: object, key = t.keys.reviewer, app = t.app) {
+      const res = await request(app).post('/api/v1/tasks').set(bearer(key)).send(body);
+      expect(res.status).toBe(201);
+      return res.body as { id: string };
+    }
+
+    async function deliveriesOf(taskId: string, key = t.keys.viewer): Promise<DeliveryView[]> {
+      const res = await request(t.app).get(`/api/v1/tasks/${taskId}/deliveries`).set(bearer(key));
+      expect(res.status).toBe(200);
+      return res.body.data as DeliveryView[];
+    }
+
+    async function settled(taskId: string, count = 1): Promise<DeliveryView[]> {
+      return until(async () => {
+        const list = await deliveriesOf(taskId);
+        return list.length >= count && list.every((d) => d.attempts > 0) ? list : undefined;
+      });
+    }
+
+    async function callbackSecret(key = t.keys.admin): Promise<string> {
+      const res = await request(t.app).get('/api/v1/settings/callback-secret').set(bearer(key));
+      expect(res.status).toBe(200);
+      expect(res.body.secret).toMatch(/^whsec_/);
+      return res.body.secret as string;
+    }
+
+    test('a decision POSTs the signed final outcome to the callback URL once; the attempt is logged', async () => {
+      const seen = receiver.requests.length;
+      const { id } = await create(task({ callbackUrl: `${receiver.url}/n8n/resume/abc`, externalRef: 'order-1234' }));
+      const decided = await request(t.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(t.keys.reviewer))
+        .send({ action: 'approve_with_modifications', comment: 'lower amount', modifiedPayload: { amount: 40 } });
+      expect(decided.status).toBe(200);
+      const [received] = (await receiver.waitFor(seen + 1)).slice(seen);
+      expect(received?.path).toBe('/n8n/resume/abc');
+      const secret = await callbackSecret();
+      const verified = await verifyWebhook(secret, received?.headers ?? {}, received?.body ?? '');
+      const payload = JSON.parse(received?.body ?? '') as WebhookPayload;
+      expect(payload).toMatchObject({
+        type: 'task.decided',
+        data: {
+          taskId: id,
+          status: 'approved_with_modifications',
+          action: 'approve_with_modifications',
+          comment: 'lower amount',
+          reviewers: [{ type: 'api_key', name: 'reviewer' }],
+          originalPayload: { orderId: 1234, amount: 42.5 },
+          modifiedPayload: { amount: 40 },
+          externalRef: 'order-1234',
+        },
+      });
+      const [row] = await settled(id);
+      expect(row).toMatchObject({ id: verified.id, kind: 'callback', status: 'delivered', attempts: 1 });
+      expect(row?.attemptLog).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);
+      // 'created' is not a final event: the callback got exactly one request for this task.
+      expect(receiver.requests.filter((r) => r.path === '/n8n/resume/abc')).toHaveLength(1);
+    });
+
+    test.each([
+      ['cancel', 'cancelled', 'task.cancelled', (id: string) => `/api/v1/tasks/${id}/cancel`, {}],
+      ['reject', 'rejected', 'task.decided', (id: string) => `/api/v1/tasks/${id}/decision`, { action: 'reject' }],
+    ])('%s: the callback receives %s as %s', async (_name, status, type, path, body) => {
+      const seen = receiver.requests.length;
+      const { id } = await create(task({ callbackUrl: `${receiver.url}/cb/${_name}` }));
+      expect((await request(t.app).post(path(id)).set(bearer(t.keys.reviewer)).send(body)).status).toBe(200);
+      const [received] = (await receiver.waitFor(seen + 1)).slice(seen);
+      expect(JSON.parse(received?.body ?? '{}')).toMatchObject({ type, data: { taskId: id, status } });
+    });
+
+    test('subscriptions: REST-hook subscribe, signed per subscription, only subscribed events, unsubscribe', async () => {
+      const sub = await request(t.app)
+        .post('/api/v1/webhooks')
+        .set(bearer(t.keys.reviewer))
+        .send({ url: `${receiver.url}/zap`, events: ['task.created', 'task.decided'] });
+      expect(sub.status).toBe(201);
+      expect(sub.body).toMatchObject({ id: expect.stringMatching(/^whk_/), status: 'active' });
+      expect(sub.body.secret).toMatch(/^whsec_/);
+      const list = await request(t.app).get('/api/v1/webhooks').set(bearer(t.keys.reviewer));
+      expect(list.body.data.map((s: { id: string }) => s.id)).toContain(sub.body.id);
+      expect(list.body.data[0].secret).toBeUndefined();
+
+      const { id } = await create(task());
+      await request(t.app).post(`/api/v1/tasks/${id}/cancel`).set(bearer(t.keys.reviewer)).send({});
+      const rows = await settled(id, 1);
+      // created was subscribed, cancelled was not.
+      expect(rows.map((d) => d.eventType)).toEqual(['task.created']);
+      const received = receiver.requests.find((r) => r.headers['webhook-id'] === rows[0]?.id);
+      expect(received?.path).toBe('/zap');
+      await expect(verifyWebhook(sub.body.secret, received?.headers ?? {}, received?.body ?? '')).resolves.toEqual({
+        id: rows[0]?.id,
+        timestamp: expect.any(Number),
+      });
+      await expect(
+        verifyWebhook(await callbackSecret(), received?.headers ?? {}, received?.body ?? ''),
+      ).rejects.toThrow('No matching webhook signature');
+
+      // Another workspace cannot see or delete it.
+      const foreign = await request(t.app)
+        .delete(`/api/v1/webhooks/${sub.body.id}`)
+        .set(bearer(t.keys.otherWorkspaceAdmin));
+      expect(foreign.status).toBe(404);
+      expect((await request(t.app).get('/api/v1/webhooks').set(bearer(t.keys.viewer))).status).toBe(403);
+      const deleted = await request(t.app).delete(`/api/v1/webhooks/${sub.body.id}`).set(bearer(t.keys.reviewer));
+      expect(deleted.status).toBe(204);
+      const after = await create(task());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await deliveriesOf(after.id)).toEqual([]);
+    });
+
+    test('rotation: deliveries carry both signatures during the overlap; old and new secrets verify', async () => {
+      const sub = await request(t.app)
+        .post('/api/v1/webhooks')
+        .set(bearer(t.keys.admin))
+        .send({ url: `${receiver.url}/rotate`, events: ['task.created'] });
+      const rotated = await request(t.app)
+        .post(`/api/v1/webhooks/${sub.body.id}/rotate-secret`)
+        .set(bearer(t.keys.admin));
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.secret).not.toBe(sub.body.secret);
+      const { id } = await create(task());
+      const [row] = await settled(id);
+      const received = receiver.requests.find((r) => r.headers['webhook-id'] === row?.id);
+      expect(String(received?.headers['webhook-signature']).split(' ')).toHaveLength(2);
+      for (const secret of [sub.body.secret, rotated.body.secret]) {
+        await expect(verifyWebhook(secret, received?.headers ?? {}, received?.body ?? '')).resolves.toBeDefined();
+      }
+      await request(t.app).delete(`/api/v1/webhooks/${sub.body.id}`).set(bearer(t.keys.admin));
+
+      const before = await callbackSecret();
+      const rotatedCallback = await request(t.app)
+        .post('/api/v1/settings/callback-secret/rotate')
+        .set(bearer(t.keys.admin));
+      expect(rotatedCallback.body.secret).not.toBe(before);
+      expect(rotatedCallback.body.previousSecretExpiresAt).not.toBeNull();
+      expect((await request(t.app).get('/api/v1/settings/callback-secret').set(bearer(t.keys.reviewer))).status).toBe(
+        403,
+      );
+    });
+
+    test.each([
+      ['500', 500, 'pending', /HTTP 500/],
+      ['302 (redirects are not followed)', 302, 'pending', /redirects are not followed/],
+      ['timeout', 'hold' as const, 'pending', /timed out after 1000 ms/],
+    ])('a %s answer is a failed attempt, logged, retried later with backoff', async (_name, answer, status, error) => {
+      receiver.respondWith(() => answer);
+      const started = Date.now();
+      const { id } = await create(task({ callbackUrl: `${receiver.url}/fail/${_name.slice(0, 3)}` }));
+      await request(t.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(t.keys.reviewer))
+        .send({ action: 'approve' });
+      const [row] = await settled(id);
+      receiver.release(200);
+      expect(row).toMatchObject({ status, attempts: 1 });
+      expect(row?.lastError).toMatch(error);
+      expect(row?.attemptLog[0]?.error).toMatch(error);
+      // First retry after 5 s ± 20 %.
+      const next = Date.parse(row?.nextAttemptAt ?? '');
+      expect(next).toBeGreaterThanOrEqual(started + 4_000);
+      expect(next).toBeLessThanOrEqual(Date.now() + 6_000);
+      expect(receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`))).toHaveLength(1);
+
+      // An admin redelivers: same webhook-id, sent now.
+      receiver.respondWith(() => 200);
+      expect(
+        (await request(t.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(t.keys.reviewer))).status,
+      ).toBe(403);
+      const again = await request(t.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(t.keys.admin));
+      expect(again.status).toBe(202);
+      const done = await until(async () => {
+        const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
+        return res.body.status === 'delivered' ? (res.body as DeliveryView) : undefined;
+      });
+      expect(done.attempts).toBe(2);
+      expect(done.attemptLog.map((a) => a.statusCode)).toEqual([answer === 'hold' ? null : answer, 200]);
+      const sends = receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`));
+      expect(new Set(sends.map((r) => r.headers['webhook-id']))).toEqual(new Set([row?.id]));
+    });
+
+    test('410 Gone disables the subscription and stops its deliveries', async () => {
+      receiver.respondWith((r) => (r.path === '/gone' ? 410 : 200));
+      const sub = await request(t.app)
+        .post('/api/v1/webhooks')
+        .set(bearer(t.keys.admin))
+        .send({ url: `${receiver.url}/gone`, events: ['task.created'] });
+      const { id } = await create(task());
+      const [row] = await settled(id);
+      expect(row).toMatchObject({ status: 'failed', lastStatusCode: 410 });
+      const got = await request(t.app).get(`/api/v1/webhooks/${sub.body.id}`).set(bearer(t.keys.admin));
+      expect(got.body).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('410') });
+      const next = await create(task());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await deliveriesOf(next.id)).toEqual([]);
+    });
+
+    test.each([
+      ['loopback literal', 'http://127.0.0.1:9/x'],
+      ['localhost name', 'http://localhost:9/x'],
+      ['metadata', 'http://169.254.169.254/latest/meta-data'],
+      ['private', 'http://10.1.2.3/hook'],
+      ['IPv6 loopback', 'http://[::1]:9/x'],
+      ['mapped IPv4', 'http://[::ffff:192.168.1.1]/x'],
+      ['unresolvable', 'http://does-not-exist.invalid/x'],
+    ])('SSRF: a %s URL is refused at registration, naming the setting', async (_name, url) => {
+      const created = await request(t.app)
+        .post('/api/v1/tasks')
+        .set(bearer(t.keys.otherWorkspaceAdmin))
+        .send(task({ callbackUrl: url }));
+      expect(created.status).toBe(422);
+      expect(created.body.code).toBe('callback_url_refused');
+      expect(created.body.detail).toContain('LOOPGATE_ALLOW_PRIVATE_CALLBACKS=true');
+      const hook = await request(t.app)
+        .post('/api/v1/webhooks')
+        .set(bearer(t.keys.otherWorkspaceAdmin))
+        .send({ url, events: ['task.decided'] });
+      expect(hook.status).toBe(422);
+      expect(hook.body.code).toBe('callback_url_refused');
+    });
+
+    test('SSRF: the workspace setting allows private targets; turning it off refuses them again at send time', async () => {
+      const url = `${receiver.url}/private`;
+      const setting = (allow: boolean) =>
+        request(t.app)
+          .post('/api/v1/settings/delivery')
+          .set(bearer(t.keys.admin))
+          .send({ allowPrivateCallbacks: allow });
+      const { id } = await create(task({ callbackUrl: url }));
+      // The other workspace's setting is still off.
+      const foreign = await request(t.app)
+        .post('/api/v1/tasks')
+        .set(bearer(t.keys.otherWorkspaceAdmin))
+        .send(task({ callbackUrl: url }));
+      expect(foreign.status).toBe(422);
+      expect((await setting(false)).body).toEqual({ allowPrivateCallbacks: false });
+      try {
+        const seen = receiver.requests.length;
+        await request(t.app).post(`/api/v1/tasks/${id}/cancel`).set(bearer(t.keys.reviewer)).send({});
+        const [row] = await settled(id);
+        expect(row?.lastError).toMatch(/private.*LOOPGATE_ALLOW_PRIVATE_CALLBACKS/);
+        expect(receiver.requests.length).toBe(seen);
+      } finally {
+        await setting(true);
+      }
+    });
+
+    test('the delivery log lists by task and status; other workspaces see none of it', async () => {
+      const { id } = await create(task({ callbackUrl: `${receiver.url}/log` }));
+      await request(t.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(t.keys.reviewer))
+        .send({ action: 'approve' });
+      const [row] = await settled(id);
+      const byTask = await request(t.app).get(`/api/v1/deliveries?taskId=${id}`).set(bearer(t.keys.viewer));
+      expect(byTask.body.data.map((d: DeliveryView) => d.id)).toEqual([row?.id]);
+      const delivered = await request(t.app)
+        .get('/api/v1/deliveries?status=delivered&limit=200')
+        .set(bearer(t.keys.viewer));
+      expect(delivered.body.data.map((d: DeliveryView) => d.id)).toContain(row?.id);
+      const foreign = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.otherWorkspaceAdmin));
+      expect(foreign.status).toBe(404);
+      expect(
+        (await request(t.app).get(`/api/v1/tasks/${id}/deliveries`).set(bearer(t.keys.otherWorkspaceAdmin))).status,
+      ).toBe(404);
+    });
+
+    test('the OpenAPI document describes the delivery, settings, events and Slack routes', async () => {
+      const res = await request(t.app).get('/api/openapi.json');
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/v1/webhooks',
+          '/api/v1/webhooks/{id}',
+          '/api/v1/webhooks/{id}/rotate-secret',
+          '/api/v1/deliveries',
+          '/api/v1/deliveries/{id}/redeliver',
+          '/api/v1/tasks/{id}/deliveries',
+          '/api/v1/settings/callback-secret',
+          '/api/v1/settings/delivery',
+          '/api/v1/events',
+          '/api/v1/integrations/slack/interactions',
+        ]),
+      );
+      expect(res.body.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema).toBeDefined();
+    });
+
+    test('SSE: /api/v1/events streams the workspace’s task changes, not other workspaces’', async () => {
+      const server = t.app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const abort = new AbortController();
+      try {
+        const res = await fetch(`${base}/api/v1/events`, { headers: bearer(t.keys.viewer), signal: abort.signal });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        let text = '';
+        const read = async (needle: string) => {
+          while (!text.includes(needle)) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error('stream ended');
+            text += new TextDecoder().decode(value);
+          }
+        };
+        await read(': connected');
+        await create(task(), t.keys.otherWorkspaceAdmin);
+        const { id } = await create(task());
+        await request(t.app)
+          .post(`/api/v1/tasks/${id}/decision`)
+          .set(bearer(t.keys.reviewer))
+          .send({ action: 'reject' });
+        await read('"status":"rejected"');
+        const events = text.split('\n\n').filter((block) => block.includes('event: task.changed'));
+        expect(events.map((block) => JSON.parse(block.split('data: ')[1] ?? '{}').taskId)).toEqual([id, id]);
+      } finally {
+        abort.abort();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  });
+}

@@ -1,0 +1,166 @@
+import { httpUrlSchema, slugSchema } from '@loopgate/shared';
+import { z } from 'zod';
+import {
+  createSlackIntegration,
+  deleteSlackIntegration,
+  handleSlackInteraction,
+  linkSlackUser,
+  listSlackAudit,
+  listSlackIntegrations,
+  type SlackDeps,
+  type SlackInteractionDeps,
+  toSlackIntegrationView,
+} from '../../domain/slack-service.js';
+import { type AnyRouteSpec, defineRoute } from '../route.js';
+import { problemResponses } from './problem-responses.js';
+
+export const SLACK_INTERACTIONS_PATH = '/api/v1/integrations/slack/interactions';
+
+const idParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+const createSlackInput = z
+  .strictObject({
+    webhookUrl: httpUrlSchema.describe('Slack incoming-webhook URL (https://hooks.slack.com/services/…)'),
+    signingSecret: z.string().min(8).max(200).describe("The Slack app's signing secret (Basic Information page)"),
+    queue: slugSchema.optional().describe('Only tasks of this queue; all queues when omitted'),
+  })
+  .meta({ id: 'CreateSlackIntegrationInput' });
+
+const slackIntegrationSchema = z
+  .object({ id: z.string(), queue: z.string().nullable(), webhookUrl: z.string(), createdAt: z.iso.datetime() })
+  .meta({ id: 'SlackIntegration' });
+
+const linkInput = z
+  .strictObject({ slackUserId: z.string().min(1).max(64), email: z.email() })
+  .meta({ id: 'SlackUserLinkInput' });
+
+export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: SLACK_INTERACTIONS_PATH,
+      summary: "Slack's interactivity request URL: button clicks, signed with the Slack app's signing secret",
+      tags: ['integrations'],
+      permission: null,
+      headers: [
+        { name: 'X-Slack-Signature', description: 'v0=<hex HMAC-SHA256 of "v0:timestamp:body">' },
+        { name: 'X-Slack-Request-Timestamp', description: 'unix seconds; at most 5 minutes old' },
+      ],
+      responses: {
+        200: { description: 'Handled (the Slack message is updated through its response_url)' },
+        ...problemResponses(400, 401),
+      },
+      async handler({ req }) {
+        const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+        const outcome = await handleSlackInteraction(deps, {
+          rawBody,
+          timestamp: req.get('x-slack-request-timestamp'),
+          signature: req.get('x-slack-signature'),
+        });
+        return { status: 200, body: { outcome } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/integrations/slack',
+      summary: 'Post new review tasks (of one queue, or all) to a Slack incoming webhook with Approve/Reject buttons',
+      tags: ['integrations'],
+      permission: 'workspace:admin',
+      body: createSlackInput,
+      responses: {
+        201: { description: 'Created', schema: slackIntegrationSchema },
+        ...problemResponses(400, 401, 403, 415, 422),
+      },
+      async handler({ principal, body }) {
+        return { status: 201, body: toSlackIntegrationView(await createSlackIntegration(deps, principal, body)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/integrations/slack',
+      summary: "The workspace's Slack integrations",
+      tags: ['integrations'],
+      permission: 'workspace:admin',
+      responses: {
+        200: { description: 'Integrations', schema: z.object({ data: z.array(slackIntegrationSchema) }) },
+        ...problemResponses(401, 403),
+      },
+      async handler({ principal }) {
+        return {
+          status: 200,
+          body: { data: (await listSlackIntegrations(deps, principal)).map(toSlackIntegrationView) },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/integrations/slack/{id}',
+      summary: 'Remove a Slack integration',
+      tags: ['integrations'],
+      permission: 'workspace:admin',
+      params: idParams,
+      responses: { 204: { description: 'Removed' }, ...problemResponses(401, 403, 404) },
+      async handler({ principal, params }) {
+        await deleteSlackIntegration(deps, principal, params.id);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/integrations/slack/{id}/users',
+      summary: "Link a Slack user id to a workspace member; that member's role decides what their clicks may do",
+      tags: ['integrations'],
+      permission: 'workspace:admin',
+      params: idParams,
+      body: linkInput,
+      responses: {
+        200: {
+          description: 'Linked',
+          schema: z.object({
+            integrationId: z.string(),
+            slackUserId: z.string(),
+            userId: z.string(),
+            email: z.string(),
+            role: z.string(),
+          }),
+        },
+        ...problemResponses(400, 401, 403, 404, 415),
+      },
+      async handler({ principal, params, body }) {
+        return { status: 200, body: await linkSlackUser(deps, principal, params.id, body) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/integrations/slack/audit',
+      summary: 'Slack interactions: decisions, refused signatures, unlinked users (newest first)',
+      tags: ['integrations'],
+      permission: 'workspace:admin',
+      responses: {
+        200: {
+          description: 'Audit entries',
+          schema: z.object({
+            data: z.array(
+              z.object({ source: z.string(), outcome: z.string(), detail: z.string(), createdAt: z.iso.datetime() }),
+            ),
+          }),
+        },
+        ...problemResponses(401, 403),
+      },
+      async handler({ principal }) {
+        const rows = await listSlackAudit(deps, principal);
+        return {
+          status: 200,
+          body: {
+            data: rows.map((r) => ({
+              source: r.source,
+              outcome: r.outcome,
+              detail: r.detail,
+              createdAt: new Date(r.createdAt).toISOString(),
+            })),
+          },
+        };
+      },
+    }),
+  ];
+}

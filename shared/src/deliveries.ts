@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { actorSchema, httpUrlSchema, jsonValueSchema, taskSchema } from './task.js';
+
+/**
+ * Decision delivery on the wire: webhook event names, subscription and delivery shapes, and the
+ * envelope every delivery (task callback or subscription) carries. Receivers verify deliveries with
+ * `verifyWebhook` from ./webhooks.ts.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'task.created',
+  'task.decided',
+  'task.escalated',
+  'task.expired',
+  'task.cancelled',
+] as const;
+export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
+
+/** The events a task's own callback URL receives without asking: the final ones. */
+export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['task.decided', 'task.expired', 'task.cancelled'];
+
+export const createWebhookInputSchema = z
+  .strictObject({
+    url: httpUrlSchema,
+    events: z.array(webhookEventTypeSchema).min(1).max(WEBHOOK_EVENT_TYPES.length),
+    description: z.string().max(500).optional(),
+  })
+  .meta({ id: 'CreateWebhookInput' });
+export type CreateWebhookInput = z.infer<typeof createWebhookInputSchema>;
+
+export const webhookSubscriptionSchema = z
+  .object({
+    id: z.string().describe('whk_…'),
+    url: z.string(),
+    events: z.array(webhookEventTypeSchema),
+    description: z.string().nullable(),
+    status: z.enum(['active', 'disabled']),
+    disabledReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookSubscription' });
+export type WebhookSubscription = z.infer<typeof webhookSubscriptionSchema>;
+
+/** Returned once, at creation or rotation: the secret that signs every delivery to the subscription. */
+export const webhookSubscriptionWithSecretSchema = webhookSubscriptionSchema
+  .extend({ secret: z.string().describe('whsec_…; shown once') })
+  .meta({ id: 'WebhookSubscriptionWithSecret' });
+
+export const webhookSubscriptionListSchema = z
+  .object({ data: z.array(webhookSubscriptionSchema) })
+  .meta({ id: 'WebhookSubscriptionList' });
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const deliveryAttemptSchema = z
+  .object({
+    attempt: z.number().int(),
+    startedAt: z.iso.datetime(),
+    statusCode: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'DeliveryAttempt' });
+
+export const deliverySchema = z
+  .object({
+    id: z.string().describe('msg_…; sent as webhook-id, the same on every retry'),
+    kind: z.enum(['callback', 'subscription', 'slack']),
+    taskId: z.string().nullable(),
+    subscriptionId: z.string().nullable(),
+    eventType: z.string(),
+    url: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    deliveredAt: z.iso.datetime().nullable(),
+    attemptLog: z.array(deliveryAttemptSchema).optional(),
+  })
+  .meta({ id: 'Delivery' });
+export type Delivery = z.infer<typeof deliverySchema>;
+
+export const deliveryListSchema = z
+  .object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'DeliveryList' });
+
+export const listDeliveriesQuerySchema = z.strictObject({
+  taskId: z.string().max(64).optional(),
+  subscriptionId: z.string().max(64).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuerySchema>;
+
+/** What a task callback and a subscription receive: Standard Webhooks' recommended {type, timestamp, data}. */
+export const webhookPayloadSchema = z
+  .object({
+    type: webhookEventTypeSchema,
+    timestamp: z.iso.datetime(),
+    data: z.object({
+      taskId: z.string(),
+      status: z.string(),
+      action: z.string().nullable(),
+      comment: z.string().nullable(),
+      reviewers: z.array(actorSchema),
+      originalPayload: jsonValueSchema,
+      modifiedPayload: jsonValueSchema.nullable(),
+      externalRef: z.string().nullable(),
+      event: z.object({
+        id: z.string(),
+        type: z.string(),
+        reason: z.string().nullable(),
+        data: jsonValueSchema.nullable(),
+      }),
+      createdAt: z.iso.datetime(),
+      decidedAt: z.iso.datetime().nullable(),
+      task: taskSchema,
+    }),
+  })
+  .meta({ id: 'WebhookPayload' });
+export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
+
+export const callbackSecretSchema = z
+  .object({
+    secret: z.string().describe('whsec_…: signs every task callback of the workspace'),
+    previousSecretExpiresAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'CallbackSecret' });
+
+export const deliverySettingsSchema = z
+  .strictObject({
+    allowPrivateCallbacks: z
+      .boolean()
+      .describe('Allow callback/webhook URLs on private, loopback or link-local addresses (self-hosting next to n8n)'),
+  })
+  .meta({ id: 'DeliverySettings' });
