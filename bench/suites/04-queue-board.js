@@ -1,0 +1,277 @@
+// Queue board: GET /board with 10,000 open tasks (plus a day of closed ones), rendered server-side
+// by the real Express app in this process (session lookup, five limited column queries, Eta page
+// render), on SQLite and (when reachable) MySQL/MariaDB. Baselines in the same run:
+//   - columns query only: the five column reads without rendering;
+//   - bare string join: the same rows rendered by a hand-written template (escape + join), no engine;
+//   - unlimited board: every open task as a card (what the board would cost without column limits).
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const { freshDbName, dropDatabase } = require('../lib/mysql');
+const { summarize } = require('../lib/stats');
+const { fmt } = require('../lib/table');
+
+const OPEN_TASKS = Number(process.env.BENCH_BOARD_TASKS || 10_000);
+const CLOSED_TASKS = Math.round(OPEN_TASKS / 2);
+const SAMPLES = Number(process.env.BENCH_BOARD_SAMPLES || 60);
+const PASSWORD = 'bench password 123';
+
+function dist(ctx, file) {
+  return require(path.join(ctx.root, 'server/dist', file));
+}
+
+const escapeHtml = (value) =>
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+
+/** The baseline renderer: the same cards, hand-joined strings, escaped, no template engine. */
+function bareRender(columns) {
+  return columns
+    .map(
+      (column) =>
+        `<section data-stage="${column.stage}"><h2>${escapeHtml(column.title)} ${column.total}</h2><ol>${column.cards
+          .map(
+            (card) =>
+              `<li data-id="${card.id}"><a href="/tasks/${card.id}">${escapeHtml(card.title)}</a> ${card.riskLevel ?? '-'} ${card.confidence ?? '-'} ${escapeHtml(card.assigneeName ?? '')} ${card.dueAt ?? ''}</li>`,
+          )
+          .join('')}</ol></section>`,
+    )
+    .join('');
+}
+
+async function seed(store, workspaceId, users) {
+  const now = Date.now();
+  const statuses = [];
+  for (let i = 0; i < OPEN_TASKS; i++) {
+    const r = i % 20;
+    // 60 % pending, 20 % claimed, 15 % in review (votes in), 5 % escalated.
+    statuses.push(r < 12 ? 'pending' : r < 16 ? 'claimed' : r < 19 ? 'in_review' : 'escalated');
+  }
+  const risks = ['low', 'medium', 'high', 'critical'];
+  const batch = 1000;
+  const total = OPEN_TASKS + CLOSED_TASKS;
+  for (let start = 0; start < total; start += batch) {
+    await store.transaction(async (tx) => {
+      for (let i = start; i < Math.min(total, start + batch); i++) {
+        const open = i < OPEN_TASKS;
+        const kind = open ? statuses[i] : 'closed';
+        const createdAt = now - (total - i) * 1000;
+        const assignee = users[i % users.length];
+        await tx.tasks.insert({
+          id: `tsk_bench${String(i).padStart(20, '0')}`,
+          workspaceId,
+          queue: ['support', 'billing', 'legal'][i % 3],
+          title: `Refund order ${i} <b>&</b>`,
+          description: null,
+          payload: { orderId: i, amount: (i % 500) + 0.5, note: 'x'.repeat(200) },
+          context: { customer: `c${i}` },
+          confidence: (i % 100) / 100,
+          riskLevel: risks[i % 4],
+          tags: [],
+          source: i % 2 ? 'n8n' : 'zapier',
+          externalRef: null,
+          callbackUrl: null,
+          status: open ? (kind === 'in_review' ? 'in_review' : 'pending_review') : 'approved',
+          dueAt: createdAt + 3_600_000,
+          createdAt,
+          updatedAt: createdAt,
+          closedAt: open ? null : now - 1000,
+          version: 1,
+          createdBy: { type: 'api_key', id: 'key_bench', name: 'bench' },
+          decision: open
+            ? null
+            : {
+                action: 'approve',
+                comment: null,
+                modifiedPayload: null,
+                decidedBy: { type: 'user', id: assignee.id, name: assignee.email },
+                decidedAt: now - 1000,
+              },
+          workflow: {
+            routingRule: null,
+            routingReason: 'confidence below 0.8',
+            levels: 1,
+            level: 1,
+            priority: 0,
+            escalated: kind === 'escalated',
+            escalationStep: kind === 'escalated' ? 1 : 0,
+            nextSweepAt: null,
+            assignedGroup: null,
+            assignee: { type: 'user', id: assignee.id, name: assignee.email },
+            claimed: kind === 'claimed',
+          },
+        });
+      }
+    });
+  }
+}
+
+function get(port, urlPath, cookie) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = http.get(
+      { host: '127.0.0.1', port, path: urlPath, headers: { Cookie: cookie, Accept: 'text/html' } },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+        });
+        res.on('end', () => {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          if (res.statusCode !== 200) reject(new Error(`GET ${urlPath}: ${res.statusCode}`));
+          else resolve({ ms, bytes });
+        });
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+async function timeIt(samples, fn) {
+  for (let i = 0; i < Math.min(10, samples); i++) await fn(); // warm-up
+  const latencies = [];
+  let bytes = 0;
+  for (let i = 0; i < samples; i++) {
+    const started = process.hrtime.bigint();
+    const out = await fn();
+    latencies.push(out?.ms ?? Number(process.hrtime.bigint() - started) / 1e6);
+    bytes = out?.bytes ?? bytes;
+  }
+  return { ...summarize(latencies), bytes };
+}
+
+async function measure(ctx, label, dbConfig) {
+  const { openStore } = dist(ctx, 'store/open-store.js');
+  const { createWorkspace, upsertUser } = dist(ctx, 'domain/admin-service.js');
+  const { logIn, LoginRateLimiter } = dist(ctx, 'domain/session-service.js');
+  const { createApp } = dist(ctx, 'http/app.js');
+  const { InProcessTaskEventBus } = dist(ctx, 'events/in-process-bus.js');
+  const { ApiKeyAuthenticator } = dist(ctx, 'domain/authenticate.js');
+  const { loadBoard } = dist(ctx, 'web/board-view.js');
+  const { views, formatTime, formatConfidence } = dist(ctx, 'web/render.js');
+  const pino = require(require.resolve('pino', { paths: [path.join(ctx.root, 'server')] }));
+
+  const store = await openStore(dbConfig);
+  const clock = Date.now;
+  try {
+    const workspace = await createWorkspace({ store, clock }, `bench-${Date.now().toString(36)}`);
+    const users = [];
+    for (let i = 0; i < 8; i++) {
+      const email = `rev${i}@bench.example`;
+      const { userId } = await upsertUser(
+        { store, clock },
+        { email, password: PASSWORD, role: 'reviewer', workspaceSlug: workspace.slug },
+      );
+      users.push({ id: userId, email });
+    }
+    ctx.log(`  ${label}: seeding ${OPEN_TASKS} open + ${CLOSED_TASKS} closed tasks`);
+    const seeded = Date.now();
+    await seed(store, workspace.id, users);
+    ctx.log(`  ${label}: seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
+
+    const app = createApp({
+      store,
+      bus: new InProcessTaskEventBus(),
+      clock,
+      logger: pino({ level: 'silent' }),
+      authenticator: new ApiKeyAuthenticator({ store, clock }),
+      publicUrl: 'http://127.0.0.1',
+      bodyLimit: '1mb',
+    });
+    const server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = server.address().port;
+    const login = await logIn(
+      { store, clock, limiter: new LoginRateLimiter() },
+      { email: users[0].email, password: PASSWORD, clientAddress: 'bench' },
+    );
+    const cookie = `lg_session=${login.token}`;
+    const principal = {
+      workspaceId: workspace.id,
+      role: 'reviewer',
+      actor: { type: 'user', id: users[0].id, name: users[0].email },
+    };
+    const rows = [];
+    try {
+      const page = await timeIt(SAMPLES, () => get(port, '/board', cookie));
+      rows.push({ db: label, target: 'GET /board over HTTP (Loopgate, full page)', ...page });
+      const filtered = await timeIt(SAMPLES, () => get(port, '/board?risk=high&q=order%2012', cookie));
+      rows.push({ db: label, target: 'GET /board?risk=high&q=… (filter + search)', ...filtered });
+      const columns = await loadBoard({ store, clock }, principal, {});
+      const queries = await timeIt(SAMPLES, () => loadBoard({ store, clock }, principal, {}));
+      rows.push({ db: label, target: 'baseline: column queries only', ...queries, bytes: null });
+      const data = {
+        time: formatTime,
+        confidence: formatConfidence,
+        countCap: 1000,
+        columns,
+        now: Date.now(),
+        canDecide: true,
+        movable: ['pending', 'needs_approval'],
+        csrf: 'x'.repeat(43),
+      };
+      const eta = await timeIt(SAMPLES * 5, async () => ({ bytes: views.render('./board-columns', data).length }));
+      rows.push({ db: label, target: 'Eta render of the loaded columns', ...eta });
+      const bare = await timeIt(SAMPLES * 5, async () => ({ bytes: bareRender(columns).length }));
+      rows.push({ db: label, target: 'baseline: bare string join of the same rows', ...bare });
+      const unlimited = await timeIt(Math.max(5, Math.round(SAMPLES / 6)), async () => {
+        const all = await loadBoard({ store, clock }, principal, {}, OPEN_TASKS + CLOSED_TASKS);
+        return { bytes: views.render('./board-columns', { ...data, columns: all }).length };
+      });
+      rows.push({ db: label, target: 'unlimited board: every task as a card (not served)', ...unlimited });
+    } finally {
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    return rows;
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(ctx) {
+  const rows = [];
+  const notes = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-bench-board-'));
+  try {
+    rows.push(...(await measure(ctx, 'sqlite', { kind: 'sqlite', file: path.join(dir, 'board.db') })));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (ctx.mysql.available) {
+    const database = freshDbName();
+    try {
+      rows.push(...(await measure(ctx, 'mysql', { kind: 'mysql', ...ctx.mysql.target, database, poolSize: 10 })));
+    } finally {
+      await dropDatabase(ctx.mysql.target, database);
+    }
+  } else {
+    notes.push(`MySQL rows skipped: ${ctx.mysql.reason}`);
+  }
+  notes.push(
+    `${OPEN_TASKS} open tasks (60 % pending, 20 % claimed, 15 % in review, 5 % escalated) + ${CLOSED_TASKS} closed in the last day; columns show 50 cards each with a count capped at 1000.`,
+    'Goal: the board page well under 1 s server-side (p99). Single client, sequential requests, loopback.',
+  );
+  return [
+    {
+      title: `Queue board with ${OPEN_TASKS.toLocaleString('en-US')} open tasks — ${SAMPLES} samples per row`,
+      columns: [
+        { key: 'db', label: 'database', align: 'left' },
+        { key: 'target', label: 'what', align: 'left' },
+        { key: 'p50', label: 'p50 ms', format: fmt.ms },
+        { key: 'p90', label: 'p90 ms', format: fmt.ms },
+        { key: 'p99', label: 'p99 ms', format: fmt.ms },
+        { key: 'max', label: 'max ms', format: fmt.ms },
+        { key: 'bytes', label: 'bytes', format: fmt.int },
+      ],
+      rows,
+      notes,
+    },
+  ];
+}
+
+module.exports = { name: 'queue-board', run };

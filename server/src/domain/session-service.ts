@@ -1,0 +1,158 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from '@loopgate/shared';
+import type { Principal } from './access.js';
+import { AppError } from './errors.js';
+import type { Store, UserRecord } from './ports.js';
+import { verifyPassword } from './secrets.js';
+import type { SessionRecord } from './web-ports.js';
+
+export interface SessionDeps {
+  store: Store;
+  clock: () => number;
+  limiter: LoginRateLimiter;
+}
+
+/** Sessions last a working week; logging out or an admin's role change ends them sooner. */
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Failed logins per account + client address, kept in process memory: a sliding window of
+ * `maxFailures` per `windowMs`. In-process (not in the database) because it needs no write per
+ * attempt and scrypt already costs each guess ~100 ms; with N processes behind a balancer an
+ * attacker gets at most N × maxFailures guesses per window, which is still far too few to matter.
+ */
+export class LoginRateLimiter {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly maxFailures = 5,
+    private readonly windowMs = 15 * 60 * 1000,
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  private recent(key: string, now: number): number[] {
+    const list = (this.failures.get(key) ?? []).filter((at) => at > now - this.windowMs);
+    if (list.length === 0) this.failures.delete(key);
+    else this.failures.set(key, list);
+    return list;
+  }
+
+  /** Throws `rate_limited` when the key has used up its failures in the window. */
+  check(key: string, now: number): void {
+    const list = this.recent(key, now);
+    if (list.length >= this.maxFailures) {
+      const retryInS = Math.ceil(((list[0] ?? now) + this.windowMs - now) / 1000);
+      throw new AppError('rate_limited', `Too many failed logins; try again in ${retryInS} s`);
+    }
+  }
+
+  fail(key: string, now: number): void {
+    if (this.failures.size >= this.maxKeys) this.failures.clear();
+    this.failures.set(key, [...this.recent(key, now), now]);
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+export interface SessionLogin {
+  /** The cookie value; only its hash is stored. */
+  token: string;
+  session: SessionRecord;
+}
+
+/**
+ * Email + password login. Unknown e-mail and wrong password give the same answer (and both cost
+ * a scrypt hash), so the form does not reveal who has an account. Lands in the user's first
+ * workspace, or the one named by `workspaceSlug`.
+ */
+export async function logIn(
+  deps: SessionDeps,
+  input: { email: string; password: string; workspaceSlug?: string; clientAddress: string },
+): Promise<SessionLogin> {
+  const email = input.email.trim().toLowerCase();
+  const key = `${email}\u0000${input.clientAddress}`;
+  const now = deps.clock();
+  deps.limiter.check(key, now);
+  const user = await deps.store.read.users.findByEmail(email);
+  // Hash against a dummy when the user is unknown, so timing does not tell accounts apart.
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+  const workspaces = user && ok ? await deps.store.read.members.workspacesOf(user.id) : [];
+  const wanted = input.workspaceSlug?.trim();
+  const membership = wanted ? workspaces.find((w) => w.slug === wanted) : workspaces[0];
+  if (!user || !ok || !membership) {
+    deps.limiter.fail(key, now);
+    throw new AppError('unauthorized', 'The e-mail address or password is not right');
+  }
+  deps.limiter.succeed(key);
+  const token = randomToken();
+  const session: SessionRecord = {
+    idHash: hashToken(token),
+    userId: user.id,
+    workspaceId: membership.workspaceId,
+    csrfToken: randomToken(),
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+  };
+  await deps.store.transaction(async (tx) => {
+    await tx.sessions.insert(session);
+    // Housekeeping rides on logins: no extra job, and the delete reads the expires_at index.
+    await tx.sessions.purgeExpired(now);
+  });
+  return { token, session };
+}
+
+export interface SessionPrincipal {
+  principal: Principal;
+  session: SessionRecord;
+  user: UserRecord;
+}
+
+/**
+ * The principal behind a session cookie. The role is read from the membership on every request,
+ * so an admin's role change takes effect at once; a removed membership ends the session.
+ */
+export async function authenticateSession(
+  deps: Pick<SessionDeps, 'store' | 'clock'>,
+  token: string,
+): Promise<SessionPrincipal | null> {
+  if (!/^[\w-]{20,100}$/.test(token)) return null;
+  const session = await deps.store.read.sessions.findLive(hashToken(token), deps.clock());
+  if (!session) return null;
+  const [user, membership] = await Promise.all([
+    deps.store.read.users.findById(session.userId),
+    deps.store.read.users.findMembership(session.workspaceId, session.userId),
+  ]);
+  if (!user || !membership) return null;
+  return {
+    session,
+    user,
+    principal: {
+      workspaceId: session.workspaceId,
+      role: membership.role as Role,
+      actor: { type: 'user', id: user.id, name: user.name ?? user.email },
+    },
+  };
+}
+
+export async function logOut(deps: Pick<SessionDeps, 'store'>, token: string): Promise<void> {
+  await deps.store.transaction((tx) => tx.sessions.delete(hashToken(token)));
+}
+
+// scrypt of a random password, same parameters as real hashes; never matches anything.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -1,0 +1,68 @@
+import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '@loopgate/shared';
+import { authorize, type Principal } from '../domain/access.js';
+import type { Store } from '../domain/ports.js';
+import type { BoardCard, BoardColumnQuery, BoardFilter } from '../domain/web-ports.js';
+
+export const BOARD_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated', 'completed'] as const;
+export type BoardStage = (typeof BOARD_STAGES)[number];
+
+/**
+ * The board's columns as queries over task state. An escalated task shows under Escalated whatever
+ * else is true of it; a claimed one under In Progress; one with votes in (or on a later level) under
+ * Needs Approval. Completed shows the last day only. Configurable per queue later.
+ */
+const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardColumnQuery }> = {
+  pending: {
+    title: 'Pending Review',
+    query: () => ({ statuses: ['pending_review'], escalated: false, claimed: false }),
+  },
+  in_progress: {
+    title: 'In Progress',
+    query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: false, claimed: true }),
+  },
+  needs_approval: {
+    title: 'Needs Approval',
+    query: () => ({ statuses: ['in_review'], escalated: false, claimed: false }),
+  },
+  escalated: { title: 'Escalated', query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: true }) },
+  completed: {
+    title: 'Completed',
+    query: (now) => ({ statuses: FINAL_TASK_STATUSES, closedAfter: now - 24 * 60 * 60 * 1000 }),
+  },
+};
+
+/** Drag and drop: the moves a reviewer may make by hand. Claiming is the only one today. */
+export const ALLOWED_MOVES: Readonly<Record<string, BoardStage[]>> = {
+  pending: ['in_progress'],
+  needs_approval: ['in_progress'],
+};
+
+export interface BoardColumn {
+  stage: BoardStage;
+  title: string;
+  cards: BoardCard[];
+  total: number;
+}
+
+export const BOARD_COLUMN_LIMIT = 50;
+
+export async function loadBoard(
+  deps: { store: Store; clock: () => number },
+  principal: Principal,
+  filter: BoardFilter,
+  limit = BOARD_COLUMN_LIMIT,
+): Promise<BoardColumn[]> {
+  authorize(principal, 'task:read');
+  const now = deps.clock();
+  return Promise.all(
+    BOARD_STAGES.map(async (stage) => {
+      const { cards, total } = await deps.store.read.board.column(
+        principal.workspaceId,
+        STAGES[stage].query(now),
+        filter,
+        limit,
+      );
+      return { stage, title: STAGES[stage].title, cards, total };
+    }),
+  );
+}

@@ -1,0 +1,504 @@
+import pino from 'pino';
+import request from 'supertest';
+import { upsertUser } from '../domain/admin-service.js';
+import { ApiKeyAuthenticator } from '../domain/authenticate.js';
+import type { EmailMessage } from '../domain/notifier.js';
+import { sendReviewMails } from '../domain/review-link-service.js';
+import { InProcessTaskEventBus } from '../events/in-process-bus.js';
+import { createApp } from '../http/app.js';
+import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
+import { XSS_CORPUS } from './xss-corpus.js';
+
+const PASSWORD = 'correct horse battery';
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+type Agent = ReturnType<typeof request.agent>;
+
+function csrfOf(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /name="csrf-token" content="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error(`no CSRF token in:\n${html.slice(0, 500)}`);
+  return match[1];
+}
+
+async function login(t: TestApp, email: string, password = PASSWORD): Promise<{ agent: Agent; csrf: string }> {
+  const agent = request.agent(t.app);
+  const form = await agent.get('/login');
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), email, password, next: '/board' });
+  if (res.status !== 303) throw new Error(`login failed: ${res.status} ${res.text.slice(0, 300)}`);
+  const board = await agent.get('/board');
+  return { agent, csrf: csrfOf(board.text) };
+}
+
+for (const database of DATABASES) {
+  describe(`${database}: web pages`, () => {
+    let t: TestApp;
+    let close: () => Promise<void>;
+    let store: Awaited<ReturnType<typeof openTestStore>>['store'];
+    let clockOffset = 0;
+    const clock = () => Date.now() + clockOffset;
+    const mail: EmailMessage[] = [];
+    const users: Record<string, string> = {};
+
+    beforeAll(async () => {
+      const opened = await openTestStore(database);
+      store = opened.store;
+      close = opened.close;
+      t = await buildTestApp(store, clock);
+      for (const [email, role] of [
+        ['admin@example.com', 'admin'],
+        ['rev@example.com', 'reviewer'],
+        ['rev2@example.com', 'reviewer'],
+        ['view@example.com', 'viewer'],
+      ] as const) {
+        users[email] = (await upsertUser({ store, clock }, { email, password: PASSWORD, role })).userId;
+      }
+      const group = await request(t.app)
+        .post('/api/v1/reviewer-groups')
+        .set(bearer(t.keys.admin))
+        .send({ name: 'ops', members: ['rev@example.com', 'rev2@example.com'] });
+      expect(group.status).toBe(201);
+      const queue = await request(t.app)
+        .post('/api/v1/queues')
+        .set(bearer(t.keys.admin))
+        .send({ name: 'support', config: { reviewerGroups: ['ops'] } });
+      expect(queue.status).toBe(201);
+    });
+    afterAll(async () => close());
+
+    async function createTask(body: object = {}): Promise<{ id: string }> {
+      const res = await request(t.app)
+        .post('/api/v1/tasks')
+        .set(bearer(t.keys.reviewer))
+        .send({ title: 'Refund order 42', queue: 'support', payload: { amount: 50, currency: 'EUR' }, ...body });
+      expect(res.status).toBe(201);
+      return res.body;
+    }
+
+    async function apiTask(id: string) {
+      return (await request(t.app).get(`/api/v1/tasks/${id}`).set(bearer(t.keys.viewer))).body;
+    }
+
+    async function events(id: string): Promise<{ type: string; actor: { type: string; id: string } }[]> {
+      return (await request(t.app).get(`/api/v1/tasks/${id}/events`).set(bearer(t.keys.viewer))).body.data;
+    }
+
+    describe('login', () => {
+      test.each([
+        ['wrong password', 'rev@example.com', 'not the password', 401],
+        ['unknown account', 'ghost@example.com', PASSWORD, 401],
+      ])('%s is refused with the same message', async (_name, email, password, status) => {
+        const agent = request.agent(t.app);
+        const form = await agent.get('/login');
+        const res = await agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrfOf(form.text), email, password });
+        expect(res.status).toBe(status);
+        expect(res.text).toContain('The e-mail address or password is not right');
+        expect(String(res.headers['set-cookie'] ?? '')).not.toContain('lg_session=');
+      });
+
+      test('a login form without its CSRF cookie is refused', async () => {
+        const res = await request(t.app)
+          .post('/login')
+          .type('form')
+          .send({ _csrf: 'x'.repeat(43), email: 'rev@example.com', password: PASSWORD });
+        expect(res.status).toBe(403);
+      });
+
+      test('the session cookie is HttpOnly and SameSite, and pages carry a strict CSP', async () => {
+        const agent = request.agent(t.app);
+        const form = await agent.get('/login');
+        const res = await agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
+        expect(res.status).toBe(303);
+        const cookies = res.headers['set-cookie'] as unknown as string[];
+        const cookie = cookies.find((c) => c.startsWith('lg_session='));
+        expect(cookie).toMatch(/HttpOnly/);
+        expect(cookie).toMatch(/SameSite=Lax/);
+        const board = await agent.get('/board');
+        expect(board.status).toBe(200);
+        const csp = board.headers['content-security-policy'];
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toContain('unsafe-inline');
+        expect(csp).toContain("img-src 'self'");
+      });
+
+      test('behind an https public URL the session cookie is Secure', async () => {
+        const https = createApp({
+          store,
+          clock,
+          bus: new InProcessTaskEventBus(),
+          logger: pino({ level: 'silent' }),
+          authenticator: new ApiKeyAuthenticator({ store, clock }),
+          publicUrl: 'https://lg.example.com',
+          bodyLimit: '64kb',
+        });
+        // Secure cookies are not sent back over plain http, so this test hands the login cookie back itself.
+        const form = await request(https).get('/login');
+        const loginCookie = (form.headers['set-cookie'] as unknown as string[])[0] ?? '';
+        expect(loginCookie).toMatch(/; Secure/);
+        const res = await request(https)
+          .post('/login')
+          .set('Cookie', loginCookie.split(';')[0] ?? '')
+          .type('form')
+          .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
+        expect(res.status).toBe(303);
+        const cookies = res.headers['set-cookie'] as unknown as string[];
+        expect(cookies.find((c) => c.startsWith('lg_session='))).toMatch(/; Secure/);
+      });
+
+      test('pages without a session redirect to the login form', async () => {
+        const res = await request(t.app).get('/board').set('Accept', 'text/html');
+        expect(res.status).toBe(303);
+        expect(res.headers.location).toBe('/login?next=%2Fboard');
+      });
+
+      test('failed logins are rate-limited per account and address', async () => {
+        const agent = request.agent(t.app);
+        const statuses: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          const form = await agent.get('/login');
+          const res = await agent
+            .post('/login')
+            .type('form')
+            .send({ _csrf: csrfOf(form.text), email: 'limited@example.com', password: `wrong-${i}` });
+          statuses.push(res.status);
+        }
+        expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      });
+
+      test('logout ends the session in the database', async () => {
+        const { agent, csrf } = await login(t, 'rev2@example.com');
+        expect((await agent.post('/logout').type('form').send({ _csrf: csrf })).status).toBe(303);
+        expect((await agent.get('/board').set('Accept', 'text/html')).status).toBe(303);
+      });
+    });
+
+    describe('task page decisions go through the domain', () => {
+      test('approve with modifications: preview shows the diff, confirm decides and stores both payloads', async () => {
+        const task = await createTask();
+        const { agent, csrf } = await login(t, 'rev@example.com');
+        const page = await agent.get(`/tasks/${task.id}`);
+        expect(page.status).toBe(200);
+        expect(page.text).toContain('id="preview-modify"');
+        const edited = JSON.stringify({ amount: 40, currency: 'EUR' }, null, 2);
+        const preview = await agent
+          .post(`/tasks/${task.id}/decide`)
+          .type('form')
+          .send({ _csrf: csrf, action: 'approve_with_modifications', modifiedPayload: edited, comment: 'cap it' });
+        expect(preview.status).toBe(200);
+        expect(preview.text).toContain('<span class="remove">-   &quot;amount&quot;: 50,</span>');
+        expect(preview.text).toContain('<span class="add">+   &quot;amount&quot;: 40,</span>');
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+
+        const confirm = await agent.post(`/tasks/${task.id}/decide`).type('form').send({
+          _csrf: csrf,
+          action: 'approve_with_modifications',
+          modifiedPayload: edited,
+          comment: 'cap it',
+          confirm: '1',
+        });
+        expect(confirm.status).toBe(303);
+        const after = await apiTask(task.id);
+        expect(after.status).toBe('approved_with_modifications');
+        expect(after.payload).toEqual({ amount: 50, currency: 'EUR' });
+        expect(after.decision.modifiedPayload).toEqual({ amount: 40, currency: 'EUR' });
+        expect(after.decision.decidedBy).toMatchObject({ type: 'user', id: users['rev@example.com'] });
+        const decided = (await events(task.id)).find((e) => e.type === 'decided');
+        expect(decided?.actor).toMatchObject({ type: 'user', id: users['rev@example.com'] });
+        const detail = await agent.get(`/tasks/${task.id}`);
+        expect(detail.text).toContain('id="decision-diff"');
+      });
+
+      test.each([
+        ['reject with a comment', { action: 'reject', comment: 'no' }, 303, 'rejected'],
+        [
+          'invalid JSON is refused',
+          { action: 'approve_with_modifications', modifiedPayload: '{nope', confirm: '1' },
+          400,
+          'pending_review',
+        ],
+        [
+          'unchanged payload is refused',
+          { action: 'approve_with_modifications', modifiedPayload: '{"amount":50,"currency":"EUR"}' },
+          400,
+          'pending_review',
+        ],
+        ['unknown action', { action: 'delete' }, 400, 'pending_review'],
+      ])('%s', async (_name, body, status, taskStatus) => {
+        const task = await createTask();
+        const { agent, csrf } = await login(t, 'rev@example.com');
+        const res = await agent
+          .post(`/tasks/${task.id}/decide`)
+          .type('form')
+          .send({ _csrf: csrf, ...body });
+        expect(res.status).toBe(status);
+        expect((await apiTask(task.id)).status).toBe(taskStatus);
+      });
+
+      test('a form without the session CSRF token changes nothing', async () => {
+        const task = await createTask();
+        const { agent } = await login(t, 'rev@example.com');
+        const res = await agent.post(`/tasks/${task.id}/decide`).type('form').send({ action: 'approve' });
+        expect(res.status).toBe(403);
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+      });
+
+      test('a viewer sees the task but cannot decide or claim', async () => {
+        const task = await createTask();
+        const { agent, csrf } = await login(t, 'view@example.com');
+        const page = await agent.get(`/tasks/${task.id}`);
+        expect(page.status).toBe(200);
+        expect(page.text).toContain('id="read-only"');
+        expect(page.text).not.toContain('id="approve"');
+        const res = await agent.post(`/tasks/${task.id}/decide`).type('form').send({ _csrf: csrf, action: 'approve' });
+        expect(res.status).toBe(403);
+        const claim = await agent
+          .post(`/tasks/${task.id}/claim`)
+          .set('Accept', 'application/json')
+          .set('X-CSRF-Token', csrf);
+        expect(claim.status).toBe(403);
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created']);
+      });
+
+      test('a task of another workspace is not found', async () => {
+        const other = await request(t.app)
+          .post('/api/v1/tasks')
+          .set(bearer(t.keys.otherWorkspaceAdmin))
+          .send({ title: 'elsewhere', payload: {} });
+        const { agent } = await login(t, 'rev@example.com');
+        expect((await agent.get(`/tasks/${other.body.id}`)).status).toBe(404);
+      });
+    });
+
+    describe('board', () => {
+      test('claim moves a card to In Progress and writes a claimed event', async () => {
+        const task = await createTask({ title: 'Board claim me' });
+        const { agent, csrf } = await login(t, 'rev@example.com');
+        const before = await agent.get('/board?fragment=1&q=claim%20me');
+        expect(before.text).toMatch(/data-stage="pending"[\s\S]*Board claim me/);
+        const claim = await agent
+          .post(`/tasks/${task.id}/claim`)
+          .set('Accept', 'application/json')
+          .set('X-CSRF-Token', csrf);
+        expect(claim.status).toBe(200);
+        const after = await agent.get('/board?fragment=1&q=claim%20me');
+        const inProgress =
+          after.text.split('<section class="column" data-stage="in_progress"')[1]?.split('<section')[0] ?? '';
+        expect(inProgress).toContain('Board claim me');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created', 'claimed']);
+      });
+
+      test('the SLA countdown turns into "breached" (red) once the deadline passes', async () => {
+        const task = await createTask({ title: 'Deadline card', slaSeconds: 60 });
+        const { agent } = await login(t, 'view@example.com');
+        const card = async () => {
+          const html = (await agent.get('/board?fragment=1&q=Deadline%20card')).text;
+          return /<li class="card[^"]*"\s+data-id="([^"]+)"/.exec(html)?.[0] ?? '';
+        };
+        expect(await card()).toContain(task.id);
+        expect(await card()).not.toContain('breached');
+        clockOffset = 2 * 60 * 1000;
+        try {
+          expect(await card()).toContain(' breached');
+        } finally {
+          clockOffset = 0;
+        }
+      });
+
+      test('filters and the list view', async () => {
+        await createTask({ title: 'Risky one', riskLevel: 'critical', source: 'n8n' });
+        const { agent } = await login(t, 'view@example.com');
+        const critical = await agent.get('/board?risk=critical&fragment=1');
+        expect(critical.text).toContain('Risky one');
+        expect(critical.text).not.toContain('Refund order 42');
+        const list = await agent.get('/board?view=list&source=n8n');
+        expect(list.text).toContain('Risky one');
+      });
+    });
+
+    describe('e-mail review links', () => {
+      async function mailFor(taskId: string) {
+        mail.length = 0;
+        const sent = await sendReviewMails(
+          { store, clock, notifier: { send: async (m) => void mail.push(m) }, publicUrl: 'https://lg.example.com/' },
+          (await store.read.workspaces.findBySlug('default'))!.id,
+          taskId,
+        );
+        return sent;
+      }
+
+      function linksOf(message: EmailMessage) {
+        const find = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(message.text)?.[1] ?? '';
+        return { approve: find('Approve'), reject: find('Reject'), modify: find('Review & modify') };
+      }
+
+      test('each reviewer of the group gets one mail; a second run sends nothing', async () => {
+        const task = await createTask({ title: 'Mail me', riskLevel: 'high', confidence: 0.42 });
+        expect(await mailFor(task.id)).toBe(2);
+        expect(mail.map((m) => m.to[0]).sort()).toEqual(['rev2@example.com', 'rev@example.com']);
+        const text = mail[0]?.text ?? '';
+        expect(text).toContain('Risk:       high');
+        expect(text).toContain('Confidence: 42 %');
+        expect(linksOf(mail[0]!).approve).toMatch(/^https:\/\/lg\.example\.com\/review\/[\w-]{43}$/);
+        expect(await mailFor(task.id)).toBe(0);
+      });
+
+      test("reviewers named on the task are mailed instead of the queue's group; non-members get nothing", async () => {
+        const task = await createTask({
+          title: 'Named reviewers',
+          reviewers: ['Admin@Example.com', 'view@example.com', 'stranger@example.com'],
+        });
+        expect(await mailFor(task.id)).toBe(1);
+        expect(mail.map((m) => m.to[0])).toEqual(['admin@example.com']);
+      });
+
+      test('GET never decides; POST decides once; the second use and sibling links are refused', async () => {
+        const task = await createTask({ title: 'Link decide' });
+        await mailFor(task.id);
+        const message = mail.find((m) => m.to[0] === 'rev@example.com')!;
+        const links = linksOf(message);
+        const path = (url: string) => new URL(url).pathname;
+        for (let i = 0; i < 3; i++) {
+          const page = await request(t.app).get(path(links.approve));
+          expect(page.status).toBe(200);
+          expect(page.text).toContain('id="approve"');
+          expect(page.text).not.toContain('id="reject"');
+        }
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+        const wrongAction = await request(t.app).post(path(links.approve)).type('form').send({ action: 'reject' });
+        expect(wrongAction.status).toBe(403);
+        const decided = await request(t.app).post(path(links.approve)).type('form').send({ action: 'approve' });
+        expect(decided.status).toBe(200);
+        expect(decided.text).toContain('The task is now approved');
+        const after = await apiTask(task.id);
+        expect(after.decision.decidedBy).toMatchObject({ type: 'user', id: users['rev@example.com'] });
+        const again = await request(t.app).post(path(links.approve)).type('form').send({ action: 'approve' });
+        expect(again.status).toBe(410);
+        expect(again.text).toContain('already been used');
+        const sibling = await request(t.app).get(path(links.reject));
+        expect(sibling.status).toBe(410);
+        const otherReviewer = linksOf(mail.find((m) => m.to[0] === 'rev2@example.com')!);
+        const closed = await request(t.app).get(path(otherReviewer.modify));
+        expect(closed.status).toBe(410);
+        expect(closed.text).toContain('already been decided');
+      });
+
+      test('the modify link previews a diff and approves with modifications', async () => {
+        const task = await createTask({ title: 'Link modify', payload: 'Dear customer, we refund 50 EUR.' });
+        await mailFor(task.id);
+        const links = linksOf(mail.find((m) => m.to[0] === 'rev2@example.com')!);
+        const path = new URL(links.modify).pathname;
+        const edited = 'Dear customer, we refund 40 EUR.';
+        const preview = await request(t.app)
+          .post(path)
+          .type('form')
+          .send({ action: 'approve_with_modifications', modifiedPayload: edited });
+        expect(preview.text).toContain('<span class="add">+ Dear customer, we refund 40 EUR.</span>');
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+        const done = await request(t.app)
+          .post(path)
+          .type('form')
+          .send({ action: 'approve_with_modifications', modifiedPayload: edited, confirm: '1' });
+        expect(done.status).toBe(200);
+        const after = await apiTask(task.id);
+        expect(after.status).toBe('approved_with_modifications');
+        expect(after.decision.modifiedPayload).toBe(edited);
+      });
+
+      test('a link stops at the task deadline and says so', async () => {
+        const task = await createTask({ title: 'Link expiry', slaSeconds: 60 });
+        await mailFor(task.id);
+        const link = new URL(linksOf(mail[0]!).approve).pathname;
+        expect((await request(t.app).get(link)).status).toBe(200);
+        clockOffset = 2 * 60 * 1000;
+        try {
+          const res = await request(t.app).post(link).type('form').send({ action: 'approve' });
+          expect(res.status).toBe(410);
+          expect(res.text).toContain('expired');
+        } finally {
+          clockOffset = 0;
+        }
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+      });
+
+      test.each([
+        ['a made-up token', 'x'.repeat(43), 'not valid'],
+        ['a malformed token', '<script>', 'not valid'],
+      ])('%s says so plainly', async (_name, token, words) => {
+        const res = await request(t.app).get(`/review/${encodeURIComponent(token)}`);
+        expect(res.status).toBe(410);
+        expect(res.text).toContain(words);
+        expect(res.text).not.toContain('<script>');
+      });
+    });
+
+    describe('XSS corpus stays inert', () => {
+      test.each(XSS_CORPUS)('%s', async (_name, evil) => {
+        const task = await createTask({
+          title: evil,
+          description: evil,
+          payload: { note: evil, html: evil },
+          context: { summary: evil },
+          source: 'xss',
+        });
+        const { agent } = await login(t, 'rev@example.com');
+        const pages = [
+          (await agent.get(`/tasks/${task.id}`)).text,
+          (await agent.get('/board?source=xss&fragment=1')).text,
+          (await agent.get('/board?view=list&source=xss')).text,
+        ];
+        for (const page of pages) {
+          // Attribute values are quoted and escaped; what is left are the tags themselves.
+          const html = page.replace(/="[^"]*"/g, '=""');
+          // Markup must arrive escaped; plain text (markdown) arrives as is, and is never rendered as markdown.
+          if (/[<>"']/.test(evil)) expect(page).not.toContain(evil);
+          expect(page).not.toMatch(/<script(?![^>]*src="\/static\/[\w-]+\.js")/i);
+          expect(html).not.toMatch(/<(img|svg|iframe|object|embed)\b/i);
+          expect(html).not.toMatch(/<[a-z][^>]*\son\w+=/i);
+          expect(html).not.toMatch(/href="javascript:/i);
+        }
+        await sendReviewMails(
+          { store, clock, notifier: { send: async (m) => void mail.push(m) }, publicUrl: 'http://localhost:3000' },
+          (await store.read.workspaces.findBySlug('default'))!.id,
+          task.id,
+        );
+        const message = mail[mail.length - 1]!;
+        expect(message.subject).not.toMatch(/[\r\n]/);
+      });
+    });
+
+    describe('admin users page', () => {
+      test('an admin adds a user and changes a role; others may not', async () => {
+        const { agent, csrf } = await login(t, 'admin@example.com');
+        const add = await agent
+          .post('/admin/users')
+          .type('form')
+          .send({ _csrf: csrf, email: 'New@Example.com', name: 'New', password: PASSWORD, role: 'viewer' });
+        expect(add.status).toBe(303);
+        const page = await agent.get('/admin/users');
+        expect(page.text).toContain('new@example.com');
+        const fresh = await login(t, 'new@example.com');
+        expect((await fresh.agent.get('/board')).text).toContain('new@example.com · viewer');
+        const newId = (await store.read.users.findByEmail('new@example.com'))!.id;
+        const role = await agent
+          .post(`/admin/users/${newId}/role`)
+          .type('form')
+          .send({ _csrf: csrf, role: 'reviewer' });
+        expect(role.status).toBe(303);
+        // Roles are read per request: the open session sees the change at once.
+        expect((await fresh.agent.get('/board')).text).toContain('new@example.com · reviewer');
+        const reviewer = await login(t, 'rev@example.com');
+        expect((await reviewer.agent.get('/admin/users')).status).toBe(403);
+      });
+    });
+  });
+}

