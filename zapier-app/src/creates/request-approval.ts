@@ -1,0 +1,139 @@
+import type { PolicyDryRunResult, Task, WebhookEventType, WebhookPayload } from '@loopgate/shared';
+import type { Bundle, Create, ZObject } from 'zapier-platform-core';
+import { callApi } from '../api.js';
+import { taskEventOutputFields } from '../output-fields.js';
+import { SAMPLE_DECISION } from '../samples.js';
+import { taskBodyFromInput, taskInputFields } from '../task-input.js';
+import { outputFromDelivery, parseDelivery, type TaskEventOutput } from '../task-output.js';
+
+/** What perform hands Zapier while the Zap waits; performResume receives it back as outputData. */
+interface PendingApproval {
+  id: string;
+  status: Task['status'];
+  title: string;
+  queue: string;
+  haltOnRejection: boolean;
+}
+
+// The events a task's own callback receives (the server sends escalations only when asked to).
+const FINAL_EVENTS = new Set<WebhookEventType>(['task.decided', 'task.expired', 'task.cancelled']);
+
+function wantsHalt(value: unknown): boolean {
+  return value === true || value === 'true' || value === 'yes';
+}
+
+/**
+ * Creates the task with Zapier's callback URL and lets the Zap wait; Loopgate POSTs the decision to
+ * that URL (the outbox retries until Zapier has it). In the Zap editor's test the step must not wait,
+ * so it validates the input and routing with the policy dry run instead and returns a sample decision.
+ */
+async function perform(z: ZObject, bundle: Bundle): Promise<PendingApproval | TaskEventOutput> {
+  const body = taskBodyFromInput(z, bundle);
+  if (bundle.meta?.isLoadingSample) {
+    const dryRun = await callApi<PolicyDryRunResult>(z, bundle, 'POST', '/api/v1/policy/dry-run', { body });
+    return {
+      ...SAMPLE_DECISION,
+      title: body.title,
+      queue: dryRun.queue,
+      payload: body.payload,
+      originalPayload: body.payload,
+      externalRef: body.externalRef ?? null,
+      reason: `sample: the policy would ${dryRun.outcome === 'auto_approve' ? 'auto-approve' : 'send to review'} (${dryRun.reason})`,
+    };
+  }
+  const callbackUrl = z.generateCallbackUrl();
+  const task = await callApi<Task>(z, bundle, 'POST', '/api/v1/tasks', {
+    body: { ...body, callbackUrl },
+    // One callback URL per step run: a retried request returns the first task instead of a second one.
+    headers: { 'Idempotency-Key': `zapier:${z.hash('sha256', callbackUrl)}` },
+  });
+  return {
+    id: task.id,
+    status: task.status,
+    title: task.title,
+    queue: task.queue,
+    haltOnRejection: wantsHalt(bundle.inputData.haltOnRejection),
+  };
+}
+
+/** JSON with sorted keys, so two serialisations of the same value compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The callback URL is no secret inside the workspace (any key that may read the task sees it), so a
+ * body claiming "approved" is only believed once the server agrees: same final status, same edited
+ * payload. Without this, a viewer key could approve a refund by POSTing to the Zap's callback URL.
+ */
+async function confirmWithServer(z: ZObject, bundle: Bundle, envelope: WebhookPayload): Promise<void> {
+  const { data } = envelope;
+  if (!FINAL_EVENTS.has(envelope.type)) {
+    throw new z.errors.Error(`A ${envelope.type} delivery cannot end the wait`, 'invalid_delivery', 400);
+  }
+  const task = await callApi<Task>(z, bundle, 'GET', `/api/v1/tasks/${encodeURIComponent(data.taskId)}`);
+  const serverEdit = canonical(task.decision?.modifiedPayload ?? null);
+  if (task.status !== data.status || serverEdit !== canonical(data.modifiedPayload)) {
+    throw new z.errors.Error(
+      `The callback says task ${data.taskId} is ${data.status}, but Loopgate has it ${task.status}${
+        task.status === data.status ? ' with another payload' : ''
+      }`,
+      'invalid_delivery',
+      400,
+    );
+  }
+}
+
+/** Loopgate's callback body (the delivery envelope), confirmed with the server, becomes the step's output. */
+async function performResume(z: ZObject, bundle: Bundle): Promise<TaskEventOutput> {
+  const envelope = parseDelivery(z, bundle.cleanedRequest);
+  const pending = (bundle.outputData ?? {}) as Partial<PendingApproval>;
+  if (pending.id !== undefined && envelope.data.taskId !== pending.id) {
+    throw new z.errors.Error(
+      `The callback is for task ${envelope.data.taskId}, but this step waits for ${pending.id}`,
+      'invalid_delivery',
+      400,
+    );
+  }
+  await confirmWithServer(z, bundle, envelope);
+  const output = outputFromDelivery(envelope);
+  const halt = pending.haltOnRejection ?? wantsHalt(bundle.inputData?.haltOnRejection);
+  if (halt && !output.approved) {
+    const comment = output.comment ? `: ${output.comment}` : '';
+    throw new z.errors.HaltedError(`Loopgate task ${output.taskId} was ${output.decision}${comment}`);
+  }
+  return output;
+}
+
+export const requestApproval: Create = {
+  key: 'request_approval',
+  noun: 'Approval',
+  display: {
+    label: 'Request Approval (and Wait)',
+    description:
+      'Sends an item to human review in Loopgate and pauses the Zap until a reviewer approves, edits or rejects it (or it expires).',
+  },
+  operation: {
+    inputFields: [
+      ...taskInputFields,
+      {
+        key: 'haltOnRejection',
+        label: 'Stop the Zap Unless Approved',
+        type: 'boolean',
+        required: false,
+        default: 'false',
+        helpText:
+          'Yes: a rejected, expired or cancelled task stops the Zap here (shown as halted, not as an error). No: the step always continues; route on **Decision** or **Approved?** with a Filter or Paths step.',
+      },
+    ],
+    perform,
+    performResume,
+    sample: { ...SAMPLE_DECISION },
+    outputFields: taskEventOutputFields,
+  },
+};

@@ -1,0 +1,93 @@
+import type { Task } from '@loopgate/shared';
+import type { TaskEventOutput } from './task-output.js';
+
+/** A task as the API returns it: the sample for "Create Task" and "Find Task". */
+export const SAMPLE_TASK: Task = {
+  id: 'tsk_01jdx4b7k9m2q8r5t6v3w0y1za',
+  queue: 'refunds',
+  title: 'Refund order 1234',
+  description: 'Customer says the parcel arrived damaged',
+  payload: { orderId: 1234, amount: 42.5, currency: 'EUR' },
+  context: { reasoning: 'Photo shows a crushed box' },
+  confidence: 0.62,
+  riskLevel: 'high',
+  tags: ['refund'],
+  source: 'zapier',
+  externalRef: 'order-1234',
+  callbackUrl: null,
+  status: 'pending_review',
+  dueAt: '2026-11-25T18:00:00.000Z',
+  createdAt: '2026-11-25T17:00:00.000Z',
+  updatedAt: '2026-11-25T17:00:00.000Z',
+  closedAt: null,
+  createdBy: { type: 'api_key', id: 'key_01jdx4a0zapier0000000000000', name: 'zapier' },
+  decision: null,
+  workflow: {
+    routingRule: 'rules[0]:confidence_below',
+    routingReason: 'confidence 0.62 is below 0.8',
+    level: 1,
+    levels: 1,
+    priority: 0,
+    escalated: false,
+    escalationStep: 0,
+    assignedGroup: null,
+    assignee: null,
+    claimed: false,
+  },
+  version: 1,
+};
+
+/** A decision as "Request Approval" returns it once the reviewer acted (approved with an edit). */
+export const SAMPLE_DECISION: TaskEventOutput = {
+  id: `${SAMPLE_TASK.id}-v2`,
+  event: 'task.decided',
+  taskId: SAMPLE_TASK.id,
+  title: SAMPLE_TASK.title,
+  queue: SAMPLE_TASK.queue,
+  decision: 'approved_with_modifications',
+  approved: true,
+  action: 'approve_with_modifications',
+  payload: { orderId: 1234, amount: 30, currency: 'EUR' },
+  originalPayload: { orderId: 1234, amount: 42.5, currency: 'EUR' },
+  modifiedPayload: { orderId: 1234, amount: 30, currency: 'EUR' },
+  wasModified: true,
+  comment: 'Partial refund: the item can be repaired',
+  reviewer: 'Dana Reviewer',
+  reviewers: [{ type: 'user', id: 'usr_01jdx4c2reviewer00000000000', name: 'Dana Reviewer' }],
+  reason: null,
+  externalRef: 'order-1234',
+  createdAt: SAMPLE_TASK.createdAt,
+  decidedAt: '2026-11-25T17:12:31.000Z',
+  timestamp: '2026-11-25T17:12:31.000Z',
+  escalated: false,
+  escalationStep: 0,
+};
+
+export const SAMPLE_ESCALATION: TaskEventOutput = {
+  ...SAMPLE_DECISION,
+  id: `${SAMPLE_TASK.id}-v3`,
+  event: 'task.escalated',
+  decision: 'pending_review',
+  approved: false,
+  action: null,
+  payload: SAMPLE_TASK.payload,
+  modifiedPayload: null,
+  wasModified: false,
+  comment: null,
+  reviewer: '',
+  reviewers: [],
+  reason: 'SLA breached: reassigned to finance-leads',
+  decidedAt: null,
+  escalated: true,
+  escalationStep: 1,
+};
+
+export const SAMPLE_EXPIRY: TaskEventOutput = {
+  ...SAMPLE_ESCALATION,
+  id: `${SAMPLE_TASK.id}-v4`,
+  event: 'task.expired',
+  decision: 'expired',
+  reason: 'No decision before the deadline: timeout action reject',
+  decidedAt: '2026-11-25T18:00:05.000Z',
+  timestamp: '2026-11-25T18:00:05.000Z',
+};

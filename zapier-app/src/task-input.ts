@@ -1,0 +1,117 @@
+import type { CreateTaskInput, RiskLevel } from '@loopgate/shared';
+import type { Bundle, PlainInputField, ZObject } from 'zapier-platform-core';
+
+const RISK_LEVELS: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
+
+/** The fields a Zap fills in to create a task; shared by "Request Approval" and "Create Task". */
+export const taskInputFields: PlainInputField[] = [
+  { key: 'title', label: 'Title', required: true, helpText: 'What the reviewer is asked to approve.' },
+  { key: 'description', label: 'Description', type: 'text', required: false },
+  {
+    key: 'payload',
+    label: 'Payload',
+    type: 'text',
+    required: true,
+    helpText:
+      'The proposed output the reviewer approves, rejects or edits. JSON (e.g. `{"orderId": 1234, "amount": 42.5}`) is stored as JSON; anything else as text.',
+  },
+  {
+    key: 'context',
+    label: 'Context',
+    type: 'text',
+    required: false,
+    helpText: 'Background for the reviewer (JSON or text): the AI reasoning, the source record, links.',
+  },
+  {
+    key: 'confidence',
+    label: 'Confidence',
+    type: 'number',
+    required: false,
+    helpText: "The automation's confidence from 0 to 1; a queue's routing policy can send low confidence to review.",
+  },
+  {
+    key: 'riskLevel',
+    label: 'Risk Level',
+    required: false,
+    choices: RISK_LEVELS.map((level) => ({ value: level, label: level, sample: level })),
+  },
+  {
+    key: 'queue',
+    label: 'Queue',
+    required: false,
+    dynamic: 'queue_list.id.name',
+    helpText: 'Which review queue (its reviewers, policy, SLA and escalation). Empty: the default queue.',
+  },
+  {
+    key: 'slaMinutes',
+    label: 'SLA (minutes)',
+    type: 'integer',
+    required: false,
+    helpText: "How long reviewers have before the queue's escalation and timeout apply. Empty: the queue's SLA.",
+  },
+  {
+    key: 'externalRef',
+    label: 'External Reference',
+    required: false,
+    helpText: 'Your own id for this item (order number, ticket id); "Find Task" can look it up.',
+  },
+  { key: 'tags', label: 'Tags', required: false, list: true },
+];
+
+/** JSON when it parses as JSON, otherwise the text itself: Zap fields arrive as strings. */
+export function jsonOrText(value: unknown): CreateTaskInput['payload'] {
+  if (typeof value !== 'string') return (value ?? null) as CreateTaskInput['payload'];
+  const trimmed = value.trim();
+  if (/^[[{"]/.test(trimmed) || /^(-?\d|true$|false$|null$)/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed) as CreateTaskInput['payload'];
+    } catch {
+      // Not JSON after all: the reviewer sees the text as typed.
+    }
+  }
+  return value;
+}
+
+function optionalString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  return text.trim() === '' ? undefined : text;
+}
+
+function optionalNumber(z: ZObject, value: unknown, field: string): number | undefined {
+  const text = optionalString(value);
+  if (text === undefined) return undefined;
+  const number = Number(text);
+  if (!Number.isFinite(number)) {
+    throw new z.errors.Error(`${field} must be a number, got "${text}"`, 'validation_failed', 400);
+  }
+  return number;
+}
+
+/** The POST /api/v1/tasks body from a Zap's input; the server validates it and answers in its own words. */
+export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
+  const input = bundle.inputData;
+  const slaMinutes = optionalNumber(z, input.slaMinutes, 'SLA (minutes)');
+  const tags = (Array.isArray(input.tags) ? input.tags : input.tags === undefined ? [] : [input.tags])
+    .map((tag) => String(tag).trim())
+    .filter((tag) => tag !== '');
+  const body: CreateTaskInput = {
+    title: String(input.title ?? ''),
+    payload: jsonOrText(input.payload),
+    source: 'zapier',
+  };
+  const description = optionalString(input.description);
+  if (description !== undefined) body.description = description;
+  if (optionalString(input.context) !== undefined) body.context = jsonOrText(input.context);
+  const confidence = optionalNumber(z, input.confidence, 'Confidence');
+  if (confidence !== undefined) body.confidence = confidence;
+  const riskLevel = optionalString(input.riskLevel);
+  if (riskLevel !== undefined) body.riskLevel = riskLevel as RiskLevel;
+  const queue = optionalString(input.queue);
+  if (queue !== undefined) body.queue = queue;
+  if (slaMinutes !== undefined) body.slaSeconds = Math.round(slaMinutes * 60);
+  const externalRef = optionalString(input.externalRef);
+  if (externalRef !== undefined) body.externalRef = externalRef;
+  if (tags.length > 0) body.tags = tags;
+  return body;
+}
