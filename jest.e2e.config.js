@@ -1,0 +1,19 @@
+/**
+ * End-to-end suites under test/e2e (real n8n runtimes, browsers, real server processes): slow, so kept out of
+ * `npm test` and run by `npm run test:e2e`, which builds the server and the n8n package first.
+ */
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testTimeout: 120_000,
+  // One suite at a time: each starts n8n instances (about 1 GB of memory and two cores' worth of start-up).
+  maxWorkers: 1,
+};

@@ -1,0 +1,57 @@
+import { ERROR_CODES, isErrorCode } from './shared.js';
+
+/** What the nodes show for a failed Loopgate call: the server's stable `code` and its message. */
+export interface LoopgateFailure {
+  /** One of the server's error codes (shared/src/errors.ts), or `http_<status>` for a non-problem answer. */
+  code: string;
+  httpStatus: number;
+  message: string;
+  description: string | undefined;
+}
+
+interface ProblemBody {
+  code?: unknown;
+  title?: unknown;
+  detail?: unknown;
+  errors?: unknown;
+}
+
+function asProblem(body: unknown): ProblemBody | undefined {
+  if (typeof body === 'string') {
+    try {
+      return asProblem(JSON.parse(body));
+    } catch {
+      return undefined;
+    }
+  }
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as ProblemBody) : undefined;
+}
+
+/**
+ * Turns a non-2xx answer into a failure. Loopgate answers problem+json with a `code` from its closed
+ * list; anything else (a proxy's HTML page, an old server) still gets a readable message.
+ */
+export function failureFromResponse(httpStatus: number, body: unknown): LoopgateFailure {
+  const problem = asProblem(body);
+  const code = isErrorCode(problem?.code) ? problem.code : `http_${httpStatus}`;
+  const title =
+    typeof problem?.title === 'string' ? problem.title : isErrorCode(code) ? ERROR_CODES[code].title : undefined;
+  const detail = typeof problem?.detail === 'string' ? problem.detail : undefined;
+  const fieldErrors = Array.isArray(problem?.errors)
+    ? problem.errors
+        .map((e: unknown) => {
+          const entry = e as { path?: unknown; message?: unknown };
+          return typeof entry?.message === 'string'
+            ? `${typeof entry.path === 'string' && entry.path ? `${entry.path}: ` : ''}${entry.message}`
+            : undefined;
+        })
+        .filter((line): line is string => line !== undefined)
+    : [];
+  const text = detail ?? title ?? `Loopgate answered HTTP ${httpStatus}`;
+  return {
+    code,
+    httpStatus,
+    message: `Loopgate: ${text} [${code}]`,
+    description: fieldErrors.length > 0 ? fieldErrors.join('\n') : title !== text ? title : undefined,
+  };
+}

@@ -1,0 +1,79 @@
+import { BACKSTOP_GRACE_MS, buildCreateTaskBody, InputError, WAIT_INDEFINITELY, waitTill } from './task-input.js';
+
+describe('buildCreateTaskBody', () => {
+  test('maps every field and marks the source as n8n', () => {
+    expect(
+      buildCreateTaskBody(
+        {
+          title: '  Refund #1  ',
+          description: 'why',
+          payload: '{"amount": 250}',
+          context: { customer: 'c_1' },
+          confidence: 0.42,
+          riskLevel: 'high',
+          queue: ' refunds ',
+          reviewers: 'ana@example.com,\n li@example.com',
+          tags: 'vip, , refund',
+          slaMinutes: 1.5,
+          externalRef: 'order-1',
+        },
+        'http://127.0.0.1:5678/webhook-waiting/7/node?signature=abc',
+      ),
+    ).toEqual({
+      title: 'Refund #1',
+      description: 'why',
+      payload: { amount: 250 },
+      context: { customer: 'c_1' },
+      reviewers: ['ana@example.com', 'li@example.com'],
+      confidence: 0.42,
+      riskLevel: 'high',
+      queue: 'refunds',
+      tags: ['vip', 'refund'],
+      slaSeconds: 90,
+      externalRef: 'order-1',
+      source: 'n8n',
+      callbackUrl: 'http://127.0.0.1:5678/webhook-waiting/7/node?signature=abc',
+    });
+  });
+
+  test('the minimum: title and any JSON payload; a due time is normalised to UTC', () => {
+    expect(buildCreateTaskBody({ title: 't', payload: [1, 2], dueAt: '2026-12-01T10:00:00+01:00' })).toEqual({
+      title: 't',
+      payload: [1, 2],
+      source: 'n8n',
+      dueAt: '2026-12-01T09:00:00.000Z',
+    });
+  });
+
+  test.each([
+    ['an empty title', { title: ' ', payload: '{}' }, /Title/],
+    ['no payload', { title: 't', payload: '' }, /Payload to review is required/],
+    ['payload that is not JSON', { title: 't', payload: '{nope' }, /Payload is not valid JSON/],
+    ['context that is not JSON', { title: 't', payload: '{}', context: '[' }, /Context is not valid JSON/],
+    ['confidence above 1', { title: 't', payload: '{}', confidence: 1.5 }, /Confidence/],
+    ['an unknown risk level', { title: 't', payload: '{}', riskLevel: 'extreme' }, /Risk level/],
+    ['a reviewer that is not an e-mail', { title: 't', payload: '{}', reviewers: 'ana' }, /"ana"/],
+    ['both SLA and due time', { title: 't', payload: '{}', slaMinutes: 5, dueAt: '2026-12-01T00:00:00Z' }, /either/],
+    ['a due time that is not a date', { title: 't', payload: '{}', dueAt: 'tomorrow-ish' }, /not a date/],
+  ])('refuses %s with an InputError', (_name, fields, message) => {
+    expect(() => buildCreateTaskBody(fields)).toThrow(InputError);
+    expect(() => buildCreateTaskBody(fields)).toThrow(message);
+  });
+});
+
+describe('waitTill (the n8n backstop)', () => {
+  const now = Date.parse('2026-11-25T12:00:00.000Z');
+  test.each([
+    ['an explicit wait limit wins', { slaSeconds: 60 }, 30, now + 30 * 60_000],
+    ['SLA plus the grace period', { slaSeconds: 600 }, 0, now + 600_000 + BACKSTOP_GRACE_MS],
+    [
+      'due time plus the grace period',
+      { dueAt: '2026-11-26T12:00:00.000Z' },
+      undefined,
+      Date.parse('2026-11-26T12:00:00.000Z') + BACKSTOP_GRACE_MS,
+    ],
+    ['no deadline at all: wait indefinitely', {}, undefined, WAIT_INDEFINITELY.getTime()],
+  ])('%s', (_name, body, limit, expected) => {
+    expect(waitTill(now, body, limit).getTime()).toBe(expected);
+  });
+});

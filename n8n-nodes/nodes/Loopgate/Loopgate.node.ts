@@ -1,0 +1,471 @@
+import {
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeProperties,
+  type INodeType,
+  type INodeTypeDescription,
+  type IWebhookFunctions,
+  type IWebhookResponseData,
+  NodeConnectionTypes,
+} from 'n8n-workflow';
+import { loopgateRequest } from '../../lib/api.js';
+import { backstopFields, decisionFromCallback } from '../../lib/decision.js';
+import { n8nWorkflow } from '../../lib/n8n-runtime.js';
+import { buildCreateTaskBody, RISK_LEVEL_OPTIONS, type TaskFields, waitTill } from '../../lib/task-input.js';
+
+/**
+ * The Request Approval operation's value must be n8n's SEND_AND_WAIT_OPERATION: n8n checks the resume
+ * URL's signature only for a waiting node whose `operation` is exactly this (1.123), and on 2.x it is the
+ * only operation resumable through the HMAC-signed URL from getSignedResumeUrl(). Any other value would
+ * let anyone who learns the execution id resume the workflow (1.123) or refuse Loopgate's callback (2.x).
+ */
+const REQUEST_APPROVAL = 'sendAndWait';
+
+const taskOperations = [REQUEST_APPROVAL, 'create'];
+
+const taskFields: INodeProperties[] = [
+  {
+    displayName: 'Title',
+    name: 'title',
+    type: 'string',
+    required: true,
+    default: '',
+    placeholder: 'Refund order #1234 for $250?',
+    description: 'What the reviewer is asked to approve',
+    displayOptions: { show: { operation: taskOperations } },
+  },
+  {
+    displayName: 'Payload to Review',
+    name: 'payload',
+    type: 'json',
+    required: true,
+    default: '={{ JSON.stringify($json) }}',
+    description:
+      'The JSON the reviewer sees and may modify; the workflow continues with the reviewed version in "payload"',
+    displayOptions: { show: { operation: taskOperations } },
+  },
+  {
+    displayName: 'Additional Fields',
+    name: 'additionalFields',
+    type: 'collection',
+    placeholder: 'Add Field',
+    default: {},
+    displayOptions: { show: { operation: taskOperations } },
+    options: [
+      {
+        displayName: 'Confidence',
+        name: 'confidence',
+        type: 'number',
+        typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+        default: 0.5,
+        description: "The automation's or agent's confidence, 0 to 1; queues can route on it",
+      },
+      {
+        displayName: 'Context',
+        name: 'context',
+        type: 'json',
+        default: '{}',
+        description: 'Extra JSON shown to the reviewer next to the payload (not modifiable)',
+      },
+      {
+        displayName: 'Description',
+        name: 'description',
+        type: 'string',
+        typeOptions: { rows: 4 },
+        default: '',
+        description: 'Longer explanation for the reviewer (Markdown)',
+      },
+      {
+        displayName: 'Due Time',
+        name: 'dueAt',
+        type: 'dateTime',
+        default: '',
+        description: 'When the task expires if nobody decided; give this or an SLA, not both',
+      },
+      {
+        displayName: 'External Reference',
+        name: 'externalRef',
+        type: 'string',
+        default: '',
+        description: 'Your own ID for this request (defaults to n8n:&lt;workflow ID&gt;:&lt;execution ID&gt;)',
+      },
+      {
+        displayName: 'Queue',
+        name: 'queue',
+        type: 'string',
+        default: '',
+        placeholder: 'refunds',
+        description: 'Queue slug; its policy decides routing, reviewers and the default SLA',
+      },
+      {
+        displayName: 'Reviewers (E-Mails)',
+        name: 'reviewers',
+        type: 'string',
+        default: '',
+        placeholder: 'ana@example.com, li@example.com',
+        description: "Comma-separated e-mails of workspace members to ask instead of the queue's reviewer group",
+      },
+      {
+        displayName: 'Risk Level',
+        name: 'riskLevel',
+        type: 'options',
+        options: RISK_LEVEL_OPTIONS.map((level) => ({ name: level[0]!.toUpperCase() + level.slice(1), value: level })),
+        default: 'medium',
+      },
+      {
+        displayName: 'SLA (Minutes)',
+        name: 'slaMinutes',
+        type: 'number',
+        typeOptions: { minValue: 0 },
+        default: 0,
+        description: 'Minutes until Loopgate expires the task; 0 uses the queue default',
+      },
+      {
+        displayName: 'Tags',
+        name: 'tags',
+        type: 'string',
+        default: '',
+        placeholder: 'refund, vip',
+        description: 'Comma-separated',
+      },
+    ],
+  },
+];
+
+// Its webhook is a resume webhook (see `webhooks` below), not a registration with Loopgate.
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
+export class Loopgate implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Loopgate',
+    name: 'loopgate',
+    icon: { light: 'file:loopgate.svg', dark: 'file:loopgate.dark.svg' },
+    group: ['transform'],
+    version: 1,
+    subtitle: '={{ $parameter["operation"] }}',
+    description: 'Ask a human to approve, modify or reject, and continue with the decision',
+    defaults: { name: 'Loopgate' },
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    usableAsTool: true,
+    credentials: [{ name: 'loopgateApi', required: true }],
+    // The waiting execution's resume endpoint: Loopgate POSTs the decision to the signed URL of
+    // <WEBHOOK_URL>/webhook-waiting/<executionId>/<nodeId>, handled by webhook() below. It exists only
+    // while an execution waits (restartWebhook), so there is nothing to register: no webhookMethods.
+    webhooks: [
+      {
+        name: 'default',
+        httpMethod: 'POST',
+        responseMode: 'onReceived',
+        path: '={{ $nodeId }}',
+        restartWebhook: true,
+      },
+    ],
+    properties: [
+      {
+        displayName: 'Operation',
+        name: 'operation',
+        type: 'options',
+        noDataExpression: true,
+        options: [
+          {
+            name: 'Cancel Task',
+            value: 'cancel',
+            action: 'Cancel a task',
+            description: 'Withdraw an open task',
+          },
+          {
+            name: 'Create Task',
+            value: 'create',
+            action: 'Create a task',
+            description: 'Create an approval task and continue without waiting',
+          },
+          {
+            name: 'Get Task',
+            value: 'get',
+            action: 'Get a task',
+          },
+          {
+            name: 'List Tasks',
+            value: 'list',
+            action: 'List tasks',
+          },
+          {
+            name: 'Request Approval (and Wait)',
+            value: REQUEST_APPROVAL,
+            action: 'Request approval and wait for the decision',
+            description: 'Create a task, pause the workflow and resume with the decision',
+          },
+        ],
+        default: REQUEST_APPROVAL,
+      },
+      ...taskFields,
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add Option',
+        default: {},
+        displayOptions: { show: { operation: [REQUEST_APPROVAL] } },
+        options: [
+          {
+            displayName: 'Wait Limit (Minutes)',
+            name: 'waitLimitMinutes',
+            type: 'number',
+            typeOptions: { minValue: 0 },
+            default: 0,
+            description:
+              'Backstop: stop waiting after this long even if Loopgate never calls back (the item then has decision "expired" and resumedBy "wait_limit"). 0: the task\'s SLA plus one hour, or no limit without an SLA.',
+          },
+        ],
+      },
+      {
+        displayName: 'Callback URL',
+        name: 'callbackUrl',
+        type: 'string',
+        default: '',
+        description: 'Optional URL Loopgate POSTs the final decision to',
+        displayOptions: { show: { operation: ['create'] } },
+      },
+      {
+        displayName: 'Task ID',
+        name: 'taskId',
+        type: 'string',
+        required: true,
+        default: '',
+        placeholder: 'tsk_…',
+        displayOptions: { show: { operation: ['get', 'cancel'] } },
+      },
+      {
+        displayName: 'Reason',
+        name: 'reason',
+        type: 'string',
+        default: '',
+        description: 'Why the task is withdrawn (kept in its history)',
+        displayOptions: { show: { operation: ['cancel'] } },
+      },
+      {
+        displayName: 'Return All',
+        name: 'returnAll',
+        type: 'boolean',
+        default: false,
+        description: 'Whether to return all results or only up to a given limit',
+        displayOptions: { show: { operation: ['list'] } },
+      },
+      {
+        displayName: 'Limit',
+        name: 'limit',
+        type: 'number',
+        typeOptions: { minValue: 1, maxValue: 200 },
+        default: 50,
+        description: 'Max number of results to return',
+        displayOptions: { show: { operation: ['list'], returnAll: [false] } },
+      },
+      {
+        displayName: 'Filters',
+        name: 'filters',
+        type: 'collection',
+        placeholder: 'Add Filter',
+        default: {},
+        displayOptions: { show: { operation: ['list'] } },
+        options: [
+          { displayName: 'External Reference', name: 'externalRef', type: 'string', default: '' },
+          { displayName: 'Queue', name: 'queue', type: 'string', default: '' },
+          {
+            displayName: 'Risk Level',
+            name: 'riskLevel',
+            type: 'options',
+            options: RISK_LEVEL_OPTIONS.map((level) => ({
+              name: level[0]!.toUpperCase() + level.slice(1),
+              value: level,
+            })),
+            default: 'high',
+          },
+          {
+            displayName: 'Status',
+            name: 'status',
+            type: 'options',
+            options: [
+              { name: 'Approved', value: 'approved' },
+              { name: 'Approved With Modifications', value: 'approved_with_modifications' },
+              { name: 'Cancelled', value: 'cancelled' },
+              { name: 'Expired', value: 'expired' },
+              { name: 'In Review', value: 'in_review' },
+              { name: 'Pending Review', value: 'pending_review' },
+              { name: 'Rejected', value: 'rejected' },
+            ],
+            default: 'pending_review',
+          },
+        ],
+      },
+    ],
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const operation = this.getNodeParameter('operation', 0) as string;
+    if (operation === REQUEST_APPROVAL) return requestApproval.call(this);
+    const items = this.getInputData();
+    const out: INodeExecutionData[] = [];
+    for (let i = 0; i < items.length; i++) {
+      try {
+        const results = await runOperation.call(this, operation, i);
+        for (const json of results) out.push({ json, pairedItem: { item: i } });
+      } catch (error) {
+        if (this.continueOnFail()) {
+          out.push({ json: errorJson(error), pairedItem: { item: i } });
+          continue;
+        }
+        throw asNodeError(this, error, i);
+      }
+    }
+    return [out];
+  }
+
+  /** Loopgate's callback for the waiting execution (n8n has already checked the URL's signature). */
+  async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+    const outcome = decisionFromCallback(this.getBodyData(), new Date());
+    if (!outcome.resume) {
+      // No workflowData: n8n answers and the execution keeps waiting for a final decision.
+      return { webhookResponse: { received: true, resumed: false, reason: outcome.reason } };
+    }
+    return { workflowData: [[{ json: outcome.item as unknown as IDataObject, pairedItem: { item: 0 } }]] };
+  }
+}
+
+function taskFieldsAt(ctx: IExecuteFunctions, i: number): TaskFields {
+  const extra = ctx.getNodeParameter('additionalFields', i, {}) as IDataObject;
+  return {
+    title: ctx.getNodeParameter('title', i) as string,
+    payload: ctx.getNodeParameter('payload', i),
+    description: extra.description as string | undefined,
+    context: extra.context,
+    confidence: extra.confidence as number | undefined,
+    riskLevel: extra.riskLevel as string | undefined,
+    queue: extra.queue as string | undefined,
+    reviewers: extra.reviewers as string | undefined,
+    tags: extra.tags as string | undefined,
+    slaMinutes: extra.slaMinutes as number | undefined,
+    dueAt: extra.dueAt as string | undefined,
+    externalRef: extra.externalRef as string | undefined,
+  };
+}
+
+function defaultExternalRef(ctx: IExecuteFunctions): string {
+  return `n8n:${ctx.getWorkflow().id ?? 'workflow'}:${ctx.getExecutionId()}`;
+}
+
+async function requestApproval(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+  const items = this.getInputData();
+  if (items.length === 0) return [[]];
+  if (items.length > 1) {
+    // One waiting execution has one resume URL, so it can wait for one decision. Refusing beats
+    // silently reviewing item 0 and dropping the rest.
+    throw new (n8nWorkflow().NodeOperationError)(
+      this.getNode(),
+      `Request Approval waits for one decision per execution but received ${items.length} items`,
+      {
+        description:
+          'Put "Loop Over Items" (batch size 1) before this node to ask once per item, or "Aggregate" to ask once for all of them.',
+      },
+    );
+  }
+  try {
+    // n8n 1.x signs resume URLs only after this call; 2.x always signs them and dropped the method.
+    const maybe = this as IExecuteFunctions & { setSignatureValidationRequired?: () => void };
+    try {
+      maybe.setSignatureValidationRequired?.();
+    } catch {
+      // 2.x: not needed
+    }
+    const resumeUrl = this.getSignedResumeUrl();
+    const fields = taskFieldsAt(this, 0);
+    const body = buildCreateTaskBody(
+      { ...fields, externalRef: fields.externalRef || defaultExternalRef(this) },
+      resumeUrl,
+    );
+    const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+    const task = await loopgateRequest<{ id: string }>(this, {
+      method: 'POST',
+      path: '/api/v1/tasks',
+      body: body as unknown as IDataObject,
+      // A retried node run (n8n "retry on fail") must not open a second task for the same wait.
+      headers: { 'Idempotency-Key': `n8n-${this.getExecutionId()}-${this.getNode().id}` },
+    });
+    const until = waitTill(Date.now(), body, options.waitLimitMinutes as number | undefined);
+    const item = items[0]!;
+    // If n8n's wait limit ends the wait, n8n passes these very items on without running any node
+    // code, so they must already read "expired by the wait limit" (see backstopFields).
+    Object.assign(item.json, backstopFields(task.id));
+    await this.putExecutionToWait(until);
+    return [[item]];
+  } catch (error) {
+    if (this.continueOnFail()) return [[{ json: errorJson(error), pairedItem: { item: 0 } }]];
+    throw asNodeError(this, error, 0);
+  }
+}
+
+async function runOperation(this: IExecuteFunctions, operation: string, i: number): Promise<IDataObject[]> {
+  switch (operation) {
+    case 'create': {
+      const fields = taskFieldsAt(this, i);
+      const callbackUrl = (this.getNodeParameter('callbackUrl', i, '') as string).trim();
+      const body = buildCreateTaskBody(fields, callbackUrl === '' ? undefined : callbackUrl);
+      return [
+        await loopgateRequest(this, { method: 'POST', path: '/api/v1/tasks', body: body as unknown as IDataObject }),
+      ];
+    }
+    case 'get': {
+      const id = encodeURIComponent((this.getNodeParameter('taskId', i) as string).trim());
+      return [await loopgateRequest(this, { method: 'GET', path: `/api/v1/tasks/${id}` })];
+    }
+    case 'cancel': {
+      const id = encodeURIComponent((this.getNodeParameter('taskId', i) as string).trim());
+      const reason = (this.getNodeParameter('reason', i, '') as string).trim();
+      return [
+        await loopgateRequest(this, {
+          method: 'POST',
+          path: `/api/v1/tasks/${id}/cancel`,
+          body: reason === '' ? {} : { reason },
+        }),
+      ];
+    }
+    case 'list': {
+      const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+      const limit = returnAll ? Number.POSITIVE_INFINITY : (this.getNodeParameter('limit', i, 50) as number);
+      const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+      const results: IDataObject[] = [];
+      let cursor: string | null = null;
+      do {
+        const qs: IDataObject = { ...filters, limit: Math.min(200, limit - results.length) };
+        if (cursor) qs.cursor = cursor;
+        const page: { data: IDataObject[]; nextCursor: string | null } = await loopgateRequest(this, {
+          method: 'GET',
+          path: '/api/v1/tasks',
+          qs,
+        });
+        results.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor && results.length < limit);
+      return results.slice(0, limit);
+    }
+    default:
+      throw new (n8nWorkflow().NodeOperationError)(this.getNode(), `Unknown operation "${operation}"`, {
+        itemIndex: i,
+      });
+  }
+}
+
+function errorJson(error: unknown): IDataObject {
+  const context = (error as { context?: IDataObject }).context;
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    ...(context?.code !== undefined ? { code: context.code } : {}),
+  };
+}
+
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+  const { NodeApiError, NodeOperationError } = n8nWorkflow();
+  if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+  if (error instanceof Error && (error as { context?: unknown }).context !== undefined) return error;
+  return new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error), { itemIndex });
+}
