@@ -11,7 +11,12 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  testMatch: ['<rootDir>/shared/src/**/*.test.ts', '<rootDir>/server/src/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/shared/src/**/*.test.ts',
+    '<rootDir>/server/src/**/*.test.ts',
+    '<rootDir>/zapier-app/src/**/*.test.ts',
+    '<rootDir>/n8n-nodes/{credentials,nodes,lib}/**/*.test.ts',
+  ],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/server/src/test-support/global-setup.ts',
   testTimeout: 30_000,

@@ -120,7 +120,7 @@ const mysqlUrl = process.env.LOOPGATE_TEST_MYSQL_AVAILABLE;
     await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
     await connection.end();
     expect(rows).toHaveLength(1);
-  });
+  }, 60_000);
 
   test('an unreachable MySQL stops the start with a clear message', async () => {
     await expect(startServerProcess({ DATABASE_URL: 'mysql://root@127.0.0.1:1/loopgate' })).rejects.toThrow(

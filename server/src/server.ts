@@ -1,12 +1,18 @@
 import type { Server } from 'node:http';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Config, loadConfig } from './config.js';
+import { setUpDelivery } from './delivery-setup.js';
 import { bootstrapAdmin } from './domain/admin-service.js';
 import { ApiKeyAuthenticator } from './domain/authenticate.js';
 import type { Store } from './domain/ports.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
+import { RedisTaskEventBus } from './events/redis-bus.js';
 import { createApp } from './http/app.js';
+import { startReviewMailer } from './jobs/review-mailer.js';
+import { startSlaSweeper } from './jobs/sla-sweeper-job.js';
 import { createLogger } from './logger.js';
+import { createEmailNotifier } from './notify/email-notifier.js';
 import { openStore } from './store/open-store.js';
 
 export interface RunningServer {
@@ -25,11 +31,17 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   if (config.bootstrapAdmin && (await bootstrapAdmin({ store, clock }, config.bootstrapAdmin))) {
     log.info({ email: config.bootstrapAdmin.email }, 'created the first admin in the default workspace');
   }
-  const bus = new InProcessTaskEventBus();
+  // With REDIS_URL, waiters and SSE streams hear of changes made on any server process.
+  const redisBus = config.redisUrl ? await RedisTaskEventBus.connect(config.redisUrl, log) : null;
+  const bus = redisBus ?? new InProcessTaskEventBus();
+  const delivery = setUpDelivery({ store, clock, logger: log, bus }, config);
   const app = createApp({
     store,
     bus,
     clock,
+    onTaskChange: delivery.onTaskChange,
+    checkCallbackUrl: delivery.checkCallbackUrl,
+    delivery: delivery.delivery,
     logger: log,
     authenticator: new ApiKeyAuthenticator({ store, clock }),
     publicUrl: config.publicUrl,
@@ -45,6 +57,40 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  delivery.outbox.start();
+  // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.
+  const notifier = createEmailNotifier({
+    smtpUrl: config.smtpUrl,
+    mailDir: path.join(config.dataDir, 'mail'),
+    from: config.mailFrom,
+  });
+  // Review e-mails with single-use links; with the file transport the link is logged, so a first run works offline.
+  const reviewMailer = startReviewMailer({
+    store,
+    bus,
+    clock,
+    notifier,
+    publicUrl: config.publicUrl,
+    logger: log,
+    onSent: (message, links) => {
+      if (notifier.mode === 'file') log.info({ to: message.to, reviewLink: links.modify }, 'review e-mail written');
+    },
+  });
+  const sweeper =
+    config.slaSweepSeconds > 0
+      ? startSlaSweeper(
+          {
+            store,
+            bus,
+            clock,
+            onTaskChange: delivery.onTaskChange,
+            notifier,
+            publicUrl: config.publicUrl,
+            onNotifyError: (error) => log.warn({ err: error }, 'could not send an escalation e-mail'),
+          },
+          { intervalSeconds: config.slaSweepSeconds, batchSize: config.slaSweepBatch, logger: log },
+        )
+      : null;
   log.info({ url, database: store.dialect }, 'Loopgate is listening');
 
   return {
@@ -59,6 +105,10 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
         // Waiting long-polls would hold close() open; end them after a grace period.
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      await sweeper?.stop();
+      await reviewMailer.stop();
+      await delivery.outbox.stop();
+      await redisBus?.close();
       await store.close();
     },
   };

@@ -8,9 +8,16 @@ import type { ApiKeyAuthenticator } from '../domain/authenticate.js';
 import { AppError } from '../domain/errors.js';
 import type { Store } from '../domain/ports.js';
 import type { TaskServiceDeps } from '../domain/task-service.js';
+import { webRouter } from '../web/web-router.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { problemHandler } from './problem.js';
 import { type AnyRouteSpec, mountRoute } from './route.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { callerRoutes } from './routes/caller.js';
+import { type DeliveryAppDeps, deliveryRoutes } from './routes/deliveries.js';
+import { eventRoutes } from './routes/events.js';
+import { queueRoutes } from './routes/queues.js';
+import { SLACK_INTERACTIONS_PATH, slackRoutes } from './routes/slack.js';
 import { systemRouter } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -20,6 +27,8 @@ export interface AppDeps extends TaskServiceDeps {
   authenticator: ApiKeyAuthenticator;
   publicUrl: string;
   bodyLimit: string;
+  /** Decision delivery (outbox wake-up, Slack replies); without it, redelivery waits for the next poll. */
+  delivery?: DeliveryAppDeps;
 }
 
 function bearerToken(req: Request): string {
@@ -71,9 +80,21 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // Slack signs the raw form body, so that one route keeps it as bytes.
+  app.use(SLACK_INTERACTIONS_PATH, express.raw({ type: 'application/x-www-form-urlencoded', limit: '1mb' }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const routes: AnyRouteSpec[] = [...taskRoutes(deps)];
+  const checkUrl = deps.checkCallbackUrl ?? (async () => undefined);
+  const delivery: DeliveryAppDeps = deps.delivery ?? { respondToSlack: async () => undefined };
+  const routes: AnyRouteSpec[] = [
+    ...taskRoutes(deps),
+    ...approvalRoutes(deps),
+    ...queueRoutes(deps),
+    ...deliveryRoutes({ store: deps.store, clock: deps.clock, checkUrl, kick: delivery.kick }),
+    ...eventRoutes(deps),
+    ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack }),
+    ...callerRoutes(deps),
+  ];
   let openApiDocument: unknown;
   app.use(
     systemRouter({
@@ -89,6 +110,8 @@ export function createApp(deps: AppDeps): Express {
   const authenticate = (req: Request): Promise<Principal> => deps.authenticator.authenticate(bearerToken(req));
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
+  // Server-rendered pages (login, board, task detail, e-mail review links); session auth, own CSP.
+  app.use(webRouter(deps));
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));
