@@ -64,9 +64,14 @@ export const postJson: HttpPost = (request) => {
       clearTimeout(timer);
       resolve(result);
     };
+    // One options object (not the url, options form): some hosts wrap http.request with a two-argument proxy.
     const req = (secure ? https : http).request(
-      url,
       {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
         method: 'POST',
         agent: secure ? pool.https : pool.http,
         headers: {
