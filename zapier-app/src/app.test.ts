@@ -360,6 +360,7 @@ describe('Create Task and server errors', () => {
         queue: 'refunds',
         slaMinutes: '30',
         externalRef: 'order-77',
+        reviewers: ['ops@example.com'],
       },
     });
     expect(task).toMatchObject({
@@ -384,6 +385,14 @@ describe('Create Task and server errors', () => {
       /confidence/,
     ],
     ['a blank title', lg_key('zapier'), { ...refund, title: '   ' }, 'validation_failed', 400, /title/],
+    [
+      'a reviewer that is not an e-mail address',
+      lg_key('zapier'),
+      { ...refund, reviewers: ['ops@example.com', 'not-an-address'] },
+      'validation_failed',
+      400,
+      /reviewers\.1/,
+    ],
     ['a viewer key', lg_key('viewer'), refund, 'forbidden', 403, /viewer role may not task create/],
     [
       'a non-number confidence',

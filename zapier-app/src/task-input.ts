@@ -56,6 +56,14 @@ export const taskInputFields: PlainInputField[] = [
     helpText: 'Your own id for this item (order number, ticket id); "Find Task" can look it up.',
   },
   { key: 'tags', label: 'Tags', required: false, list: true },
+  {
+    key: 'reviewers',
+    label: 'Reviewers',
+    required: false,
+    list: true,
+    helpText:
+      "E-mail addresses of workspace members to ask by e-mail instead of the queue's reviewer group. Empty: the queue decides.",
+  },
 ];
 
 /** JSON when it parses as JSON, otherwise the text itself: Zap fields arrive as strings. */
@@ -88,13 +96,18 @@ function optionalNumber(z: ZObject, value: unknown, field: string): number | und
   return number;
 }
 
+/** A Zap list field (an array, one value, or nothing) as trimmed, non-empty strings. */
+function listOf(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return values.map((item) => String(item).trim()).filter((item) => item !== '');
+}
+
 /** The POST /api/v1/tasks body from a Zap's input; the server validates it and answers in its own words. */
 export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
   const input = bundle.inputData;
   const slaMinutes = optionalNumber(z, input.slaMinutes, 'SLA (minutes)');
-  const tags = (Array.isArray(input.tags) ? input.tags : input.tags === undefined ? [] : [input.tags])
-    .map((tag) => String(tag).trim())
-    .filter((tag) => tag !== '');
+  const tags = listOf(input.tags);
+  const reviewers = listOf(input.reviewers);
   const body: CreateTaskInput = {
     title: String(input.title ?? ''),
     payload: jsonOrText(input.payload),
@@ -113,5 +126,6 @@ export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
   const externalRef = optionalString(input.externalRef);
   if (externalRef !== undefined) body.externalRef = externalRef;
   if (tags.length > 0) body.tags = tags;
+  if (reviewers.length > 0) body.reviewers = reviewers;
   return body;
 }
