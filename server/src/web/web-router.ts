@@ -30,6 +30,7 @@ import type { JsonValue, TaskRecord } from '../domain/task-record.js';
 import { decideTask, getTask, listTaskEvents, listTasks, type TaskServiceDeps } from '../domain/task-service.js';
 import type { BoardFilter, ReviewLinkAction } from '../domain/web-ports.js';
 import { toAppError } from '../http/problem.js';
+import { streamTaskChanges } from '../http/task-change-stream.js';
 import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
 import { ALLOWED_MOVES, loadBoard } from './board-view.js';
 import { lineDiff, parseEditedPayload, payloadText } from './diff.js';
@@ -58,8 +59,6 @@ const PAGE_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const HEARTBEAT_MS = 15_000;
 
 type Locals = { web?: SessionPrincipal | null };
 
@@ -322,27 +321,7 @@ export function webRouter(deps: WebDeps): Router {
   router.get(
     '/board/events',
     page(async (req, res, web) => {
-      res.status(200);
-      res.set({
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.flushHeaders();
-      res.write('retry: 2000\n: connected\n\n');
-      req.socket.setNoDelay(true);
-      const unsubscribe = deps.bus.subscribe((message) => {
-        if (message.workspaceId !== web.principal.workspaceId) return;
-        const data = JSON.stringify({ taskId: message.taskId, status: message.status, version: message.version });
-        res.write(`id: ${message.taskId}:${message.version}\nevent: task.changed\ndata: ${data}\n\n`);
-      });
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      heartbeat.unref();
-      res.on('close', () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-      });
+      streamTaskChanges(req, res, deps.bus, { workspaceId: web.principal.workspaceId });
     }),
   );
 
