@@ -13,6 +13,9 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // The same MySQL probe as `npm test`: suites that loop over DATABASES run on MySQL when it answers,
+  // and LOOPGATE_REQUIRE_MYSQL=1 turns an unreachable MySQL into a failed run.
+  globalSetup: '<rootDir>/server/src/test-support/global-setup.ts',
   testTimeout: 120_000,
   // One suite at a time: each starts n8n instances (about 1 GB of memory and two cores' worth of start-up).
   maxWorkers: 1,

@@ -1,6 +1,10 @@
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { createTestDatabase, type TestDatabaseHandle } from '../../../server/src/test-support/databases.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  type TestDatabaseHandle,
+} from '../../../server/src/test-support/databases.js';
 import { runCli, type ServerProcess, startServerProcess } from '../../../server/src/test-support/server-process.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -67,14 +71,55 @@ export interface WebStack {
 }
 
 /**
- * One Loopgate server process on a fresh SQLite database, mailing through a real SMTP server, with
- * users (admin, two reviewers in the "ops" group, a viewer), API keys and a "support" queue.
+ * One Loopgate server process on a fresh database of the given kind (dropped by `stop()`), mailing
+ * through a real SMTP server, with users (admin, two reviewers in the "ops" group, a viewer), API keys
+ * and a "support" queue.
  */
-export async function startWebStack(): Promise<WebStack> {
+export async function startWebStack(database: TestDatabase): Promise<WebStack> {
   const smtp = await startSmtp();
-  const db = await createTestDatabase('sqlite');
-  const port = await freePort();
-  const env = { DATABASE_URL: db.url, DATA_DIR: db.dataDir };
+  const db = await createTestDatabase(database);
+  let server: ServerProcess | undefined;
+  const stop = async () => {
+    await server?.stop();
+    await smtp.close();
+    await db.drop();
+  };
+  try {
+    const port = await freePort();
+    const env = { DATABASE_URL: db.url, DATA_DIR: db.dataDir };
+    const keys = createUsersAndKeys(env);
+    server = await startServerProcess({
+      ...env,
+      PORT: String(port),
+      LOOPGATE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      LOOPGATE_SLA_SWEEP_SECONDS: '0',
+    });
+    const url = server.url;
+    const api: WebStack['api'] = async (path, init = {}) => {
+      const res = await fetch(`${url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: { Authorization: `Bearer ${init.key ?? keys.admin}`, 'Content-Type': 'application/json' },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const group = await api('/api/v1/reviewer-groups', {
+      body: { name: 'ops', members: ['rev@example.com', 'rev2@example.com'] },
+    });
+    if (group.status !== 201) throw new Error(`group: ${JSON.stringify(group.body)}`);
+    const queue = await api('/api/v1/queues', { body: { name: 'support', config: { reviewerGroups: ['ops'] } } });
+    if (queue.status !== 201) throw new Error(`queue: ${JSON.stringify(queue.body)}`);
+    return { url, server, db, keys, smtp, api, stop };
+  } catch (error) {
+    // A MySQL database outlives the test process: drop it (and stop the server) when set-up fails half way.
+    await stop();
+    throw error;
+  }
+}
+
+function createUsersAndKeys(env: NodeJS.ProcessEnv): WebStack['keys'] {
   const users: [string, string][] = [
     ['admin@example.com', 'admin'],
     ['rev@example.com', 'reviewer'],
@@ -90,43 +135,7 @@ export async function startWebStack(): Promise<WebStack> {
     if (out.status !== 0) throw new Error(`api-key create failed: ${out.stderr}`);
     return out.stdout.trim();
   };
-  const keys = { admin: key('admin'), reviewer: key('reviewer') };
-  const server = await startServerProcess({
-    ...env,
-    PORT: String(port),
-    LOOPGATE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
-    LOOPGATE_SLA_SWEEP_SECONDS: '0',
-  });
-  const url = server.url;
-  async function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
-    const res = await fetch(`${url}${path}`, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: { Authorization: `Bearer ${init.key ?? keys.admin}`, 'Content-Type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
-  const group = await api('/api/v1/reviewer-groups', {
-    body: { name: 'ops', members: ['rev@example.com', 'rev2@example.com'] },
-  });
-  if (group.status !== 201) throw new Error(`group: ${JSON.stringify(group.body)}`);
-  const queue = await api('/api/v1/queues', { body: { name: 'support', config: { reviewerGroups: ['ops'] } } });
-  if (queue.status !== 201) throw new Error(`queue: ${JSON.stringify(queue.body)}`);
-  return {
-    url,
-    server,
-    db,
-    keys,
-    smtp,
-    api,
-    async stop() {
-      await server.stop();
-      await smtp.close();
-      await db.drop();
-    },
-  };
+  return { admin: key('admin'), reviewer: key('reviewer') };
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
