@@ -34,6 +34,7 @@ import { streamTaskChanges } from '../http/task-change-stream.js';
 import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
 import { ALLOWED_MOVES, loadBoard } from './board-view.js';
 import { lineDiff, parseEditedPayload, payloadText } from './diff.js';
+import { registerQueueSettingsPages } from './queue-settings-pages.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
 import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
 
@@ -510,6 +511,8 @@ export function webRouter(deps: WebDeps): Router {
       renderError(req, res, error, null);
     }
   });
+
+  registerQueueSettingsPages(router, { deps, form, page, sendPage, userView });
 
   return router;
 }
