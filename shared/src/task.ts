@@ -127,6 +127,12 @@ export const decisionSchema = z
     comment: z.string().nullable(),
     originalPayload: jsonValueSchema,
     modifiedPayload: jsonValueSchema.nullable(),
+    diff: z
+      .string()
+      .nullable()
+      .describe(
+        'approve_with_modifications: unified diff (3 lines of context) from the original payload to the modified one, as the reviewer confirmed it; JSON payloads are compared pretty-printed with 2-space indents',
+      ),
     decidedBy: actorSchema,
     decidedAt: z.iso.datetime(),
   })

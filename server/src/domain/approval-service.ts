@@ -11,6 +11,7 @@ import { authorize } from './access.js';
 import { type GroupMember, type VoteRecord, voterKey } from './approval-ports.js';
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
+import { unifiedPayloadDiff } from './payload-diff.js';
 import type { Repositories } from './ports.js';
 import { resolveQueue } from './queue-config.js';
 import { evaluatePolicy, nextSweepAt, queueDueAt, type RoutingOutcome } from './routing-policy.js';
@@ -110,6 +111,7 @@ export async function planNewTask(
     action: 'approve',
     comment: routing.reason,
     modifiedPayload: null,
+    diff: null,
     decidedBy: POLICY_ACTOR,
     decidedAt: now,
   };
@@ -335,10 +337,12 @@ async function voteChange(
   const action = tally === 'rejected' ? 'reject' : modified ? 'approve_with_modifications' : 'approve';
   const status: TaskStatus =
     action === 'reject' ? 'rejected' : action === 'approve' ? 'approved' : 'approved_with_modifications';
+  const modifiedPayload = action === 'approve_with_modifications' ? (modified?.modifiedPayload ?? null) : null;
   const decision: DecisionRecord = {
     action,
     comment: vote.comment,
-    modifiedPayload: action === 'approve_with_modifications' ? (modified?.modifiedPayload ?? null) : null,
+    modifiedPayload,
+    diff: modifiedPayload === null ? null : unifiedPayloadDiff(task.payload, modifiedPayload),
     decidedBy: vote.actor,
     decidedAt: now,
   };

@@ -50,6 +50,7 @@ export function buildWebhookPayload(type: WebhookEventType, task: TaskRecord, ev
       reviewers: task.decision ? [task.decision.decidedBy] : [],
       originalPayload: task.payload,
       modifiedPayload: task.decision?.modifiedPayload ?? null,
+      diff: task.decision?.diff ?? null,
       externalRef: task.externalRef,
       event: { id: event.id, type: event.type, reason: event.reason, data: event.data },
       createdAt: iso(task.createdAt),
@@ -403,7 +404,11 @@ export async function getDelivery(deps: Pick<DeliveryServiceDeps, 'store'>, prin
 }
 
 /** An admin's "send it again": the same delivery (same webhook-id, same body), due now. */
-export async function redeliver(deps: DeliveryServiceDeps, principal: Principal, id: string) {
+export async function redeliver(
+  deps: Pick<DeliveryServiceDeps, 'store' | 'clock' | 'kick'>,
+  principal: Principal,
+  id: string,
+) {
   authorize(principal, 'workspace:admin');
   const ok = await deps.store.transaction((tx) => tx.deliveries.requeue(principal.workspaceId, id, deps.clock()));
   if (!ok) throw notFound(`Delivery ${id}`);

@@ -224,6 +224,7 @@ function planTimeout(task: TaskRecord, config: QueueConfig, now: number): Planne
       action: 'approve',
       comment: 'Auto-approved: no decision before the deadline (queue timeout action)',
       modifiedPayload: null,
+      diff: null,
       decidedBy: actor,
       decidedAt: now,
     };

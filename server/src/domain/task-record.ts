@@ -7,6 +7,8 @@ export interface DecisionRecord {
   action: DecisionAction;
   comment: string | null;
   modifiedPayload: JsonValue | null;
+  /** approve_with_modifications: the unified diff from the original payload to the modified one. */
+  diff: string | null;
   decidedBy: Actor;
   decidedAt: number;
 }

@@ -31,6 +31,7 @@ export function toTaskView(task: TaskRecord): Task {
           comment: task.decision.comment,
           originalPayload: task.payload,
           modifiedPayload: task.decision.modifiedPayload,
+          diff: task.decision.diff,
           decidedBy: task.decision.decidedBy,
           decidedAt: iso(task.decision.decidedAt),
         }

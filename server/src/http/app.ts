@@ -111,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
   // Server-rendered pages (login, board, task detail, e-mail review links); session auth, own CSP.
-  app.use(webRouter(deps));
+  app.use(webRouter({ ...deps, kickDeliveries: delivery.kick }));
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));

@@ -461,6 +461,8 @@ for (const database of DATABASES) {
             action: 'approve_with_modifications',
             originalPayload: { amount: 50 },
             modifiedPayload: { amount: 40 },
+            // The stored diff runs from the original to the payload the agent receives.
+            diff: '--- original\n+++ modified\n@@ -1,3 +1,3 @@\n {\n-  "amount": 50\n+  "amount": 40\n }\n',
           },
         });
       });

@@ -3,13 +3,16 @@ import { verifyWebhook, type WebhookPayload } from '@loopgate/shared';
 import pino from 'pino';
 import request from 'supertest';
 import { type DeliverySetup, setUpDelivery } from '../delivery-setup.js';
+import { upsertUser } from '../domain/admin-service.js';
 import type { Store } from '../domain/ports.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
+import { logInAs } from '../test-support/web-login.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const PASSWORD = 'correct horse battery';
 const task = (extra: object = {}) => ({
   title: 'Refund order 1234',
   payload: { orderId: 1234, amount: 42.5 },
@@ -133,6 +136,7 @@ for (const database of DATABASES) {
           reviewers: [{ type: 'api_key', name: 'reviewer' }],
           originalPayload: { orderId: 1234, amount: 42.5 },
           modifiedPayload: { amount: 40 },
+          diff: expect.stringContaining('-  "amount": 42.5\n+  "amount": 40\n'),
           externalRef: 'order-1234',
         },
       });
@@ -262,6 +266,66 @@ for (const database of DATABASES) {
       expect(done.attemptLog.map((a) => a.statusCode)).toEqual([answer === 'hold' ? null : answer, 200]);
       const sends = receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`));
       expect(new Set(sends.map((r) => r.headers['webhook-id']))).toEqual(new Set([row?.id]));
+    });
+
+    test('the task page shows every attempt; an admin redelivers from it, a viewer sees only where it went', async () => {
+      for (const [email, role] of [
+        ['page-admin@example.com', 'admin'],
+        ['page-viewer@example.com', 'viewer'],
+      ] as const) {
+        await upsertUser({ store, clock: Date.now }, { email, password: PASSWORD, role });
+      }
+      receiver.respondWith(() => 503);
+      const { id } = await create(task({ callbackUrl: `${receiver.url}/resume/secret-token-123?sig=abc` }));
+      const other = await create(task());
+      await request(t.app).post(`/api/v1/tasks/${id}/decision`).set(bearer(t.keys.reviewer)).send({ action: 'reject' });
+      const [row] = await settled(id);
+
+      const admin = await logInAs(t.app, 'page-admin@example.com', PASSWORD);
+      const page = await admin.agent.get(`/tasks/${id}`);
+      expect(page.status).toBe(200);
+      const section = page.text.slice(page.text.indexOf('id="deliveries"'), page.text.indexOf('class="history"'));
+      expect(section).toContain(`data-delivery="${row?.id}"`);
+      expect(section).toContain('task.decided');
+      expect(section).toContain('<span class="delivery-status delivery-pending">pending</span>');
+      expect(section).toMatch(/<td>1<\/td><td>[^<]+<\/td><td>503<\/td><td>\d+ ms<\/td><td>HTTP 503<\/td>/);
+      expect(section).toContain(`${receiver.url}/resume/secret-token-123?sig=abc`);
+      expect(section).toContain('Redeliver');
+
+      // Callback URLs carry resume tokens: a viewer sees the origin, no path, no redeliver button.
+      const viewer = await logInAs(t.app, 'page-viewer@example.com', PASSWORD);
+      const viewed = await viewer.agent.get(`/tasks/${id}`);
+      expect(viewed.text).toContain(`<code>${receiver.url}</code>`);
+      expect(viewed.text).not.toContain('secret-token-123');
+      expect(viewed.text).not.toContain('Redeliver');
+      const refused = await viewer.agent
+        .post(`/tasks/${id}/deliveries/${row?.id}/redeliver`)
+        .type('form')
+        .send({ _csrf: viewer.csrf });
+      expect(refused.status).toBe(403);
+      // Another task's URL does not reach this delivery.
+      const foreign = await admin.agent
+        .post(`/tasks/${other.id}/deliveries/${row?.id}/redeliver`)
+        .type('form')
+        .send({ _csrf: admin.csrf });
+      expect(foreign.status).toBe(404);
+      const noCsrf = await admin.agent.post(`/tasks/${id}/deliveries/${row?.id}/redeliver`).type('form').send({});
+      expect(noCsrf.status).toBe(403);
+      expect(receiver.requests.filter((r) => r.path.startsWith('/resume/secret-token-123'))).toHaveLength(1);
+
+      receiver.respondWith(() => 200);
+      const redelivered = await admin.agent
+        .post(`/tasks/${id}/deliveries/${row?.id}/redeliver`)
+        .type('form')
+        .send({ _csrf: admin.csrf });
+      expect([redelivered.status, redelivered.headers.location]).toEqual([303, `/tasks/${id}#deliveries`]);
+      await until(async () => {
+        const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
+        return res.body.status === 'delivered' ? true : undefined;
+      });
+      const after = await admin.agent.get(`/tasks/${id}`);
+      expect(after.text).toContain('<span class="delivery-status delivery-delivered">delivered</span>');
+      expect(after.text).toMatch(/<td>2<\/td><td>[^<]+<\/td><td>200<\/td>/);
     });
 
     test('410 Gone disables the subscription and stops its deliveries', async () => {

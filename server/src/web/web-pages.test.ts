@@ -8,30 +8,13 @@ import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { createApp } from '../http/app.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
+import { csrfOf, logInAs } from '../test-support/web-login.js';
 import { XSS_CORPUS } from './xss-corpus.js';
 
 const PASSWORD = 'correct horse battery';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-type Agent = ReturnType<typeof request.agent>;
-
-function csrfOf(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /name="csrf-token" content="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error(`no CSRF token in:\n${html.slice(0, 500)}`);
-  return match[1];
-}
-
-async function login(t: TestApp, email: string, password = PASSWORD): Promise<{ agent: Agent; csrf: string }> {
-  const agent = request.agent(t.app);
-  const form = await agent.get('/login');
-  const res = await agent
-    .post('/login')
-    .type('form')
-    .send({ _csrf: csrfOf(form.text), email, password, next: '/board' });
-  if (res.status !== 303) throw new Error(`login failed: ${res.status} ${res.text.slice(0, 300)}`);
-  const board = await agent.get('/board');
-  return { agent, csrf: csrfOf(board.text) };
-}
+const login = (t: TestApp, email: string, password = PASSWORD) => logInAs(t.app, email, password);
 
 for (const database of DATABASES) {
   describe(`${database}: web pages`, () => {
@@ -210,11 +193,18 @@ for (const database of DATABASES) {
         expect(after.status).toBe('approved_with_modifications');
         expect(after.payload).toEqual({ amount: 50, currency: 'EUR' });
         expect(after.decision.modifiedPayload).toEqual({ amount: 40, currency: 'EUR' });
+        // The decision keeps the diff the reviewer confirmed, not one recomputed later.
+        expect(after.decision.diff).toBe(
+          '--- original\n+++ modified\n@@ -1,4 +1,4 @@\n {\n-  "amount": 50,\n+  "amount": 40,\n   "currency": "EUR"\n }\n',
+        );
         expect(after.decision.decidedBy).toMatchObject({ type: 'user', id: users['rev@example.com'] });
         const decided = (await events(task.id)).find((e) => e.type === 'decided');
         expect(decided?.actor).toMatchObject({ type: 'user', id: users['rev@example.com'] });
         const detail = await agent.get(`/tasks/${task.id}`);
         expect(detail.text).toContain('id="decision-diff"');
+        expect(detail.text).toContain('<span class="hunk">@@ -1,4 +1,4 @@</span>');
+        expect(detail.text).toContain('<span class="remove">-   &quot;amount&quot;: 50,</span>');
+        expect(detail.text).toContain('<span class="add">+   &quot;amount&quot;: 40,</span>');
       });
 
       test.each([

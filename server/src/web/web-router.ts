@@ -13,8 +13,16 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from 'pino';
 import { can } from '../domain/access.js';
 import { claimTask } from '../domain/approval-service.js';
+import { getDelivery, listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
 import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
+import {
+  lineDiff,
+  parseEditedPayload,
+  payloadText,
+  unifiedDiffLines,
+  unifiedPayloadDiff,
+} from '../domain/payload-diff.js';
 import { decideByReviewLink, openReviewLink } from '../domain/review-link-service.js';
 import {
   authenticateSession,
@@ -33,7 +41,6 @@ import { toAppError } from '../http/problem.js';
 import { streamTaskChanges } from '../http/task-change-stream.js';
 import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
 import { ALLOWED_MOVES, loadBoard } from './board-view.js';
-import { lineDiff, parseEditedPayload, payloadText } from './diff.js';
 import { registerQueueSettingsPages } from './queue-settings-pages.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
 import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
@@ -43,6 +50,8 @@ export interface WebDeps extends TaskServiceDeps {
   publicUrl: string;
   bodyLimit: string;
   limiter?: LoginRateLimiter;
+  /** Wakes the outbox worker after an admin's redeliver. */
+  kickDeliveries?: () => void;
 }
 
 /**
@@ -91,6 +100,17 @@ function safeNext(value: unknown): string {
 function field(body: unknown, name: string): string | undefined {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The most recent deliveries the task page lists; the API pages through all of them. */
+const TASK_PAGE_DELIVERIES = 20;
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 function clientAddress(req: Request): string {
@@ -333,11 +353,16 @@ export function webRouter(deps: WebDeps): Router {
     extra: Record<string, unknown> = {},
     status = 200,
   ) {
-    const events = await listTaskEvents(deps, web.principal, task.id);
+    const [events, { deliveries }] = await Promise.all([
+      listTaskEvents(deps, web.principal, task.id),
+      listDeliveries(deps, web.principal, { taskId: task.id, limit: TASK_PAGE_DELIVERIES }),
+    ]);
+    const isAdmin = can(web.principal.role, 'workspace:admin');
     const decision = task.decision;
+    // The diff stored with the decision is the record; decisions from before it was stored get one computed.
     const decisionDiff =
       decision?.action === 'approve_with_modifications' && decision.modifiedPayload !== null
-        ? lineDiff(payloadText(task.payload), payloadText(decision.modifiedPayload))
+        ? unifiedDiffLines(decision.diff ?? unifiedPayloadDiff(task.payload, decision.modifiedPayload))
         : null;
     sendPage(
       res,
@@ -347,6 +372,12 @@ export function webRouter(deps: WebDeps): Router {
         user: userView(web),
         csrf: web.session.csrfToken,
         events,
+        deliveries: deliveries.map((delivery) => ({
+          ...delivery,
+          // Callback URLs carry resume tokens (n8n, Zapier); only admins see more than where they go.
+          target: isAdmin ? delivery.url : originOf(delivery.url),
+        })),
+        canRedeliver: isAdmin,
         decisionDiff,
         canDecide: can(web.principal.role, 'task:decide') && !isFinalStatus(task.status),
         allowed: ['approve', 'reject', 'approve_with_modifications'],
@@ -394,6 +425,19 @@ export function webRouter(deps: WebDeps): Router {
         return;
       }
       res.redirect(303, `/tasks/${encodeURIComponent(task.id)}`);
+    }),
+  );
+
+  router.post(
+    '/tasks/:id/deliveries/:deliveryId/redeliver',
+    form,
+    page(async (req, res, web) => {
+      const taskId = String(req.params.id);
+      const delivery = await getDelivery(deps, web.principal, String(req.params.deliveryId));
+      if (delivery.taskId !== taskId)
+        throw new AppError('not_found', `Delivery ${delivery.id} is not one of this task's`);
+      await redeliver({ ...deps, kick: deps.kickDeliveries }, web.principal, delivery.id);
+      res.redirect(303, `/tasks/${encodeURIComponent(taskId)}#deliveries`);
     }),
   );
 

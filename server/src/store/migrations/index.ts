@@ -2,6 +2,7 @@ import { CreateCoreTables1764000000000 } from './1764000000000-create-core-table
 import { CreateApprovalTables1764150000000 } from './1764150000000-create-approval-tables.js';
 import { CreateDeliveryTables1764200000000 } from './1764200000000-create-delivery-tables.js';
 import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.js';
+import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-diff.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateApprovalTables1764150000000,
   CreateDeliveryTables1764200000000,
   CreateWebTables1764300000000,
+  StoreDecisionDiff1764400000000,
 ];

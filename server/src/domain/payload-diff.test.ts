@@ -1,0 +1,52 @@
+import { applyPatch } from 'diff';
+import { lineDiff, payloadText, unifiedDiffLines, unifiedPayloadDiff } from './payload-diff.js';
+
+describe('payload diffs', () => {
+  test('a JSON edit is stored as a unified diff that applies to the original to give the modified payload', () => {
+    const original = { order: 1234, lines: Array.from({ length: 20 }, (_, i) => ({ sku: `A${i}`, qty: 1 })) };
+    const modified = { ...original, lines: original.lines.map((l, i) => (i === 10 ? { ...l, qty: 3 } : l)) };
+    const diff = unifiedPayloadDiff(original, modified);
+    expect(diff.startsWith('--- original\n+++ modified\n@@ ')).toBe(true);
+    expect(diff).toContain('-      "qty": 1\n+      "qty": 3\n');
+    // Three lines of context, not the whole payload.
+    expect(diff.split('\n').length).toBeLessThan(15);
+    expect(applyPatch(`${payloadText(original)}\n`, diff)).toBe(`${payloadText(modified)}\n`);
+  });
+
+  test('a text payload is compared line by line as written', () => {
+    const diff = unifiedPayloadDiff(
+      'Dear customer,\nyour refund is 50 EUR.\nRegards',
+      'Dear customer,\nyour refund is 40 EUR.\nRegards',
+    );
+    expect(unifiedDiffLines(diff)).toEqual([
+      { kind: 'header', text: '--- original' },
+      { kind: 'header', text: '+++ modified' },
+      { kind: 'hunk', text: '@@ -1,3 +1,3 @@' },
+      { kind: 'same', text: 'Dear customer,' },
+      { kind: 'remove', text: 'your refund is 50 EUR.' },
+      { kind: 'add', text: 'your refund is 40 EUR.' },
+      { kind: 'same', text: 'Regards' },
+    ]);
+  });
+
+  test('an edit too large to diff in bounded time falls back to all-removed, all-added, which still applies', () => {
+    const before = Array.from({ length: 12_000 }, (_, i) => `line ${i}`).join('\n');
+    const after = Array.from({ length: 12_000 }, (_, i) => `other ${i}`).join('\n');
+    const diff = unifiedPayloadDiff(before, after);
+    expect(diff.startsWith('--- original\n+++ modified\n@@ -1,12000 +1,12000 @@\n-line 0\n')).toBe(true);
+    expect(applyPatch(`${before}\n`, diff)).toBe(`${after}\n`);
+    const preview = lineDiff(before, after);
+    expect(preview.filter((line) => line.op === 'remove')).toHaveLength(12_000);
+    expect(preview.filter((line) => line.op === 'add')).toHaveLength(12_000);
+    expect(preview.some((line) => line.op === 'same')).toBe(false);
+  });
+
+  test('the preview marks every line of both texts', () => {
+    expect(lineDiff('a\nb\nc', 'a\nB\nc')).toEqual([
+      { op: 'same', text: 'a' },
+      { op: 'remove', text: 'b' },
+      { op: 'add', text: 'B' },
+      { op: 'same', text: 'c' },
+    ]);
+  });
+});
