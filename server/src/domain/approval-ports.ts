@@ -77,6 +77,12 @@ export interface SweepRepository {
   due(now: number, limit: number): Promise<DueTask[]>;
   /** Stops visiting a task that is already final (e.g. closed by code that did not clear its deadline). */
   forget(id: string): Promise<void>;
+  /**
+   * A queue's escalation chain or timeout changed: every open task of it with a deadline gets its
+   * next sweep time recomputed from its dueAt and the step it has reached. `stepOffsetsMs[i]` is
+   * step i's offset from dueAt; a task past the last step gets `timeoutOffsetMs`. Returns how many.
+   */
+  reschedule(workspaceId: string, queue: string, stepOffsetsMs: number[], timeoutOffsetMs: number): Promise<number>;
   /** Open tasks per assignee id, for least-loaded assignment. */
   openLoad(workspaceId: string, assigneeIds: string[]): Promise<Map<string, number>>;
 }

@@ -13,7 +13,7 @@ import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { unifiedPayloadDiff } from './payload-diff.js';
 import type { Repositories } from './ports.js';
-import { resolveQueue } from './queue-config.js';
+import { requireQueue, resolveQueue } from './queue-config.js';
 import { evaluatePolicy, nextSweepAt, queueDueAt, type RoutingOutcome } from './routing-policy.js';
 import {
   DEFAULT_WORKFLOW,
@@ -90,7 +90,7 @@ export async function planNewTask(
   task: TaskRecord,
   now: number,
 ): Promise<PlannedTask> {
-  const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
+  const { config } = await requireQueue(deps.store.read, task.workspaceId, task.queue);
   const routing = evaluatePolicy(config, task);
   const dueAt = task.dueAt ?? queueDueAt(config, task.riskLevel, now);
   const firstGroup = config.levels[0]?.group ?? config.reviewerGroups[0] ?? null;
@@ -225,6 +225,11 @@ export async function castVote(
     await assertMayVote(deps.store.read, principal, task, config, input.action);
     const votes = await deps.store.read.votes.listForTask(task.workspaceId, task.id);
     if (votes.some((vote) => sameActor(vote.actor, principal.actor))) {
+      // The task and its votes are two reads: a vote committed between them may have closed the task.
+      const latest = await deps.store.read.tasks.findById(principal.workspaceId, id);
+      if (latest && isFinalStatus(latest.status)) {
+        throw new AppError('task_already_decided', `Task ${id} is already ${latest.status}`);
+      }
       throw new AppError('already_voted', `You have already voted on task ${task.id}`);
     }
 

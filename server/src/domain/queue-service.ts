@@ -4,7 +4,7 @@ import type { GroupMember, QueueRecord, ReviewerGroupRecord } from './approval-p
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Store } from './ports.js';
-import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, resolveQueue } from './queue-config.js';
+import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue } from './queue-config.js';
 import { evaluatePolicy, queueDueAt } from './routing-policy.js';
 import type { JsonValue } from './task-record.js';
 
@@ -81,16 +81,28 @@ export async function updateQueue(
   await assertGroupsExist(deps, principal.workspaceId, config);
   const now = deps.clock();
   const updated = await deps.store.transaction(async (tx) => {
-    if (await tx.queues.update(principal.workspaceId, name, config, now)) return true;
-    if (name !== DEFAULT_QUEUE_NAME) return false;
-    return tx.queues.insert({
-      id: newId('queue', now),
-      workspaceId: principal.workspaceId,
-      name,
-      config,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const saved =
+      (await tx.queues.update(principal.workspaceId, name, config, now)) ||
+      (name === DEFAULT_QUEUE_NAME &&
+        (await tx.queues.insert({
+          id: newId('queue', now),
+          workspaceId: principal.workspaceId,
+          name,
+          config,
+          createdAt: now,
+          updatedAt: now,
+        })));
+    // Open tasks keep the deadline they were promised (a new SLA applies to new tasks), but their
+    // next escalation step follows the new chain, in the same transaction as the new config.
+    if (saved) {
+      await tx.sweep.reschedule(
+        principal.workspaceId,
+        name,
+        config.escalation.map((step) => step.afterSeconds * 1000),
+        config.timeoutAfterSeconds * 1000,
+      );
+    }
+    return saved;
   });
   if (!updated) throw notFound(`Queue "${name}"`);
   const queue = await deps.store.read.queues.findByName(principal.workspaceId, name);
@@ -130,7 +142,7 @@ export async function dryRunPolicy(
   authorize(principal, 'task:create');
   const now = deps.clock();
   const queue = input.queue ?? DEFAULT_QUEUE_NAME;
-  const { config } = await resolveQueue(deps.store.read, principal.workspaceId, queue);
+  const { config } = await requireQueue(deps.store.read, principal.workspaceId, queue);
   const routing = evaluatePolicy(config, {
     id: input.externalRef ?? newId('task', now),
     confidence: input.confidence ?? null,

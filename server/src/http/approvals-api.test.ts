@@ -304,16 +304,34 @@ for (const database of DATABASES) {
         expect(dry.body.outcome).toBe(dry.body.sampled ? 'review' : 'auto_approve');
       });
 
-      test('the default queue (and any unconfigured name) is fail-closed: review, one approval by anyone', async () => {
-        for (const q of [undefined, 'never-configured']) {
+      test('the default queue is fail-closed: review, one approval by anyone', async () => {
+        for (const q of [undefined, 'default']) {
           const task = await create(q ? { queue: q, confidence: 1 } : { confidence: 1 });
-          expect(task).toMatchObject({ status: 'pending_review', workflow: { routingRule: 'otherwise', levels: 1 } });
+          expect(task).toMatchObject({
+            queue: 'default',
+            status: 'pending_review',
+            workflow: { routingRule: 'otherwise', levels: 1 },
+          });
           const res = await decide(task.id, k.outsider!.key);
           expect(res.body).toMatchObject({
             status: 'approved',
             decision: { decidedBy: { type: 'api_key', name: 'outsider' } },
           });
         }
+      });
+
+      test('a queue name nobody created is refused, not quietly given the default’s rules; nothing is stored', async () => {
+        for (const path of ['/api/v1/tasks', '/api/v1/policy/dry-run']) {
+          const res = await request(t.app)
+            .post(path)
+            .set(bearer(t.keys.reviewer))
+            .send({ title: 'Refund', payload: { amount: 50 }, queue: 'never-configured' });
+          expect([res.status, res.type, res.body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
+          expect(res.body.detail).toContain('No queue named "never-configured"');
+          expect(res.body.errors).toEqual([{ path: 'queue', message: 'unknown queue "never-configured"' }]);
+        }
+        const stored = await request(t.app).get('/api/v1/tasks?queue=never-configured').set(bearer(t.keys.viewer));
+        expect([stored.status, stored.body.data]).toEqual([200, []]);
       });
 
       test('per-risk SLA sets dueAt at creation; the task’s own deadline wins', async () => {
@@ -588,6 +606,32 @@ for (const database of DATABASES) {
         expect(mail[0]?.text).toContain(`http://loopgate.test/tasks/${task.id}`);
       });
 
+      test('a changed escalation chain applies to open tasks from their next step; their deadline stays', async () => {
+        await queue('retimed', {
+          escalation: [{ action: 'reminder', afterSeconds: 600 }],
+          timeoutAfterSeconds: 1200,
+        });
+        const task = await create({ queue: 'retimed', slaSeconds: 60 });
+        const due = Date.parse(task.dueAt!);
+        await sweepAt(due + 599_000);
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created']);
+
+        const changed = await request(t.app)
+          .put('/api/v1/queues/retimed')
+          .set(bearer(t.keys.admin))
+          .send({ config: { escalation: [{ action: 'reminder', afterSeconds: 0 }], timeoutAfterSeconds: 30 } });
+        expect(changed.status).toBe(200);
+        expect((await get(task.id)).dueAt).toBe(task.dueAt);
+        // Under the old chain nothing was due before due + 600 s; under the new one the reminder is due now.
+        await sweepAt(due);
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created', 'escalated']);
+        await sweepAt(due + 29_000);
+        expect((await get(task.id)).status).toBe('pending_review');
+        await sweepAt(due + 30_000);
+        expect((await get(task.id)).status).toBe('expired');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created', 'escalated', 'expired']);
+      });
+
       test('after a reassign, the new group may decide', async () => {
         const task = await create({ queue: 'escalating', slaSeconds: 300 });
         await sweepAt(Date.parse(task.dueAt!) - 30_000);
@@ -609,6 +653,80 @@ for (const database of DATABASES) {
           ['decided', 'policy'],
         ]);
       });
+
+      /**
+       * A store whose first read of `taskId` holds its caller until `release()`: both parties then
+       * hold the same version of the task, and the order in which they are let go decides the race.
+       */
+      function gatedStore(taskId: string) {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let read = false;
+        let reached!: () => void;
+        const holding = new Promise<void>((resolve) => {
+          reached = resolve;
+        });
+        const tasks = Object.create(store.read.tasks) as Store['read']['tasks'];
+        tasks.findById = async (workspaceId, id) => {
+          const task = await store.read.tasks.findById(workspaceId, id);
+          if (id === taskId && !read) {
+            read = true;
+            reached();
+            await gate;
+          }
+          return task;
+        };
+        const readRepos = Object.assign(Object.create(store.read), { tasks }) as Store['read'];
+        const gated = Object.create(store, { read: { value: readRepos } }) as Store;
+        return { store: gated, release, holding };
+      }
+
+      test.each(['decision', 'sweeper'] as const)(
+        'at the deadline, both read the open task; the %s commits first: one final state, the other is refused',
+        async (first) => {
+          const task = await create({ slaSeconds: 30 });
+          const workspaceId = (await store.read.workspaces.findBySlug('default'))!.id;
+          const reviewer: Principal = {
+            workspaceId,
+            role: 'reviewer',
+            actor: { type: 'api_key', id: k.ops1!.id, name: 'ops1' },
+          };
+          now = Date.parse(task.dueAt!);
+          const voterStore = gatedStore(task.id);
+          const sweeperStore = gatedStore(task.id);
+          const vote = castVote({ store: voterStore.store, bus: t.bus, clock }, reviewer, task.id, {
+            action: 'approve',
+          }).then(
+            (value) => ({ ok: true as const, value }),
+            (error: { code?: string }) => ({ ok: false as const, code: error.code }),
+          );
+          const sweep = sweepOnce({ ...sweeper, store: sweeperStore.store });
+          await Promise.all([voterStore.holding, sweeperStore.holding]);
+          if (first === 'decision') {
+            voterStore.release();
+            expect(await vote).toMatchObject({ ok: true, value: { status: 'approved' } });
+            sweeperStore.release();
+            await sweep;
+          } else {
+            sweeperStore.release();
+            await sweep;
+            voterStore.release();
+            // The vote's compare-and-set fails, it re-reads, finds the task closed and says so.
+            expect(await vote).toEqual({ ok: false, code: 'task_already_decided' });
+          }
+          const got = await get(task.id);
+          expect(got.status).toBe(first === 'decision' ? 'approved' : 'expired');
+          const closing = (await events(task.id)).filter((e) => e.type === 'decided' || e.type === 'expired');
+          expect(closing.map((e) => e.type)).toEqual([first === 'decision' ? 'decided' : 'expired']);
+          const votes = (await request(t.app).get(`/api/v1/tasks/${task.id}/votes`).set(bearer(t.keys.viewer))).body
+            .data;
+          // The losing vote's row went with its rolled-back transaction.
+          expect(votes).toHaveLength(first === 'decision' ? 1 : 0);
+          expect(got.version).toBe(2);
+        },
+      );
 
       test('a decision and the sweeper racing at the deadline end in exactly one final state', async () => {
         const tasks: TaskBody[] = [];

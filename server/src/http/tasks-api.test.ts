@@ -403,6 +403,10 @@ for (const database of DATABASES) {
 
     test('listing filters by status, queue, riskLevel, source and time, pages with a cursor, and caps the page size', async () => {
       const source = `list${database}${Date.now()}`;
+      for (const name of ['odd', 'even']) {
+        const queue = await request(t.app).post('/api/v1/queues').set(bearer(t.keys.admin)).send({ name });
+        expect(queue.status).toBe(201);
+      }
       const ids: string[] = [];
       for (let i = 0; i < 7; i++) {
         const task = await createTask({

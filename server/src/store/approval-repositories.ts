@@ -220,6 +220,24 @@ export class SqlSweepRepository implements SweepRepository {
     );
   }
 
+  async reschedule(
+    workspaceId: string,
+    queue: string,
+    stepOffsetsMs: number[],
+    timeoutOffsetMs: number,
+  ): Promise<number> {
+    const offset =
+      stepOffsetsMs.length === 0
+        ? '?'
+        : `CASE escalation_step ${stepOffsetsMs.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END`;
+    const { affected } = await this.sql.query(
+      `UPDATE tasks SET next_sweep_at = due_at + ${offset}
+       WHERE workspace_id = ? AND queue = ? AND status IN ('pending_review', 'in_review') AND due_at IS NOT NULL`,
+      [...stepOffsetsMs.flatMap((ms, step) => [step, ms]), timeoutOffsetMs, workspaceId, queue],
+    );
+    return affected;
+  }
+
   async openLoad(workspaceId: string, assigneeIds: string[]): Promise<Map<string, number>> {
     const load = new Map<string, number>(assigneeIds.map((id) => [id, 0]));
     if (assigneeIds.length === 0) return load;
