@@ -362,11 +362,25 @@ async function voteChange(
   };
 }
 
+type WorkflowMove =
+  | { kind: 'unchanged' }
+  | {
+      kind: 'change';
+      workflow: Partial<TaskWorkflowRecord>;
+      event: Omit<EventFields, 'fromStatus' | 'toStatus' | 'createdAt'>;
+    };
+
 /**
- * A reviewer takes a task: it is assigned to them and marked claimed, with a compare-and-set so of
- * two reviewers claiming at once exactly one wins (the other gets `task_claimed`).
+ * A change to where an open task stands (claim, release, escalate) without a decision: planned on
+ * a fresh read, written with a compare-and-set on the version together with its event, retried when
+ * someone else changed the task in between, refused once the task is closed.
  */
-export async function claimTask(deps: TaskServiceDeps, principal: Principal, id: string): Promise<TaskRecord> {
+async function moveOpenTask(
+  deps: TaskServiceDeps,
+  principal: Principal,
+  id: string,
+  plan: (task: TaskRecord, flow: TaskWorkflowRecord) => Promise<WorkflowMove>,
+): Promise<TaskRecord> {
   authorize(principal, 'task:decide');
   for (let attempt = 0; attempt < 5; attempt++) {
     const task = await deps.store.read.tasks.findById(principal.workspaceId, id);
@@ -375,45 +389,28 @@ export async function claimTask(deps: TaskServiceDeps, principal: Principal, id:
       throw new AppError('task_already_decided', `Task ${task.id} is already ${task.status}`);
     }
     const flow = workflowOf(task);
-    if (flow.claimed && flow.assignee) {
-      if (sameActor(flow.assignee, principal.actor)) return task;
-      throw new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
-    }
-    const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
-    await assertMayVote(deps.store.read, principal, task, config, 'reject');
+    const move = await plan(task, flow);
+    if (move.kind === 'unchanged') return task;
     const now = deps.clock();
-    const change: TaskTransition = {
-      status: task.status,
-      updatedAt: now,
-      workflow: { assignee: principal.actor, claimed: true },
-    };
     const after: TaskRecord = {
       ...task,
       updatedAt: now,
       version: task.version + 1,
-      workflow: { ...flow, assignee: principal.actor, claimed: true },
+      workflow: { ...flow, ...move.workflow },
     };
     const won = await deps.store.transaction(async (tx) => {
       const ok = await tx.tasks.transition(
         task.workspaceId,
         task.id,
         { status: task.status, version: task.version },
-        change,
+        { status: task.status, updatedAt: now, workflow: move.workflow },
       );
       if (ok) {
         await recordTaskChange(
           deps,
           tx,
           after,
-          taskEvent(task, {
-            type: 'claimed',
-            fromStatus: task.status,
-            toStatus: task.status,
-            actor: principal.actor,
-            reason: null,
-            data: { level: flow.level },
-            createdAt: now,
-          }),
+          taskEvent(task, { ...move.event, fromStatus: task.status, toStatus: task.status, createdAt: now }),
         );
       }
       return ok;
@@ -429,6 +426,78 @@ export async function claimTask(deps: TaskServiceDeps, principal: Principal, id:
     }
   }
   throw new AppError('internal_error', `Task ${id} kept changing; try again`);
+}
+
+/**
+ * A reviewer takes a task: it is assigned to them and marked claimed, with a compare-and-set so of
+ * two reviewers claiming at once exactly one wins (the other gets `task_claimed`).
+ */
+export async function claimTask(deps: TaskServiceDeps, principal: Principal, id: string): Promise<TaskRecord> {
+  return moveOpenTask(deps, principal, id, async (task, flow) => {
+    if (flow.claimed && flow.assignee) {
+      if (sameActor(flow.assignee, principal.actor)) return { kind: 'unchanged' };
+      throw new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
+    }
+    const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
+    await assertMayVote(deps.store.read, principal, task, config, 'reject');
+    return {
+      kind: 'change',
+      workflow: { assignee: principal.actor, claimed: true },
+      event: { type: 'claimed', actor: principal.actor, reason: null, data: { level: flow.level } },
+    };
+  });
+}
+
+/**
+ * The claimer (or an admin) hands a claimed task back to its group: it is offered to the group
+ * again and stays assigned to nobody in particular until someone claims it.
+ */
+export async function releaseTask(deps: TaskServiceDeps, principal: Principal, id: string): Promise<TaskRecord> {
+  return moveOpenTask(deps, principal, id, async (task, flow) => {
+    if (!flow.claimed) return { kind: 'unchanged' };
+    const own = flow.assignee !== null && sameActor(flow.assignee, principal.actor);
+    if (!own && principal.role !== 'admin') {
+      throw new AppError(
+        'task_claimed',
+        `Task ${task.id} is claimed by ${flow.assignee?.name ?? flow.assignee?.id ?? 'someone else'}; only they or an admin can release it`,
+      );
+    }
+    return {
+      kind: 'change',
+      workflow: { assignee: null, claimed: false },
+      event: {
+        type: 'released',
+        actor: principal.actor,
+        reason: own ? null : `Released from ${flow.assignee?.name ?? flow.assignee?.id ?? 'its claimer'} by an admin`,
+        data: { level: flow.level },
+      },
+    };
+  });
+}
+
+/**
+ * A reviewer raises a task by hand before its deadline does: priority up one and onto the Escalated
+ * column, as the sweeper's raise_priority step would; the SLA chain itself carries on unchanged.
+ */
+export async function escalateTask(
+  deps: TaskServiceDeps,
+  principal: Principal,
+  id: string,
+  reason: string | undefined,
+): Promise<TaskRecord> {
+  return moveOpenTask(deps, principal, id, async (_task, flow) => {
+    if (flow.escalated) return { kind: 'unchanged' };
+    return {
+      kind: 'change',
+      workflow: { escalated: true, priority: flow.priority + 1 },
+      event: {
+        type: 'escalated',
+        actor: principal.actor,
+        reason: reason ?? `Escalated by hand; priority raised to ${flow.priority + 1}`,
+        data: { step: 'manual', priority: flow.priority + 1 },
+      },
+    };
+  });
 }
 
 export async function listVotes(deps: Pick<TaskServiceDeps, 'store'>, principal: Principal, id: string) {

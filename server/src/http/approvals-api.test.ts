@@ -199,6 +199,8 @@ for (const database of DATABASES) {
         '/api/v1/reviewer-groups',
         '/api/v1/reviewer-groups/{name}/members',
         '/api/v1/tasks/{id}/claim',
+        '/api/v1/tasks/{id}/release',
+        '/api/v1/tasks/{id}/escalate',
         '/api/v1/tasks/{id}/votes',
       ]) {
         expect(doc.paths[path]).toBeDefined();
@@ -501,6 +503,38 @@ for (const database of DATABASES) {
         expect((await decide(task.id, k.ops3!.key)).body.code).toBe('task_claimed');
         expect((await decide(task.id, k.ops2!.key)).body.status).toBe('approved');
         expect((await events(task.id)).map((e) => e.type)).toEqual(['created', 'claimed', 'decided']);
+      });
+
+      test('release hands a claim back (claimer or admin only); escalate by hand raises priority once', async () => {
+        const task = await create({});
+        const post = (path: string, key: string, body?: object) =>
+          request(t.app).post(`/api/v1/tasks/${task.id}/${path}`).set(bearer(key)).send(body);
+        expect((await post('claim', k.ops1!.key)).body.workflow).toMatchObject({ claimed: true });
+        const notYours = await post('release', k.ops2!.key);
+        expect([notYours.status, notYours.body.code]).toEqual([409, 'task_claimed']);
+        expect((await post('release', t.keys.viewer)).status).toBe(403);
+        const byAdmin = await post('release', t.keys.admin);
+        expect([byAdmin.status, byAdmin.body.workflow]).toEqual([
+          200,
+          expect.objectContaining({ claimed: false, assignee: null }),
+        ]);
+        // Releasing what nobody holds changes nothing.
+        expect((await post('release', k.ops2!.key)).body.version).toBe(byAdmin.body.version);
+
+        expect((await post('escalate', k.ops2!.key, { reason: '' })).status).toBe(400);
+        const up = await post('escalate', k.ops2!.key, { reason: 'customer called twice' });
+        expect([up.status, up.body.workflow]).toEqual([200, expect.objectContaining({ escalated: true, priority: 1 })]);
+        expect((await post('escalate', k.ops3!.key)).body.version).toBe(up.body.version);
+        const history = await events(task.id);
+        expect(history.map((e) => [e.type, e.reason])).toEqual([
+          ['created', expect.anything()],
+          ['claimed', null],
+          ['released', 'Released from ops1 by an admin'],
+          ['escalated', 'customer called twice'],
+        ]);
+        await decide(task.id, k.ops2!.key, 'reject');
+        const closed = await post('escalate', k.ops2!.key);
+        expect([closed.status, closed.body.code]).toEqual([409, 'task_already_decided']);
       });
 
       test('least-loaded picks the member with the fewest open tasks', async () => {

@@ -1,4 +1,4 @@
-import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '@loopgate/shared';
+import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
 import { authorize, type Principal } from '../domain/access.js';
 import type { Store } from '../domain/ports.js';
 import type { BoardCard, BoardColumnQuery, BoardFilter } from '../domain/web-ports.js';
@@ -31,11 +31,50 @@ const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardC
   },
 };
 
-/** Drag and drop: the moves a reviewer may make by hand. Claiming is the only one today. */
-export const ALLOWED_MOVES: Readonly<Record<string, BoardStage[]>> = {
-  pending: ['in_progress'],
-  needs_approval: ['in_progress'],
-};
+/** What decides a card's column; the same facts the column queries above select on. */
+export interface CardState {
+  status: TaskStatus;
+  escalated: boolean;
+  claimed: boolean;
+}
+
+export function stageOf(card: CardState): BoardStage {
+  if (isFinalStatus(card.status)) return 'completed';
+  if (card.escalated) return 'escalated';
+  if (card.claimed) return 'in_progress';
+  return card.status === 'in_review' ? 'needs_approval' : 'pending';
+}
+
+export const STAGE_TITLES: Readonly<Record<BoardStage, string>> = Object.fromEntries(
+  BOARD_STAGES.map((stage) => [stage, STAGES[stage].title]),
+) as Record<BoardStage, string>;
+
+/**
+ * Drag and drop: where a reviewer may move a card by hand. Claiming moves it to In Progress;
+ * releasing a claim moves it back to the column its votes put it in; escalating moves it to
+ * Escalated. Completed is reached by a decision only (the task page), and an escalated card stays
+ * put until it is decided.
+ */
+export function movesFrom(card: CardState): BoardStage[] {
+  switch (stageOf(card)) {
+    case 'pending':
+    case 'needs_approval':
+      return ['in_progress', 'escalated'];
+    case 'in_progress':
+      return [card.status === 'in_review' ? 'needs_approval' : 'pending', 'escalated'];
+    default:
+      return [];
+  }
+}
+
+export type BoardMove = 'claim' | 'release' | 'escalate';
+
+/** The action behind a move `movesFrom` allows. */
+export function moveAction(to: BoardStage): BoardMove {
+  if (to === 'in_progress') return 'claim';
+  if (to === 'escalated') return 'escalate';
+  return 'release';
+}
 
 export interface BoardColumn {
   stage: BoardStage;

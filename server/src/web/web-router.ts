@@ -12,7 +12,7 @@ import {
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { can } from '../domain/access.js';
-import { claimTask } from '../domain/approval-service.js';
+import { claimTask, escalateTask, releaseTask } from '../domain/approval-service.js';
 import { getDelivery, listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
 import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
@@ -40,7 +40,15 @@ import type { BoardFilter, ReviewLinkAction } from '../domain/web-ports.js';
 import { toAppError } from '../http/problem.js';
 import { streamTaskChanges } from '../http/task-change-stream.js';
 import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
-import { ALLOWED_MOVES, loadBoard } from './board-view.js';
+import {
+  BOARD_STAGES,
+  type BoardStage,
+  loadBoard,
+  moveAction,
+  movesFrom,
+  STAGE_TITLES,
+  stageOf,
+} from './board-view.js';
 import { registerQueueSettingsPages } from './queue-settings-pages.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
 import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
@@ -304,7 +312,9 @@ export function webRouter(deps: WebDeps): Router {
         filter,
         now: deps.clock(),
         canDecide: can(web.principal.role, 'task:decide'),
-        movable: Object.keys(ALLOWED_MOVES),
+        movesFrom,
+        me: web.principal.actor.id,
+        isAdmin: can(web.principal.role, 'workspace:admin'),
       };
       if (str('view') === 'list') {
         const query = listTasksQuerySchema.parse({
@@ -438,6 +448,45 @@ export function webRouter(deps: WebDeps): Router {
         throw new AppError('not_found', `Delivery ${delivery.id} is not one of this task's`);
       await redeliver({ ...deps, kick: deps.kickDeliveries }, web.principal, delivery.id);
       res.redirect(303, `/tasks/${encodeURIComponent(taskId)}#deliveries`);
+    }),
+  );
+
+  // Drag and drop on the board. The server decides what the move means from the task as it is now,
+  // not from the column the browser saw, so a stale board cannot make a move the rules forbid.
+  router.post(
+    '/tasks/:id/move',
+    form,
+    page(async (req, res, web) => {
+      const to = field(req.body, 'to') as BoardStage | undefined;
+      if (!to || !BOARD_STAGES.includes(to)) {
+        throw new AppError('validation_failed', `Move to one of: ${BOARD_STAGES.join(', ')}`);
+      }
+      const task = await getTask(deps, web.principal, String(req.params.id));
+      const state = { status: task.status, ...(task.workflow ?? { escalated: false, claimed: false }) };
+      const from = stageOf(state);
+      const allowed = movesFrom(state);
+      if (!allowed.includes(to)) {
+        const options = allowed.map((stage) => STAGE_TITLES[stage]).join(' or ');
+        throw new AppError(
+          'validation_failed',
+          `A task in ${STAGE_TITLES[from]} cannot be moved to ${STAGE_TITLES[to]}${
+            options ? `; it can go to ${options}` : ''
+          }${to === 'completed' ? '. Decide it on its page to complete it.' : '.'}`,
+        );
+      }
+      const action = moveAction(to);
+      const after =
+        action === 'claim'
+          ? await claimTask(deps, web.principal, task.id)
+          : action === 'release'
+            ? await releaseTask(deps, web.principal, task.id)
+            : await escalateTask(deps, web.principal, task.id, undefined);
+      const stage = stageOf({ status: after.status, ...(after.workflow ?? { escalated: false, claimed: false }) });
+      if (req.accepts(['html', 'json']) === 'json') {
+        res.json({ id: after.id, action, stage });
+        return;
+      }
+      res.redirect(303, '/board');
     }),
   );
 

@@ -1,4 +1,5 @@
-// Queue board: live updates over SSE, SLA countdowns, drag a card to "In Progress" to claim it.
+// Queue board: live updates over SSE, SLA countdowns, drag a card between the stages it may move to
+// (claim → In Progress, release → back, escalate → Escalated); the server re-checks every move.
 // Plain script, no inline code anywhere (the page's CSP allows scripts from this origin only).
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
@@ -56,16 +57,28 @@
     refreshTimer = setTimeout(refresh, 150);
   }
 
+  // dragover cannot read dataTransfer (the browser hides it until drop), so the card is kept here.
+  let dragged = null;
+  const movesOf = (card) => (card?.dataset.moves ?? '').split(' ').filter(Boolean);
+
   function wireDragAndDrop() {
     for (const card of document.querySelectorAll('.card[draggable="true"]')) {
       card.addEventListener('dragstart', (event) => {
+        dragged = card;
         event.dataTransfer.setData('text/plain', card.dataset.id);
         event.dataTransfer.effectAllowed = 'move';
+        for (const stage of movesOf(card)) {
+          document.querySelector(`.column[data-stage="${stage}"]`)?.classList.add('can-drop');
+        }
+      });
+      card.addEventListener('dragend', () => {
+        dragged = null;
+        for (const column of document.querySelectorAll('.column.can-drop')) column.classList.remove('can-drop');
       });
     }
     for (const column of document.querySelectorAll('.column')) {
       column.addEventListener('dragover', (event) => {
-        if (column.dataset.stage === 'in_progress') {
+        if (dragged && movesOf(dragged).includes(column.dataset.stage)) {
           event.preventDefault();
           column.classList.add('drop-target');
         }
@@ -75,29 +88,42 @@
         event.preventDefault();
         column.classList.remove('drop-target');
         const id = event.dataTransfer.getData('text/plain');
-        if (id && column.dataset.stage === 'in_progress') await claim(id);
+        const card = dragged;
+        dragged = null;
+        if (id && card && movesOf(card).includes(column.dataset.stage)) await move(id, column.dataset.stage);
       });
     }
-    // Claim buttons work without JS (a form POST); with JS they stay on the page.
-    for (const formEl of document.querySelectorAll('form.claim')) {
+    // The buttons work without JS (form POSTs); with JS they stay on the page.
+    for (const formEl of document.querySelectorAll('form.claim, form.move')) {
       formEl.addEventListener('submit', async (event) => {
         event.preventDefault();
         const id = formEl.closest('.card')?.dataset.id;
-        if (id) await claim(id);
+        if (!id) return;
+        const to = formEl.querySelector('input[name="to"]')?.value ?? 'in_progress';
+        await move(id, to);
       });
     }
   }
 
-  async function claim(id) {
-    const response = await fetch(`/tasks/${encodeURIComponent(id)}/claim`, {
+  const DONE = { claim: 'Claimed.', release: 'Released to the group.', escalate: 'Escalated.' };
+
+  async function move(id, to) {
+    const response = await fetch(`/tasks/${encodeURIComponent(id)}/move`, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'X-CSRF-Token': csrf },
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-CSRF-Token': csrf,
+      },
+      body: new URLSearchParams({ to }),
     });
-    if (response.ok) say('Claimed.');
-    else {
+    if (response.ok) {
+      const result = await response.json().catch(() => ({}));
+      say(DONE[result.action] ?? 'Moved.');
+    } else {
       const problem = await response.json().catch(() => ({}));
-      say(problem.detail ?? 'Could not claim the task.');
+      say(problem.detail ?? 'Could not move the task.');
     }
     scheduleRefresh();
   }

@@ -1,12 +1,15 @@
 import { taskSchema, voteListSchema } from '@loopgate/shared';
 import { z } from 'zod';
-import { claimTask, listVotes } from '../../domain/approval-service.js';
+import { claimTask, escalateTask, listVotes, releaseTask } from '../../domain/approval-service.js';
 import type { TaskServiceDeps } from '../../domain/task-service.js';
 import { toTaskView } from '../../domain/task-view.js';
 import { type AnyRouteSpec, defineRoute } from '../route.js';
 import { problemResponses } from './problem-responses.js';
 
 const taskIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+const escalateInputSchema = z
+  .strictObject({ reason: z.string().trim().min(1).max(2000).optional() })
+  .meta({ id: 'EscalateInput' });
 
 /** Reviewer actions beside the decision itself: claiming a task and reading the votes cast so far. */
 export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
@@ -24,6 +27,37 @@ export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
       },
       async handler({ principal, params }) {
         return { status: 200, body: toTaskView(await claimTask(deps, principal, params.id)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/tasks/{id}/release',
+      summary: 'Hand a claimed task back to its group (the claimer, or an admin)',
+      tags: ['tasks'],
+      permission: 'task:decide',
+      params: taskIdParams,
+      responses: {
+        200: { description: 'The task, unclaimed', schema: taskSchema },
+        ...problemResponses(401, 403, 404, 409),
+      },
+      async handler({ principal, params }) {
+        return { status: 200, body: toTaskView(await releaseTask(deps, principal, params.id)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/tasks/{id}/escalate',
+      summary: 'Escalate a task by hand: priority up one, onto the Escalated column; delivered as task.escalated',
+      tags: ['tasks'],
+      permission: 'task:decide',
+      params: taskIdParams,
+      body: escalateInputSchema,
+      responses: {
+        200: { description: 'The escalated task', schema: taskSchema },
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+      async handler({ principal, params, body }) {
+        return { status: 200, body: toTaskView(await escalateTask(deps, principal, params.id, body.reason)) };
       },
     }),
     defineRoute({
