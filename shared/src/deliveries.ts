@@ -109,7 +109,10 @@ export const webhookPayloadSchema = z
       reviewers: z.array(actorSchema),
       originalPayload: jsonValueSchema,
       modifiedPayload: jsonValueSchema.nullable(),
-      diff: z.string().nullable().describe('approve_with_modifications: unified diff from original to modified payload'),
+      diff: z
+        .string()
+        .nullable()
+        .describe('approve_with_modifications: unified diff from original to modified payload'),
       externalRef: z.string().nullable(),
       event: z.object({
         id: z.string(),
