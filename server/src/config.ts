@@ -11,6 +11,24 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === 'true' || value === '1');
 
+/**
+ * Digits only: z.coerce would read "" as 0, and 0 means "forever" or "off" for some of these, which an
+ * empty variable must not switch on silently. Unset or empty takes the default.
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+      if (!(number >= min && number <= max)) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return number;
+    });
+
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,6 +75,9 @@ const envSchema = z
         (value) => value === undefined || value === '' || /^rediss?:\/\//.test(value),
         'REDIS_URL must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379)',
       ),
+    // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
+    LOOPGATE_DELIVERY_RETENTION_DAYS: wholeNumber(0, 36_500, 30),
+    LOOPGATE_HOUSEKEEPING_MINUTES: wholeNumber(0, 1440, 10),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -105,6 +126,10 @@ export interface Config {
   outboxConcurrency: number;
   /** Redis for task-change announcements across processes; null: in-process only. */
   redisUrl: string | null;
+  /** How long finished deliveries, review links of closed tasks and idempotency keys are kept; null: forever. */
+  deliveryRetentionMs: number | null;
+  /** Minutes between housekeeping runs; 0: this process does not run it. */
+  housekeepingMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -173,6 +198,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     outboxPollMs: e.LOOPGATE_OUTBOX_POLL_MS,
     outboxConcurrency: e.LOOPGATE_OUTBOX_CONCURRENCY,
     redisUrl: e.REDIS_URL ? e.REDIS_URL : null,
+    deliveryRetentionMs:
+      e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
   };
   return Object.freeze(config);
 }

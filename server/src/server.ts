@@ -9,6 +9,7 @@ import type { Store } from './domain/ports.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
 import { createApp } from './http/app.js';
+import { startHousekeeping } from './jobs/housekeeping-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
 import { startSlaSweeper } from './jobs/sla-sweeper-job.js';
 import { createLogger } from './logger.js';
@@ -91,6 +92,18 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           { intervalSeconds: config.slaSweepSeconds, batchSize: config.slaSweepBatch, logger: log },
         )
       : null;
+  // Pruning of finished deliveries, expired sessions, old review links and idempotency keys; safe on any number of processes.
+  const housekeeping =
+    config.housekeepingMinutes > 0
+      ? startHousekeeping(
+          { store, clock },
+          {
+            intervalMinutes: config.housekeepingMinutes,
+            deliveryRetentionMs: config.deliveryRetentionMs,
+            logger: log,
+          },
+        )
+      : null;
   log.info({ url, database: store.dialect }, 'Loopgate is listening');
 
   return {
@@ -106,6 +119,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
       await sweeper?.stop();
+      await housekeeping?.stop();
       await reviewMailer.stop();
       await delivery.outbox.stop();
       await redisBus?.close();

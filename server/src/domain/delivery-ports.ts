@@ -106,6 +106,16 @@ export interface DeliveryRepository {
   /** Makes a delivery due again now (an admin's redeliver), whatever its status. */
   requeue(workspaceId: string, id: string, now: number): Promise<boolean>;
   cancelPendingForSubscription(workspaceId: string, subscriptionId: string, now: number): Promise<void>;
+  /**
+   * Housekeeping, inside a transaction: deletes up to `limit` deliveries in one of `statuses` last changed
+   * at or before `changedBefore`, with their attempt rows. `selected` is how many rows the batch took
+   * (the caller goes on while it is `limit`); the others count what was deleted.
+   */
+  deleteFinished(
+    statuses: readonly DeliveryStatus[],
+    changedBefore: number,
+    limit: number,
+  ): Promise<{ selected: number; deliveries: number; attempts: number }>;
 }
 
 export interface DeliverySettingsRecord {

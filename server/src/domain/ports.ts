@@ -131,6 +131,8 @@ export interface IdempotencyRepository {
   ): Promise<IdempotencyBegin>;
   complete(workspaceId: string, key: string, response: StoredResponse, now: number): Promise<void>;
   release(workspaceId: string, key: string): Promise<void>;
+  /** Housekeeping: deletes up to `limit` keys first used at or before `createdBefore`; returns how many. */
+  deleteCreatedBefore(createdBefore: number, limit: number): Promise<number>;
 }
 
 export interface Repositories {

@@ -18,6 +18,8 @@ export interface SessionRepository {
   delete(idHash: string): Promise<void>;
   deleteForUser(userId: string): Promise<void>;
   purgeExpired(now: number): Promise<number>;
+  /** Housekeeping: deletes up to `limit` sessions expired at `now`; returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** An e-mail link action: approve, reject, or open the review page to modify. */
@@ -45,6 +47,11 @@ export interface ReviewLinkRepository {
   use(link: Pick<ReviewLinkRecord, 'tokenHash' | 'taskId' | 'level' | 'userId'>, now: number): Promise<boolean>;
   /** Gives the links back when the decision they were used for did not happen. */
   release(link: Pick<ReviewLinkRecord, 'taskId' | 'level' | 'userId'>, usedAt: number): Promise<void>;
+  /**
+   * Housekeeping: deletes up to `limit` links whose task is in one of `taskStatuses` and was closed at or
+   * before `closedBefore`; returns how many.
+   */
+  deleteForClosedTasks(taskStatuses: readonly TaskStatus[], closedBefore: number, limit: number): Promise<number>;
 }
 
 /** E-mail addresses a task names as its reviewers (lower case). */

@@ -15,7 +15,7 @@ import type {
   WebhookSubscriptionRecord,
   WebhookSubscriptionRepository,
 } from '../domain/delivery-ports.js';
-import { insertIgnore, type Row, type Sql } from './sql.js';
+import { insertIgnore, placeholders, type Row, type Sql } from './sql.js';
 
 const str = (value: unknown) => value as string;
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
@@ -307,6 +307,37 @@ class SqlDeliveryRepository implements DeliveryRepository {
        WHERE workspace_id = ? AND subscription_id = ? AND status = 'pending'`,
       [now, workspaceId, subscriptionId],
     );
+  }
+
+  async deleteFinished(
+    statuses: readonly DeliveryStatus[],
+    changedBefore: number,
+    limit: number,
+  ): Promise<{ selected: number; deliveries: number; attempts: number }> {
+    if (statuses.length === 0) return { selected: 0, deliveries: 0, attempts: 0 };
+    const finished = `status IN (${placeholders(statuses.length)}) AND updated_at <= ?`;
+    // Read through idx_deliveries_status_updated. On MySQL the rows stay locked until commit, so an admin's
+    // redeliver cannot make one pending between this read and the delete; SKIP LOCKED lets a second
+    // process take the next rows instead of queueing behind this one. SQLite's writer is alone anyway.
+    const lock = this.sql.dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const { rows } = await this.sql.query(`SELECT id FROM webhook_deliveries WHERE ${finished} LIMIT ?${lock}`, [
+      ...statuses,
+      changedBefore,
+      limit,
+    ]);
+    const ids = rows.map((row) => str(row.id));
+    if (ids.length === 0) return { selected: 0, deliveries: 0, attempts: 0 };
+    const deleted = await this.sql.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (${placeholders(ids.length)}) AND ${finished}`,
+      [...ids, ...statuses, changedBefore],
+    );
+    // Only the attempts of deliveries that are gone: a row that was kept keeps its log.
+    const attempts = await this.sql.query(
+      `DELETE FROM webhook_delivery_attempts WHERE delivery_id IN (${placeholders(ids.length)})
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = webhook_delivery_attempts.delivery_id)`,
+      ids,
+    );
+    return { selected: ids.length, deliveries: deleted.affected, attempts: attempts.affected };
   }
 }
 

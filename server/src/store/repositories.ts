@@ -33,7 +33,7 @@ import {
 } from '../domain/task-record.js';
 import { createApprovalRepositories } from './approval-repositories.js';
 import { createDeliveryRepositories } from './delivery-repositories.js';
-import { insertIgnore, type Row, type Sql } from './sql.js';
+import { deleteBatch, insertIgnore, type Row, type Sql } from './sql.js';
 import { createWebRepositories } from './web-repositories.js';
 
 const str = (value: unknown) => value as string;
@@ -507,6 +507,15 @@ class SqlIdempotencyRepository implements IdempotencyRepository {
       "DELETE FROM idempotency_keys WHERE workspace_id = ? AND idem_key = ? AND state = 'in_flight'",
       [workspaceId, key],
     );
+  }
+
+  async deleteCreatedBefore(createdBefore: number, limit: number): Promise<number> {
+    // Through idx_idempotency_keys_created.
+    const { affected } = await this.sql.query(deleteBatch(this.sql.dialect, 'idempotency_keys', 'created_at <= ?'), [
+      createdBefore,
+      limit,
+    ]);
+    return affected;
   }
 }
 

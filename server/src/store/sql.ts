@@ -26,3 +26,19 @@ export async function runOn(runner: QueryRunner, sql: string, params: readonly u
 export function insertIgnore(dialect: SqlDialect): string {
   return dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
 }
+
+/**
+ * A DELETE of at most `limit` rows matching `where` (its `?` parameters first, then the limit). MySQL
+ * takes DELETE … LIMIT; SQLite is not built with it by default, so there the rows are picked by rowid.
+ * Either way each statement, and the locks it holds, stays small however many rows match.
+ */
+export function deleteBatch(dialect: SqlDialect, table: string, where: string): string {
+  return dialect === 'mysql'
+    ? `DELETE FROM ${table} WHERE ${where} LIMIT ?`
+    : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ?)`;
+}
+
+/** `?, ?, ?` for an IN list of `count` values. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}

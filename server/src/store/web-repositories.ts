@@ -13,7 +13,7 @@ import type {
   SessionRepository,
   TaskReviewerRepository,
 } from '../domain/web-ports.js';
-import { insertIgnore, type Row, type Sql } from './sql.js';
+import { deleteBatch, insertIgnore, placeholders, type Row, type Sql } from './sql.js';
 
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
 const numOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
@@ -57,6 +57,15 @@ export class SqlSessionRepository implements SessionRepository {
 
   async purgeExpired(now: number): Promise<number> {
     const { affected } = await this.sql.query('DELETE FROM web_sessions WHERE expires_at <= ?', [now]);
+    return affected;
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    // Through idx_web_sessions_expires; findLive already ignores these rows.
+    const { affected } = await this.sql.query(deleteBatch(this.sql.dialect, 'web_sessions', 'expires_at <= ?'), [
+      now,
+      limit,
+    ]);
     return affected;
   }
 }
@@ -122,6 +131,26 @@ export class SqlReviewLinkRepository implements ReviewLinkRepository {
       'UPDATE review_links SET used_at = NULL WHERE task_id = ? AND level = ? AND user_id = ? AND used_at = ?',
       [link.taskId, link.level, link.userId, usedAt],
     );
+  }
+
+  async deleteForClosedTasks(
+    taskStatuses: readonly TaskStatus[],
+    closedBefore: number,
+    limit: number,
+  ): Promise<number> {
+    if (taskStatuses.length === 0) return 0;
+    // Links are made while their task is open, so `created_at <= closedBefore` lets idx_review_links_created
+    // bound the scan without missing any (one made in a race with the close goes a run or two later);
+    // each candidate's task is then read by its primary key.
+    const where = `created_at <= ? AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = review_links.task_id
+      AND t.status IN (${placeholders(taskStatuses.length)}) AND t.closed_at <= ?)`;
+    const { affected } = await this.sql.query(deleteBatch(this.sql.dialect, 'review_links', where), [
+      closedBefore,
+      ...taskStatuses,
+      closedBefore,
+      limit,
+    ]);
+    return affected;
   }
 }
 

@@ -3,6 +3,7 @@ import { CreateApprovalTables1764150000000 } from './1764150000000-create-approv
 import { CreateDeliveryTables1764200000000 } from './1764200000000-create-delivery-tables.js';
 import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.js';
 import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-diff.js';
+import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateDeliveryTables1764200000000,
   CreateWebTables1764300000000,
   StoreDecisionDiff1764400000000,
+  AddHousekeepingIndexes1764500000000,
 ];
