@@ -221,9 +221,13 @@ export async function castVote(
     if (isFinalStatus(task.status)) {
       throw new AppError('task_already_decided', `Task ${task.id} is already ${task.status}`);
     }
-    const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
+    // Independent reads, one round trip's wait instead of two: a decision's latency is what an
+    // automation waiting on it feels.
+    const [{ config }, votes] = await Promise.all([
+      resolveQueue(deps.store.read, task.workspaceId, task.queue),
+      deps.store.read.votes.listForTask(task.workspaceId, task.id),
+    ]);
     await assertMayVote(deps.store.read, principal, task, config, input.action);
-    const votes = await deps.store.read.votes.listForTask(task.workspaceId, task.id);
     if (votes.some((vote) => sameActor(vote.actor, principal.actor))) {
       // The task and its votes are two reads: a vote committed between them may have closed the task.
       const latest = await deps.store.read.tasks.findById(principal.workspaceId, id);
