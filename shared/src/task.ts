@@ -172,7 +172,13 @@ export const taskSchema = z
     tags: z.array(z.string()),
     source: z.string(),
     externalRef: z.string().nullable(),
-    callbackUrl: z.string().nullable(),
+    callbackUrl: z
+      .string()
+      .nullable()
+      .describe(
+        "Shown to admins and the task's creator only (resume URLs carry tokens); null for others, see hasCallback",
+      ),
+    hasCallback: z.boolean().describe('Whether the task has a callback URL, whoever may see it'),
     status: taskStatusSchema,
     dueAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),

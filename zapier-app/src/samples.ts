@@ -15,6 +15,7 @@ export const SAMPLE_TASK: Task = {
   source: 'zapier',
   externalRef: 'order-1234',
   callbackUrl: null,
+  hasCallback: false,
   status: 'pending_review',
   dueAt: '2026-11-25T18:00:00.000Z',
   createdAt: '2026-11-25T17:00:00.000Z',

@@ -38,7 +38,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The body every receiver gets: Standard Webhooks' {type, timestamp, data}, with the decision up front. */
 export function buildWebhookPayload(type: WebhookEventType, task: TaskRecord, event: TaskEventRecord): WebhookPayload {
-  const view = toTaskView(task);
+  const view = toTaskView(task, 'webhook');
   return {
     type,
     timestamp: iso(event.createdAt),

@@ -61,8 +61,9 @@ function event(
   return { id: newId('event', fields.createdAt), workspaceId: task.workspaceId, taskId: task.id, ...fields };
 }
 
-function createdResponse(task: TaskRecord): StoredResponse {
-  return { status: 201, body: JSON.stringify(toTaskView(task)) };
+/** A replay needs the same key and the same body (callback URL included), so it shows what the creator saw. */
+function createdResponse(task: TaskRecord, creator: Principal): StoredResponse {
+  return { status: 201, body: JSON.stringify(toTaskView(task, creator)) };
 }
 
 export async function createTask(
@@ -151,7 +152,8 @@ export async function createTask(
       if (input.notifyEscalations) {
         await tx.deliverySettings.setTaskOptions(workspaceId, final.id, { notifyEscalations: true });
       }
-      if (idempotency) await tx.idempotency.complete(workspaceId, idempotency.key, createdResponse(final), now);
+      if (idempotency)
+        await tx.idempotency.complete(workspaceId, idempotency.key, createdResponse(final, principal), now);
     });
   } catch (error) {
     if (idempotency) await deps.store.transaction((tx) => tx.idempotency.release(workspaceId, idempotency.key));

@@ -140,6 +140,8 @@ for (const database of DATABASES) {
           externalRef: 'order-1234',
         },
       });
+      // The payload's task copy never carries the resume URL (subscribers get the same body shape).
+      expect(payload.data.task).toMatchObject({ callbackUrl: null, hasCallback: true });
       const [row] = await settled(id);
       expect(row).toMatchObject({ id: verified.id, kind: 'callback', status: 'delivered', attempts: 1 });
       expect(row?.attemptLog).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createApiKey } from '../domain/admin-service.js';
 import type { Store } from '../domain/ports.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
@@ -399,6 +400,36 @@ for (const database of DATABASES) {
         .set('Idempotency-Key', key)
         .send({ title: 'x', payload: 1 });
       expect(good.status).toBe(201);
+    });
+
+    test('a callback URL (it resumes the automation) is shown to admins and the creator only', async () => {
+      const callbackUrl = 'https://n8n.example/webhook-waiting/42?signature=secret';
+      const created = await request(t.app)
+        .post('/api/v1/tasks')
+        .set(bearer(t.keys.reviewer))
+        .send({ ...validTask, callbackUrl, externalRef: `callback-${database}-${Date.now()}` });
+      expect(created.body).toMatchObject({ callbackUrl, hasCallback: true });
+      const other = await createApiKey({ store, clock: Date.now }, { name: 'other-reviewer', role: 'reviewer' });
+      for (const [key, seen] of [
+        [t.keys.reviewer, callbackUrl],
+        [t.keys.admin, callbackUrl],
+        [t.keys.viewer, null],
+        [other.key, null],
+      ] as const) {
+        const one = await request(t.app).get(`/api/v1/tasks/${created.body.id}`).set(bearer(key));
+        expect([one.body.callbackUrl, one.body.hasCallback]).toEqual([seen, true]);
+        const listed = await request(t.app)
+          .get(`/api/v1/tasks?externalRef=${created.body.externalRef}`)
+          .set(bearer(key));
+        expect(listed.body.data.map((x: { id: string; callbackUrl: string | null }) => [x.id, x.callbackUrl])).toEqual([
+          [created.body.id, seen],
+        ]);
+      }
+      const plain = await createTask();
+      expect((await request(t.app).get(`/api/v1/tasks/${plain.id}`).set(bearer(t.keys.admin))).body).toMatchObject({
+        callbackUrl: null,
+        hasCallback: false,
+      });
     });
 
     test('listing filters by status, queue, riskLevel, source and time, pages with a cursor, and caps the page size', async () => {

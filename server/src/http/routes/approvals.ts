@@ -26,7 +26,7 @@ export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         ...problemResponses(401, 403, 404, 409),
       },
       async handler({ principal, params }) {
-        return { status: 200, body: toTaskView(await claimTask(deps, principal, params.id)) };
+        return { status: 200, body: toTaskView(await claimTask(deps, principal, params.id), principal) };
       },
     }),
     defineRoute({
@@ -41,7 +41,7 @@ export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         ...problemResponses(401, 403, 404, 409),
       },
       async handler({ principal, params }) {
-        return { status: 200, body: toTaskView(await releaseTask(deps, principal, params.id)) };
+        return { status: 200, body: toTaskView(await releaseTask(deps, principal, params.id), principal) };
       },
     }),
     defineRoute({
@@ -57,7 +57,10 @@ export function approvalRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         ...problemResponses(400, 401, 403, 404, 409),
       },
       async handler({ principal, params, body }) {
-        return { status: 200, body: toTaskView(await escalateTask(deps, principal, params.id, body.reason)) };
+        return {
+          status: 200,
+          body: toTaskView(await escalateTask(deps, principal, params.id, body.reason), principal),
+        };
       },
     }),
     defineRoute({

@@ -83,7 +83,11 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
             headers: { 'Idempotent-Replayed': 'true' },
           };
         }
-        return { status: 201, body: toTaskView(result.task), headers: { Location: `/api/v1/tasks/${result.task.id}` } };
+        return {
+          status: 201,
+          body: toTaskView(result.task, principal),
+          headers: { Location: `/api/v1/tasks/${result.task.id}` },
+        };
       },
     }),
     defineRoute({
@@ -96,7 +100,7 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
       responses: { 200: { description: 'One page of tasks', schema: taskPageSchema }, ...problemResponses(400, 401) },
       async handler({ principal, query }) {
         const { tasks, nextCursor } = await listTasks(deps, principal, query);
-        return { status: 200, body: { data: tasks.map(toTaskView), nextCursor } };
+        return { status: 200, body: { data: tasks.map((task) => toTaskView(task, principal)), nextCursor } };
       },
     }),
     defineRoute({
@@ -108,7 +112,7 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
       params: taskIdParams,
       responses: { 200: { description: 'The task', schema: taskSchema }, ...problemResponses(401, 404) },
       async handler({ principal, params }) {
-        return { status: 200, body: toTaskView(await getTask(deps, principal, params.id)) };
+        return { status: 200, body: toTaskView(await getTask(deps, principal, params.id), principal) };
       },
     }),
     defineRoute({
@@ -124,7 +128,7 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         ...problemResponses(400, 401, 403, 404, 409, 415),
       },
       async handler({ principal, params, body }) {
-        return { status: 200, body: toTaskView(await decideTask(deps, principal, params.id, body)) };
+        return { status: 200, body: toTaskView(await decideTask(deps, principal, params.id, body), principal) };
       },
     }),
     defineRoute({
@@ -140,7 +144,7 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         ...problemResponses(400, 401, 403, 404, 409),
       },
       async handler({ principal, params, body }) {
-        return { status: 200, body: toTaskView(await cancelTask(deps, principal, params.id, body)) };
+        return { status: 200, body: toTaskView(await cancelTask(deps, principal, params.id, body), principal) };
       },
     }),
     defineRoute({
@@ -159,7 +163,7 @@ export function taskRoutes(deps: TaskServiceDeps): AnyRouteSpec[] {
         const abort = new AbortController();
         res.on('close', () => abort.abort());
         const task = await waitForTask(deps, principal, params.id, query.timeout * 1000, abort.signal);
-        return { status: 200, body: toTaskView(task) };
+        return { status: 200, body: toTaskView(task, principal) };
       },
     }),
     defineRoute({
