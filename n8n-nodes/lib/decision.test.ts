@@ -35,12 +35,14 @@ describe('decisionFromCallback', () => {
     ['expired', { decision: 'expired', approved: false, event: 'task.expired' }],
     ['cancelled', { decision: 'cancelled', approved: false }],
   ])('%s resumes with the decision and the payload to act on', (status, expected) => {
-    const modified = status === 'approved_with_modifications' ? { modifiedPayload: { amount: 400 } } : {};
+    const diff = '--- original\n+++ modified\n@@ -1,3 +1,3 @@\n {\n-  "amount": 900\n+  "amount": 400\n }\n';
+    const modified = status === 'approved_with_modifications' ? { modifiedPayload: { amount: 400 }, diff } : {};
     const outcome = decisionFromCallback(envelope(status, { comment: 'ok', ...modified }), at);
     expect(outcome).toEqual({
       resume: true,
       item: expect.objectContaining({
         ...expected,
+        diff: status === 'approved_with_modifications' ? diff : null,
         originalPayload: { amount: 900 },
         comment: 'ok',
         taskId: 'tsk_1',

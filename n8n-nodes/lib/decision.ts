@@ -17,6 +17,8 @@ export interface DecisionItem {
   originalPayload: Json;
   modifiedPayload: Json;
   modified: boolean;
+  /** approve_with_modifications: the unified diff the reviewer confirmed, original → modified. */
+  diff: string | null;
   reviewer: { type: string; id: string | null; name: string | null } | null;
   comment: string | null;
   taskId: string;
@@ -66,6 +68,7 @@ export function decisionFromCallback(body: unknown, receivedAt: Date): CallbackO
       originalPayload,
       modifiedPayload,
       modified,
+      diff: modified ? str(data.diff) : null,
       reviewer: who ? { type: String(who.type ?? 'user'), id: str(who.id), name: str(who.name) } : null,
       comment: str(data.comment),
       taskId: String(data.taskId ?? task.id ?? ''),

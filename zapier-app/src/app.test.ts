@@ -140,14 +140,26 @@ describe('Request Approval (and wait)', () => {
       name: 'approve',
       decision: { action: 'approve', comment: 'Fine' },
       halt: false,
-      expected: { decision: 'approved', approved: true, action: 'approve', wasModified: false, comment: 'Fine' },
+      expected: {
+        decision: 'approved',
+        approved: true,
+        action: 'approve',
+        wasModified: false,
+        diff: '',
+        comment: 'Fine',
+      },
       payload: { orderId: 1234, amount: 42.5 },
     },
     {
       name: 'modify',
       decision: { action: 'approve_with_modifications', modifiedPayload: { orderId: 1234, amount: 30 } },
       halt: true,
-      expected: { decision: 'approved_with_modifications', approved: true, wasModified: true },
+      expected: {
+        decision: 'approved_with_modifications',
+        approved: true,
+        wasModified: true,
+        diff: '--- original\n+++ modified\n@@ -1,4 +1,4 @@\n {\n   "orderId": 1234,\n-  "amount": 42.5\n+  "amount": 30\n }\n',
+      },
       payload: { orderId: 1234, amount: 30 },
     },
     {

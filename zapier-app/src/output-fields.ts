@@ -11,6 +11,7 @@ export const taskEventOutputFields: PlainOutputField[] = [
   { key: 'comment', label: 'Reviewer Comment' },
   { key: 'reviewer', label: 'Reviewer' },
   { key: 'wasModified', label: 'Payload Was Modified?', type: 'boolean' },
+  { key: 'diff', label: 'Reviewer Changes (unified diff)' },
   { key: 'externalRef', label: 'External Reference' },
   { key: 'createdAt', label: 'Created At', type: 'datetime' },
   { key: 'decidedAt', label: 'Decided At', type: 'datetime' },

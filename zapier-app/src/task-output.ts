@@ -26,6 +26,8 @@ export interface TaskEventOutput {
   originalPayload: Json;
   modifiedPayload: Json | null;
   wasModified: boolean;
+  /** The unified diff the reviewer confirmed (original → modified); "" when nothing was modified. */
+  diff: string;
   comment: string | null;
   /** Who decided, as names joined by ", " (several with a quorum); "" when nobody has yet. */
   reviewer: string;
@@ -63,6 +65,7 @@ export function outputFromDelivery(envelope: WebhookPayload): TaskEventOutput {
     originalPayload: data.originalPayload,
     modifiedPayload: data.modifiedPayload,
     wasModified: data.modifiedPayload !== null,
+    diff: data.diff ?? '',
     comment: data.comment,
     reviewer: reviewers.map(actorName).join(', '),
     reviewers,
@@ -93,6 +96,7 @@ export function outputFromTask(task: Task, event: WebhookEventType): TaskEventOu
     originalPayload: task.payload,
     modifiedPayload: decision?.modifiedPayload ?? null,
     wasModified: (decision?.modifiedPayload ?? null) !== null,
+    diff: decision?.diff ?? '',
     comment: decision?.comment ?? null,
     reviewer: reviewers.map(actorName).join(', '),
     reviewers,

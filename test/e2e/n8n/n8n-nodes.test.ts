@@ -248,6 +248,7 @@ for (const line of LINES) {
         payload: { orderId: 'A-2', amount: 400 },
         originalPayload: payload,
         modified: true,
+        diff: expect.stringContaining('-  "amount": 900\n+  "amount": 400\n'),
       });
     });
 
