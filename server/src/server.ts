@@ -36,6 +36,11 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const redisBus = config.redisUrl ? await RedisTaskEventBus.connect(config.redisUrl, log) : null;
   const bus = redisBus ?? new InProcessTaskEventBus();
   const delivery = setUpDelivery({ store, clock, logger: log, bus }, config);
+  const notifier = createEmailNotifier({
+    smtpUrl: config.smtpUrl,
+    mailDir: path.join(config.dataDir, 'mail'),
+    from: config.mailFrom,
+  });
   const app = createApp({
     store,
     bus,
@@ -47,6 +52,10 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     authenticator: new ApiKeyAuthenticator({ store, clock }),
     publicUrl: config.publicUrl,
     bodyLimit: config.bodyLimit,
+    notifier,
+    onInvitationSent: (message, link) => {
+      if (notifier.mode === 'file') log.info({ to: message.to, invitationLink: link }, 'invitation e-mail written');
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) =>
@@ -59,12 +68,6 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   delivery.outbox.start();
-  // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.
-  const notifier = createEmailNotifier({
-    smtpUrl: config.smtpUrl,
-    mailDir: path.join(config.dataDir, 'mail'),
-    from: config.mailFrom,
-  });
   // Review e-mails with single-use links; with the file transport the link is logged, so a first run works offline.
   const reviewMailer = startReviewMailer({
     store,
@@ -77,6 +80,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       if (notifier.mode === 'file') log.info({ to: message.to, reviewLink: links.modify }, 'review e-mail written');
     },
   });
+  // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.
   const sweeper =
     config.slaSweepSeconds > 0
       ? startSlaSweeper(

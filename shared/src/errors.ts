@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, title: 'Too many requests' },
   csrf_token_invalid: { status: 403, title: 'The form expired or did not come from Loopgate; reload and try again' },
   review_link_invalid: { status: 410, title: 'This review link has been used, has expired or is not valid' },
+  invitation_invalid: { status: 410, title: 'This invitation has been used, has expired or is not valid' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -67,16 +67,26 @@ export async function createApiKey(
   return { id, key, prefix, workspace };
 }
 
-/** Creates the user if new (or updates the password of an existing one) and gives them `role` in the workspace. */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** The rules every password meets, whoever sets it (the CLI, an admin, an invited user). */
+export function checkPasswordRules(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('validation_failed', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters`, [
+      { path: 'password', message: 'too short' },
+    ]);
+  }
+}
+
+/**
+ * Creates the user if new and gives them `role` in the workspace. An existing account keeps its
+ * password, unless it has none yet (invited, not accepted): then this one becomes its password.
+ */
 export async function upsertUser(
   deps: AdminDeps,
   input: { email: string; password: string; name?: string; role: Role; workspaceSlug?: string },
 ): Promise<{ userId: string; created: boolean; workspace: WorkspaceRecord }> {
-  if (input.password.length < 12) {
-    throw new AppError('validation_failed', 'Passwords need at least 12 characters', [
-      { path: 'password', message: 'too short' },
-    ]);
-  }
+  checkPasswordRules(input.password);
   const email = input.email.trim().toLowerCase();
   const workspace = await resolveWorkspace(deps, input.workspaceSlug);
   const passwordHash = await hashPassword(input.password);
@@ -85,6 +95,7 @@ export async function upsertUser(
     const existing = await tx.users.findByEmail(email);
     const userId = existing?.id ?? newId('user', now);
     if (!existing) await tx.users.insert({ id: userId, email, name: input.name ?? null, passwordHash, createdAt: now });
+    else if (existing.passwordHash === null) await tx.users.setFirstPassword(userId, passwordHash);
     await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role: input.role, createdAt: now });
     return { userId, created: !existing, workspace };
   });

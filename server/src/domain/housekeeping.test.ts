@@ -133,7 +133,14 @@ for (const database of DATABASES) {
 
       // Nothing left to do: a second run removes nothing and keeps the rest.
       const again = await pruneOnce(deps(), { now: NOW, deliveryRetentionMs: RETENTION, batchSize: 1000 });
-      expect(again).toEqual({ deliveries: 0, deliveryAttempts: 0, sessions: 0, reviewLinks: 0, idempotencyKeys: 0 });
+      expect(again).toEqual({
+        deliveries: 0,
+        deliveryAttempts: 0,
+        sessions: 0,
+        reviewLinks: 0,
+        idempotencyKeys: 0,
+        invitations: 0,
+      });
       for (const id of kept) expect(await exists(id)).toBe(true);
     });
 
@@ -161,7 +168,14 @@ for (const database of DATABASES) {
 
       const result = await pruneOnce(deps(), { now: NOW, deliveryRetentionMs: null, batchSize: 1000 });
 
-      expect(result).toEqual({ deliveries: 0, deliveryAttempts: 0, sessions: 0, reviewLinks: 0, idempotencyKeys: 0 });
+      expect(result).toEqual({
+        deliveries: 0,
+        deliveryAttempts: 0,
+        sessions: 0,
+        reviewLinks: 0,
+        idempotencyKeys: 0,
+        invitations: 0,
+      });
       for (const row of rows) expect(await exists(row.id)).toBe(true);
       expect(await attemptsOf(rows.map((r) => r.id))).toHaveLength(rows.length * 2);
       expect(await store.read.reviewLinks.findByHash(hashToken('tsk_keep-approve'))).not.toBeNull();
@@ -227,6 +241,31 @@ for (const database of DATABASES) {
       }
     });
 
+    test('invitations whose link stopped working before the retention go; recent ones stay', async () => {
+      const invitation = (name: string, expiresAt: number) => ({
+        tokenHash: hashToken(name),
+        workspaceId,
+        userId,
+        invitedBy: null,
+        createdAt: expiresAt - 7 * DAY,
+        expiresAt,
+        usedAt: null,
+        revokedAt: null,
+      });
+      await store.transaction(async (tx) => {
+        await tx.invitations.insert(invitation('inv-old', OLD));
+        await tx.invitations.insert(invitation('inv-expired-recently', RECENT));
+        await tx.invitations.insert(invitation('inv-live', NOW + DAY));
+      });
+
+      const result = await pruneOnce(deps(), { now: NOW, deliveryRetentionMs: RETENTION, batchSize: 1000 });
+
+      expect(result.invitations).toBe(1);
+      expect(await store.read.invitations.findByHash(hashToken('inv-old'))).toBeNull();
+      expect(await store.read.invitations.findByHash(hashToken('inv-expired-recently'))).not.toBeNull();
+      expect(await store.read.invitations.findByHash(hashToken('inv-live'))).not.toBeNull();
+    });
+
     test('idempotency keys first used before the retention go; recent ones still replay', async () => {
       await store.transaction(async (tx) => {
         await tx.idempotency.begin(workspaceId, 'key-old', 'h1', OLD, OLD);
@@ -280,8 +319,8 @@ for (const database of DATABASES) {
       for (const row of old) expect(await exists(row.id)).toBe(false);
       expect(await exists('msg_batch_pending')).toBe(true);
       expect(await attemptsOf(old.map((r) => r.id))).toEqual([]);
-      // 9 sessions: 4 + 4 + 1; 11 deliveries: 4 + 4 + 3; then one short batch each for links and keys.
-      expect(transactions).toBe(3 + 3 + 1 + 1);
+      // 9 sessions: 4 + 4 + 1; 11 deliveries: 4 + 4 + 3; then one short batch each for links, keys and invitations.
+      expect(transactions).toBe(3 + 3 + 1 + 1 + 1);
     });
 
     test('two runs in parallel both succeed and leave the same end state as one', async () => {
@@ -323,7 +362,14 @@ for (const database of DATABASES) {
       expect(await attemptsOf(old.map((r) => r.id))).toEqual([]);
       expect(await attemptsOf(kept.map((r) => r.id))).toHaveLength(4);
       const third = await pruneOnce(deps(), options);
-      expect(third).toEqual({ deliveries: 0, deliveryAttempts: 0, sessions: 0, reviewLinks: 0, idempotencyKeys: 0 });
+      expect(third).toEqual({
+        deliveries: 0,
+        deliveryAttempts: 0,
+        sessions: 0,
+        reviewLinks: 0,
+        idempotencyKeys: 0,
+        invitations: 0,
+      });
     });
 
     test('a stopping process ends the run between batches', async () => {

@@ -16,7 +16,7 @@ export interface HousekeepingDeps {
 export interface PruneOptions {
   now: number;
   /**
-   * How long finished deliveries (and review links of closed tasks, and idempotency keys) are kept;
+   * How long finished deliveries (and review links of closed tasks, idempotency keys and dead invitations) are kept;
    * null keeps them forever. Expired sessions go whatever this says: nothing can use them.
    */
   deliveryRetentionMs: number | null;
@@ -32,6 +32,7 @@ export interface PruneResult {
   sessions: number;
   reviewLinks: number;
   idempotencyKeys: number;
+  invitations: number;
 }
 
 /**
@@ -52,7 +53,14 @@ export async function pruneOnce(deps: HousekeepingDeps, options: PruneOptions): 
     throw new RangeError('deliveryRetentionMs must be null or at least 0');
   }
   const { store } = deps;
-  const result: PruneResult = { deliveries: 0, deliveryAttempts: 0, sessions: 0, reviewLinks: 0, idempotencyKeys: 0 };
+  const result: PruneResult = {
+    deliveries: 0,
+    deliveryAttempts: 0,
+    sessions: 0,
+    reviewLinks: 0,
+    idempotencyKeys: 0,
+    invitations: 0,
+  };
   const repeat = async (batch: () => Promise<number>): Promise<number> => {
     let total = 0;
     for (;;) {
@@ -86,6 +94,11 @@ export async function pruneOnce(deps: HousekeepingDeps, options: PruneOptions): 
   // A retry that comes back after the retention creates the task anew rather than replaying the first answer.
   result.idempotencyKeys = await repeat(() =>
     store.transaction((tx) => tx.idempotency.deleteCreatedBefore(cutoff, batchSize)),
+  );
+  if (signal?.aborted) return result;
+  // Kept for the retention after the link stopped working, so an old link still says "expired" rather than "unknown".
+  result.invitations = await repeat(() =>
+    store.transaction((tx) => tx.invitations.deleteExpiredBefore(cutoff, batchSize)),
   );
   return result;
 }

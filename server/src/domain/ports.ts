@@ -6,6 +6,7 @@ import type {
   SlackRepository,
   WebhookSubscriptionRepository,
 } from './delivery-ports.js';
+import type { InvitationRepository } from './invitation-ports.js';
 import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
 import type {
   BoardRepository,
@@ -71,7 +72,8 @@ export interface UserRecord {
   id: string;
   email: string;
   name: string | null;
-  passwordHash: string;
+  /** Null until an invited user sets a password through their invitation; such an account cannot log in. */
+  passwordHash: string | null;
   createdAt: number;
 }
 
@@ -86,6 +88,8 @@ export interface UserRepository {
   insert(user: UserRecord): Promise<void>;
   findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
+  /** Compare-and-set: sets the password of an account that has none yet; true when this call did it. */
+  setFirstPassword(userId: string, passwordHash: string): Promise<boolean>;
   upsertMembership(membership: MembershipRecord): Promise<void>;
   findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
 }
@@ -155,6 +159,7 @@ export interface Repositories {
   members: MemberRepository;
   board: BoardRepository;
   taskReviewers: TaskReviewerRepository;
+  invitations: InvitationRepository;
 }
 
 export interface Store {

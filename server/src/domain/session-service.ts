@@ -90,7 +90,8 @@ export async function logIn(
   const now = deps.clock();
   deps.limiter.check(key, now);
   const user = await deps.store.read.users.findByEmail(email);
-  // Hash against a dummy when the user is unknown, so timing does not tell accounts apart.
+  // Hash against a dummy when the user is unknown or has no password yet (invited), so timing does not
+  // tell accounts apart and an invitation not yet accepted cannot be logged into.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   const workspaces = user && ok ? await deps.store.read.members.workspacesOf(user.id) : [];
   const wanted = input.workspaceSlug?.trim();
@@ -100,21 +101,29 @@ export async function logIn(
     throw new AppError('unauthorized', 'The e-mail address or password is not right');
   }
   deps.limiter.succeed(key);
-  const token = randomToken();
-  const session: SessionRecord = {
-    idHash: hashToken(token),
-    userId: user.id,
-    workspaceId: membership.workspaceId,
-    csrfToken: randomToken(),
-    createdAt: now,
-    expiresAt: now + SESSION_TTL_MS,
-  };
+  const login = newSession(user.id, membership.workspaceId, now);
   await deps.store.transaction(async (tx) => {
-    await tx.sessions.insert(session);
+    await tx.sessions.insert(login.session);
     // Housekeeping rides on logins: no extra job, and the delete reads the expires_at index.
     await tx.sessions.purgeExpired(now);
   });
-  return { token, session };
+  return login;
+}
+
+/** A session (not yet stored) for someone who has just proven who they are: a login, an accepted invitation. */
+export function newSession(userId: string, workspaceId: string, now: number): SessionLogin {
+  const token = randomToken();
+  return {
+    token,
+    session: {
+      idHash: hashToken(token),
+      userId,
+      workspaceId,
+      csrfToken: randomToken(),
+      createdAt: now,
+      expiresAt: now + SESSION_TTL_MS,
+    },
+  };
 }
 
 export interface SessionPrincipal {

@@ -66,6 +66,8 @@ export interface MemberRecord {
   name: string | null;
   role: Role;
   createdAt: number;
+  /** Invited and has not set a password yet. */
+  pending: boolean;
 }
 
 export interface MemberRepository {

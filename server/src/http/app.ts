@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Principal } from '../domain/access.js';
 import type { ApiKeyAuthenticator } from '../domain/authenticate.js';
 import { AppError } from '../domain/errors.js';
+import type { EmailMessage, Notifier } from '../domain/notifier.js';
 import type { Store } from '../domain/ports.js';
 import type { TaskServiceDeps } from '../domain/task-service.js';
 import { webRouter } from '../web/web-router.js';
@@ -29,6 +30,10 @@ export interface AppDeps extends TaskServiceDeps {
   bodyLimit: string;
   /** Decision delivery (outbox wake-up, Slack replies); without it, redelivery waits for the next poll. */
   delivery?: DeliveryAppDeps;
+  /** Sends invitation mails; without it the users page can only add users with a password. */
+  notifier?: Notifier;
+  /** Told of every invitation mail sent with its link. */
+  onInvitationSent?: (message: EmailMessage, link: string) => void;
 }
 
 function bearerToken(req: Request): string {

@@ -33,6 +33,7 @@ import {
 } from '../domain/task-record.js';
 import { createApprovalRepositories } from './approval-repositories.js';
 import { createDeliveryRepositories } from './delivery-repositories.js';
+import { createInvitationRepositories } from './invitation-repositories.js';
 import { deleteBatch, insertIgnore, type Row, type Sql } from './sql.js';
 import { createWebRepositories } from './web-repositories.js';
 
@@ -377,7 +378,7 @@ function rowToUser(row: Row): UserRecord {
     id: str(row.id),
     email: str(row.email),
     name: strOrNull(row.name),
-    passwordHash: str(row.password_hash),
+    passwordHash: strOrNull(row.password_hash),
     createdAt: num(row.created_at),
   };
 }
@@ -403,6 +404,14 @@ class SqlUserRepository implements UserRepository {
   async findById(id: string): Promise<UserRecord | null> {
     const { rows } = await this.sql.query('SELECT * FROM users WHERE id = ?', [id]);
     return rows[0] ? rowToUser(rows[0]) : null;
+  }
+
+  async setFirstPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NULL',
+      [passwordHash, userId],
+    );
+    return affected === 1;
   }
 
   async upsertMembership(membership: MembershipRecord): Promise<void> {
@@ -530,5 +539,6 @@ export function createRepositories(sql: Sql): Repositories {
     ...createDeliveryRepositories(sql),
     ...createApprovalRepositories(sql),
     ...createWebRepositories(sql),
+    ...createInvitationRepositories(sql),
   };
 }

@@ -12,10 +12,13 @@ import {
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { can } from '../domain/access.js';
+import { MIN_PASSWORD_LENGTH } from '../domain/admin-service.js';
 import { claimTask, escalateTask, releaseTask } from '../domain/approval-service.js';
 import { getDelivery, listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
+import { acceptInvitation, inviteMember, type OpenedInvitation, openInvitation } from '../domain/invitation-service.js';
 import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
+import type { EmailMessage, Notifier } from '../domain/notifier.js';
 import {
   lineDiff,
   parseEditedPayload,
@@ -60,6 +63,9 @@ export interface WebDeps extends TaskServiceDeps {
   limiter?: LoginRateLimiter;
   /** Wakes the outbox worker after an admin's redeliver. */
   kickDeliveries?: () => void;
+  /** Sends invitation mails; without it admins can only add users with a password. */
+  notifier?: Notifier;
+  onInvitationSent?: (message: EmailMessage, link: string) => void;
 }
 
 /**
@@ -219,7 +225,10 @@ export function webRouter(deps: WebDeps): Router {
       res,
       'message',
       {
-        heading: appError.code === 'review_link_invalid' ? 'This link no longer works' : 'That did not work',
+        heading:
+          appError.code === 'review_link_invalid' || appError.code === 'invitation_invalid'
+            ? 'This link no longer works'
+            : 'That did not work',
         text: appError.message,
         kind: 'error',
         user: web ? userView(web) : null,
@@ -503,13 +512,22 @@ export function webRouter(deps: WebDeps): Router {
     }),
   );
 
+  async function renderAdminUsers(
+    res: Response,
+    web: SessionPrincipal,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ): Promise<void> {
+    const members = await listMembers(deps, web.principal);
+    sendPage(res, 'admin-users', { user: userView(web), csrf: web.session.csrfToken, members, ...extra }, status);
+  }
+
   router.get(
     '/admin/users',
     page(async (req, res, web) => {
       if (!can(web.principal.role, 'workspace:admin')) throw new AppError('forbidden', 'Only admins manage users');
-      const members = await listMembers(deps, web.principal);
       const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined;
-      sendPage(res, 'admin-users', { user: userView(web), csrf: web.session.csrfToken, members, notice });
+      await renderAdminUsers(res, web, { notice });
     }),
   );
 
@@ -531,13 +549,47 @@ export function webRouter(deps: WebDeps): Router {
       } catch (error) {
         const appError = toAppError(error);
         if (appError.code === 'internal_error' || appError.code === 'forbidden') throw error;
-        const members = await listMembers(deps, web.principal);
-        sendPage(
-          res,
-          'admin-users',
-          { user: userView(web), csrf: web.session.csrfToken, members, error: appError.message },
-          appError.status,
+        await renderAdminUsers(res, web, { error: appError.message }, appError.status);
+      }
+    }),
+  );
+
+  router.post(
+    '/admin/users/invite',
+    form,
+    page(async (req, res, web) => {
+      const role = roleSchema.safeParse(field(req.body, 'role'));
+      const input = {
+        email: field(req.body, 'email') ?? '',
+        name: field(req.body, 'name')?.trim() || undefined,
+        role: role.success ? role.data : 'viewer',
+      };
+      if (!can(web.principal.role, 'workspace:admin')) throw new AppError('forbidden', 'Only admins manage users');
+      try {
+        const notifier = deps.notifier;
+        if (!notifier) throw new AppError('service_unavailable', 'This server sends no e-mail; add the user instead.');
+        const invited = await inviteMember(
+          {
+            store: deps.store,
+            clock: deps.clock,
+            notifier,
+            publicUrl: deps.publicUrl,
+            onSent: deps.onInvitationSent,
+            onSendError: (error) =>
+              (req.log ?? deps.logger).warn({ err: error }, 'could not send an invitation e-mail'),
+          },
+          web.principal,
+          input,
         );
+        const notice =
+          invited.outcome === 'invited'
+            ? `Invitation sent to ${invited.email}`
+            : `${invited.email} already has an account: added as ${input.role} and told by e-mail`;
+        res.redirect(303, `/admin/users?notice=${encodeURIComponent(notice)}`);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'internal_error' || appError.code === 'forbidden') throw error;
+        await renderAdminUsers(res, web, { error: appError.message, invite: input }, appError.status);
       }
     }),
   );
@@ -600,6 +652,78 @@ export function webRouter(deps: WebDeps): Router {
         ? `The task is now ${after.status.replace(/_/g, ' ')}.`
         : 'Your vote is recorded; the task waits for the other reviewers.';
       sendPage(res, 'message', { heading: 'Thank you', text: `Your decision was recorded. ${outcome}`, kind: 'ok' });
+    } catch (error) {
+      renderError(req, res, error, null);
+    }
+  });
+
+  // Invitation links: no login; the token is the credential. GET only shows the form (scanners fetch
+  // links), POST sets the password and logs in. Before a session exists, CSRF is the login form's double submit.
+  function renderInvitation(
+    res: Response,
+    token: string,
+    invitation: OpenedInvitation,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ): void {
+    const csrf = randomToken();
+    setCookie(res, LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeMs: 60 * 60 * 1000 });
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    sendPage(
+      res,
+      'invite',
+      {
+        csrf,
+        invitation,
+        formAction: `/invite/${encodeURIComponent(token)}`,
+        minPasswordLength: MIN_PASSWORD_LENGTH,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get('/invite/:token', async (req, res) => {
+    const token = String(req.params.token);
+    try {
+      renderInvitation(res, token, await openInvitation(deps, token));
+    } catch (error) {
+      renderError(req, res, error, null);
+    }
+  });
+
+  router.post('/invite/:token', form, async (req, res) => {
+    const token = String(req.params.token);
+    try {
+      const again = async (error: string, status: number) =>
+        renderInvitation(res, token, await openInvitation(deps, token), { error }, status);
+      const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
+      if (!cookieCsrf || !sameToken(field(req.body, '_csrf') ?? '', cookieCsrf)) {
+        await again('The form expired; please enter your password again.', 403);
+        return;
+      }
+      const password = field(req.body, 'password') ?? '';
+      if (password !== (field(req.body, 'confirm') ?? '')) {
+        await again('The two passwords are not the same.', 400);
+        return;
+      }
+      let login: Awaited<ReturnType<typeof acceptInvitation>>;
+      try {
+        login = await acceptInvitation(
+          { store: deps.store, clock: deps.clock, limiter },
+          token,
+          password,
+          clientAddress(req),
+        );
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code !== 'validation_failed' && appError.code !== 'rate_limited') throw error;
+        await again(appError.message, appError.status);
+        return;
+      }
+      clearCookie(res, LOGIN_CSRF_COOKIE, secure);
+      setCookie(res, SESSION_COOKIE, login.token, { secure, maxAgeMs: SESSION_TTL_MS });
+      res.redirect(303, '/board');
     } catch (error) {
       renderError(req, res, error, null);
     }

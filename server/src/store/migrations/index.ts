@@ -4,6 +4,7 @@ import { CreateDeliveryTables1764200000000 } from './1764200000000-create-delive
 import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.js';
 import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-diff.js';
 import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
+import { CreateInvitations1764600000000 } from './1764600000000-create-invitations.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateWebTables1764300000000,
   StoreDecisionDiff1764400000000,
   AddHousekeepingIndexes1764500000000,
+  CreateInvitations1764600000000,
 ];
