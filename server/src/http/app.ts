@@ -12,6 +12,7 @@ import type { TaskServiceDeps } from '../domain/task-service.js';
 import { webRouter } from '../web/web-router.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { problemHandler } from './problem.js';
+import { redactTokenPath } from './redact-url.js';
 import { type AnyRouteSpec, mountRoute } from './route.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { callerRoutes } from './routes/caller.js';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req) => ({ id: req.id, method: req.method, url: redactTokenPath(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
