@@ -132,7 +132,15 @@
     wireDragAndDrop();
     const source = new EventSource('/board/events');
     source.addEventListener('task.changed', scheduleRefresh);
-    source.addEventListener('open', () => document.body.setAttribute('data-live', 'on'));
+    let opened = false;
+    source.addEventListener('open', () => {
+      document.body.setAttribute('data-live', 'on');
+      // After a dropped connection (a restart, a proxy timeout) changes made meanwhile were never
+      // streamed to us: redraw once from the server instead of replaying them.
+      if (opened) scheduleRefresh();
+      opened = true;
+    });
+    source.addEventListener('error', () => document.body.setAttribute('data-live', 'off'));
   }
   tickSla();
   setInterval(tickSla, 1000);

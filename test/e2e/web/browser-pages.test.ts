@@ -119,7 +119,7 @@ for (const database of DATABASES) {
 
     test('a card moves live when the API decides the task elsewhere', async () => {
       const { context, page } = await loggedIn('rev@example.com');
-      await page.waitForFunction("document.body.getAttribute('data-live') === 'on'");
+      await page.locator('body[data-live="on"]').waitFor();
       const task = await createTask({ title: 'Live card' });
       // Arrives without a reload...
       await column(page, 'pending').locator(`[data-id="${task.id}"]`).waitFor();
@@ -132,6 +132,30 @@ for (const database of DATABASES) {
       await column(page, 'completed').locator(`[data-id="${task.id}"]`).waitFor();
       await expectLocator(column(page, 'pending').locator(`[data-id="${task.id}"]`)).toHaveCount(0);
       await context.close();
+    });
+
+    test('after the live feed drops, the board catches up with what changed meanwhile when it reconnects', async () => {
+      const { context, page } = await loggedIn('view@example.com');
+      await page.locator('body[data-live="on"]').waitFor();
+      const peer = await stack.startPeer();
+      try {
+        await stack.server.stop();
+        await page.locator('body[data-live="off"]').waitFor();
+        // Created on another process while this page's server is down: no event will ever name it.
+        const res = await fetch(`${peer.url}/api/v1/tasks`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${stack.keys.reviewer}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ title: 'Missed while offline', queue: 'support', payload: { amount: 1 } }),
+        });
+        expect(res.status).toBe(201);
+        const task = (await res.json()) as { id: string };
+        await stack.restart();
+        await column(page, 'pending').locator(`[data-id="${task.id}"]`).waitFor({ timeout: 15_000 });
+        await page.locator('body[data-live="on"]').waitFor();
+      } finally {
+        await peer.stop();
+        await context.close();
+      }
     });
 
     test('a Viewer sees the task but has nothing to decide with', async () => {

@@ -67,6 +67,10 @@ export interface WebStack {
   smtp: Awaited<ReturnType<typeof startSmtp>>;
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are whatever the API sent; the tests assert their shape
   api(path: string, init?: { method?: string; body?: unknown; key?: string }): Promise<{ status: number; body: any }>;
+  /** Stops the server process and starts it again on the same port and database. */
+  restart(): Promise<void>;
+  /** Another server process on the same database (and a port of its own); the caller stops it. */
+  startPeer(): Promise<ServerProcess>;
   stop(): Promise<void>;
 }
 
@@ -88,13 +92,14 @@ export async function startWebStack(database: TestDatabase): Promise<WebStack> {
     const port = await freePort();
     const env = { DATABASE_URL: db.url, DATA_DIR: db.dataDir };
     const keys = createUsersAndKeys(env);
-    server = await startServerProcess({
+    const serverEnv = (onPort: number) => ({
       ...env,
-      PORT: String(port),
-      LOOPGATE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PORT: String(onPort),
+      LOOPGATE_PUBLIC_URL: `http://127.0.0.1:${onPort}`,
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       LOOPGATE_SLA_SWEEP_SECONDS: '0',
     });
+    server = await startServerProcess(serverEnv(port));
     const url = server.url;
     const api: WebStack['api'] = async (path, init = {}) => {
       const res = await fetch(`${url}${path}`, {
@@ -111,7 +116,24 @@ export async function startWebStack(database: TestDatabase): Promise<WebStack> {
     if (group.status !== 201) throw new Error(`group: ${JSON.stringify(group.body)}`);
     const queue = await api('/api/v1/queues', { body: { name: 'support', config: { reviewerGroups: ['ops'] } } });
     if (queue.status !== 201) throw new Error(`queue: ${JSON.stringify(queue.body)}`);
-    return { url, server, db, keys, smtp, api, stop };
+    const stack: WebStack = {
+      url,
+      server,
+      db,
+      keys,
+      smtp,
+      api,
+      async restart() {
+        await server?.stop();
+        server = await startServerProcess(serverEnv(port));
+        stack.server = server;
+      },
+      async startPeer() {
+        return startServerProcess(serverEnv(await freePort()));
+      },
+      stop,
+    };
+    return stack;
   } catch (error) {
     // A MySQL database outlives the test process: drop it (and stop the server) when set-up fails half way.
     await stop();
