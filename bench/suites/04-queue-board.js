@@ -150,7 +150,7 @@ async function measure(ctx, label, dbConfig) {
   const { createApp } = dist(ctx, 'http/app.js');
   const { InProcessTaskEventBus } = dist(ctx, 'events/in-process-bus.js');
   const { ApiKeyAuthenticator } = dist(ctx, 'domain/authenticate.js');
-  const { loadBoard } = dist(ctx, 'web/board-view.js');
+  const { loadBoard, movesFrom } = dist(ctx, 'web/board-view.js');
   const { views, formatTime, formatConfidence } = dist(ctx, 'web/render.js');
   const pino = require(require.resolve('pino', { paths: [path.join(ctx.root, 'server')] }));
 
@@ -211,7 +211,9 @@ async function measure(ctx, label, dbConfig) {
         columns,
         now: Date.now(),
         canDecide: true,
-        movable: ['pending', 'needs_approval'],
+        movesFrom,
+        me: principal.actor.id,
+        isAdmin: false,
         csrf: 'x'.repeat(43),
       };
       const eta = await timeIt(SAMPLES * 5, async () => ({ bytes: views.render('./board-columns', data).length }));
