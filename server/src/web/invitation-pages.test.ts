@@ -5,7 +5,7 @@ import { hashToken } from '../domain/session-service.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { csrfOf, logInAs } from '../test-support/web-login.js';
-import { XSS_CORPUS } from './xss-corpus.js';
+import { inertnessProblems, XSS_CORPUS } from './xss-corpus.js';
 
 const PASSWORD = 'correct horse battery';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -282,14 +282,7 @@ for (const database of DATABASES) {
         const pages = [(await agent.get('/admin/users')).text, (await request(t.app).get(path)).text];
         expect(pages[0]).toContain(`<td>${email}`);
         expect(pages[1]).toContain('Welcome, ');
-        for (const page of pages) {
-          const html = page.replace(/="[^"]*"/g, '=""');
-          if (/[<>"']/.test(evil)) expect(page).not.toContain(evil);
-          expect(page).not.toMatch(/<script(?![^>]*src="\/static\/[\w-]+\.js")/i);
-          expect(html).not.toMatch(/<(img|svg|iframe|object|embed)\b/i);
-          expect(html).not.toMatch(/<[a-z][^>]*\son\w+=/i);
-          expect(html).not.toMatch(/href="javascript:/i);
-        }
+        for (const page of pages) expect(inertnessProblems(page, evil)).toEqual([]);
         expect(mail[mail.length - 1]?.subject).not.toMatch(/[\r\n]/);
       });
     });

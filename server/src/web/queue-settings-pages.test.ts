@@ -4,7 +4,7 @@ import { upsertUser } from '../domain/admin-service.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { logInAs } from '../test-support/web-login.js';
-import { XSS_CORPUS } from './xss-corpus.js';
+import { inertnessProblems, XSS_CORPUS } from './xss-corpus.js';
 
 const PASSWORD = 'correct horse battery';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -420,12 +420,7 @@ for (const database of DATABASES) {
           refused.text,
         ];
         for (const page of pages) {
-          const html = page.replace(/="[^"]*"/g, '=""');
-          if (/[<>"']/.test(evil)) expect(page).not.toContain(evil);
-          expect(page).not.toMatch(/<script(?![^>]*src="\/static\/[\w-]+\.js")/i);
-          expect(html).not.toMatch(/<(img|svg|iframe|object|embed)\b/i);
-          expect(html).not.toMatch(/<[a-z][^>]*\son\w+=/i);
-          expect(html).not.toMatch(/href="javascript:/i);
+          expect(inertnessProblems(page, evil)).toEqual([]);
           expect(page.match(/<\/textarea>/g)?.length ?? 0).toBeLessThanOrEqual(1);
         }
       });

@@ -9,7 +9,7 @@ import { createApp } from '../http/app.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { csrfOf, logInAs } from '../test-support/web-login.js';
-import { XSS_CORPUS } from './xss-corpus.js';
+import { inertnessProblems, XSS_CORPUS } from './xss-corpus.js';
 
 const PASSWORD = 'correct horse battery';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -511,16 +511,7 @@ for (const database of DATABASES) {
           (await agent.get('/board?source=xss&fragment=1')).text,
           (await agent.get('/board?view=list&source=xss')).text,
         ];
-        for (const page of pages) {
-          // Attribute values are quoted and escaped; what is left are the tags themselves.
-          const html = page.replace(/="[^"]*"/g, '=""');
-          // Markup must arrive escaped; plain text (markdown) arrives as is, and is never rendered as markdown.
-          if (/[<>"']/.test(evil)) expect(page).not.toContain(evil);
-          expect(page).not.toMatch(/<script(?![^>]*src="\/static\/[\w-]+\.js")/i);
-          expect(html).not.toMatch(/<(img|svg|iframe|object|embed)\b/i);
-          expect(html).not.toMatch(/<[a-z][^>]*\son\w+=/i);
-          expect(html).not.toMatch(/href="javascript:/i);
-        }
+        for (const page of pages) expect(inertnessProblems(page, evil)).toEqual([]);
         await sendReviewMails(
           { store, clock, notifier: { send: async (m) => void mail.push(m) }, publicUrl: 'http://localhost:3000' },
           (await store.read.workspaces.findBySlug('default'))!.id,

@@ -14,3 +14,21 @@ export const XSS_CORPUS: [name: string, value: string][] = [
   ['iframe srcdoc', '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>'],
   ['header injection in subject', 'Hello\r\nBcc: victim@example.com\r\n\r\n<b>x</b>'],
 ];
+
+/**
+ * What is wrong with a rendered page that was given `evil` somewhere: markup that arrived unescaped,
+ * a script other than our own static files, an active element, an event handler or a javascript:
+ * link. An empty list means the page is inert. Attribute values are blanked first: quoted and
+ * escaped, they cannot open a tag.
+ */
+export function inertnessProblems(page: string, evil: string): string[] {
+  const html = page.replace(/="[^"]*"/g, '=""');
+  const problems: string[] = [];
+  // Markup must arrive escaped; plain text (markdown) arrives as is and is never rendered as markdown.
+  if (/[<>"']/.test(evil) && page.includes(evil)) problems.push('the hostile string arrived unescaped');
+  if (/<script(?![^>]*src="\/static\/[\w-]+\.js")/i.test(page)) problems.push('a script that is not ours');
+  if (/<(img|svg|iframe|object|embed)\b/i.test(html)) problems.push('an active element');
+  if (/<[a-z][^>]*\son\w+=/i.test(html)) problems.push('an event handler attribute');
+  if (/href="javascript:/i.test(html)) problems.push('a javascript: link');
+  return problems;
+}
