@@ -87,6 +87,54 @@ for (const database of DATABASES) {
           'a long enough password\n',
         );
         expect(user).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usr_/) });
+        const logIn = async (password: string) => {
+          const form = await fetch(`${server.url}/login`);
+          const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+          const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+          const res = await fetch(`${server.url}/login`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+            body: new URLSearchParams({ _csrf: csrf, email: 'rev@example.com', password }),
+          });
+          const session = res.headers.getSetCookie().find((cookie) => cookie.startsWith('lg_session='));
+          return { status: res.status, session: session?.split(';')[0] ?? '' };
+        };
+        const board = async (session: string) =>
+          (await fetch(`${server.url}/board`, { redirect: 'manual', headers: { Cookie: session } })).status;
+        const first = await logIn('a long enough password');
+        expect([first.status, await board(first.session)]).toEqual([303, 200]);
+        // user create on an existing user sets the role and leaves the password alone...
+        runCli(
+          ['user', 'create', '--email', 'rev@example.com', '--role', 'viewer', '--password-stdin'],
+          env,
+          'some other password\n',
+        );
+        expect((await logIn('some other password')).status).toBe(401);
+        // ...set-password is the reset.
+        expect(
+          runCli(
+            ['user', 'set-password', '--email', 'rev@example.com', '--password-stdin'],
+            env,
+            'the new password!\n',
+          ),
+        ).toMatchObject({ status: 0, stdout: user.stdout });
+        // The reset ends the sessions opened with the old password.
+        expect(await board(first.session)).toBe(303);
+        expect((await logIn('the new password!')).status).toBe(303);
+        expect((await logIn('a long enough password')).status).toBe(401);
+        const unknown = runCli(
+          ['user', 'set-password', '--email', 'nobody@example.com', '--password-stdin'],
+          env,
+          'the new password!\n',
+        );
+        expect([unknown.status, unknown.stderr]).toEqual([1, expect.stringContaining('not found')]);
+        const short = runCli(
+          ['user', 'set-password', '--email', 'rev@example.com', '--password-stdin'],
+          env,
+          'short\n',
+        );
+        expect([short.status, short.stderr]).toEqual([1, expect.stringContaining('12 characters')]);
         expect(runCli(['migrate'], env).status).toBe(0);
         const help = runCli(['--help'], env);
         for (const command of ['migrate', 'workspace', 'api-key', 'user']) expect(help.stdout).toContain(command);

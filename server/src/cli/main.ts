@@ -1,7 +1,7 @@
 import { ROLES, type Role } from '@loopgate/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { createApiKey, createWorkspace, upsertUser } from '../domain/admin-service.js';
+import { createApiKey, createWorkspace, resetPassword, upsertUser } from '../domain/admin-service.js';
 import { AppError } from '../domain/errors.js';
 import type { Store } from '../domain/ports.js';
 import { openStore } from '../store/open-store.js';
@@ -78,7 +78,9 @@ export function buildCli(): Command {
   const user = program.command('user').description('Manage users');
   user
     .command('create')
-    .description('Create a user (or reset their password) with a role in a workspace; prints the user id')
+    .description(
+      'Create a user with a role in a workspace (an existing user gets the role and keeps their password); prints the user id',
+    )
     .requiredOption('--email <email>', 'login e-mail')
     .addOption(new Option('--role <role>', 'admin, reviewer or viewer').argParser(role).makeOptionMandatory())
     .option('--name <name>', 'display name')
@@ -107,6 +109,20 @@ export function buildCli(): Command {
         );
       },
     );
+
+  user
+    .command('set-password')
+    .description("Reset a user's password and end their sessions; prints the user id")
+    .requiredOption('--email <email>', 'login e-mail')
+    .option('--password-stdin', 'read the password from standard input (otherwise LOOPGATE_USER_PASSWORD)')
+    .action(async (options: { email: string; passwordStdin?: boolean }) => {
+      const password = options.passwordStdin ? await readStdin() : process.env.LOOPGATE_USER_PASSWORD;
+      if (!password)
+        throw new AppError('validation_failed', 'Give the password with --password-stdin or LOOPGATE_USER_PASSWORD');
+      const userId = await withStore((store) => resetPassword({ store, clock }, { email: options.email, password }));
+      process.stdout.write(`${userId}\n`);
+      process.stderr.write(`set a new password for ${options.email}; their sessions are ended\n`);
+    });
 
   return program;
 }

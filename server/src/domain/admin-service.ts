@@ -101,6 +101,23 @@ export async function upsertUser(
   });
 }
 
+/**
+ * The operator's password reset (CLI only: whoever runs it already holds the database). Also ends
+ * the user's sessions, so a reset after a leak logs the leaker out. Neither the API nor the pages
+ * offer it: an admin of one workspace must not take over an account another workspace shares.
+ */
+export async function resetPassword(deps: AdminDeps, input: { email: string; password: string }): Promise<string> {
+  checkPasswordRules(input.password);
+  const email = input.email.trim().toLowerCase();
+  const passwordHash = await hashPassword(input.password);
+  return deps.store.transaction(async (tx) => {
+    const user = await tx.users.findByEmail(email);
+    if (!user || !(await tx.users.setPassword(user.id, passwordHash))) throw notFound(`User ${email}`);
+    await tx.sessions.deleteForUser(user.id);
+    return user.id;
+  });
+}
+
 /** First start with LOOPGATE_ADMIN_EMAIL/PASSWORD: create that admin in the default workspace, once. */
 export async function bootstrapAdmin(deps: AdminDeps, admin: { email: string; password: string }): Promise<boolean> {
   if (await deps.store.read.users.findByEmail(admin.email.toLowerCase())) return false;

@@ -90,6 +90,8 @@ export interface UserRepository {
   findById(id: string): Promise<UserRecord | null>;
   /** Compare-and-set: sets the password of an account that has none yet; true when this call did it. */
   setFirstPassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Replaces the password whatever it was (the operator's reset); true when the user exists. */
+  setPassword(userId: string, passwordHash: string): Promise<boolean>;
   upsertMembership(membership: MembershipRecord): Promise<void>;
   findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
 }

@@ -414,6 +414,14 @@ class SqlUserRepository implements UserRepository {
     return affected === 1;
   }
 
+  async setPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const { affected } = await this.sql.query('UPDATE users SET password_hash = ? WHERE id = ?', [
+      passwordHash,
+      userId,
+    ]);
+    return affected === 1;
+  }
+
   async upsertMembership(membership: MembershipRecord): Promise<void> {
     // Insert-or-keep first, then set the role: correct whether or not the driver counts unchanged rows as affected.
     await this.sql.query(
