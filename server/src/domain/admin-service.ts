@@ -1,7 +1,7 @@
 import type { Role } from '@loopgate/shared';
 import { AppError, notFound } from './errors.js';
 import { newApiKeySecret, newId } from './ids.js';
-import type { Store, WorkspaceRecord } from './ports.js';
+import type { Repositories, Store, UserRecord, WorkspaceRecord } from './ports.js';
 import { hashApiKey, hashPassword } from './secrets.js';
 
 /**
@@ -82,6 +82,28 @@ export function checkPasswordRules(password: string): void {
  * Creates the user if new and gives them `role` in the workspace. An existing account keeps its
  * password, unless it has none yet (invited, not accepted): then this one becomes its password.
  */
+/** Another request created a user with this e-mail between our read and our insert. */
+class UserCreatedConcurrently extends Error {}
+
+/**
+ * Runs a transaction that creates a user when the e-mail is new. If another request created the
+ * same address in between (two admins, two CLI runs), the insert is ignored and the work runs once
+ * more, now finding the existing user, instead of failing with a duplicate-key error.
+ */
+export async function retryingUserCreation<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof UserCreatedConcurrently)) throw error;
+    return work();
+  }
+}
+
+/** Inserts the user, or throws for retryingUserCreation when the address was taken meanwhile. */
+export async function insertNewUser(tx: Pick<Repositories, 'users'>, user: UserRecord): Promise<void> {
+  if (!(await tx.users.insert(user))) throw new UserCreatedConcurrently(`User ${user.email} was created meanwhile`);
+}
+
 export async function upsertUser(
   deps: AdminDeps,
   input: { email: string; password: string; name?: string; role: Role; workspaceSlug?: string },
@@ -91,14 +113,17 @@ export async function upsertUser(
   const workspace = await resolveWorkspace(deps, input.workspaceSlug);
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock();
-  return deps.store.transaction(async (tx) => {
-    const existing = await tx.users.findByEmail(email);
-    const userId = existing?.id ?? newId('user', now);
-    if (!existing) await tx.users.insert({ id: userId, email, name: input.name ?? null, passwordHash, createdAt: now });
-    else if (existing.passwordHash === null) await tx.users.setFirstPassword(userId, passwordHash);
-    await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role: input.role, createdAt: now });
-    return { userId, created: !existing, workspace };
-  });
+  return retryingUserCreation(() =>
+    deps.store.transaction(async (tx) => {
+      const existing = await tx.users.findByEmail(email);
+      const userId = existing?.id ?? newId('user', now);
+      if (!existing)
+        await insertNewUser(tx, { id: userId, email, name: input.name ?? null, passwordHash, createdAt: now });
+      else if (existing.passwordHash === null) await tx.users.setFirstPassword(userId, passwordHash);
+      await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role: input.role, createdAt: now });
+      return { userId, created: !existing, workspace };
+    }),
+  );
 }
 
 /**

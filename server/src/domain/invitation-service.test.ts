@@ -247,6 +247,27 @@ for (const database of DATABASES) {
       expect(await canLogIn('overridden@example.com', 'a different password')).toBe(false);
     });
 
+    test('the same new address created or invited several times at once: one account, every call succeeds', async () => {
+      const created = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          upsertUser({ store, clock }, { email: 'Race@Example.com', password: PASSWORD, role: 'reviewer' }),
+        ),
+      );
+      expect(new Set(created.map((r) => r.userId)).size).toBe(1);
+      expect(created.filter((r) => r.created)).toHaveLength(1);
+      const invited = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          inviteMember(deps, principals.admin, { email: 'race2@example.com', role: 'viewer' }),
+        ),
+      );
+      expect(invited).toHaveLength(4);
+      const user = await store.read.users.findByEmail('race2@example.com');
+      const members = (await listMembers({ store, clock }, principals.admin)).filter(
+        (m) => m.email === 'race2@example.com',
+      );
+      expect(members.map((m) => m.userId)).toEqual([user?.id]);
+    });
+
     test('two concurrent accepts: exactly one wins, the other changes nothing', async () => {
       const { token } = await invite('racer@example.com');
       const limiter = new LoginRateLimiter();

@@ -1,7 +1,7 @@
 import { type Role, roleSchema } from '@loopgate/shared';
 import { z } from 'zod';
 import { authorize, type Principal } from './access.js';
-import { checkPasswordRules } from './admin-service.js';
+import { checkPasswordRules, insertNewUser, retryingUserCreation } from './admin-service.js';
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { InvitationRecord } from './invitation-ports.js';
@@ -78,35 +78,37 @@ export async function inviteMember(
   const now = deps.clock();
   const token = randomToken();
 
-  const result = await deps.store.transaction(async (tx) => {
-    const existing = await tx.users.findByEmail(email);
-    if (existing && existing.passwordHash !== null) {
-      const membership = await tx.users.findMembership(workspace.id, existing.id);
-      if (membership) {
-        throw new AppError(
-          'conflict',
-          `${email} is already a member of this workspace (${membership.role}); change their role in the list.`,
-        );
+  const result = await retryingUserCreation(() =>
+    deps.store.transaction(async (tx) => {
+      const existing = await tx.users.findByEmail(email);
+      if (existing && existing.passwordHash !== null) {
+        const membership = await tx.users.findMembership(workspace.id, existing.id);
+        if (membership) {
+          throw new AppError(
+            'conflict',
+            `${email} is already a member of this workspace (${membership.role}); change their role in the list.`,
+          );
+        }
       }
-    }
-    const userId = existing?.id ?? newId('user', now);
-    if (!existing) await tx.users.insert({ id: userId, email, name, passwordHash: null, createdAt: now });
-    await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role, createdAt: now });
-    if (existing && existing.passwordHash !== null) return { userId, outcome: 'added' as const };
-    await tx.invitations.revokeUnused(workspace.id, userId, now);
-    const invitation: InvitationRecord = {
-      tokenHash: hashToken(token),
-      workspaceId: workspace.id,
-      userId,
-      invitedBy: principal.actor.id,
-      createdAt: now,
-      expiresAt: now + INVITATION_TTL_MS,
-      usedAt: null,
-      revokedAt: null,
-    };
-    await tx.invitations.insert(invitation);
-    return { userId, outcome: 'invited' as const, expiresAt: invitation.expiresAt };
-  });
+      const userId = existing?.id ?? newId('user', now);
+      if (!existing) await insertNewUser(tx, { id: userId, email, name, passwordHash: null, createdAt: now });
+      await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role, createdAt: now });
+      if (existing && existing.passwordHash !== null) return { userId, outcome: 'added' as const };
+      await tx.invitations.revokeUnused(workspace.id, userId, now);
+      const invitation: InvitationRecord = {
+        tokenHash: hashToken(token),
+        workspaceId: workspace.id,
+        userId,
+        invitedBy: principal.actor.id,
+        createdAt: now,
+        expiresAt: now + INVITATION_TTL_MS,
+        usedAt: null,
+        revokedAt: null,
+      };
+      await tx.invitations.insert(invitation);
+      return { userId, outcome: 'invited' as const, expiresAt: invitation.expiresAt };
+    }),
+  );
 
   const base = deps.publicUrl.replace(/\/+$/, '');
   const inviter = principal.actor.name ?? 'An admin';

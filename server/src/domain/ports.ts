@@ -85,7 +85,8 @@ export interface MembershipRecord {
 }
 
 export interface UserRepository {
-  insert(user: UserRecord): Promise<void>;
+  /** False when the e-mail address is already taken (another request created the user first). */
+  insert(user: UserRecord): Promise<boolean>;
   findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   /** Compare-and-set: sets the password of an account that has none yet; true when this call did it. */

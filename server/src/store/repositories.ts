@@ -386,14 +386,12 @@ function rowToUser(row: Row): UserRecord {
 class SqlUserRepository implements UserRepository {
   constructor(private readonly sql: Sql) {}
 
-  async insert(user: UserRecord): Promise<void> {
-    await this.sql.query('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)', [
-      user.id,
-      user.email,
-      user.name,
-      user.passwordHash,
-      user.createdAt,
-    ]);
+  async insert(user: UserRecord): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      `${insertIgnore(this.sql.dialect)} users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+      [user.id, user.email, user.name, user.passwordHash, user.createdAt],
+    );
+    return affected === 1;
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {
