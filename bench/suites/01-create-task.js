@@ -6,7 +6,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
-const { cpuSeconds, freePort, startServer, runCommand } = require('../lib/proc');
+const { cpuSeconds, freePort, startServer } = require('../lib/proc');
+const { cleanEnv, createAdminKey, startLoopgateServer } = require('../lib/loopgate');
 const { runLoad } = require('../lib/load');
 const { freshDbName, mysqlUrl, dropDatabase } = require('../lib/mysql');
 const { ratio, summarize } = require('../lib/stats');
@@ -23,16 +24,6 @@ const BODY = JSON.stringify({
 const POOL_SIZE = 10; // Loopgate's default LOOPGATE_DB_POOL_SIZE; the baseline pool uses the same
 const SLICE_WARMUP_MS = 250; // re-open keep-alive sockets before each measured slice
 const SETTLE_MS = 1200; // idle gap before each slice: lets the previous target's background checkpoint/flush finish
-
-/** process.env without anything that could redirect the server under test. */
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(LOOPGATE_|DATABASE_URL$|DATA_DIR$|PORT$|HOST$|LOG_LEVEL$|BASELINE_)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 function tmpDir(label) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `lg-bench-${label}-`));
@@ -108,21 +99,8 @@ async function startLoopgate(ctx, dbKind, cleanup) {
     cleanup.push(() => fs.rmSync(env.DATA_DIR, { recursive: true, force: true }));
     env.DATABASE_URL = db.url;
   }
-  const cli = await runCommand(
-    process.execPath,
-    [path.join(ctx.root, 'server/bin/loopgate.js'), 'api-key', 'create', '--role', 'admin', '--name', 'bench'],
-    { env, cwd: ctx.root },
-  );
-  const key = cli.stdout.trim();
-  if (cli.code !== 0 || !key) throw new Error(`loopgate api-key create failed (exit ${cli.code}): ${cli.stderr}`);
-  const proc = await startServer({
-    name: `loopgate/${dbKind}`,
-    cmd: process.execPath,
-    args: [path.join(ctx.root, 'server/dist/main.js')],
-    env,
-    cwd: ctx.root,
-    healthUrl: `http://127.0.0.1:${port}/healthz`,
-  });
+  const key = await createAdminKey(ctx, env);
+  const proc = await startLoopgateServer(ctx, { name: `loopgate/${dbKind}`, env });
   cleanup.push(() => proc.stop());
   return { label: 'loopgate', port, proc, db, authorization: `Bearer ${key}` };
 }

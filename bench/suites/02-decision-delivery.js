@@ -6,12 +6,15 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { cpuSeconds, freePort, startServer, runCommand } = require('../lib/proc');
+const { cpuSeconds, freePort, startServer } = require('../lib/proc');
+const { cleanEnv, createAdminKey, sendJson, startLoopgateServer } = require('../lib/loopgate');
 const { freshDbName, mysqlUrl, dropDatabase } = require('../lib/mysql');
 const { summarize } = require('../lib/stats');
 const { fmt } = require('../lib/table');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** Every request of this suite over the same keep-alive sockets, as an automation's client would. */
+const send = (method, url, options = {}) => sendJson(method, url, { ...options, agent });
 
 function num(name, fallback) {
   const value = Number(process.env[name]);
@@ -22,33 +25,8 @@ const SAMPLES = num('BENCH_DELIVERY_SAMPLES', 300);
 const BURST = num('BENCH_DELIVERY_BURST', 1000);
 const BACKLOG = num('BENCH_DELIVERY_BACKLOG', 2000);
 
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(LOOPGATE_|DATABASE_URL$|DATA_DIR$|PORT$|HOST$|LOG_LEVEL$|REDIS_URL$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function send(method, url, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, agent, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** A receiver in this process: notes when each task's callback arrives. */
 async function startReceiver() {
@@ -147,24 +125,9 @@ async function startLoopgate(ctx, dbKind, cleanup, { redisUrl, peer } = {}) {
     env.DATABASE_URL = mysqlUrl(ctx.mysql.target, database);
     dbConfig = { kind: 'mysql', ...ctx.mysql.target, database, poolSize: 4 };
   }
-  const cli = peer
-    ? { code: 0, stdout: peer.headers.authorization.slice('Bearer '.length) }
-    : await runCommand(
-        process.execPath,
-        [path.join(ctx.root, 'server/bin/loopgate.js'), 'api-key', 'create', '--role', 'admin', '--name', 'bench'],
-        { env, cwd: ctx.root },
-      );
-  const key = cli.stdout.trim();
-  if (cli.code !== 0 || !key) throw new Error(`loopgate api-key create failed (exit ${cli.code}): ${cli.stderr}`);
+  const key = peer ? peer.headers.authorization.slice('Bearer '.length) : await createAdminKey(ctx, env);
   const start = async () => {
-    const proc = await startServer({
-      name: `loopgate/${dbKind}`,
-      cmd: process.execPath,
-      args: [path.join(ctx.root, 'server/dist/main.js')],
-      env,
-      cwd: ctx.root,
-      healthUrl: `http://127.0.0.1:${port}/healthz`,
-    });
+    const proc = await startLoopgateServer(ctx, { name: `loopgate/${dbKind}`, env });
     cleanup.push(() => proc.stop());
     return proc;
   };

@@ -4,14 +4,14 @@
 // Env: BENCH_SWEEP_SIZES (default 10000,1000000), BENCH_SWEEP_DUE (due tasks per sweep, default 100),
 // BENCH_SWEEP_REPEATS (default 7), BENCH_SWEEP_MYSQL=0 to skip MySQL, BENCH_SWEEP_DELAY_TASKS (default 50).
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
-const { freePort, startServer, runCommand } = require('../lib/proc');
+const { freePort } = require('../lib/proc');
 const { freshDbName, dropDatabase } = require('../lib/mysql');
 const { summarize, ratio } = require('../lib/stats');
 const { fmt } = require('../lib/table');
+const { cleanEnv, createAdminKey, sendJson, startLoopgateServer } = require('../lib/loopgate');
 
 const SIZES = (process.env.BENCH_SWEEP_SIZES || '10000,1000000')
   .split(',')
@@ -67,15 +67,6 @@ function row(workspaceId, dueAt, now) {
     'key_bench',
     'bench',
   ];
-}
-
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(LOOPGATE_|DATABASE_URL$|DATA_DIR$|PORT$|HOST$|LOG_LEVEL$|REDIS_URL$|SMTP_URL$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
 }
 
 /** Bulk insert with multi-row INSERTs, one transaction per 100k rows. */
@@ -236,22 +227,6 @@ async function measureSweepCost(ctx, kind, size) {
   }
 }
 
-function request(method, url, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** A real server with the node-cron sweeper; tasks with deadlines spread over a few seconds; a long-poll waiter per task. */
 async function measureDelay(ctx, intervalSeconds) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-bench-sweep-delay-'));
@@ -265,21 +240,8 @@ async function measureDelay(ctx, intervalSeconds) {
   });
   let proc;
   try {
-    const cli = await runCommand(
-      process.execPath,
-      [path.join(ctx.root, 'server/bin/loopgate.js'), 'api-key', 'create', '--role', 'admin', '--name', 'bench'],
-      { env, cwd: ctx.root },
-    );
-    const key = cli.stdout.trim();
-    if (cli.code !== 0 || !key) throw new Error(`loopgate api-key create failed: ${cli.stderr}`);
-    proc = await startServer({
-      name: 'loopgate/sweeper',
-      cmd: process.execPath,
-      args: [path.join(ctx.root, 'server/dist/main.js')],
-      env,
-      cwd: ctx.root,
-      healthUrl: `http://127.0.0.1:${port}/healthz`,
-    });
+    const key = await createAdminKey(ctx, env);
+    proc = await startLoopgateServer(ctx, { name: 'loopgate/sweeper', env });
     const base = `http://127.0.0.1:${port}`;
     const headers = { authorization: `Bearer ${key}` };
     const start = Date.now() + 1500;
@@ -287,7 +249,7 @@ async function measureDelay(ctx, intervalSeconds) {
     const tasks = [];
     for (let i = 0; i < DELAY_TASKS; i++) {
       const dueAt = start + Math.floor((i * spread) / DELAY_TASKS);
-      const res = await request('POST', `${base}/api/v1/tasks`, {
+      const res = await sendJson('POST', `${base}/api/v1/tasks`, {
         headers,
         body: JSON.stringify({ title: `delay ${i}`, payload: {}, dueAt: new Date(dueAt).toISOString() }),
       });
@@ -297,7 +259,7 @@ async function measureDelay(ctx, intervalSeconds) {
     const delays = await Promise.all(
       tasks.map(async (task) => {
         for (;;) {
-          const res = await request('GET', `${base}/api/v1/tasks/${task.id}/wait?timeout=30`, { headers });
+          const res = await sendJson('GET', `${base}/api/v1/tasks/${task.id}/wait?timeout=30`, { headers });
           const body = JSON.parse(res.body);
           if (body.status === 'expired') return Date.now() - task.dueAt;
           if (body.status !== 'pending_review') throw new Error(`unexpected status ${body.status}`);
