@@ -1,6 +1,7 @@
 import { createTestDatabase, DATABASES } from './test-support/databases.js';
 import { startReceiver } from './test-support/receiver.js';
 import { runCli, type ServerProcess, startServerProcess } from './test-support/server-process.js';
+import { sseReader } from './test-support/sse.js';
 
 /**
  * Decision delivery across real server processes: kill -9 between send and mark-delivered, and two
@@ -93,16 +94,8 @@ mysqlOnly('mysql: two server processes with Redis', () => {
         headers: { Authorization: `Bearer ${key}` },
         signal: abort.signal,
       });
-      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-      let text = '';
-      const read = async (needle: string) => {
-        while (!text.includes(needle)) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error('stream ended');
-          text += new TextDecoder().decode(value);
-        }
-      };
-      await read(': connected');
+      const events = sseReader(stream);
+      await events.read(': connected');
 
       const started = Date.now();
       const waiting = api(a, key, 'GET', `/api/v1/tasks/${id}/wait?timeout=60`);
@@ -113,7 +106,7 @@ mysqlOnly('mysql: two server processes with Redis', () => {
       expect(waited.body).toMatchObject({ id, status: 'approved' });
       // In-process events alone would hold A's waiter for its full 60 s timeout.
       expect(Date.now() - started).toBeLessThan(30_000);
-      await read('"status":"approved"');
+      await events.read('"status":"approved"');
 
       // Decisions alternate between A and B; the two outboxes send each delivery exactly once.
       const ids: string[] = [];

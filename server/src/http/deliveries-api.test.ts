@@ -9,10 +9,13 @@ import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
+import { sseReader } from '../test-support/sse.js';
+import { until } from '../test-support/until.js';
 import { logInAs } from '../test-support/web-login.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const PASSWORD = 'correct horse battery';
+const DELIVERY_WAIT = { timeoutMs: 8_000 };
 const task = (extra: object = {}) => ({
   title: 'Refund order 1234',
   payload: { orderId: 1234, amount: 42.5 },
@@ -30,16 +33,6 @@ interface DeliveryView {
   nextAttemptAt: string | null;
   subscriptionId: string | null;
   attemptLog: { attempt: number; statusCode: number | null; error: string | null; latencyMs: number }[];
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 for (const database of DATABASES) {
@@ -100,10 +93,14 @@ for (const database of DATABASES) {
     }
 
     async function settled(taskId: string, count = 1): Promise<DeliveryView[]> {
-      return until(async () => {
-        const list = await deliveriesOf(taskId);
-        return list.length >= count && list.every((d) => d.attempts > 0) ? list : undefined;
-      });
+      return until(
+        `${count} attempted deliveries of ${taskId}`,
+        async () => {
+          const list = await deliveriesOf(taskId);
+          return list.length >= count && list.every((d) => d.attempts > 0) ? list : undefined;
+        },
+        DELIVERY_WAIT,
+      );
     }
 
     async function callbackSecret(key = t.keys.admin): Promise<string> {
@@ -260,10 +257,14 @@ for (const database of DATABASES) {
       ).toBe(403);
       const again = await request(t.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(t.keys.admin));
       expect(again.status).toBe(202);
-      const done = await until(async () => {
-        const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
-        return res.body.status === 'delivered' ? (res.body as DeliveryView) : undefined;
-      });
+      const done = await until(
+        'the redelivery',
+        async () => {
+          const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
+          return res.body.status === 'delivered' ? (res.body as DeliveryView) : undefined;
+        },
+        DELIVERY_WAIT,
+      );
       expect(done.attempts).toBe(2);
       expect(done.attemptLog.map((a) => a.statusCode)).toEqual([answer === 'hold' ? null : answer, 200]);
       const sends = receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`));
@@ -321,10 +322,14 @@ for (const database of DATABASES) {
         .type('form')
         .send({ _csrf: admin.csrf });
       expect([redelivered.status, redelivered.headers.location]).toEqual([303, `/tasks/${id}#deliveries`]);
-      await until(async () => {
-        const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
-        return res.body.status === 'delivered' ? true : undefined;
-      });
+      await until(
+        'the redelivery',
+        async () => {
+          const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
+          return res.body.status === 'delivered' ? true : undefined;
+        },
+        DELIVERY_WAIT,
+      );
       const after = await admin.agent.get(`/tasks/${id}`);
       expect(after.text).toContain('<span class="delivery-status delivery-delivered">delivered</span>');
       expect(after.text).toMatch(/<td>2<\/td><td>[^<]+<\/td><td>200<\/td>/);
@@ -445,24 +450,19 @@ for (const database of DATABASES) {
         const res = await fetch(`${base}/api/v1/events`, { headers: bearer(t.keys.viewer), signal: abort.signal });
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-        let text = '';
-        const read = async (needle: string) => {
-          while (!text.includes(needle)) {
-            const { value, done } = await reader.read();
-            if (done) throw new Error('stream ended');
-            text += new TextDecoder().decode(value);
-          }
-        };
-        await read(': connected');
+        const stream = sseReader(res);
+        await stream.read(': connected');
         await create(task(), t.keys.otherWorkspaceAdmin);
         const { id } = await create(task());
         await request(t.app)
           .post(`/api/v1/tasks/${id}/decision`)
           .set(bearer(t.keys.reviewer))
           .send({ action: 'reject' });
-        await read('"status":"rejected"');
-        const events = text.split('\n\n').filter((block) => block.includes('event: task.changed'));
+        await stream.read('"status":"rejected"');
+        const events = stream
+          .text()
+          .split('\n\n')
+          .filter((block) => block.includes('event: task.changed'));
         expect(events.map((block) => JSON.parse(block.split('data: ')[1] ?? '{}').taskId)).toEqual([id, id]);
       } finally {
         abort.abort();

@@ -8,6 +8,9 @@ import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
+import { until } from '../test-support/until.js';
+
+const SLACK_WAIT = { timeoutMs: 8_000 };
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -25,16 +28,6 @@ interface SlackMessage {
     fields?: { text: string }[];
     elements?: { action_id: string; value?: string; url?: string }[];
   }[];
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 for (const database of DATABASES) {
@@ -122,10 +115,14 @@ for (const database of DATABASES) {
         });
       expect(res.status).toBe(201);
       const id = res.body.id as string;
-      const message = await until(async () => {
-        const hit = slack.requests.find((r) => r.path.startsWith('/services/') && r.body.includes(id));
-        return hit ? (JSON.parse(hit.body) as SlackMessage) : undefined;
-      });
+      const message = await until(
+        'the Slack message',
+        async () => {
+          const hit = slack.requests.find((r) => r.path.startsWith('/services/') && r.body.includes(id));
+          return hit ? (JSON.parse(hit.body) as SlackMessage) : undefined;
+        },
+        SLACK_WAIT,
+      );
       return { id, message };
     }
 
@@ -192,8 +189,10 @@ for (const database of DATABASES) {
       expect(res.body).toEqual({ outcome: 'decided' });
       const task = await taskOf(id);
       expect(task).toMatchObject({ status: 'approved', decision: { decidedBy: { type: 'user', name: 'Rita' } } });
-      const update = await until(async () =>
-        slack.requests.find((r) => r.path === '/response/U_RITA' && r.body.includes(id)),
+      const update = await until(
+        'the reply to Slack',
+        () => slack.requests.find((r) => r.path === '/response/U_RITA' && r.body.includes(id)),
+        SLACK_WAIT,
       );
       expect(JSON.parse(update.body)).toMatchObject({
         replace_original: true,
@@ -257,7 +256,11 @@ for (const database of DATABASES) {
       expect(res.body).toEqual({ outcome });
       expect((await taskOf(id)).status).toBe('pending_review');
       expect((await audit())[0]).toMatchObject({ outcome });
-      await until(async () => slack.requests.find((r) => r.path === `/response/${slackUserId}`));
+      await until(
+        'the reply to Slack',
+        () => slack.requests.find((r) => r.path === `/response/${slackUserId}`),
+        SLACK_WAIT,
+      );
     });
 
     test('integration admin routes need the admin role and stay in their workspace', async () => {

@@ -5,6 +5,7 @@ import { newId } from '../domain/ids.js';
 import type { Store } from '../domain/ports.js';
 import type { PostRequest, SendResult } from '../notify/http-sender.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { until } from '../test-support/until.js';
 import { classify, MAX_ATTEMPTS, OutboxWorker, RETRY_DELAYS_MS } from './outbox-worker.js';
 
 const HOUR = 3600_000;
@@ -45,16 +46,6 @@ describe('retry schedule', () => {
     expect(at(1)).toEqual({ status: 'pending', nextAttemptAt: RETRY_DELAYS_MS[2]! * 1.2 });
   });
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 for (const database of DATABASES) {
   describe(`${database}: outbox worker`, () => {
@@ -129,7 +120,7 @@ for (const database of DATABASES) {
       try {
         const dueTimes: number[] = [];
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          const row = await until(async () => {
+          const row = await until(`attempt ${attempt}`, async () => {
             const r = await store.read.deliveries.findForWorker(id!);
             return r && r.attempts === attempt ? r : undefined;
           });
@@ -174,7 +165,7 @@ for (const database of DATABASES) {
       a.start();
       b.start();
       try {
-        await until(async () => {
+        await until('every delivery delivered', async () => {
           const rows = await Promise.all(ids.map((id) => store.read.deliveries.findForWorker(id)));
           return rows.every((r) => r?.status === 'delivered') ? true : undefined;
         });
@@ -198,7 +189,7 @@ for (const database of DATABASES) {
       });
       w.start();
       try {
-        const row = await until(async () => {
+        const row = await until('the delivery delivered', async () => {
           const r = await store.read.deliveries.findForWorker(id!);
           return r?.status === 'delivered' ? r : undefined;
         });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabaseHandle } from '../../../server/src/test-support/databases.js';
 import { type ReceivedRequest, type Receiver, startReceiver } from '../../../server/src/test-support/receiver.js';
 import { runCli, type ServerProcess, startServerProcess } from '../../../server/src/test-support/server-process.js';
+import { until as pollUntil } from '../../../server/src/test-support/until.js';
 import {
   ensureRuntime,
   freePort,
@@ -45,15 +46,9 @@ const N8N_ENV = { NODE_ENV: undefined, JEST_WORKER_ID: undefined };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
+/** n8n executions take their time: up to 30 s by default, polling every 200 ms. */
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) =>
+  pollUntil(what, probe, { timeoutMs, intervalMs: 200 });
 
 interface Task {
   id: string;

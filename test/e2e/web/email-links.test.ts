@@ -4,7 +4,8 @@
  * refused, and both the API and a client long-polling the task see the decision.
  */
 import { DATABASES } from '../../../server/src/test-support/databases.js';
-import { type ReceivedMail, startWebStack, until, type WebStack } from './web-stack.js';
+import { until } from '../../../server/src/test-support/until.js';
+import { type ReceivedMail, startWebStack, type WebStack } from './web-stack.js';
 
 for (const database of DATABASES) {
   describe(`${database}: e-mail review links (real SMTP)`, () => {
@@ -32,10 +33,13 @@ for (const database of DATABASES) {
       expect(created.status).toBe(201);
       const id: string = created.body.id;
 
-      const mails = await until('two review mails', () =>
-        stack.smtp.mails.filter((m) => m.text.includes('Refund order 77')).length >= 2
-          ? stack.smtp.mails.filter((m) => m.text.includes('Refund order 77'))
-          : undefined,
+      const mails = await until(
+        'two review mails',
+        () =>
+          stack.smtp.mails.filter((m) => m.text.includes('Refund order 77')).length >= 2
+            ? stack.smtp.mails.filter((m) => m.text.includes('Refund order 77'))
+            : undefined,
+        { timeoutMs: 15_000, intervalMs: 100 },
       );
       expect(mails.map((m) => m.to[0]).sort()).toEqual(['rev2@example.com', 'rev@example.com']);
       const mine = mails.find((m) => m.to[0] === 'rev@example.com')!;

@@ -159,13 +159,3 @@ function createUsersAndKeys(env: NodeJS.ProcessEnv): WebStack['keys'] {
   };
   return { admin: key('admin'), reviewer: key('reviewer') };
 }
-
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
