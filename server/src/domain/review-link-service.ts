@@ -3,6 +3,7 @@ import type { Principal } from './access.js';
 import { can } from './access.js';
 import { workflowOf } from './approval-service.js';
 import { AppError } from './errors.js';
+import { memberPrincipal } from './member-principal.js';
 import type { EmailMessage, Notifier } from './notifier.js';
 import { hashToken, randomToken } from './session-service.js';
 import type { JsonValue, TaskRecord } from './task-record.js';
@@ -194,22 +195,11 @@ export async function openReviewLink(
       'This task has moved on to another approval step; this link no longer applies.',
     );
   }
-  const [user, membership] = await Promise.all([
-    deps.store.read.users.findById(link.userId),
-    deps.store.read.users.findMembership(link.workspaceId, link.userId),
-  ]);
-  if (!user || !membership || !can(membership.role as Role, 'task:decide')) {
+  const member = await memberPrincipal(deps.store.read, link.workspaceId, link.userId);
+  if (!member || !can(member.principal.role, 'task:decide')) {
     throw new AppError('review_link_invalid', 'This review link belongs to someone who may no longer review here.');
   }
-  return {
-    link,
-    task,
-    principal: {
-      workspaceId: link.workspaceId,
-      role: membership.role as Role,
-      actor: { type: 'user', id: user.id, name: user.name ?? user.email },
-    },
-  };
+  return { link, task, principal: member.principal };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from '@loopgate/shared';
 import type { Principal } from './access.js';
 import { AppError } from './errors.js';
+import { memberPrincipal } from './member-principal.js';
 import type { Store, UserRecord } from './ports.js';
 import { verifyPassword } from './secrets.js';
 import type { SessionRecord } from './web-ports.js';
@@ -143,20 +143,8 @@ export async function authenticateSession(
   if (!/^[\w-]{20,100}$/.test(token)) return null;
   const session = await deps.store.read.sessions.findLive(hashToken(token), deps.clock());
   if (!session) return null;
-  const [user, membership] = await Promise.all([
-    deps.store.read.users.findById(session.userId),
-    deps.store.read.users.findMembership(session.workspaceId, session.userId),
-  ]);
-  if (!user || !membership) return null;
-  return {
-    session,
-    user,
-    principal: {
-      workspaceId: session.workspaceId,
-      role: membership.role as Role,
-      actor: { type: 'user', id: user.id, name: user.name ?? user.email },
-    },
-  };
+  const member = await memberPrincipal(deps.store.read, session.workspaceId, session.userId);
+  return member ? { session, ...member } : null;
 }
 
 export async function logOut(deps: Pick<SessionDeps, 'store'>, token: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { SlackIntegrationRecord } from './delivery-ports.js';
 import type { DeliveryDraft } from './delivery-service.js';
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
+import { memberPrincipal } from './member-principal.js';
 import type { Repositories, Store } from './ports.js';
 import type { TaskEventRecord, TaskRecord } from './task-record.js';
 import { decideTask, type TaskServiceDeps } from './task-service.js';
@@ -259,9 +260,8 @@ export async function handleSlackInteraction(
   }
   const slackUserId = payload.user?.id ?? '';
   const link = slackUserId ? await deps.store.read.slack.findUserLink(integration.id, slackUserId) : null;
-  const user = link ? await deps.store.read.users.findById(link.userId) : null;
-  const membership = user ? await deps.store.read.users.findMembership(workspaceId, user.id) : null;
-  if (!user || !membership) {
+  const member = link ? await memberPrincipal(deps.store.read, workspaceId, link.userId) : null;
+  if (!member) {
     await audit(
       workspaceId,
       'unmapped_user',
@@ -276,11 +276,7 @@ export async function handleSlackInteraction(
     }
     return 'unmapped_user';
   }
-  const principal: Principal = {
-    workspaceId,
-    role: membership.role,
-    actor: { type: 'user', id: user.id, name: user.name ?? user.email },
-  };
+  const { user, principal } = member;
   let outcome: SlackInteractionOutcome = 'decided';
   let text: string;
   try {
