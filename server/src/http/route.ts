@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Permission, Principal } from '../domain/access.js';
 import { authorize } from '../domain/access.js';
 import { AppError } from '../domain/errors.js';
+import { fieldErrorsOf } from './field-errors.js';
 
 /**
  * A route is declared once: method, path, who may call it, what it accepts and what it answers.
@@ -55,15 +56,7 @@ export function defineRoute<Body extends z.ZodType, Query extends z.ZodType, Par
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const errors = result.error.issues.flatMap((issue) => {
-    const path = [where, ...issue.path.map(String)].filter(Boolean);
-    // Name each unknown field, rather than one message at the object's path.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'Unknown field' }));
-    }
-    const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');
-    return [{ path: path.join('.'), message: missing ? 'Required' : issue.message }];
-  });
+  const errors = fieldErrorsOf(result.error, (path) => [where, ...path.map(String)].filter(Boolean).join('.'));
   const first = errors[0];
   throw new AppError(
     'validation_failed',

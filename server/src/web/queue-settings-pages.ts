@@ -1,6 +1,5 @@
 import { type FieldError, type QueueConfig, queueConfigSchema, type Role, slugSchema } from '@loopgate/shared';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { z } from 'zod';
 import { can } from '../domain/access.js';
 import { AppError } from '../domain/errors.js';
 import {
@@ -12,6 +11,7 @@ import {
   updateQueue,
 } from '../domain/queue-service.js';
 import type { SessionPrincipal } from '../domain/session-service.js';
+import { fieldErrorsOf } from '../http/field-errors.js';
 import { toAppError } from '../http/problem.js';
 import { summarizeQueue } from './queue-summary.js';
 
@@ -41,16 +41,6 @@ function configPath(path: readonly PropertyKey[]): string {
     .join('')
     .replace(/^\./, '');
   return text || '(config)';
-}
-
-function zodProblems(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: configPath([...issue.path, key]), message: 'Unknown field' }));
-    }
-    const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');
-    return [{ path: configPath(issue.path), message: missing ? 'Required' : issue.message }];
-  });
 }
 
 /** V8 says where JSON broke as a character offset; an admin looking at a textarea wants line and column. */
@@ -86,7 +76,7 @@ function readConfig(text: string, emptyMeansDefaults: boolean): ConfigReading {
   }
   const parsed = queueConfigSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data };
-  const problems = zodProblems(parsed.error);
+  const problems = fieldErrorsOf(parsed.error, configPath);
   return {
     ok: false,
     error: new AppError(
