@@ -403,13 +403,21 @@ export async function getDelivery(deps: Pick<DeliveryServiceDeps, 'store'>, prin
   return toDeliveryView(delivery, attempts);
 }
 
-/** An admin's "send it again": the same delivery (same webhook-id, same body), due now. */
+/**
+ * An admin's "send it again": the same delivery (same webhook-id, same body), due now. With
+ * `scope.taskId` (the task page's button) a delivery of another task is not found.
+ */
 export async function redeliver(
   deps: Pick<DeliveryServiceDeps, 'store' | 'clock' | 'kick'>,
   principal: Principal,
   id: string,
+  scope: { taskId?: string } = {},
 ) {
   authorize(principal, 'workspace:admin');
+  if (scope.taskId !== undefined) {
+    const delivery = await deps.store.read.deliveries.findById(principal.workspaceId, id);
+    if (delivery?.taskId !== scope.taskId) throw notFound(`Delivery ${id} of task ${scope.taskId}`);
+  }
   const ok = await deps.store.transaction((tx) => tx.deliveries.requeue(principal.workspaceId, id, deps.clock()));
   if (!ok) throw notFound(`Delivery ${id}`);
   deps.kick?.();

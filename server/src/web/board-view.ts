@@ -1,6 +1,8 @@
 import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
 import { authorize, type Principal } from '../domain/access.js';
+import { workflowOf } from '../domain/approval-service.js';
 import type { Store } from '../domain/ports.js';
+import type { TaskRecord } from '../domain/task-record.js';
 import type { BoardCard, BoardColumnQuery, BoardFilter } from '../domain/web-ports.js';
 
 export const BOARD_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated', 'completed'] as const;
@@ -36,6 +38,12 @@ export interface CardState {
   status: TaskStatus;
   escalated: boolean;
   claimed: boolean;
+}
+
+/** A task's card state, with a fresh task's workflow defaults where none is stored. */
+export function cardStateOf(task: TaskRecord): CardState {
+  const flow = workflowOf(task);
+  return { status: task.status, escalated: flow.escalated, claimed: flow.claimed };
 }
 
 export function stageOf(card: CardState): BoardStage {

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { can } from '../domain/access.js';
 import { MIN_PASSWORD_LENGTH } from '../domain/admin-service.js';
 import { claimTask, escalateTask, releaseTask } from '../domain/approval-service.js';
-import { getDelivery, listDeliveries, redeliver } from '../domain/delivery-service.js';
+import { listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
 import { acceptInvitation, inviteMember, type OpenedInvitation, openInvitation } from '../domain/invitation-service.js';
 import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
@@ -46,6 +46,7 @@ import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
 import {
   BOARD_STAGES,
   type BoardStage,
+  cardStateOf,
   loadBoard,
   moveAction,
   movesFrom,
@@ -452,10 +453,7 @@ export function webRouter(deps: WebDeps): Router {
     form,
     page(async (req, res, web) => {
       const taskId = String(req.params.id);
-      const delivery = await getDelivery(deps, web.principal, String(req.params.deliveryId));
-      if (delivery.taskId !== taskId)
-        throw new AppError('not_found', `Delivery ${delivery.id} is not one of this task's`);
-      await redeliver({ ...deps, kick: deps.kickDeliveries }, web.principal, delivery.id);
+      await redeliver({ ...deps, kick: deps.kickDeliveries }, web.principal, String(req.params.deliveryId), { taskId });
       res.redirect(303, `/tasks/${encodeURIComponent(taskId)}#deliveries`);
     }),
   );
@@ -471,7 +469,7 @@ export function webRouter(deps: WebDeps): Router {
         throw new AppError('validation_failed', `Move to one of: ${BOARD_STAGES.join(', ')}`);
       }
       const task = await getTask(deps, web.principal, String(req.params.id));
-      const state = { status: task.status, ...(task.workflow ?? { escalated: false, claimed: false }) };
+      const state = cardStateOf(task);
       const from = stageOf(state);
       const allowed = movesFrom(state);
       if (!allowed.includes(to)) {
@@ -490,7 +488,7 @@ export function webRouter(deps: WebDeps): Router {
           : action === 'release'
             ? await releaseTask(deps, web.principal, task.id)
             : await escalateTask(deps, web.principal, task.id, undefined);
-      const stage = stageOf({ status: after.status, ...(after.workflow ?? { escalated: false, claimed: false }) });
+      const stage = stageOf(cardStateOf(after));
       if (req.accepts(['html', 'json']) === 'json') {
         res.json({ id: after.id, action, stage });
         return;
