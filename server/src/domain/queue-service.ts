@@ -5,7 +5,7 @@ import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Store } from './ports.js';
 import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue } from './queue-config.js';
-import { evaluatePolicy, queueDueAt } from './routing-policy.js';
+import { evaluatePolicy, queueDueAt, sweepOffsetMs } from './routing-policy.js';
 import type { JsonValue } from './task-record.js';
 
 export interface QueueServiceDeps {
@@ -98,8 +98,8 @@ export async function updateQueue(
       await tx.sweep.reschedule(
         principal.workspaceId,
         name,
-        config.escalation.map((step) => step.afterSeconds * 1000),
-        config.timeoutAfterSeconds * 1000,
+        config.escalation.map((_step, index) => sweepOffsetMs(config, index)),
+        sweepOffsetMs(config, config.escalation.length),
       );
     }
     return saved;

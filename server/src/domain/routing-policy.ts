@@ -114,12 +114,16 @@ export function queueDueAt(config: QueueConfig, riskLevel: RiskLevel | null, now
   return seconds === null || seconds === undefined ? null : now + seconds * 1000;
 }
 
+/** How long after its deadline a task that has applied `step` escalation steps is due again: the next step, else the timeout. */
+export function sweepOffsetMs(config: QueueConfig, step: number): number {
+  const next = config.escalation[step];
+  return (next ? next.afterSeconds : config.timeoutAfterSeconds) * 1000;
+}
+
 /**
  * When the sweeper must next look at an open task that has applied `step` escalation steps:
  * the next step's time, or the timeout action's once the chain is done. Null without a deadline.
  */
 export function nextSweepAt(config: QueueConfig, dueAt: number | null, step: number): number | null {
-  if (dueAt === null) return null;
-  const next = config.escalation[step];
-  return dueAt + (next ? next.afterSeconds : config.timeoutAfterSeconds) * 1000;
+  return dueAt === null ? null : dueAt + sweepOffsetMs(config, step);
 }
