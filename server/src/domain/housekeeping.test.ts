@@ -13,6 +13,15 @@ const NOW = Date.UTC(2026, 0, 31, 12);
 const RETENTION = 30 * DAY;
 const OLD = NOW - RETENTION - DAY;
 const RECENT = NOW - DAY;
+/** What a run that finds nothing to remove reports. */
+const NOTHING_PRUNED = {
+  deliveries: 0,
+  deliveryAttempts: 0,
+  sessions: 0,
+  reviewLinks: 0,
+  idempotencyKeys: 0,
+  invitations: 0,
+};
 
 function delivery(workspaceId: string, id: string, status: DeliveryStatus, updatedAt: number): DeliveryRecord {
   return {
@@ -133,14 +142,7 @@ for (const database of DATABASES) {
 
       // Nothing left to do: a second run removes nothing and keeps the rest.
       const again = await pruneOnce(deps(), { now: NOW, deliveryRetentionMs: RETENTION, batchSize: 1000 });
-      expect(again).toEqual({
-        deliveries: 0,
-        deliveryAttempts: 0,
-        sessions: 0,
-        reviewLinks: 0,
-        idempotencyKeys: 0,
-        invitations: 0,
-      });
+      expect(again).toEqual(NOTHING_PRUNED);
       for (const id of kept) expect(await exists(id)).toBe(true);
     });
 
@@ -168,14 +170,7 @@ for (const database of DATABASES) {
 
       const result = await pruneOnce(deps(), { now: NOW, deliveryRetentionMs: null, batchSize: 1000 });
 
-      expect(result).toEqual({
-        deliveries: 0,
-        deliveryAttempts: 0,
-        sessions: 0,
-        reviewLinks: 0,
-        idempotencyKeys: 0,
-        invitations: 0,
-      });
+      expect(result).toEqual(NOTHING_PRUNED);
       for (const row of rows) expect(await exists(row.id)).toBe(true);
       expect(await attemptsOf(rows.map((r) => r.id))).toHaveLength(rows.length * 2);
       expect(await store.read.reviewLinks.findByHash(hashToken('tsk_keep-approve'))).not.toBeNull();
@@ -362,14 +357,7 @@ for (const database of DATABASES) {
       expect(await attemptsOf(old.map((r) => r.id))).toEqual([]);
       expect(await attemptsOf(kept.map((r) => r.id))).toHaveLength(4);
       const third = await pruneOnce(deps(), options);
-      expect(third).toEqual({
-        deliveries: 0,
-        deliveryAttempts: 0,
-        sessions: 0,
-        reviewLinks: 0,
-        idempotencyKeys: 0,
-        invitations: 0,
-      });
+      expect(third).toEqual(NOTHING_PRUNED);
     });
 
     test('a stopping process ends the run between batches', async () => {
