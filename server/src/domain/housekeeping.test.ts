@@ -1,5 +1,6 @@
 import type { DeliveryStatus } from '@loopgate/shared';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { taskRecord } from '../test-support/task-records.js';
 import { upsertUser } from './admin-service.js';
 import type { DeliveryRecord } from './delivery-ports.js';
 import { type HousekeepingDeps, pruneOnce } from './housekeeping.js';
@@ -46,29 +47,12 @@ function delivery(workspaceId: string, id: string, status: DeliveryStatus, updat
 }
 
 function task(workspaceId: string, id: string, closedAt: number | null): TaskRecord {
-  return {
-    id,
-    workspaceId,
-    queue: 'default',
-    title: id,
-    description: null,
+  return taskRecord(workspaceId, id, OLD - 20 * DAY, {
     payload: {},
-    context: null,
-    confidence: null,
-    riskLevel: null,
-    tags: [],
-    source: 'api',
-    externalRef: null,
-    callbackUrl: null,
     status: closedAt === null ? 'pending_review' : 'approved',
-    dueAt: null,
-    createdAt: OLD - 20 * DAY,
     updatedAt: closedAt ?? OLD - 20 * DAY,
     closedAt,
-    version: 1,
-    createdBy: { type: 'system', id: null, name: 'test' },
-    decision: null,
-  };
+  });
 }
 
 for (const database of DATABASES) {

@@ -1,33 +1,6 @@
 import type { Repositories, Store } from '../domain/ports.js';
-import type { TaskRecord } from '../domain/task-record.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
-
-function taskRow(workspaceId: string, id: string, createdAt: number, extra: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    id,
-    workspaceId,
-    queue: 'default',
-    title: id,
-    description: null,
-    payload: { id },
-    context: null,
-    confidence: null,
-    riskLevel: null,
-    tags: [],
-    source: 'api',
-    externalRef: null,
-    callbackUrl: null,
-    status: 'pending_review',
-    dueAt: null,
-    createdAt,
-    updatedAt: createdAt,
-    closedAt: null,
-    version: 1,
-    createdBy: { type: 'system', id: null, name: 'test' },
-    decision: null,
-    ...extra,
-  };
-}
+import { taskRecord } from '../test-support/task-records.js';
 
 for (const database of DATABASES) {
   describe(`${database}: store`, () => {
@@ -47,7 +20,7 @@ for (const database of DATABASES) {
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) =>
           store.transaction(async (tx: Repositories) => {
-            await tx.tasks.insert(taskRow(workspaceId, `tsk_batch${i}`, 1000 + i));
+            await tx.tasks.insert(taskRecord(workspaceId, `tsk_batch${i}`, 1000 + i));
             if (i % 3 === 0) throw new Error(`boom ${i}`);
             return i;
           }),
@@ -61,7 +34,7 @@ for (const database of DATABASES) {
     });
 
     test('transition is a compare-and-set on status and version', async () => {
-      await store.transaction((tx) => tx.tasks.insert(taskRow(workspaceId, 'tsk_cas', 5)));
+      await store.transaction((tx) => tx.tasks.insert(taskRecord(workspaceId, 'tsk_cas', 5)));
       const change = { status: 'rejected' as const, updatedAt: 6, closedAt: 6 };
       const stale = await store.transaction((tx) =>
         tx.tasks.transition(workspaceId, 'tsk_cas', { status: 'pending_review', version: 7 }, change),
@@ -86,7 +59,7 @@ for (const database of DATABASES) {
       const ws = 'wsp_list_ties';
       await store.transaction(async (tx) => {
         await tx.workspaces.insert({ id: ws, slug: 'list-ties', name: 'x', createdAt: 1 });
-        for (let i = 0; i < 9; i++) await tx.tasks.insert(taskRow(ws, `tsk_tie${i}`, 500 + Math.floor(i / 4)));
+        for (let i = 0; i < 9; i++) await tx.tasks.insert(taskRecord(ws, `tsk_tie${i}`, 500 + Math.floor(i / 4)));
       });
       const seen: string[] = [];
       let after: { createdAt: number; id: string } | undefined;
@@ -130,7 +103,7 @@ for (const database of DATABASES) {
         release = resolve;
       });
       const pending = store.transaction(async (tx) => {
-        await tx.tasks.insert(taskRow(workspaceId, 'tsk_uncommitted', 9));
+        await tx.tasks.insert(taskRecord(workspaceId, 'tsk_uncommitted', 9));
         await gate;
       });
       await new Promise((resolve) => setTimeout(resolve, 50));
