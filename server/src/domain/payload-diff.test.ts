@@ -1,5 +1,5 @@
 import { applyPatch } from 'diff';
-import { lineDiff, payloadText, unifiedDiffLines, unifiedPayloadDiff } from './payload-diff.js';
+import { lineDiff, parseEditedPayload, payloadText, unifiedDiffLines, unifiedPayloadDiff } from './payload-diff.js';
 
 describe('payload diffs', () => {
   test('a JSON edit is stored as a unified diff that applies to the original to give the modified payload', () => {
@@ -48,5 +48,18 @@ describe('payload diffs', () => {
       { op: 'add', text: 'B' },
       { op: 'same', text: 'c' },
     ]);
+  });
+
+  test('an edited payload deeper than the API allows, or with a lone surrogate, is refused in words', () => {
+    const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
+    expect(parseEditedPayload({ a: 1 }, deep)).toEqual({
+      ok: false,
+      error: expect.stringMatching(/at most 64 levels deep/),
+    });
+    expect(parseEditedPayload({ a: 1 }, '{"note":"\\ud800"}')).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^The payload at note contains a lone UTF-16 surrogate/),
+    });
+    expect(parseEditedPayload({ a: 1 }, '{"note":"\\ud83d\\ude00"}')).toEqual({ ok: true, value: { note: '😀' } });
   });
 });

@@ -1,3 +1,4 @@
+import { findJsonShapeProblem } from '@loopgate/shared';
 import { createTwoFilesPatch, diffLines, FILE_HEADERS_ONLY } from 'diff';
 import type { JsonValue } from './task-record.js';
 
@@ -82,9 +83,14 @@ export function parseEditedPayload(
   edited: string,
 ): { ok: true; value: JsonValue } | { ok: false; error: string } {
   if (typeof original === 'string') return { ok: true, value: edited.replace(/\r\n/g, '\n') };
+  let value: JsonValue;
   try {
-    return { ok: true, value: JSON.parse(edited) as JsonValue };
+    value = JSON.parse(edited) as JsonValue;
   } catch (error) {
     return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}` };
   }
+  const problem = findJsonShapeProblem(value);
+  if (problem)
+    return { ok: false, error: `The payload ${problem.path ? `at ${problem.path} ` : ''}${problem.message}.` };
+  return { ok: true, value };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
+import { findJsonShapeProblem } from '@loopgate/shared';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -35,6 +36,20 @@ export interface AppDeps extends TaskServiceDeps {
   notifier?: Notifier;
   /** Told of every invitation mail sent with its link. */
   onInvitationSent?: (message: EmailMessage, link: string) => void;
+}
+
+/**
+ * Runs on every parsed JSON body before any schema sees it: too deep a body would overflow the schema
+ * validator's stack (a 500), and a lone surrogate would be stored as U+FFFD (not what was echoed).
+ */
+function refuseUnsafeJson(req: Request, _res: Response, next: NextFunction): void {
+  const problem = req.body !== undefined ? findJsonShapeProblem(req.body) : null;
+  if (!problem) {
+    next();
+    return;
+  }
+  const where = problem.path ? (problem.path.length > 120 ? `${problem.path.slice(0, 120)}…` : problem.path) : 'body';
+  next(new AppError('validation_failed', `${where}: ${problem.message}`, [{ path: where, message: problem.message }]));
 }
 
 function bearerToken(req: Request): string {
@@ -89,6 +104,7 @@ export function createApp(deps: AppDeps): Express {
   // Slack signs the raw form body, so that one route keeps it as bytes.
   app.use(SLACK_INTERACTIONS_PATH, express.raw({ type: 'application/x-www-form-urlencoded', limit: '1mb' }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(refuseUnsafeJson);
 
   const checkUrl = deps.checkCallbackUrl ?? (async () => undefined);
   const delivery: DeliveryAppDeps = deps.delivery ?? { respondToSlack: async () => undefined };

@@ -13,6 +13,12 @@ const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Express decodes path parameters with decodeURIComponent; `/tasks/%ZZ` is the client's mistake.
+  if (error instanceof URIError) {
+    return new AppError('validation_failed', 'The URL path is not valid percent-encoding', [
+      { path: 'path', message: 'malformed percent-encoding' },
+    ]);
+  }
   const type = (error as { type?: unknown })?.type;
   if (typeof type === 'string' && FRAMEWORK_ERRORS[type]) {
     const code = FRAMEWORK_ERRORS[type];

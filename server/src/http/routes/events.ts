@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { TaskEventBus } from '../../domain/ports.js';
+import type { Store, TaskEventBus } from '../../domain/ports.js';
+import { getTask } from '../../domain/task-service.js';
 import { type AnyRouteSpec, defineRoute } from '../route.js';
 import { streamTaskChanges } from '../task-change-stream.js';
 import { problemResponses } from './problem-responses.js';
@@ -14,7 +15,7 @@ const eventsQuery = z.strictObject({
  * client reads the task if it needs more. Changes made on any server process arrive here (the bus
  * spans processes when REDIS_URL is set).
  */
-export function eventRoutes(deps: { bus: TaskEventBus }): AnyRouteSpec[] {
+export function eventRoutes(deps: { bus: TaskEventBus; store: Store }): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'get',
@@ -28,9 +29,11 @@ export function eventRoutes(deps: { bus: TaskEventBus }): AnyRouteSpec[] {
           description: 'text/event-stream of `task.changed` events ({taskId, status, version})',
           contentType: 'text/event-stream',
         },
-        ...problemResponses(400, 401),
+        ...problemResponses(400, 401, 404),
       },
       async handler({ req, res, principal, query }) {
+        // A stream of a task that is not this workspace's would be silently empty for ever; say so like every other foreign id.
+        if (query.taskId !== undefined) await getTask(deps, principal, query.taskId);
         streamTaskChanges(req, res, deps.bus, { workspaceId: principal.workspaceId, taskId: query.taskId });
         return undefined;
       },
