@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { type AllowEntry, parseAllowList } from './domain/callback-targets.js';
 
 /**
  * Every setting Loopgate reads from the environment, parsed once at start-up. A bad or missing value
@@ -28,6 +29,23 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
       }
       return number;
     });
+
+/**
+ * A comma-separated allow list of host names, IP addresses and CIDR ranges. Every bad entry is
+ * named, so one start-up attempt shows all there is to fix.
+ */
+const allowList = z
+  .string()
+  .optional()
+  .transform((value, ctx): AllowEntry[] => {
+    const values = (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    const { entries, problems } = parseAllowList(values);
+    for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem.message });
+    return problems.length > 0 ? z.NEVER : entries;
+  });
 
 const envSchema = z
   .object({
@@ -65,6 +83,8 @@ const envSchema = z
     LOOPGATE_MAIL_FROM: z.string().min(3).max(320).default('Loopgate <loopgate@localhost>'),
     // Decision delivery. Private targets are refused unless allowed (self-hosting next to n8n needs it).
     LOOPGATE_ALLOW_PRIVATE_CALLBACKS: booleanFlag,
+    // Private hosts and ranges callbacks may reach without allowing every private target; the only way to allow a cloud metadata address.
+    LOOPGATE_CALLBACK_ALLOWLIST: allowList,
     LOOPGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOPGATE_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     LOOPGATE_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -119,8 +139,10 @@ export interface Config {
   /** null: write e-mails as .eml files under `<dataDir>/mail`. */
   smtpUrl: string | null;
   mailFrom: string;
-  /** Allow callback/webhook URLs on private, loopback and link-local addresses, server-wide. */
+  /** Allow callback/webhook URLs on private, loopback and link-local addresses (not cloud metadata), server-wide. */
   allowPrivateCallbacks: boolean;
+  /** Host names, addresses and ranges callbacks may reach although private; an exact entry also unlocks a metadata address. */
+  callbackAllowlist: readonly AllowEntry[];
   webhookTimeoutMs: number;
   outboxPollMs: number;
   outboxConcurrency: number;
@@ -194,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     smtpUrl: e.SMTP_URL ? e.SMTP_URL : null,
     mailFrom: e.LOOPGATE_MAIL_FROM,
     allowPrivateCallbacks: e.LOOPGATE_ALLOW_PRIVATE_CALLBACKS,
+    callbackAllowlist: Object.freeze(e.LOOPGATE_CALLBACK_ALLOWLIST),
     webhookTimeoutMs: e.LOOPGATE_WEBHOOK_TIMEOUT_MS,
     outboxPollMs: e.LOOPGATE_OUTBOX_POLL_MS,
     outboxConcurrency: e.LOOPGATE_OUTBOX_CONCURRENCY,

@@ -1,16 +1,20 @@
 import type { Logger } from 'pino';
-import { createDeliveryHook, createUrlChecker } from './domain/delivery-service.js';
+import { type AllowEntry, combinePolicies, type TargetPolicy } from './domain/callback-targets.js';
+import { createDeliveryHook, createUrlChecker, workspaceTargetPolicy } from './domain/delivery-service.js';
 import type { Store, TaskEventBus } from './domain/ports.js';
 import { slackDrafts } from './domain/slack-service.js';
 import type { TaskChangeHook } from './domain/task-service.js';
 import type { DeliveryAppDeps } from './http/routes/deliveries.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
 import { type HttpPost, postJson } from './notify/http-sender.js';
-import { assertPublicUrl } from './notify/url-guard.js';
+import { assertCallbackUrlAllowed } from './notify/url-guard.js';
 
 export interface DeliverySettings {
   publicUrl: string;
+  /** Every private target but cloud metadata, server-wide (LOOPGATE_ALLOW_PRIVATE_CALLBACKS). */
   allowPrivateCallbacks: boolean;
+  /** Private hosts and ranges allowed server-wide (LOOPGATE_CALLBACK_ALLOWLIST). */
+  callbackAllowlist: readonly AllowEntry[];
   webhookTimeoutMs: number;
   outboxPollMs: number;
   outboxConcurrency: number;
@@ -33,6 +37,10 @@ export function setUpDelivery(
   settings: DeliverySettings,
 ): DeliverySetup {
   const post = deps.post ?? postJson;
+  const serverPolicy: TargetPolicy = {
+    allowPrivate: settings.allowPrivateCallbacks,
+    allowlist: settings.callbackAllowlist,
+  };
   const outbox = new OutboxWorker({
     store: deps.store,
     clock: deps.clock,
@@ -42,23 +50,22 @@ export function setUpDelivery(
     timeoutMs: settings.webhookTimeoutMs,
     pollMs: settings.outboxPollMs,
     concurrency: settings.outboxConcurrency,
-    allowPrivateEverywhere: settings.allowPrivateCallbacks,
+    serverPolicy,
   });
   return {
     outbox,
     onTaskChange: createDeliveryHook({ clock: deps.clock, dispatch: outbox, extra: slackDrafts(settings.publicUrl) }),
     checkCallbackUrl: createUrlChecker({
       store: deps.store,
-      allowPrivateEverywhere: settings.allowPrivateCallbacks,
-      assertPublic: assertPublicUrl,
+      serverPolicy,
+      assertAllowed: assertCallbackUrlAllowed,
     }),
     delivery: {
       kick: () => outbox.kick(),
       async respondToSlack(workspaceId, url, message) {
-        const allowPrivate =
-          settings.allowPrivateCallbacks ||
-          (await deps.store.read.deliverySettings.find(workspaceId))?.allowPrivateCallbacks === true;
-        const result = await post({ url, body: JSON.stringify(message), headers: {}, timeoutMs: 3_000, allowPrivate });
+        const workspace = await deps.store.read.deliverySettings.find(workspaceId);
+        const policy = combinePolicies(serverPolicy, workspace && workspaceTargetPolicy(workspace));
+        const result = await post({ url, body: JSON.stringify(message), headers: {}, timeoutMs: 3_000, policy });
         if (result.statusCode === null || result.statusCode >= 300) {
           deps.logger.warn({ statusCode: result.statusCode, error: result.error }, 'slack: response_url update failed');
         }

@@ -135,10 +135,33 @@ export const callbackSecretSchema = z
   })
   .meta({ id: 'CallbackSecret' });
 
+const allowPrivateCallbacksField = z
+  .boolean()
+  .describe(
+    'Allow callback/webhook URLs on every private, loopback or link-local address (self-hosting next to n8n); cloud metadata addresses stay refused',
+  );
+const callbackAllowlistField = z
+  .array(z.string().max(260))
+  .max(100)
+  .describe(
+    'Host names (n8n, *.svc.cluster.local), IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8) callbacks and webhooks may reach although private; a cloud metadata address can only be allowed by the server (LOOPGATE_CALLBACK_ALLOWLIST)',
+  );
+
 export const deliverySettingsSchema = z
   .strictObject({
-    allowPrivateCallbacks: z
-      .boolean()
-      .describe('Allow callback/webhook URLs on private, loopback or link-local addresses (self-hosting next to n8n)'),
+    allowPrivateCallbacks: allowPrivateCallbacksField,
+    callbackAllowlist: callbackAllowlistField,
   })
   .meta({ id: 'DeliverySettings' });
+
+/** A change to the delivery settings: the fields sent are replaced, the others kept. */
+export const updateDeliverySettingsInputSchema = z
+  .strictObject({
+    allowPrivateCallbacks: allowPrivateCallbacksField.optional(),
+    callbackAllowlist: callbackAllowlistField.optional(),
+  })
+  .refine((input) => input.allowPrivateCallbacks !== undefined || input.callbackAllowlist !== undefined, {
+    message: 'send allowPrivateCallbacks, callbackAllowlist or both',
+  })
+  .meta({ id: 'UpdateDeliverySettings' });
+export type UpdateDeliverySettingsInput = z.infer<typeof updateDeliverySettingsInputSchema>;

@@ -163,6 +163,13 @@ export function tallyLevel(level: ApprovalLevel, votes: Pick<VoteRecord, 'action
 class LostRace extends Error {}
 class DuplicateVote extends Error {}
 
+/**
+ * Each lost race means another change to the task committed, and a quorum vote can lose once per
+ * vote that lands before it (up to its level's quorum), so this only stops a pathological loop; a
+ * real race among reviewers ends long before it.
+ */
+const MAX_VOTE_ATTEMPTS = 64;
+
 function levelOf(config: QueueConfig, level: number): ApprovalLevel {
   return config.levels[level - 1] ?? FALLBACK_LEVEL;
 }
@@ -215,7 +222,7 @@ export async function castVote(
   input: DecisionInput,
 ): Promise<TaskRecord> {
   authorize(principal, 'task:decide');
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < MAX_VOTE_ATTEMPTS; attempt++) {
     const task = await deps.store.read.tasks.findById(principal.workspaceId, id);
     if (!task) throw notFound(`Task ${id}`);
     if (isFinalStatus(task.status)) {
@@ -271,7 +278,11 @@ export async function castVote(
     };
     try {
       await deps.store.transaction(async (tx) => {
-        if (!(await tx.votes.insert(vote))) throw new DuplicateVote();
+        // The compare-and-set comes first: its UPDATE takes the task row's exclusive lock before
+        // anything else. Inserting the vote first took a shared lock on that row (the vote's foreign
+        // key check), and two voters each holding one while waiting for the exclusive lock is the
+        // deadlock InnoDB reported under concurrent decisions. Now a concurrent voter queues on the
+        // row, finds the version moved once it gets it, and loses the race cleanly.
         const won = await tx.tasks.transition(
           task.workspaceId,
           task.id,
@@ -279,6 +290,7 @@ export async function castVote(
           change,
         );
         if (!won) throw new LostRace();
+        if (!(await tx.votes.insert(vote))) throw new DuplicateVote();
         await recordTaskChange(deps, tx, after, taskEvent(task, eventFields));
       });
     } catch (error) {

@@ -124,6 +124,8 @@ export interface DeliverySettingsRecord {
   previousCallbackSecret: string | null;
   previousSecretExpiresAt: number | null;
   allowPrivateCallbacks: boolean;
+  /** Host names, addresses and CIDR ranges callbacks may reach although private, as the admin wrote them. */
+  callbackAllowlist: string[];
   updatedAt: number;
 }
 

@@ -2,6 +2,7 @@ import {
   type CreateWebhookInput,
   type Delivery,
   FINAL_WEBHOOK_EVENTS,
+  type FieldError,
   generateWebhookSecret,
   type ListDeliveriesQuery,
   type WebhookEventType,
@@ -9,13 +10,20 @@ import {
   type WebhookSubscription,
 } from '@loopgate/shared';
 import { authorize, type Principal } from './access.js';
+import {
+  combinePolicies,
+  namesMetadataAddress,
+  parseAllowEntry,
+  parseAllowList,
+  type TargetPolicy,
+} from './callback-targets.js';
 import type {
   DeliveryAttemptRecord,
   DeliveryRecord,
   DeliverySettingsRecord,
   WebhookSubscriptionRecord,
 } from './delivery-ports.js';
-import { notFound } from './errors.js';
+import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Repositories, Store } from './ports.js';
 import type { TaskEventRecord, TaskRecord } from './task-record.js';
@@ -252,6 +260,7 @@ async function ensureSettings(deps: Pick<DeliveryServiceDeps, 'store' | 'clock'>
     previousCallbackSecret: null,
     previousSecretExpiresAt: null,
     allowPrivateCallbacks: false,
+    callbackAllowlist: [],
     updatedAt: deps.clock(),
   };
   return deps.store.transaction((tx) => tx.deliverySettings.insertIfMissing(fresh));
@@ -277,30 +286,78 @@ export async function rotateCallbackSecret(deps: Pick<DeliveryServiceDeps, 'stor
   return next;
 }
 
+export interface DeliverySettingsInput {
+  allowPrivateCallbacks?: boolean;
+  callbackAllowlist?: string[];
+}
+
+/**
+ * A workspace's allow list, checked entry by entry so every bad one is named. A workspace may allow
+ * private hosts and ranges, but not a cloud metadata address: that reaches the server's own cloud
+ * credentials, which is the operator's call (LOOPGATE_CALLBACK_ALLOWLIST), not a tenant's.
+ */
+function checkedAllowlist(values: string[]): string[] {
+  const fieldErrors: FieldError[] = [];
+  values.forEach((value, index) => {
+    const parsed = parseAllowEntry(value);
+    const problem =
+      'error' in parsed
+        ? parsed.error
+        : namesMetadataAddress(parsed.entry)
+          ? `${value.trim()} is a cloud metadata address; only the server's LOOPGATE_CALLBACK_ALLOWLIST may allow it`
+          : null;
+    if (problem) fieldErrors.push({ path: `callbackAllowlist.${index}`, message: problem });
+  });
+  if (fieldErrors.length > 0) {
+    throw new AppError(
+      'validation_failed',
+      'Each callbackAllowlist entry must be a host name, an IP address or a CIDR range',
+      fieldErrors,
+    );
+  }
+  return [...new Set(values.map((value) => value.trim()))];
+}
+
 export async function updateDeliverySettings(
   deps: Pick<DeliveryServiceDeps, 'store' | 'clock'>,
   principal: Principal,
-  input: { allowPrivateCallbacks: boolean },
+  input: DeliverySettingsInput,
 ) {
   authorize(principal, 'workspace:admin');
+  const callbackAllowlist =
+    input.callbackAllowlist === undefined ? undefined : checkedAllowlist(input.callbackAllowlist);
   const current = await ensureSettings(deps, principal.workspaceId);
-  const next = { ...current, allowPrivateCallbacks: input.allowPrivateCallbacks, updatedAt: deps.clock() };
+  const next: DeliverySettingsRecord = {
+    ...current,
+    allowPrivateCallbacks: input.allowPrivateCallbacks ?? current.allowPrivateCallbacks,
+    callbackAllowlist: callbackAllowlist ?? current.callbackAllowlist,
+    updatedAt: deps.clock(),
+  };
   await deps.store.transaction((tx) => tx.deliverySettings.update(next));
   return next;
 }
 
+/** The targets a workspace's own settings allow (the server's allowances are added by the caller). */
+export function workspaceTargetPolicy(settings: DeliverySettingsRecord): TargetPolicy {
+  return {
+    allowPrivate: settings.allowPrivateCallbacks,
+    // Stored entries were checked when saved; re-checking keeps a metadata entry out even if one got in.
+    allowlist: parseAllowList(settings.callbackAllowlist).entries.filter((entry) => !namesMetadataAddress(entry)),
+  };
+}
+
 /**
  * What the worker needs to send a delivery now: the secrets that sign it (current first, plus the
- * previous one while a rotation's overlap lasts) and whether private targets are allowed. null: the
+ * previous one while a rotation's overlap lasts) and the targets the workspace allows. null: the
  * subscription is gone or disabled, so nothing may be sent.
  */
 export async function deliveryContext(
   deps: Pick<DeliveryServiceDeps, 'store' | 'clock'>,
   delivery: Pick<DeliveryRecord, 'workspaceId' | 'kind' | 'subscriptionId'>,
-): Promise<{ secrets: string[]; allowPrivate: boolean } | null> {
+): Promise<{ secrets: string[]; policy: TargetPolicy } | null> {
   const now = deps.clock();
   const settings = await ensureSettings(deps, delivery.workspaceId);
-  const allowPrivate = settings.allowPrivateCallbacks;
+  const policy = workspaceTargetPolicy(settings);
   if (delivery.kind === 'subscription') {
     const s = delivery.subscriptionId
       ? await deps.store.read.webhooks.findById(delivery.workspaceId, delivery.subscriptionId)
@@ -308,29 +365,28 @@ export async function deliveryContext(
     if (s?.status !== 'active') return null;
     const secrets =
       s.previousSecret && (s.previousSecretExpiresAt ?? 0) > now ? [s.secret, s.previousSecret] : [s.secret];
-    return { secrets, allowPrivate };
+    return { secrets, policy };
   }
   const secrets =
     settings.previousCallbackSecret && (settings.previousSecretExpiresAt ?? 0) > now
       ? [settings.callbackSecret, settings.previousCallbackSecret]
       : [settings.callbackSecret];
-  return { secrets, allowPrivate };
+  return { secrets, policy };
 }
 
 /**
- * The `checkCallbackUrl` seam: a URL is accepted if private targets are allowed (server-wide switch or
- * the workspace's setting), otherwise only if it resolves to public addresses. Runs before any
- * transaction, since it may resolve DNS.
+ * The `checkCallbackUrl` seam: a URL is accepted if every address it reaches is allowed by the
+ * server's policy and the workspace's settings together (public addresses always are). Runs before
+ * any transaction, since it may resolve DNS.
  */
 export function createUrlChecker(deps: {
   store: Store;
-  allowPrivateEverywhere: boolean;
-  assertPublic: (url: string) => Promise<void>;
+  serverPolicy: TargetPolicy;
+  assertAllowed: (url: string, policy: TargetPolicy) => Promise<void>;
 }) {
   return async (workspaceId: string, url: string): Promise<void> => {
-    if (deps.allowPrivateEverywhere) return;
-    if ((await deps.store.read.deliverySettings.find(workspaceId))?.allowPrivateCallbacks) return;
-    await deps.assertPublic(url);
+    const settings = await deps.store.read.deliverySettings.find(workspaceId);
+    await deps.assertAllowed(url, combinePolicies(deps.serverPolicy, settings && workspaceTargetPolicy(settings)));
   };
 }
 

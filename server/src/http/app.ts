@@ -10,6 +10,7 @@ import { AppError } from '../domain/errors.js';
 import type { EmailMessage, Notifier } from '../domain/notifier.js';
 import type { Store } from '../domain/ports.js';
 import type { TaskServiceDeps } from '../domain/task-service.js';
+import { serializeError } from '../logger.js';
 import { webRouter } from '../web/web-router.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { problemHandler } from './problem.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
+        err: serializeError,
         req: (req) => ({ id: req.id, method: req.method, url: redactTokenPath(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },

@@ -456,6 +456,30 @@ for (const database of DATABASES) {
         expect(listed.body.data).toHaveLength(accepted);
       });
 
+      test('20 reviewers approving a quorum-of-3 task at once: 3 votes count, the rest get 409, no 500', async () => {
+        await queue('open-panel', { levels: [{ name: 'panel', group: null, quorum: 3 }] });
+        const task = await create({ queue: 'open-panel' });
+        const panel = await Promise.all(
+          Array.from(
+            { length: 20 },
+            async (_, i) => (await createApiKey({ store, clock }, { name: `panel-${i}`, role: 'reviewer' })).key,
+          ),
+        );
+        const responses = await Promise.all(panel.map((key) => decide(task.id, key, 'approve')));
+        const outcomes = responses.map((r) =>
+          r.status === 200 ? `200 ${r.body.status}` : `${r.status} ${r.body.code}`,
+        );
+        expect(outcomes.filter((o) => o.startsWith('200'))).toEqual(
+          expect.arrayContaining(['200 in_review', '200 in_review', '200 approved']),
+        );
+        expect(outcomes.filter((o) => o.startsWith('200'))).toHaveLength(3);
+        expect(outcomes.filter((o) => o === '409 task_already_decided')).toHaveLength(17);
+        expect((await get(task.id)).status).toBe('approved');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created', 'vote', 'vote', 'decided']);
+        const listed = await request(t.app).get(`/api/v1/tasks/${task.id}/votes`).set(bearer(t.keys.viewer));
+        expect(listed.body.data).toHaveLength(3);
+      });
+
       test('level 2 sees level 1’s decision and modification; the final decision keeps the latest modification', async () => {
         const task = await create({ queue: 'two-levels', payload: { amount: 50 } });
         const l1 = await decide(task.id, k.ops1!.key, 'approve_with_modifications', {

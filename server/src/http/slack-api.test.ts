@@ -50,6 +50,7 @@ for (const database of DATABASES) {
         {
           publicUrl: 'https://loopgate.example',
           allowPrivateCallbacks: true,
+          callbackAllowlist: [],
           webhookTimeoutMs: 1_000,
           outboxPollMs: 100,
           outboxConcurrency: 8,

@@ -1,8 +1,11 @@
 import request from 'supertest';
 import { createApiKey } from '../domain/admin-service.js';
+import { ApiKeyAuthenticator } from '../domain/authenticate.js';
 import type { Store } from '../domain/ports.js';
+import { createLogger } from '../logger.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
+import { createApp } from './app.js';
 
 const validTask = {
   title: 'Refund order 1234',
@@ -532,6 +535,96 @@ for (const database of DATABASES) {
       expect(final.body.version).toBe(2);
       const decided = (await eventsOf(task.id)).filter((e) => e.type === 'decided');
       expect(decided).toHaveLength(1);
+    });
+
+    // Distinct reviewers each insert a vote row of their own, so InnoDB has no duplicate key to
+    // serialise them on: this is where the vote insert and the task's compare-and-set once deadlocked.
+    test.each([10, 20, 50])(
+      '%i reviewers deciding one task at once: one winner, every other answer 409 task_already_decided, no 500',
+      async (count) => {
+        const task = await createTask();
+        const reviewers = await Promise.all(
+          Array.from(
+            { length: count },
+            async (_, i) =>
+              (await createApiKey({ store, clock: Date.now }, { name: `racer-${count}-${i}`, role: 'reviewer' })).key,
+          ),
+        );
+        const actions = ['approve', 'reject', 'approve_with_modifications'] as const;
+        const responses = await Promise.all(
+          reviewers.map((key, i) =>
+            request(t.app)
+              .post(`/api/v1/tasks/${task.id}/decision`)
+              .set(bearer(key))
+              .send({
+                action: actions[i % 3],
+                comment: `vote ${i}`,
+                ...(actions[i % 3] === 'approve_with_modifications' ? { modifiedPayload: { amount: i } } : {}),
+              }),
+          ),
+        );
+        const outcomes = responses.map((r) => `${r.status} ${r.body.code ?? ''}`.trim());
+        expect(outcomes.filter((o) => o !== '200' && o !== '409 task_already_decided')).toEqual([]);
+        expect(outcomes.filter((o) => o === '200')).toHaveLength(1);
+        const winner = responses.find((r) => r.status === 200);
+        const final = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
+        expect(final.body.decision.comment).toBe(winner?.body.decision.comment);
+        expect(final.body.version).toBe(2);
+        expect((await eventsOf(task.id)).filter((e) => e.type === 'decided')).toHaveLength(1);
+        const votes = await request(t.app).get(`/api/v1/tasks/${task.id}/votes`).set(bearer(t.keys.viewer));
+        expect(votes.body.data).toHaveLength(1);
+      },
+    );
+
+    test('a decision whose SQL fails answers 500; its logged error names the statement but none of its values', async () => {
+      const task = await createTask();
+      // Every event is written for a task that does not exist: a real foreign-key failure on either
+      // database, raised by the driver with the reviewer's comment and edit among its parameters.
+      const failingStore: Store = {
+        ...store,
+        transaction: (work) =>
+          store.transaction((tx) =>
+            work({
+              ...tx,
+              taskEvents: {
+                append: (event) => tx.taskEvents.append({ ...event, taskId: 'tsk_gone' }),
+                listForTask: (workspaceId, id) => tx.taskEvents.listForTask(workspaceId, id),
+              },
+            }),
+          ),
+      };
+      const lines: string[] = [];
+      const app = createApp({
+        store: failingStore,
+        bus: t.bus,
+        clock: Date.now,
+        logger: createLogger('error', 'test', { write: (line: string) => void lines.push(line) }),
+        authenticator: new ApiKeyAuthenticator({ store, clock: Date.now }),
+        publicUrl: 'http://localhost:3000',
+        bodyLimit: '64kb',
+      });
+      const res = await request(app)
+        .post(`/api/v1/tasks/${task.id}/decision`)
+        .set(bearer(t.keys.reviewer))
+        .send({
+          action: 'approve_with_modifications',
+          comment: 'private-comment-8731',
+          modifiedPayload: { orderId: 1234, note: 'private-edit-5512' },
+        });
+      expect(res.status).toBe(500);
+      expect(res.body.code).toBe('internal_error');
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: Record<string, unknown> });
+      const unhandled = logged.find((line) => line.msg === 'unhandled error');
+      expect(unhandled?.err).toMatchObject({
+        type: 'QueryFailedError',
+        query: expect.stringContaining('INSERT INTO task_events'),
+      });
+      expect(unhandled?.err).not.toHaveProperty('parameters');
+      expect(unhandled?.err).not.toHaveProperty('sql');
+      expect(lines.join('\n')).not.toMatch(/private-comment-8731|private-edit-5512/);
+      expect((await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer))).body.status).toBe(
+        'pending_review',
+      );
     });
 
     test('unknown routes and ids answer problem+json 404', async () => {

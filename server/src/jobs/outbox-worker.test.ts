@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createWorkspace } from '../domain/admin-service.js';
+import { PUBLIC_ONLY } from '../domain/callback-targets.js';
 import type { DeliveryRecord } from '../domain/delivery-ports.js';
 import { newId } from '../domain/ids.js';
 import type { Store } from '../domain/ports.js';
@@ -101,7 +102,7 @@ for (const database of DATABASES) {
         timeoutMs: 1_000,
         pollMs: 20,
         concurrency: 8,
-        allowPrivateEverywhere: false,
+        serverPolicy: PUBLIC_ONLY,
       });
     }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signWebhook } from '@loopgate/shared';
 import type { Logger } from 'pino';
+import { combinePolicies, type TargetPolicy } from '../domain/callback-targets.js';
 import type { DeliveryOutcome, DeliveryRecord } from '../domain/delivery-ports.js';
 import { deliveryContext, type LocalDispatch } from '../domain/delivery-service.js';
 import type { Store, TaskEventBus } from '../domain/ports.js';
@@ -37,8 +38,8 @@ export interface OutboxWorkerOptions {
   pollMs: number;
   /** Sends in flight at once, per process. */
   concurrency: number;
-  /** The server-wide private-targets switch (LOOPGATE_ALLOW_PRIVATE_CALLBACKS). */
-  allowPrivateEverywhere: boolean;
+  /** The targets the server allows everywhere (LOOPGATE_ALLOW_PRIVATE_CALLBACKS, LOOPGATE_CALLBACK_ALLOWLIST). */
+  serverPolicy: TargetPolicy;
   /** Announces committed task changes; a change whose deliveries this process leased is sent at once. */
   bus?: TaskEventBus;
   random?: () => number;
@@ -240,7 +241,6 @@ export class OutboxWorker implements LocalDispatch {
     if (!context) {
       result = { statusCode: null, error: 'The webhook subscription was deleted or disabled', latencyMs: 0 };
     } else {
-      const allowPrivate = this.options.allowPrivateEverywhere || context.allowPrivate;
       // Slack's incoming webhooks authenticate by their secret URL; they have no use for our signature.
       const headers =
         row.kind !== 'slack'
@@ -251,7 +251,7 @@ export class OutboxWorker implements LocalDispatch {
         body: row.body,
         headers: { ...headers, 'x-loopgate-event': row.eventType },
         timeoutMs: this.options.timeoutMs,
-        allowPrivate,
+        policy: combinePolicies(this.options.serverPolicy, context.policy),
       });
     }
     const now = clock();

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { policyKey, type TargetPolicy } from '../domain/callback-targets.js';
 import { AppError } from '../domain/errors.js';
 import { assertSendable, guardedLookup } from './url-guard.js';
 
@@ -15,22 +16,35 @@ export interface PostRequest {
   body: string;
   headers: Record<string, string>;
   timeoutMs: number;
-  /** Skip the private-address check (the server-wide or workspace switch is on). */
-  allowPrivate: boolean;
+  /** Which addresses may be called: the server's and the workspace's allowances together. */
+  policy: TargetPolicy;
 }
 
 export type HttpPost = (request: PostRequest) => Promise<SendResult>;
 
-/** Keep-alive agents: a busy receiver is sent to over warm connections instead of a handshake per delivery. */
+/** The policy a connection was checked under travels with the request options to the agent. */
+interface PolicyRequestOptions extends http.RequestOptions {
+  targetPolicyKey: string;
+}
+
+/**
+ * Keep-alive agents: a busy receiver is sent to over warm connections instead of a handshake per
+ * delivery. A socket is pooled under its policy as well as its host and port, so a connection one
+ * workspace's allow list let through is never reused for a workspace whose list would refuse it.
+ */
+class PolicyPooledHttpAgent extends http.Agent {
+  override getName(options?: http.ClientRequestArgs): string {
+    return `${super.getName(options)}|${(options as Partial<PolicyRequestOptions> | undefined)?.targetPolicyKey ?? ''}`;
+  }
+}
+class PolicyPooledHttpsAgent extends https.Agent {
+  override getName(options?: https.RequestOptions): string {
+    return `${super.getName(options)}|${(options as Partial<PolicyRequestOptions> | undefined)?.targetPolicyKey ?? ''}`;
+  }
+}
 const agents = {
-  guarded: {
-    http: new http.Agent({ keepAlive: true, maxSockets: 64, lookup: guardedLookup as never }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 64, lookup: guardedLookup as never }),
-  },
-  open: {
-    http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
-  },
+  http: new PolicyPooledHttpAgent({ keepAlive: true, maxSockets: 64 }),
+  https: new PolicyPooledHttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -50,12 +64,11 @@ export const postJson: HttpPost = (request) => {
   let url: URL;
   try {
     url = new URL(request.url);
-    if (!request.allowPrivate) assertSendable(url);
+    assertSendable(url, request.policy);
   } catch (error) {
     return Promise.resolve(done(null, error instanceof AppError ? error.message : `Invalid URL: ${request.url}`));
   }
   const secure = url.protocol === 'https:';
-  const pool = request.allowPrivate ? agents.open : agents.guarded;
   return new Promise<SendResult>((resolve) => {
     let settled = false;
     const finish = (result: SendResult) => {
@@ -65,44 +78,40 @@ export const postJson: HttpPost = (request) => {
       resolve(result);
     };
     // One options object (not the url, options form): some hosts wrap http.request with a two-argument proxy.
-    const req = (secure ? https : http).request(
-      {
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || undefined,
-        path: `${url.pathname}${url.search}`,
-        auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
-        method: 'POST',
-        agent: secure ? pool.https : pool.http,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(request.body).toString(),
-          'user-agent': 'Loopgate-Webhooks/1',
-          ...request.headers,
-        },
+    const options: PolicyRequestOptions = {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || undefined,
+      path: `${url.pathname}${url.search}`,
+      auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
+      method: 'POST',
+      agent: secure ? agents.https : agents.http,
+      // Per request, so the connect-time check applies this delivery's policy.
+      lookup: guardedLookup(request.policy) as never,
+      targetPolicyKey: policyKey(request.policy),
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(request.body).toString(),
+        'user-agent': 'Loopgate-Webhooks/1',
+        ...request.headers,
       },
-      (res) => {
-        let received = 0;
-        res.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const status = res.statusCode ?? null;
-        res.on('end', () => finish(done(status, null)));
-        res.on('close', () => finish(done(status, null)));
-        res.on('error', () => finish(done(status, null)));
-      },
-    );
+    };
+    const req = (secure ? https : http).request(options, (res) => {
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MAX_RESPONSE_BYTES) res.destroy();
+      });
+      const status = res.statusCode ?? null;
+      res.on('end', () => finish(done(status, null)));
+      res.on('close', () => finish(done(status, null)));
+      res.on('error', () => finish(done(status, null)));
+    });
     const timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${request.timeoutMs} ms`));
     }, request.timeoutMs);
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      const message =
-        error.code === 'ELOOPGATE_PRIVATE_ADDRESS'
-          ? `${error.message}; set LOOPGATE_ALLOW_PRIVATE_CALLBACKS=true or the workspace's allowPrivateCallbacks to allow it`
-          : error.message;
-      finish(done(null, message));
-    });
+    // A refusal by the connect-time check already says what to change to allow the address.
+    req.on('error', (error: NodeJS.ErrnoException) => finish(done(null, error.message)));
     req.end(request.body);
   });
 };

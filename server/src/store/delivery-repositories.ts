@@ -348,6 +348,7 @@ function rowToSettings(row: Row): DeliverySettingsRecord {
     previousCallbackSecret: strOrNull(row.previous_callback_secret),
     previousSecretExpiresAt: numOrNull(row.previous_secret_expires_at),
     allowPrivateCallbacks: num(row.allow_private_callbacks) === 1,
+    callbackAllowlist: row.callback_allowlist ? (JSON.parse(str(row.callback_allowlist)) as string[]) : [],
     updatedAt: num(row.updated_at),
   };
 }
@@ -365,13 +366,14 @@ class SqlDeliverySettingsRepository implements DeliverySettingsRepository {
   async insertIfMissing(s: DeliverySettingsRecord): Promise<DeliverySettingsRecord> {
     await this.sql.query(
       `${insertIgnore(this.sql.dialect)} workspace_delivery_settings (workspace_id, callback_secret, previous_callback_secret,
-         previous_secret_expires_at, allow_private_callbacks, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+         previous_secret_expires_at, allow_private_callbacks, callback_allowlist, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [
         s.workspaceId,
         s.callbackSecret,
         s.previousCallbackSecret,
         s.previousSecretExpiresAt,
         s.allowPrivateCallbacks ? 1 : 0,
+        JSON.stringify(s.callbackAllowlist),
         s.updatedAt,
       ],
     );
@@ -381,12 +383,13 @@ class SqlDeliverySettingsRepository implements DeliverySettingsRepository {
   async update(s: DeliverySettingsRecord): Promise<void> {
     await this.sql.query(
       `UPDATE workspace_delivery_settings SET callback_secret = ?, previous_callback_secret = ?, previous_secret_expires_at = ?,
-         allow_private_callbacks = ?, updated_at = ? WHERE workspace_id = ?`,
+         allow_private_callbacks = ?, callback_allowlist = ?, updated_at = ? WHERE workspace_id = ?`,
       [
         s.callbackSecret,
         s.previousCallbackSecret,
         s.previousSecretExpiresAt,
         s.allowPrivateCallbacks ? 1 : 0,
+        JSON.stringify(s.callbackAllowlist),
         s.updatedAt,
         s.workspaceId,
       ],

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
@@ -13,7 +14,18 @@ export class DatabaseSetupError extends Error {
 }
 
 const DEADLOCK = 1213;
-const MAX_DEADLOCK_RETRIES = 5;
+const MAX_DEADLOCK_ATTEMPTS = 8;
+const DEADLOCK_BACKOFF_BASE_MS = 5;
+const DEADLOCK_BACKOFF_CAP_MS = 250;
+
+/**
+ * How long to wait before running a deadlock victim's transaction again: exponential in the attempt,
+ * capped, with full jitter, so the transactions that collided do not collide again in lock step.
+ */
+export function deadlockBackoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(DEADLOCK_BACKOFF_CAP_MS, DEADLOCK_BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
 
 /** Creates the database if it is missing; when the account may not, says exactly what to run. */
 async function ensureDatabase(config: MysqlConfig): Promise<void> {
@@ -116,7 +128,8 @@ export async function openMysqlStore(config: MysqlConfig, options: { logging?: b
         try {
           return await transactionOnce(work);
         } catch (error) {
-          if (errno(error) !== DEADLOCK || attempt >= MAX_DEADLOCK_RETRIES) throw error;
+          if (errno(error) !== DEADLOCK || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
+          await setTimeout(deadlockBackoffMs(attempt));
         }
       }
     },

@@ -5,6 +5,7 @@ import {
   deliverySchema,
   deliverySettingsSchema,
   listDeliveriesQuerySchema,
+  updateDeliverySettingsInputSchema,
   webhookSubscriptionListSchema,
   webhookSubscriptionSchema,
   webhookSubscriptionWithSecretSchema,
@@ -46,6 +47,10 @@ function callbackSecretView(settings: DeliverySettingsRecord) {
     previousSecretExpiresAt:
       settings.previousSecretExpiresAt === null ? null : new Date(settings.previousSecretExpiresAt).toISOString(),
   };
+}
+
+function deliverySettingsView(settings: DeliverySettingsRecord) {
+  return { allowPrivateCallbacks: settings.allowPrivateCallbacks, callbackAllowlist: settings.callbackAllowlist };
 }
 
 /** Webhook subscriptions (REST hooks), the delivery log with redelivery, and workspace delivery settings. */
@@ -222,24 +227,23 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         ...problemResponses(401, 403),
       },
       async handler({ principal }) {
-        const settings = await getCallbackSecret(deps, principal);
-        return { status: 200, body: { allowPrivateCallbacks: settings.allowPrivateCallbacks } };
+        return { status: 200, body: deliverySettingsView(await getCallbackSecret(deps, principal)) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/v1/settings/delivery',
-      summary: 'Change delivery settings (allowPrivateCallbacks: allow private/loopback callback and webhook URLs)',
+      summary:
+        'Change delivery settings (allowPrivateCallbacks: every private target but cloud metadata; callbackAllowlist: named private hosts and ranges)',
       tags: ['settings'],
       permission: 'workspace:admin',
-      body: deliverySettingsSchema,
+      body: updateDeliverySettingsInputSchema,
       responses: {
         200: { description: 'The settings', schema: deliverySettingsSchema },
         ...problemResponses(400, 401, 403, 415),
       },
       async handler({ principal, body }) {
-        const settings = await updateDeliverySettings(deps, principal, body);
-        return { status: 200, body: { allowPrivateCallbacks: settings.allowPrivateCallbacks } };
+        return { status: 200, body: deliverySettingsView(await updateDeliverySettings(deps, principal, body)) };
       },
     }),
   ];
