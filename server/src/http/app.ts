@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): Express {
     ...queueRoutes(deps),
     ...deliveryRoutes({ store: deps.store, clock: deps.clock, checkUrl, kick: delivery.kick }),
     ...eventRoutes(deps),
-    ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack }),
+    ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
   ];
   let openApiDocument: unknown;
