@@ -258,11 +258,13 @@ export function excerpt(text: unknown): string {
   return `"${escaped}"${points.join('').length < text.length ? '…' : ''}`;
 }
 
-/** The `payload` form field as an object, or null when there is none or it is not JSON. */
+/** The `payload` form field as a JSON object, or null when there is none or it is anything else. */
 function parsePayload(rawBody: string): BlockActionPayload | null {
   try {
     const parsed: unknown = JSON.parse(new URLSearchParams(rawBody).get('payload') ?? '');
-    return typeof parsed === 'object' && parsed !== null ? (parsed as BlockActionPayload) : null;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as BlockActionPayload)
+      : null;
   } catch {
     return null;
   }

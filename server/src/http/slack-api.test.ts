@@ -400,6 +400,15 @@ for (const database of DATABASES) {
       expect((await audit())[0]).toMatchObject({ outcome: 'decided' });
     });
 
+    test.each(['payload=null', 'payload=%5B%5D', 'payload=42', 'nothing=here'])(
+      'a body without a payload object (%s) is a 400, not a crash',
+      async (body) => {
+        const res = await post(body, {}, anotherTestApp(store, Date.now));
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('validation_failed');
+      },
+    );
+
     test('integration admin routes need the admin role and stay in their workspace', async () => {
       expect((await request(t.app).get('/api/v1/integrations/slack').set(bearer(t.keys.reviewer))).status).toBe(403);
       const other = await request(t.app).get('/api/v1/integrations/slack').set(bearer(t.keys.otherWorkspaceAdmin));
