@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { type AllowEntry, parseAllowList } from './domain/callback-targets.js';
@@ -45,6 +46,47 @@ const allowList = z
     const { entries, problems } = parseAllowList(values);
     for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem.message });
     return problems.length > 0 ? z.NEVER : entries;
+  });
+
+/**
+ * Which peers may say who the client is (X-Forwarded-For), in the forms Express's `trust proxy` takes,
+ * each checked here so a typo fails at start rather than trusting the wrong hop: false (the peer is
+ * the client), true (trust the header whoever sends it), a hop count, or a list of proxy addresses,
+ * CIDR ranges and the names loopback, linklocal and uniquelocal.
+ */
+export type TrustProxySetting = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_NAMES.has(entry)) return null;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined)
+    return `"${entry}" is not an address, a CIDR range or one of ${[...PROXY_NAMES].join(', ')}`;
+  if (prefix === undefined) return null;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? null : `"${entry}" has no valid prefix length`;
+}
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxySetting => {
+    const text = (value ?? '').trim().toLowerCase();
+    if (text === '' || text === 'false') return false;
+    if (text === 'true') return true;
+    if (/^\d{1,2}$/.test(text)) return Number(text);
+    const entries = text.split(',').map((entry) => entry.trim());
+    const problems = entries.map(proxyEntryProblem).filter((problem) => problem !== null);
+    if (problems.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${problems.join('; ')} (use false, true, a hop count, or a comma list such as loopback,10.0.0.0/8)`,
+      });
+      return z.NEVER;
+    }
+    return entries;
   });
 
 const envSchema = z
@@ -95,6 +137,7 @@ const envSchema = z
         (value) => value === undefined || value === '' || /^rediss?:\/\//.test(value),
         'REDIS_URL must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379)',
       ),
+    LOOPGATE_TRUST_PROXY: trustProxy,
     // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
     LOOPGATE_DELIVERY_RETENTION_DAYS: wholeNumber(0, 36_500, 30),
     LOOPGATE_HOUSEKEEPING_MINUTES: wholeNumber(0, 1440, 10),
@@ -146,8 +189,10 @@ export interface Config {
   webhookTimeoutMs: number;
   outboxPollMs: number;
   outboxConcurrency: number;
-  /** Redis for task-change announcements across processes; null: in-process only. */
+  /** Redis for task-change announcements and attempt limits across processes; null: in-process only. */
   redisUrl: string | null;
+  /** Express's `trust proxy`: whose X-Forwarded-For names the client (limits key on that address). */
+  trustProxy: TrustProxySetting;
   /** How long finished deliveries, review links of closed tasks and idempotency keys are kept; null: forever. */
   deliveryRetentionMs: number | null;
   /** Minutes between housekeeping runs; 0: this process does not run it. */
@@ -221,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     outboxPollMs: e.LOOPGATE_OUTBOX_POLL_MS,
     outboxConcurrency: e.LOOPGATE_OUTBOX_CONCURRENCY,
     redisUrl: e.REDIS_URL ? e.REDIS_URL : null,
+    trustProxy: e.LOOPGATE_TRUST_PROXY,
     deliveryRetentionMs:
       e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,

@@ -12,6 +12,7 @@ import { createApp } from './http/app.js';
 import { startHousekeeping } from './jobs/housekeeping-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
 import { startSlaSweeper } from './jobs/sla-sweeper-job.js';
+import { FlexibleAttemptLimiter, memoryAttemptLimiter } from './limits/attempt-limiter.js';
 import { createLogger } from './logger.js';
 import { createEmailNotifier } from './notify/email-notifier.js';
 import { openStore } from './store/open-store.js';
@@ -35,6 +36,10 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   // With REDIS_URL, waiters and SSE streams hear of changes made on any server process.
   const redisBus = config.redisUrl ? await RedisTaskEventBus.connect(config.redisUrl, log) : null;
   const bus = redisBus ?? new InProcessTaskEventBus();
+  // With REDIS_URL, login and request limits are one budget across every process, not one per process.
+  const limiter = config.redisUrl
+    ? await FlexibleAttemptLimiter.connect(config.redisUrl, log)
+    : memoryAttemptLimiter(log);
   const delivery = setUpDelivery({ store, clock, logger: log, bus }, config);
   const notifier = createEmailNotifier({
     smtpUrl: config.smtpUrl,
@@ -52,6 +57,8 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     authenticator: new ApiKeyAuthenticator({ store, clock }),
     publicUrl: config.publicUrl,
     bodyLimit: config.bodyLimit,
+    limiter,
+    trustProxy: config.trustProxy,
     notifier,
     onInvitationSent: (message, link) => {
       if (notifier.mode === 'file') log.info({ to: message.to, invitationLink: link }, 'invitation e-mail written');
@@ -127,6 +134,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       await reviewMailer.stop();
       await delivery.outbox.stop();
       await redisBus?.close();
+      await limiter.close();
       await store.close();
     },
   };

@@ -165,6 +165,17 @@ export interface IntegrationAuditRecord {
   createdAt: number;
 }
 
+/** Refused requests of one kind in one window (see the integration_refusals migration). */
+export interface IntegrationRefusalCount {
+  /** null: the request named no known integration, so no workspace. */
+  workspaceId: string | null;
+  source: string;
+  reason: string;
+  windowStart: number;
+  refused: number;
+  lastAt: number;
+}
+
 export interface SlackRepository {
   insertIntegration(integration: SlackIntegrationRecord): Promise<void>;
   findIntegration(id: string): Promise<SlackIntegrationRecord | null>;
@@ -174,4 +185,14 @@ export interface SlackRepository {
   findUserLink(integrationId: string, slackUserId: string): Promise<SlackUserLinkRecord | null>;
   appendAudit(record: IntegrationAuditRecord): Promise<void>;
   listAudit(workspaceId: string, limit: number): Promise<IntegrationAuditRecord[]>;
+  /** Counts one refused request in its window; returns the window's count, this one included. */
+  countRefusal(refusal: {
+    workspaceId: string | null;
+    source: string;
+    reason: string;
+    windowStart: number;
+    at: number;
+  }): Promise<number>;
+  /** A workspace's (or, with null, the unknown integrations') counts of windows starting at or after `since`, newest first. */
+  listRefusals(workspaceId: string | null, since: number): Promise<IntegrationRefusalCount[]>;
 }

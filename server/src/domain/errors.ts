@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     detail?: string,
     readonly fieldErrors?: FieldError[],
+    /** What the client can do about it: seconds to wait before trying again (sent as Retry-After). */
+    readonly hints?: { retryAfterSeconds?: number },
   ) {
     super(detail ?? ERROR_CODES[code].title);
     this.name = 'AppError';

@@ -1,11 +1,12 @@
 import type { DeliveryStatus } from '@loopgate/shared';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { FakeAttemptLimiter } from '../test-support/fake-attempt-limiter.js';
 import { taskRecord } from '../test-support/task-records.js';
 import { upsertUser } from './admin-service.js';
 import type { DeliveryRecord } from './delivery-ports.js';
 import { type HousekeepingDeps, pruneOnce } from './housekeeping.js';
 import type { Store } from './ports.js';
-import { authenticateSession, hashToken, LoginRateLimiter, logIn } from './session-service.js';
+import { authenticateSession, hashToken, logIn } from './session-service.js';
 import type { TaskRecord } from './task-record.js';
 import type { ReviewLinkAction } from './web-ports.js';
 
@@ -163,7 +164,7 @@ for (const database of DATABASES) {
     });
 
     test('expired sessions go; a live one stays and still authenticates', async () => {
-      const limiter = new LoginRateLimiter();
+      const limiter = new FakeAttemptLimiter();
       const login = await logIn(
         { store, clock: () => NOW - DAY, limiter },
         { email: 'rita@example.com', password: 'correct horse battery', clientAddress: '127.0.0.1' },

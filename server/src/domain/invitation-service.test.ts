@@ -1,5 +1,6 @@
 import type { Role } from '@loopgate/shared';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { FakeAttemptLimiter } from '../test-support/fake-attempt-limiter.js';
 import { XSS_CORPUS } from '../web/xss-corpus.js';
 import type { Principal } from './access.js';
 import { createWorkspace, resolveWorkspace, upsertUser } from './admin-service.js';
@@ -14,7 +15,7 @@ import {
 import { listMembers } from './member-service.js';
 import type { EmailMessage } from './notifier.js';
 import type { Store, WorkspaceRecord } from './ports.js';
-import { authenticateSession, hashToken, LoginRateLimiter, logIn } from './session-service.js';
+import { authenticateSession, hashToken, logIn } from './session-service.js';
 
 const PASSWORD = 'correct horse battery';
 const PUBLIC_URL = 'https://lg.example.com/';
@@ -30,7 +31,7 @@ for (const database of DATABASES) {
     const mail: EmailMessage[] = [];
     const principals = {} as Record<Role, Principal>;
     let deps: InvitationDeps;
-    const acceptDeps = () => ({ store, clock, limiter: new LoginRateLimiter() });
+    const acceptDeps = () => ({ store, clock, limiter: new FakeAttemptLimiter(clock) });
 
     beforeAll(async () => {
       ({ store, close } = await openTestStore(database));
@@ -70,7 +71,7 @@ for (const database of DATABASES) {
       );
 
     const canLogIn = (email: string, password: string) =>
-      logIn({ store, clock, limiter: new LoginRateLimiter() }, { email, password, clientAddress: 'test' }).then(
+      logIn({ store, clock, limiter: new FakeAttemptLimiter(clock) }, { email, password, clientAddress: 'test' }).then(
         () => true,
         () => false,
       );
@@ -270,7 +271,7 @@ for (const database of DATABASES) {
 
     test('two concurrent accepts: exactly one wins, the other changes nothing', async () => {
       const { token } = await invite('racer@example.com');
-      const limiter = new LoginRateLimiter();
+      const limiter = new FakeAttemptLimiter(clock);
       const outcomes = await Promise.allSettled([
         acceptInvitation({ store, clock, limiter }, token, 'first racer password', '192.0.2.1'),
         acceptInvitation({ store, clock, limiter }, token, 'second racer password', '192.0.2.2'),
@@ -287,7 +288,7 @@ for (const database of DATABASES) {
 
     test('refused attempts are limited per token and client address', async () => {
       const { token } = await invite('limited@example.com');
-      const limiter = new LoginRateLimiter();
+      const limiter = new FakeAttemptLimiter(clock);
       for (let i = 0; i < 5; i++) {
         await expect(
           refusal(acceptInvitation({ store, clock, limiter }, token, `short ${i}`, '198.51.100.7')),

@@ -2,6 +2,7 @@ import { type Role, roleSchema } from '@loopgate/shared';
 import { z } from 'zod';
 import { authorize, type Principal } from './access.js';
 import { checkPasswordRules, insertNewUser, retryingUserCreation } from './admin-service.js';
+import { type AttemptCharge, type AttemptLimiter, addressBucket, attemptsRefused, BUDGETS } from './attempt-limits.js';
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { InvitationRecord } from './invitation-ports.js';
@@ -9,7 +10,7 @@ import type { EmailMessage, Notifier } from './notifier.js';
 import type { Store, WorkspaceRecord } from './ports.js';
 import { plainSnippet } from './review-link-service.js';
 import { hashPassword } from './secrets.js';
-import { hashToken, type LoginRateLimiter, newSession, randomToken, type SessionLogin } from './session-service.js';
+import { hashToken, newSession, randomToken, type SessionLogin } from './session-service.js';
 
 /**
  * E-mail invitations: an admin invites someone by address and never handles their password. The
@@ -254,14 +255,15 @@ export async function openInvitation(
 export interface AcceptDeps {
   store: Store;
   clock: () => number;
-  limiter: LoginRateLimiter;
+  limiter: AttemptLimiter;
 }
 
 /**
  * The POST behind an invitation link: sets the password (same rules and hashing as every other
  * password), uses the invitation and starts a session, all in one transaction. Using it is a
  * compare-and-set, as is setting the first password, so of two concurrent accepts exactly one wins
- * and the other changes nothing. Refused attempts count against the token and client address.
+ * and the other changes nothing. Refused attempts count against the token with the client address, and
+ * against the address (the budget failed logins spend too), so guessing tokens is bounded as well.
  */
 export async function acceptInvitation(
   deps: AcceptDeps,
@@ -269,8 +271,18 @@ export async function acceptInvitation(
   password: string,
   clientAddress: string,
 ): Promise<SessionLogin> {
-  const key = `invitation\u0000${hashToken(token)}\u0000${clientAddress}`;
-  deps.limiter.check(key, deps.clock());
+  const address = addressBucket(clientAddress);
+  const pair: AttemptCharge = { budget: BUDGETS.invitationTokenAddress, key: `${hashToken(token)}\u0000${address}` };
+  const wide: AttemptCharge[] = [{ budget: BUDGETS.failuresPerAddress, key: address }];
+  const verdict = await deps.limiter.take([...wide, pair]);
+  if (!verdict.allowed) {
+    throw attemptsRefused(
+      verdict,
+      verdict.budget === BUDGETS.failuresPerAddress
+        ? 'Too many failed attempts from your network'
+        : 'Too many attempts with this link',
+    );
+  }
   try {
     const { invitation } = await findValid(deps, token);
     checkPasswordRules(password);
@@ -290,10 +302,11 @@ export async function acceptInvitation(
       await findValid(deps, token);
       throw invalid('This invitation has already been accepted. Each link works once; log in with your password.');
     }
-    deps.limiter.succeed(key);
+    await Promise.all([deps.limiter.refund(wide), deps.limiter.forget([pair])]);
     return login;
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) deps.limiter.fail(key, deps.clock());
+    // Only a refusal counts; our own failure gives the attempt back.
+    if (!(error instanceof AppError && error.status < 500)) await deps.limiter.refund([...wide, pair]);
     throw error;
   }
 }

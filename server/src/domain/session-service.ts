@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from './access.js';
+import { type AttemptCharge, type AttemptLimiter, addressBucket, attemptsRefused, BUDGETS } from './attempt-limits.js';
 import { AppError } from './errors.js';
 import { memberPrincipal } from './member-principal.js';
 import type { Store, UserRecord } from './ports.js';
@@ -9,7 +10,7 @@ import type { SessionRecord } from './web-ports.js';
 export interface SessionDeps {
   store: Store;
   clock: () => number;
-  limiter: LoginRateLimiter;
+  limiter: AttemptLimiter;
 }
 
 /** Sessions last a working week; logging out or an admin's role change ends them sooner. */
@@ -29,47 +30,6 @@ export function sameToken(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/**
- * Failed logins per account + client address, kept in process memory: a sliding window of
- * `maxFailures` per `windowMs`. In-process (not in the database) because it needs no write per
- * attempt and scrypt already costs each guess ~100 ms; with N processes behind a balancer an
- * attacker gets at most N × maxFailures guesses per window, which is still far too few to matter.
- */
-export class LoginRateLimiter {
-  private readonly failures = new Map<string, number[]>();
-
-  constructor(
-    private readonly maxFailures = 5,
-    private readonly windowMs = 15 * 60 * 1000,
-    private readonly maxKeys = 50_000,
-  ) {}
-
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((at) => at > now - this.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
-
-  /** Throws `rate_limited` when the key has used up its failures in the window. */
-  check(key: string, now: number): void {
-    const list = this.recent(key, now);
-    if (list.length >= this.maxFailures) {
-      const retryInS = Math.ceil(((list[0] ?? now) + this.windowMs - now) / 1000);
-      throw new AppError('rate_limited', `Too many failed logins; try again in ${retryInS} s`);
-    }
-  }
-
-  fail(key: string, now: number): void {
-    if (this.failures.size >= this.maxKeys) this.failures.clear();
-    this.failures.set(key, [...this.recent(key, now), now]);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
-}
-
 export interface SessionLogin {
   /** The cookie value; only its hash is stored. */
   token: string;
@@ -79,34 +39,54 @@ export interface SessionLogin {
 /**
  * Email + password login. Unknown e-mail and wrong password give the same answer (and both cost
  * a scrypt hash), so the form does not reveal who has an account. Lands in the user's first
- * workspace, or the one named by `workspaceSlug`.
+ * workspace, or the one named by `workspaceSlug`. Every attempt spends from three budgets (see
+ * BUDGETS): the client address's, the account's, and the pair's; a success gives them back.
  */
 export async function logIn(
   deps: SessionDeps,
   input: { email: string; password: string; workspaceSlug?: string; clientAddress: string },
 ): Promise<SessionLogin> {
   const email = input.email.trim().toLowerCase();
-  const key = `${email}\u0000${input.clientAddress}`;
-  const now = deps.clock();
-  deps.limiter.check(key, now);
-  const user = await deps.store.read.users.findByEmail(email);
-  // Hash against a dummy when the user is unknown or has no password yet (invited), so timing does not
-  // tell accounts apart and an invitation not yet accepted cannot be logged into.
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  const workspaces = user && ok ? await deps.store.read.members.workspacesOf(user.id) : [];
-  const wanted = input.workspaceSlug?.trim();
-  const membership = wanted ? workspaces.find((w) => w.slug === wanted) : workspaces[0];
-  if (!user || !ok || !membership) {
-    deps.limiter.fail(key, now);
-    throw new AppError('unauthorized', 'The e-mail address or password is not right');
+  const address = addressBucket(input.clientAddress);
+  const pair: AttemptCharge = { budget: BUDGETS.loginAccountAddress, key: `${email}\u0000${address}` };
+  const wide: AttemptCharge[] = [
+    { budget: BUDGETS.failuresPerAddress, key: address },
+    { budget: BUDGETS.loginAccount, key: email },
+  ];
+  const verdict = await deps.limiter.take([...wide, pair]);
+  if (!verdict.allowed) {
+    throw attemptsRefused(
+      verdict,
+      verdict.budget === BUDGETS.loginAccount
+        ? 'Too many failed logins for this account'
+        : verdict.budget === BUDGETS.failuresPerAddress
+          ? 'Too many failed logins from your network'
+          : 'Too many failed logins',
+    );
   }
-  deps.limiter.succeed(key);
-  const login = newSession(user.id, membership.workspaceId, now);
-  await deps.store.transaction(async (tx) => {
-    await tx.sessions.insert(login.session);
-    // Housekeeping rides on logins: no extra job, and the delete reads the expires_at index.
-    await tx.sessions.purgeExpired(now);
-  });
+  const now = deps.clock();
+  let login: SessionLogin;
+  try {
+    const user = await deps.store.read.users.findByEmail(email);
+    // Hash against a dummy when the user is unknown or has no password yet (invited), so timing does not
+    // tell accounts apart and an invitation not yet accepted cannot be logged into.
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+    const workspaces = user && ok ? await deps.store.read.members.workspacesOf(user.id) : [];
+    const wanted = input.workspaceSlug?.trim();
+    const membership = wanted ? workspaces.find((w) => w.slug === wanted) : workspaces[0];
+    if (!user || !ok || !membership) throw new AppError('unauthorized', 'The e-mail address or password is not right');
+    login = newSession(user.id, membership.workspaceId, now);
+    await deps.store.transaction(async (tx) => {
+      await tx.sessions.insert(login.session);
+      // Housekeeping rides on logins: no extra job, and the delete reads the expires_at index.
+      await tx.sessions.purgeExpired(now);
+    });
+  } catch (error) {
+    // Only a refused login counts; our own failure (the database, say) gives the attempt back.
+    if (!(error instanceof AppError && error.code === 'unauthorized')) await deps.limiter.refund([...wide, pair]);
+    throw error;
+  }
+  await Promise.all([deps.limiter.refund(wide), deps.limiter.forget([pair])]);
   return login;
 }
 

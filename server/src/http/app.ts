@@ -4,12 +4,15 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { TrustProxySetting } from '../config.js';
 import type { Principal } from '../domain/access.js';
+import type { AttemptLimiter } from '../domain/attempt-limits.js';
 import type { ApiKeyAuthenticator } from '../domain/authenticate.js';
 import { AppError } from '../domain/errors.js';
 import type { EmailMessage, Notifier } from '../domain/notifier.js';
 import type { Store } from '../domain/ports.js';
 import type { TaskServiceDeps } from '../domain/task-service.js';
+import { memoryAttemptLimiter } from '../limits/attempt-limiter.js';
 import { serializeError } from '../logger.js';
 import { webRouter } from '../web/web-router.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -37,6 +40,10 @@ export interface AppDeps extends TaskServiceDeps {
   notifier?: Notifier;
   /** Told of every invitation mail sent with its link. */
   onInvitationSent?: (message: EmailMessage, link: string) => void;
+  /** Budgets for logins, invitation passwords and unsigned Slack requests; per process when omitted. */
+  limiter?: AttemptLimiter;
+  /** Whose X-Forwarded-For to believe (LOOPGATE_TRUST_PROXY); by default nobody's: the peer is the client. */
+  trustProxy?: TrustProxySetting;
 }
 
 /**
@@ -63,7 +70,9 @@ function bearerToken(req: Request): string {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Off unless configured: believing X-Forwarded-For from any peer would let a client pick the address
+  // that limits are counted on, and a fresh address buys a fresh budget.
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
   app.use(
@@ -109,6 +118,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(refuseUnsafeJson);
 
   const checkUrl = deps.checkCallbackUrl ?? (async () => undefined);
+  const limiter = deps.limiter ?? memoryAttemptLimiter(deps.logger);
   const delivery: DeliveryAppDeps = deps.delivery ?? { respondToSlack: async () => undefined };
   const routes: AnyRouteSpec[] = [
     ...taskRoutes(deps),
@@ -116,7 +126,7 @@ export function createApp(deps: AppDeps): Express {
     ...queueRoutes(deps),
     ...deliveryRoutes({ store: deps.store, clock: deps.clock, checkUrl, kick: delivery.kick }),
     ...eventRoutes(deps),
-    ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack }),
+    ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
   ];
   let openApiDocument: unknown;
@@ -135,7 +145,7 @@ export function createApp(deps: AppDeps): Express {
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
   // Server-rendered pages (login, board, task detail, e-mail review links); session auth, own CSP.
-  app.use(webRouter({ ...deps, kickDeliveries: delivery.kick }));
+  app.use(webRouter({ ...deps, limiter, kickDeliveries: delivery.kick }));
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));

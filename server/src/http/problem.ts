@@ -39,6 +39,8 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
     ...(instance ? { instance } : {}),
     ...(error.fieldErrors ? { errors: error.fieldErrors } : {}),
   };
+  const retryAfter = error.hints?.retryAfterSeconds;
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 

@@ -9,6 +9,7 @@ import type {
   DeliverySettingsRecord,
   DeliverySettingsRepository,
   IntegrationAuditRecord,
+  IntegrationRefusalCount,
   SlackIntegrationRecord,
   SlackRepository,
   SlackUserLinkRecord,
@@ -423,6 +424,9 @@ function rowToSlack(row: Row): SlackIntegrationRecord {
   };
 }
 
+/** integration_refusals.scope for requests that named no known integration. */
+const NO_WORKSPACE = '';
+
 class SqlSlackRepository implements SlackRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -501,6 +505,48 @@ class SqlSlackRepository implements SlackRepository {
       outcome: str(row.outcome),
       detail: str(row.detail),
       createdAt: num(row.created_at),
+    }));
+  }
+
+  async countRefusal(r: {
+    workspaceId: string | null;
+    source: string;
+    reason: string;
+    windowStart: number;
+    at: number;
+  }): Promise<number> {
+    const key = [r.workspaceId ?? NO_WORKSPACE, r.source, r.reason, r.windowStart];
+    const where = 'scope = ? AND source = ? AND reason = ? AND window_start = ?';
+    const bump = () =>
+      this.sql.query(`UPDATE integration_refusals SET refused = refused + 1, last_at = ? WHERE ${where}`, [
+        r.at,
+        ...key,
+      ]);
+    // The window's row exists after its first refusal, so this is one UPDATE; only the first of a window
+    // inserts (IGNORE: a concurrent first may have just done so) and bumps again.
+    if ((await bump()).affected === 0) {
+      await this.sql.query(
+        `${insertIgnore(this.sql.dialect)} integration_refusals (scope, source, reason, window_start, refused, last_at) VALUES (?, ?, ?, ?, 0, ?)`,
+        [...key, r.at],
+      );
+      await bump();
+    }
+    const { rows } = await this.sql.query(`SELECT refused FROM integration_refusals WHERE ${where}`, key);
+    return num(rows[0]?.refused);
+  }
+
+  async listRefusals(workspaceId: string | null, since: number): Promise<IntegrationRefusalCount[]> {
+    const { rows } = await this.sql.query(
+      'SELECT * FROM integration_refusals WHERE scope = ? AND window_start >= ? ORDER BY window_start DESC, source, reason',
+      [workspaceId ?? NO_WORKSPACE, since],
+    );
+    return rows.map((row) => ({
+      workspaceId: str(row.scope) === NO_WORKSPACE ? null : str(row.scope),
+      source: str(row.source),
+      reason: str(row.reason),
+      windowStart: num(row.window_start),
+      refused: num(row.refused),
+      lastAt: num(row.last_at),
     }));
   }
 }

@@ -79,3 +79,31 @@ export async function openTestStore(
     },
   };
 }
+
+/**
+ * Rows in a table, counted over a connection of its own rather than through a repository, so a test
+ * can check what a write path left behind whatever the repositories choose to show.
+ */
+export async function countRows(db: TestDatabaseHandle, table: string): Promise<number> {
+  if (!/^\w+$/.test(table)) throw new Error(`not a table name: ${table}`);
+  if (db.config.kind === 'sqlite') {
+    const Database = require('better-sqlite3') as new (
+      file: string,
+      options: { readonly: boolean },
+    ) => { prepare(sql: string): { get(): { n: number } }; close(): void };
+    const reader = new Database(db.config.file, { readonly: true });
+    try {
+      return reader.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get().n;
+    } finally {
+      reader.close();
+    }
+  }
+  const { host, port, user, password, database } = db.config;
+  const connection = await createConnection({ host, port, user, password, database });
+  try {
+    const [rows] = await connection.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    return Number((rows as { n: number }[])[0]?.n);
+  } finally {
+    await connection.end();
+  }
+}

@@ -32,15 +32,27 @@ export async function buildTestApp(
     await createApiKey(deps, { name: 'other', role: 'admin', workspaceSlug: other.slug })
   ).key;
   const bus = new InProcessTaskEventBus();
-  const app = createApp({
+  const app = anotherTestApp(store, clock, { bus, ...overrides });
+  return { app, bus, keys };
+}
+
+/**
+ * One more app over a store buildTestApp already set up (its keys work here too): another server
+ * process, as far as anything held in process memory is concerned, such as attempt limits.
+ */
+export function anotherTestApp(
+  store: Store,
+  clock: () => number = Date.now,
+  overrides: Partial<AppDeps> = {},
+): Express {
+  return createApp({
     store,
-    bus,
+    bus: new InProcessTaskEventBus(),
     clock,
     logger: pino({ level: 'silent' }),
-    authenticator: new ApiKeyAuthenticator(deps),
+    authenticator: new ApiKeyAuthenticator({ store, clock }),
     publicUrl: 'http://localhost:3000',
     bodyLimit: '64kb',
     ...overrides,
   });
-  return { app, bus, keys };
 }

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { can } from '../domain/access.js';
 import { MIN_PASSWORD_LENGTH } from '../domain/admin-service.js';
 import { claimTask, escalateTask, releaseTask } from '../domain/approval-service.js';
+import type { AttemptLimiter } from '../domain/attempt-limits.js';
 import { listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
 import { acceptInvitation, inviteMember, type OpenedInvitation, openInvitation } from '../domain/invitation-service.js';
@@ -29,7 +30,6 @@ import {
 import { decideByReviewLink, openReviewLink } from '../domain/review-link-service.js';
 import {
   authenticateSession,
-  LoginRateLimiter,
   logIn,
   logOut,
   randomToken,
@@ -42,6 +42,7 @@ import { decideTask, getTask, listTaskEvents, listTasks, type TaskServiceDeps } 
 import type { BoardFilter, ReviewLinkAction } from '../domain/web-ports.js';
 import { toAppError } from '../http/problem.js';
 import { streamTaskChanges } from '../http/task-change-stream.js';
+import { memoryAttemptLimiter } from '../limits/attempt-limiter.js';
 import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
 import {
   BOARD_STAGES,
@@ -61,7 +62,7 @@ export interface WebDeps extends TaskServiceDeps {
   logger: Logger;
   publicUrl: string;
   bodyLimit: string;
-  limiter?: LoginRateLimiter;
+  limiter?: AttemptLimiter;
   /** Wakes the outbox worker after an admin's redeliver. */
   kickDeliveries?: () => void;
   /** Sends invitation mails; without it admins can only add users with a password. */
@@ -170,7 +171,7 @@ function taskViewData(task: TaskRecord) {
 
 export function webRouter(deps: WebDeps): Router {
   const router = express.Router();
-  const limiter = deps.limiter ?? new LoginRateLimiter();
+  const limiter = deps.limiter ?? memoryAttemptLimiter(deps.logger);
   const secure = deps.publicUrl.startsWith('https:');
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
 

@@ -7,6 +7,7 @@ import {
   linkSlackUser,
   listSlackAudit,
   listSlackIntegrations,
+  SLACK_REFUSAL_REASONS,
   type SlackDeps,
   type SlackInteractionDeps,
   toSlackIntegrationView,
@@ -48,7 +49,7 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
       ],
       responses: {
         200: { description: 'Handled (the Slack message is updated through its response_url)' },
-        ...problemResponses(400, 401),
+        ...problemResponses(400, 401, 429),
       },
       async handler({ req }) {
         const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
@@ -56,6 +57,7 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
           rawBody,
           timestamp: req.get('x-slack-request-timestamp'),
           signature: req.get('x-slack-signature'),
+          clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         });
         return { status: 200, body: { outcome } };
       },
@@ -133,30 +135,46 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
     defineRoute({
       method: 'get',
       path: '/api/v1/integrations/slack/audit',
-      summary: 'Slack interactions: decisions, refused signatures, unlinked users (newest first)',
+      summary: 'Slack interactions (newest first), and refused requests counted per reason and hour over the last day',
       tags: ['integrations'],
       permission: 'workspace:admin',
       responses: {
         200: {
-          description: 'Audit entries',
+          description: 'Audit entries; refused requests appear as entries only as the first few samples of each hour',
           schema: z.object({
             data: z.array(
               z.object({ source: z.string(), outcome: z.string(), detail: z.string(), createdAt: z.iso.datetime() }),
+            ),
+            refusals: z.array(
+              z.object({
+                source: z.string(),
+                reason: z.enum(SLACK_REFUSAL_REASONS),
+                windowStart: z.iso.datetime(),
+                refused: z.number().int(),
+                lastAt: z.iso.datetime(),
+              }),
             ),
           }),
         },
         ...problemResponses(401, 403),
       },
       async handler({ principal }) {
-        const rows = await listSlackAudit(deps, principal);
+        const { entries, refusals } = await listSlackAudit(deps, principal);
         return {
           status: 200,
           body: {
-            data: rows.map((r) => ({
+            data: entries.map((r) => ({
               source: r.source,
               outcome: r.outcome,
               detail: r.detail,
               createdAt: new Date(r.createdAt).toISOString(),
+            })),
+            refusals: refusals.map((r) => ({
+              source: r.source,
+              reason: r.reason,
+              windowStart: new Date(r.windowStart).toISOString(),
+              refused: r.refused,
+              lastAt: new Date(r.lastAt).toISOString(),
             })),
           },
         };
