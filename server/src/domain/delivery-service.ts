@@ -18,6 +18,7 @@ import type {
 import { notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Repositories, Store } from './ports.js';
+import { type UrlOwner, type UrlViewer, viewTargetUrl } from './target-url.js';
 import type { TaskEventRecord, TaskRecord } from './task-record.js';
 import { decodeCursor, encodeCursor } from './task-service.js';
 import { toTaskView } from './task-view.js';
@@ -79,6 +80,7 @@ export interface DeliveryHookDeps {
 export interface DeliveryDraft {
   kind: DeliveryRecord['kind'];
   url: string;
+  urlOwner: UrlOwner;
   eventType: string;
   body: string;
   subscriptionId: string | null;
@@ -103,6 +105,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         drafts.push({
           kind: 'callback',
           url: task.callbackUrl,
+          urlOwner: task.createdBy,
           eventType: type,
           body: payload(),
           subscriptionId: null,
@@ -113,6 +116,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         drafts.push({
           kind: 'subscription',
           url: subscription.url,
+          urlOwner: subscription.createdBy,
           eventType: type,
           body: payload(),
           subscriptionId: subscription.id,
@@ -132,6 +136,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         subscriptionId: draft.subscriptionId,
         eventType: draft.eventType,
         url: draft.url,
+        urlOwner: draft.urlOwner,
         body: draft.body,
         status: 'pending',
         attempts: 0,
@@ -164,10 +169,10 @@ export interface DeliveryServiceDeps {
   kick?: () => void;
 }
 
-export function toSubscriptionView(s: WebhookSubscriptionRecord): WebhookSubscription {
+export function toSubscriptionView(s: WebhookSubscriptionRecord, viewer: UrlViewer): WebhookSubscription {
   return {
     id: s.id,
-    url: s.url,
+    url: viewTargetUrl(viewer, s.url, s.createdBy),
     events: s.events,
     description: s.description,
     status: s.status,
@@ -195,6 +200,7 @@ export async function createSubscription(
     previousSecretExpiresAt: null,
     status: 'active',
     disabledReason: null,
+    createdBy: { type: principal.actor.type, id: principal.actor.id },
     createdAt: now,
     updatedAt: now,
   };
@@ -336,14 +342,14 @@ export function createUrlChecker(deps: {
 
 // ——— Deliveries: list, inspect, redeliver ———
 
-export function toDeliveryView(d: DeliveryRecord, attempts?: DeliveryAttemptRecord[]): Delivery {
+export function toDeliveryView(d: DeliveryRecord, viewer: UrlViewer, attempts?: DeliveryAttemptRecord[]): Delivery {
   return {
     id: d.id,
     kind: d.kind,
     taskId: d.taskId,
     subscriptionId: d.subscriptionId,
     eventType: d.eventType,
-    url: d.url,
+    url: viewTargetUrl(viewer, d.url, d.urlOwner),
     status: d.status,
     attempts: d.attempts,
     nextAttemptAt: d.status === 'pending' && d.nextAttemptAt !== null ? iso(d.nextAttemptAt) : null,
@@ -388,6 +394,7 @@ export async function listDeliveries(
     deliveries: page.map((d) =>
       toDeliveryView(
         d,
+        principal,
         attempts.filter((a) => a.deliveryId === d.id),
       ),
     ),
@@ -400,7 +407,7 @@ export async function getDelivery(deps: Pick<DeliveryServiceDeps, 'store'>, prin
   const delivery = await deps.store.read.deliveries.findById(principal.workspaceId, id);
   if (!delivery) throw notFound(`Delivery ${id}`);
   const attempts = await deps.store.read.deliveries.listAttempts(principal.workspaceId, [id]);
-  return toDeliveryView(delivery, attempts);
+  return toDeliveryView(delivery, principal, attempts);
 }
 
 /**

@@ -33,6 +33,7 @@ function delivery(workspaceId: string, id: string, status: DeliveryStatus, updat
     subscriptionId: null,
     eventType: 'task.decided',
     url: 'https://example.com/hook',
+    urlOwner: null,
     body: '{}',
     status,
     attempts: 2,

@@ -57,6 +57,7 @@ for (const database of DATABASES) {
           subscriptionId: null,
           eventType: 'task.decided',
           url: 'https://example.com/hook',
+          urlOwner: null,
           body: '{}',
           status: 'delivered',
           attempts: 1,

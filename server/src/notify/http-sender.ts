@@ -52,7 +52,8 @@ export const postJson: HttpPost = (request) => {
     url = new URL(request.url);
     if (!request.allowPrivate) assertSendable(url);
   } catch (error) {
-    return Promise.resolve(done(null, error instanceof AppError ? error.message : `Invalid URL: ${request.url}`));
+    // Never the URL itself: this text is the attempt's error, shown to every member (see urlOrigin).
+    return Promise.resolve(done(null, error instanceof AppError ? error.message : 'Not a valid URL'));
   }
   const secure = url.protocol === 'https:';
   const pool = request.allowPrivate ? agents.open : agents.guarded;

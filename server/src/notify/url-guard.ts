@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { AppError } from '../domain/errors.js';
+import { urlOrigin } from '../domain/target-url.js';
 
 /**
  * SSRF protection for outbound deliveries. A callback or webhook URL is attacker-controlled input
@@ -59,10 +60,11 @@ export function isPrivateAddress(address: string): boolean {
   return true;
 }
 
-function refused(url: string, why: string): AppError {
+/** Names only the URL's origin: the message lands in the attempt log, which every member reads. */
+function refused(url: string | URL, why: string): AppError {
   return new AppError(
     'callback_url_refused',
-    `Refusing to call ${url}: ${why}. To allow private targets (e.g. n8n on the same network), set ${ALLOW_PRIVATE_SETTING}.`,
+    `Refusing to call ${urlOrigin(url)}: ${why}. To allow private targets (e.g. n8n on the same network), set ${ALLOW_PRIVATE_SETTING}.`,
     [{ path: 'url', message: why }],
   );
 }
@@ -138,6 +140,6 @@ export function guardedLookup(
 export function assertSendable(url: URL): void {
   const host = hostOf(url);
   if (isIP(host) && isPrivateAddress(host)) {
-    throw refused(url.toString(), `${host} is a private, loopback or link-local address`);
+    throw refused(url, `${host} is a private, loopback or link-local address`);
   }
 }
