@@ -1,6 +1,6 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { loopgateRequest } from './api.js';
-import { decisionFromTask, isFinal, type ServerTask, type ServerTaskEvent } from './decision.js';
+import { decisionFromTask, isFinal, type ResumeOutcome, type ServerTask, type ServerTaskEvent } from './decision.js';
 
 /**
  * The Request Approval node's resume webhook. Whoever holds the execution's resume URL can POST to it,
@@ -31,18 +31,22 @@ export async function resumeWithServerState(ctx: IWebhookFunctions, now: () => D
   if (!resumes.claim(execution, now().getTime())) {
     return refuse(ctx, 409, 'this execution is being resumed or was resumed already');
   }
-  const response = await readAndDecide(ctx, taskId, now);
-  if (response.workflowData) resumes.hold(execution, now().getTime());
-  else resumes.release(execution);
-  return response;
+  let response: IWebhookResponseData | undefined;
+  try {
+    response = await readAndDecide(ctx, taskId, now);
+    return response;
+  } finally {
+    if (response?.workflowData) resumes.hold(execution, now().getTime());
+    else resumes.release(execution);
+  }
 }
 
 async function readAndDecide(ctx: IWebhookFunctions, taskId: string, now: () => Date): Promise<IWebhookResponseData> {
-  let task: ServerTask;
-  let events: ServerTaskEvent[] = [];
+  let outcome: ResumeOutcome;
   try {
+    let events: ServerTaskEvent[] = [];
     const path = `/api/v1/tasks/${encodeURIComponent(taskId)}`;
-    task = await loopgateRequest<ServerTask>(ctx, { method: 'GET', path });
+    const task = await loopgateRequest<ServerTask>(ctx, { method: 'GET', path });
     if (!namesThisExecution(task.callbackUrl, ctx.getExecutionId(), ctx.getNode().id)) {
       return refuse(
         ctx,
@@ -55,11 +59,11 @@ async function readAndDecide(ctx: IWebhookFunctions, taskId: string, now: () => 
       events = (await loopgateRequest<{ data: ServerTaskEvent[] }>(ctx, { method: 'GET', path: `${path}/events` }))
         .data;
     }
+    outcome = decisionFromTask(task, events, now());
   } catch (error) {
+    // Loopgate down, the key refused, or an answer that is not a task: ask again on the next delivery.
     return refuse(ctx, 503, `could not read task ${taskId} from Loopgate: ${(error as Error).message}`);
   }
-
-  const outcome = decisionFromTask(task, events, now());
   if (!outcome.resume) {
     // No workflowData: n8n answers and the execution keeps waiting for a final decision.
     return { webhookResponse: { received: true, resumed: false, reason: outcome.reason } };

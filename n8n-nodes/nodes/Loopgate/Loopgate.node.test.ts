@@ -378,11 +378,18 @@ describe("webhook (the resume): the server's state, for the task this execution 
   });
 
   test.each([
-    ['unreachable', new Error('connect ECONNREFUSED')],
-    ['answering 500', { statusCode: 500, body: { code: 'internal_error', detail: 'boom' } }],
-    ['refusing the key', { statusCode: 401, body: { code: 'unauthorized', detail: 'Invalid API key' } }],
+    ['unreachable', (): Answer => new Error('connect ECONNREFUSED')],
+    ['answering 500', (): Answer => ({ statusCode: 500, body: { code: 'internal_error', detail: 'boom' } })],
+    [
+      'refusing the key',
+      (): Answer => ({ statusCode: 401, body: { code: 'unauthorized', detail: 'Invalid API key' } }),
+    ],
+    [
+      'answering something that is not a task',
+      (url: string): Answer => ok({ id: 'tsk_1', status: 'approved', callbackUrl: url, decision: {} }),
+    ],
   ])('Loopgate %s: answers 503 and keeps waiting, never throws', async (_name, response) => {
-    const { run, answered } = webhookContext({ body: body('approved'), answers: () => [response] });
+    const { run, answered } = webhookContext({ body: body('approved'), answers: (url) => [response(url)] });
     const res = await run();
     expect(res).toEqual({ noWebhookResponse: true });
     expect(answered.status).toBe(503);
