@@ -398,85 +398,53 @@ describe("webhook (the resume): the server's state, for the task this execution 
       reason: expect.stringContaining('could not read task tsk_1'),
     });
   });
-});
-
-describe('webhook: one resume per waiting execution', () => {
-  const resumeUrl = (executionId: string) => `http://127.0.0.1:5678/webhook-waiting/${executionId}/node-1?signature=s`;
-  const task = (status: string, executionId: string) => ({
-    id: 'tsk_1',
-    status,
-    payload: { amount: 250 },
-    externalRef: null,
-    callbackUrl: resumeUrl(executionId),
-    createdAt: '2026-11-25T11:00:00.000Z',
-    decision:
-      status === 'approved'
-        ? {
-            action: 'approve',
-            comment: null,
-            modifiedPayload: null,
-            diff: null,
-            decidedBy: { type: 'user', id: 'usr_1', name: 'Ana' },
-            decidedAt: '2026-11-25T11:59:58.000Z',
-          }
-        : null,
-  });
-
-  /** One POST to the resume URL of `executionId`; Loopgate answers with `answer` (a promise: when it settles). */
-  function post(executionId: string, answer: Promise<unknown>) {
-    const answered: { status?: number; body?: unknown } = {};
-    const res = {
-      status(code: number) {
-        answered.status = code;
-        return res;
-      },
-      json(value: unknown) {
-        answered.body = value;
-        return res;
-      },
-    };
-    let asked = 0;
-    const ctx = {
-      getBodyData: () => ({ data: { taskId: 'tsk_1', status: 'approved' } }),
-      evaluateExpression: () => 'tsk_1',
-      getExecutionId: () => executionId,
-      getNode: () => ({ id: 'node-1', name: 'Loopgate', type: 'CUSTOM.loopgate', typeVersion: 1, parameters: {} }),
-      getCredentials: async () => ({ baseUrl: 'http://lg.test/', apiKey: 'lg_x' }),
-      getResponseObject: () => res,
-      helpers: {
-        httpRequestWithAuthentication: async () => {
-          asked++;
-          return { statusCode: 200, body: await answer };
-        },
-      },
-    };
-    const result = new Loopgate().webhook.call(ctx as unknown as IWebhookFunctions);
-    return { result, answered, asked: () => asked };
-  }
 
   test('a second POST while the first reads the task, or after it resumed, is refused (the workflow runs once)', async () => {
-    let release: (value: unknown) => void = () => undefined;
-    const slow = new Promise((resolve) => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const first = post('7001', slow);
-    const racing = post('7001', Promise.resolve(task('approved', '7001')));
-    expect(await racing.result).toEqual({ noWebhookResponse: true });
+    const first = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [slow.then(() => ok(serverTask('approved', url)))],
+    });
+    const firstResult = first.run();
+    const racing = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(await racing.run()).toEqual({ noWebhookResponse: true });
     expect(racing.answered).toMatchObject({ status: 409, body: { resumed: false } });
-    expect(racing.asked()).toBe(0);
-    release(task('approved', '7001'));
-    expect((await first.result).workflowData).toHaveLength(1);
-    const late = post('7001', Promise.resolve(task('approved', '7001')));
-    expect(await late.result).toEqual({ noWebhookResponse: true });
+    expect(racing.calls).toEqual([]);
+    release();
+    expect((await firstResult).workflowData).toHaveLength(1);
+    const late = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(await late.run()).toEqual({ noWebhookResponse: true });
     expect(late.answered.status).toBe(409);
     // Another execution is not held up.
-    expect((await post('7002', Promise.resolve(task('approved', '7002'))).result).workflowData).toHaveLength(1);
+    const other = webhookContext({ body: body('approved'), answers: (url) => [ok(serverTask('approved', url))] });
+    expect((await other.run()).workflowData).toHaveLength(1);
   });
 
   test('a POST that did not resume (task still open) leaves the next one free to', async () => {
-    const early = post('7003', Promise.resolve(task('pending_review', '7003')));
-    expect((await early.result).webhookResponse).toMatchObject({ resumed: false });
-    expect((await post('7003', Promise.resolve(task('approved', '7003'))).result).workflowData).toHaveLength(1);
+    const early = webhookContext({
+      body: body('approved'),
+      executionId: '7003',
+      answers: (url) => [ok(serverTask('pending_review', url))],
+    });
+    expect((await early.run()).webhookResponse).toMatchObject({ resumed: false });
+    const real = webhookContext({
+      body: body('approved'),
+      executionId: '7003',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect((await real.run()).workflowData).toHaveLength(1);
   });
 });
 
