@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createWorkspace } from '../domain/admin-service.js';
-import type { DeliveryRecord } from '../domain/delivery-ports.js';
 import { newId } from '../domain/ids.js';
 import type { Store } from '../domain/ports.js';
 import { type PostRequest, postJson, type SendResult } from '../notify/http-sender.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { deliveryRecord } from '../test-support/delivery-records.js';
 import { until } from '../test-support/until.js';
 import { classify, MAX_ATTEMPTS, OutboxWorker, RETRY_DELAYS_MS } from './outbox-worker.js';
 
@@ -67,26 +67,15 @@ for (const database of DATABASES) {
       const ids: string[] = [];
       await store.transaction(async (tx) => {
         for (let i = 0; i < count; i++) {
-          const row: DeliveryRecord = {
-            id: newId('delivery', now),
-            workspaceId,
-            kind: 'callback',
-            taskId: null,
-            subscriptionId: null,
-            eventType: 'task.decided',
+          const row = deliveryRecord(workspaceId, newId('delivery', now), now, {
             url,
-            urlOwner: null,
             body: JSON.stringify({ n: i }),
             status: 'pending',
             attempts: 0,
             nextAttemptAt: now,
-            leaseToken: null,
             lastStatusCode: null,
-            lastError: null,
-            createdAt: now,
-            updatedAt: now,
             deliveredAt: null,
-          };
+          });
           await tx.deliveries.insert(row);
           ids.push(row.id);
         }

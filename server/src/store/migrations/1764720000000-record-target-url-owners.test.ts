@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config.js';
 import { createWorkspace } from '../../domain/admin-service.js';
-import type { DeliveryRecord } from '../../domain/delivery-ports.js';
 import { createTestDatabase, DATABASES } from '../../test-support/databases.js';
+import { deliveryRecord } from '../../test-support/delivery-records.js';
 import { taskRecord } from '../../test-support/task-records.js';
 import { openStore } from '../open-store.js';
 import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-target-url-owners.js';
@@ -22,30 +22,6 @@ function dataSourceFor(config: DatabaseConfig): DataSource {
 
 const NOW = Date.UTC(2026, 0, 31, 12);
 
-function delivery(workspaceId: string, id: string, extra: Partial<DeliveryRecord>): DeliveryRecord {
-  return {
-    id,
-    workspaceId,
-    kind: 'callback',
-    taskId: null,
-    subscriptionId: null,
-    eventType: 'task.decided',
-    url: 'https://n8n.example/webhook-waiting/1/n?signature=s',
-    urlOwner: null,
-    body: '{}',
-    status: 'delivered',
-    attempts: 1,
-    nextAttemptAt: null,
-    leaseToken: null,
-    lastStatusCode: 200,
-    lastError: null,
-    createdAt: NOW,
-    updatedAt: NOW,
-    deliveredAt: NOW,
-    ...extra,
-  };
-}
-
 for (const database of DATABASES) {
   test(`${database}: deliveries queued before owners were recorded get their task's creator as the callback's owner`, async () => {
     const db = await createTestDatabase(database);
@@ -55,9 +31,9 @@ for (const database of DATABASES) {
       const creator = { type: 'api_key' as const, id: 'key_n8n', name: 'n8n' };
       await store.transaction(async (tx) => {
         await tx.tasks.insert(taskRecord(workspaceId, 'tsk_old', NOW, { createdBy: creator }));
-        await tx.deliveries.insert(delivery(workspaceId, 'msg_callback', { taskId: 'tsk_old' }));
+        await tx.deliveries.insert(deliveryRecord(workspaceId, 'msg_callback', NOW, { taskId: 'tsk_old' }));
         await tx.deliveries.insert(
-          delivery(workspaceId, 'msg_subscription', {
+          deliveryRecord(workspaceId, 'msg_subscription', NOW, {
             kind: 'subscription',
             taskId: 'tsk_old',
             subscriptionId: 'whk_1',
