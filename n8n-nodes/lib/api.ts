@@ -5,6 +5,7 @@ import type {
   IHttpRequestMethods,
   IHttpRequestOptions,
   ILoadOptionsFunctions,
+  IWebhookFunctions,
   JsonObject,
 } from 'n8n-workflow';
 import { n8nWorkflow } from './n8n-runtime.js';
@@ -12,7 +13,7 @@ import { failureFromResponse } from './problem.js';
 
 export const CREDENTIAL_NAME = 'loopgateApi';
 
-type RequestContext = IExecuteFunctions | IHookFunctions | ILoadOptionsFunctions;
+type RequestContext = IExecuteFunctions | IHookFunctions | ILoadOptionsFunctions | IWebhookFunctions;
 
 export interface LoopgateRequest {
   method: IHttpRequestMethods;

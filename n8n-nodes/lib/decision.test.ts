@@ -1,74 +1,94 @@
-import { backstopFields, decisionFromCallback } from './decision.js';
+import { backstopFields, decisionFromTask, type ServerTask } from './decision.js';
 
 const at = new Date('2026-11-25T12:00:00.000Z');
+const DIFF = '--- original\n+++ modified\n@@ -1,3 +1,3 @@\n {\n-  "amount": 900\n+  "amount": 400\n }\n';
 
-function envelope(status: string, extra: Record<string, unknown> = {}) {
+/** A task as GET /api/v1/tasks/{id} answers it, with the fields the node reads. */
+function task(status: string, decision: Partial<NonNullable<ServerTask['decision']>> | null = {}): ServerTask {
   return {
-    type: status === 'expired' ? 'task.expired' : 'task.decided',
-    timestamp: '2026-11-25T11:59:59.000Z',
-    data: {
-      taskId: 'tsk_1',
-      status,
-      action: null,
-      comment: null,
-      reviewers: [{ type: 'user', id: 'usr_2', name: 'Li' }],
-      originalPayload: { amount: 900 },
-      modifiedPayload: null,
-      externalRef: 'n8n:wf:7',
-      event: { id: 'evt_1', type: 'decided', reason: null, data: null },
-      createdAt: '2026-11-25T11:00:00.000Z',
-      decidedAt: '2026-11-25T11:59:58.000Z',
-      task: { id: 'tsk_1', decision: { decidedBy: { type: 'user', id: 'usr_1', name: 'Ana' } } },
-      ...extra,
-    },
+    id: 'tsk_1',
+    status,
+    payload: { amount: 900 },
+    externalRef: 'n8n:wf:7',
+    callbackUrl: 'http://n8n.test/webhook-waiting/7/node-1?signature=s',
+    createdAt: '2026-11-25T11:00:00.000Z',
+    decision:
+      decision === null
+        ? null
+        : {
+            action: 'approve',
+            comment: 'ok',
+            modifiedPayload: null,
+            diff: null,
+            decidedBy: { type: 'user', id: 'usr_1', name: 'Ana' },
+            decidedAt: '2026-11-25T11:59:58.000Z',
+            ...decision,
+          },
   };
 }
 
-describe('decisionFromCallback', () => {
+describe('decisionFromTask', () => {
   test.each([
-    ['approved', { decision: 'approved', approved: true, payload: { amount: 900 }, modified: false }],
+    ['approved', {}, { decision: 'approved', approved: true, payload: { amount: 900 }, modified: false, diff: null }],
     [
       'approved_with_modifications',
-      { decision: 'approved_with_modifications', approved: true, payload: { amount: 400 }, modified: true },
+      { action: 'approve_with_modifications', modifiedPayload: { amount: 400 }, diff: DIFF },
+      { decision: 'approved_with_modifications', approved: true, payload: { amount: 400 }, modified: true, diff: DIFF },
     ],
-    ['rejected', { decision: 'rejected', approved: false, payload: { amount: 900 }, modified: false }],
-    ['expired', { decision: 'expired', approved: false, event: 'task.expired' }],
-    ['cancelled', { decision: 'cancelled', approved: false }],
-  ])('%s resumes with the decision and the payload to act on', (status, expected) => {
-    const diff = '--- original\n+++ modified\n@@ -1,3 +1,3 @@\n {\n-  "amount": 900\n+  "amount": 400\n }\n';
-    const modified = status === 'approved_with_modifications' ? { modifiedPayload: { amount: 400 }, diff } : {};
-    const outcome = decisionFromCallback(envelope(status, { comment: 'ok', ...modified }), at);
-    expect(outcome).toEqual({
+    [
+      'rejected',
+      { action: 'reject' },
+      { decision: 'rejected', approved: false, payload: { amount: 900 }, modified: false, diff: null },
+    ],
+  ])("%s resumes with the server's decision and the payload to act on", (status, decision, expected) => {
+    expect(decisionFromTask(task(status, decision), [], at)).toEqual({
       resume: true,
-      item: expect.objectContaining({
+      item: {
         ...expected,
-        diff: status === 'approved_with_modifications' ? diff : null,
         originalPayload: { amount: 900 },
+        modifiedPayload: status === 'approved_with_modifications' ? { amount: 400 } : null,
+        reviewer: { type: 'user', id: 'usr_1', name: 'Ana' },
         comment: 'ok',
         taskId: 'tsk_1',
         externalRef: 'n8n:wf:7',
+        event: 'task.decided',
         resumedBy: 'loopgate',
-        reviewer: { type: 'user', id: 'usr_1', name: 'Ana' },
         createdAt: '2026-11-25T11:00:00.000Z',
         decidedAt: '2026-11-25T11:59:58.000Z',
         receivedAt: '2026-11-25T12:00:00.000Z',
+      },
+    });
+  });
+
+  test.each([
+    ['expired', 'task.expired', 'SLA breached; the queue times out to expired'],
+    ['cancelled', 'task.cancelled', 'duplicate'],
+  ])('%s (no decision) resumes with the reason from the task history', (status, event, reason) => {
+    const history = [
+      { type: 'created', toStatus: 'pending_review', reason: 'review' },
+      { type: status, toStatus: status, reason },
+    ];
+    const outcome = decisionFromTask(task(status, null), history, at);
+    expect(outcome).toEqual({
+      resume: true,
+      item: expect.objectContaining({
+        decision: status,
+        approved: false,
+        payload: { amount: 900 },
+        modified: false,
+        reviewer: null,
+        comment: reason,
+        event,
+        decidedAt: null,
       }),
     });
   });
 
-  test('without a decision on the task, the first listed reviewer is reported', () => {
-    const outcome = decisionFromCallback(envelope('rejected', { task: { id: 'tsk_1', decision: null } }), at);
-    expect(outcome.resume && outcome.item.reviewer).toEqual({ type: 'user', id: 'usr_2', name: 'Li' });
-  });
-
-  test.each([
-    ['an open status (escalation notice)', envelope('in_review')],
-    ['no data', { type: 'task.decided' }],
-    ['not an object', 'approved'],
-    ['null', null],
-    ['an unknown status', envelope('approved_by_magic')],
-  ])('%s does not resume', (_name, body) => {
-    expect(decisionFromCallback(body, at)).toEqual({ resume: false, reason: expect.any(String) });
+  test.each(['pending_review', 'in_review', 'approved_by_magic'])('status %s does not resume', (status) => {
+    expect(decisionFromTask(task(status, null), [], at)).toEqual({
+      resume: false,
+      reason: `task status ${status} is not final`,
+    });
   });
 });
 

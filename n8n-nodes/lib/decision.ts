@@ -1,12 +1,44 @@
 /**
- * A Loopgate callback (the Standard Webhooks envelope of shared/src/deliveries.ts) → the item the
- * Request Approval node resumes with. Kept free of n8n imports so it is unit-tested on its own.
+ * What the Request Approval node resumes with, built from the task as Loopgate has it (read back with
+ * the node's own credential, see lib/resume.ts), never from the callback body. Kept free of n8n
+ * imports so it is unit-tested on its own.
  */
 
 export const DECISIONS = ['approved', 'approved_with_modifications', 'rejected', 'expired', 'cancelled'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+interface ActorJson {
+  type: string;
+  id: string | null;
+  name: string | null;
+}
+
+/** The fields of GET /api/v1/tasks/{id} the node reads (shared/src/task.ts has the whole shape). */
+export interface ServerTask {
+  id: string;
+  status: string;
+  payload: Json;
+  externalRef: string | null;
+  callbackUrl: string | null;
+  createdAt: string;
+  decision: {
+    action: string;
+    comment: string | null;
+    modifiedPayload: Json;
+    diff: string | null;
+    decidedBy: ActorJson;
+    decidedAt: string;
+  } | null;
+}
+
+/** One entry of GET /api/v1/tasks/{id}/events: a final event without a decision says why in `reason`. */
+export interface ServerTaskEvent {
+  type: string;
+  toStatus: string | null;
+  reason: string | null;
+}
 
 export interface DecisionItem {
   [key: string]: Json | undefined;
@@ -20,9 +52,11 @@ export interface DecisionItem {
   /** approve_with_modifications: the unified diff the reviewer confirmed, original → modified. */
   diff: string | null;
   reviewer: { type: string; id: string | null; name: string | null } | null;
+  /** The reviewer's comment; for an expired or cancelled task, the reason Loopgate recorded. */
   comment: string | null;
   taskId: string;
   externalRef: string | null;
+  /** The webhook event the final status is delivered as (task.decided, task.expired, task.cancelled). */
   event: string;
   /** Who ended the wait: the server (decision, SLA expiry, cancel) or n8n's own wait limit. */
   resumedBy: 'loopgate' | 'wait_limit';
@@ -31,52 +65,53 @@ export interface DecisionItem {
   receivedAt: string;
 }
 
-export type CallbackOutcome = { resume: true; item: DecisionItem } | { resume: false; reason: string };
+export type ResumeOutcome = { resume: true; item: DecisionItem } | { resume: false; reason: string };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+export function isFinal(status: string): status is Decision {
+  return (DECISIONS as readonly string[]).includes(status);
 }
 
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const EVENT_FOR: Record<Decision, string> = {
+  approved: 'task.decided',
+  approved_with_modifications: 'task.decided',
+  rejected: 'task.decided',
+  expired: 'task.expired',
+  cancelled: 'task.cancelled',
+};
 
 /**
- * Only a final status resumes the workflow; anything else (an escalation notice, a malformed body) is
- * acknowledged and ignored, so the execution keeps waiting for the real decision.
+ * Only a final status resumes the workflow; an open task (an escalation notice, or a callback that
+ * claims a decision the server does not have) keeps the execution waiting for the real one.
+ * `events` is the task's history, needed only when the task ended without a decision.
  */
-export function decisionFromCallback(body: unknown, receivedAt: Date): CallbackOutcome {
-  if (!isObject(body) || !isObject(body.data)) return { resume: false, reason: 'not a Loopgate callback' };
-  const data = body.data;
-  const status = str(data.status);
-  if (status === null || !(DECISIONS as readonly string[]).includes(status)) {
-    return { resume: false, reason: `task status ${String(status)} is not final` };
-  }
-  const decision = status as Decision;
-  const originalPayload = (data.originalPayload ?? null) as Json;
-  const modifiedPayload = (data.modifiedPayload ?? null) as Json;
-  const modified = decision === 'approved_with_modifications' && data.modifiedPayload !== undefined;
-  const task = isObject(data.task) ? data.task : {};
-  const taskDecision = isObject(task.decision) ? task.decision : undefined;
-  const decidedBy = taskDecision && isObject(taskDecision.decidedBy) ? taskDecision.decidedBy : undefined;
-  const firstReviewer = Array.isArray(data.reviewers) && isObject(data.reviewers[0]) ? data.reviewers[0] : undefined;
-  const who = decidedBy ?? firstReviewer;
+export function decisionFromTask(
+  task: ServerTask,
+  events: readonly ServerTaskEvent[],
+  receivedAt: Date,
+): ResumeOutcome {
+  if (!isFinal(task.status)) return { resume: false, reason: `task status ${task.status} is not final` };
+  const decision = task.status;
+  const taken = task.decision;
+  const modified = decision === 'approved_with_modifications' && taken !== null && taken.modifiedPayload !== null;
+  const closing = [...events].reverse().find((event) => event.toStatus === decision);
   return {
     resume: true,
     item: {
       decision,
       approved: decision === 'approved' || decision === 'approved_with_modifications',
-      payload: modified ? modifiedPayload : originalPayload,
-      originalPayload,
-      modifiedPayload,
+      payload: modified ? taken.modifiedPayload : task.payload,
+      originalPayload: task.payload,
+      modifiedPayload: taken?.modifiedPayload ?? null,
       modified,
-      diff: modified ? str(data.diff) : null,
-      reviewer: who ? { type: String(who.type ?? 'user'), id: str(who.id), name: str(who.name) } : null,
-      comment: str(data.comment),
-      taskId: String(data.taskId ?? task.id ?? ''),
-      externalRef: str(data.externalRef),
-      event: String(body.type ?? ''),
+      diff: modified ? taken.diff : null,
+      reviewer: taken ? { type: taken.decidedBy.type, id: taken.decidedBy.id, name: taken.decidedBy.name } : null,
+      comment: taken ? taken.comment : (closing?.reason ?? null),
+      taskId: task.id,
+      externalRef: task.externalRef,
+      event: EVENT_FOR[decision],
       resumedBy: 'loopgate',
-      createdAt: str(data.createdAt),
-      decidedAt: str(data.decidedAt),
+      createdAt: task.createdAt,
+      decidedAt: taken?.decidedAt ?? null,
       receivedAt: receivedAt.toISOString(),
     },
   };

@@ -31,7 +31,7 @@ export type CreateWebhookInput = z.infer<typeof createWebhookInputSchema>;
 export const webhookSubscriptionSchema = z
   .object({
     id: z.string().describe('whk_…'),
-    url: z.string(),
+    url: z.string().describe('Whole for admins and whoever subscribed; only its origin for others'),
     events: z.array(webhookEventTypeSchema),
     description: z.string().nullable(),
     status: z.enum(['active', 'disabled']),
@@ -70,7 +70,11 @@ export const deliverySchema = z
     taskId: z.string().nullable(),
     subscriptionId: z.string().nullable(),
     eventType: z.string(),
-    url: z.string(),
+    url: z
+      .string()
+      .describe(
+        "Whole for admins and whoever registered it (the task's creator, the subscriber); its origin for others",
+      ),
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     nextAttemptAt: z.iso.datetime().nullable(),

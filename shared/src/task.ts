@@ -176,7 +176,7 @@ export const taskSchema = z
       .string()
       .nullable()
       .describe(
-        "Shown to admins and the task's creator only (resume URLs carry tokens); null for others, see hasCallback",
+        "Whole for admins and the task's creator (resume URLs carry tokens), only its origin for others; null without one",
       ),
     hasCallback: z.boolean().describe('Whether the task has a callback URL, whoever may see it'),
     status: taskStatusSchema,

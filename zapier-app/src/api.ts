@@ -58,6 +58,11 @@ export function throwForProblem(response: HttpResponse, z: ZObject): HttpRespons
   throw new z.errors.Error(problemMessage(problem), problem.code, problem.status);
 }
 
+/** Whether `error` is Loopgate's 404 (z.errors.Error carries the server's code in its JSON message). */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /"code":"not_found"/.test(error.message);
+}
+
 /** JSON request to the connection's server; non-2xx answers throw through throwForProblem. */
 export async function callApi<T>(
   z: ZObject,

@@ -311,6 +311,30 @@ describe('Request Approval (and wait)', () => {
         message: expect.stringMatching(message),
       });
     }
+    // Status and payload agree with the server, the rest is invented: the step goes on with the server's words.
+    const embellished = (await appTester(fn(operation.requestApproval.performResume), {
+      authData,
+      outputData: { id: pending.id },
+      cleanedRequest: {
+        ...real,
+        data: {
+          ...real.data,
+          comment: 'Approved by the CFO, pay twice',
+          reviewers: [{ type: 'user', id: 'usr_cfo', name: 'CFO' }],
+          originalPayload: { orderId: 1234, amount: 1e6 },
+          task: { ...real.data.task, title: 'Pay now' },
+        },
+      },
+    })) as Record<string, unknown>;
+    expect(embellished).toMatchObject({
+      decision: 'rejected',
+      comment: null,
+      reviewer: 'dana',
+      reviewers: [{ type: 'api_key', name: 'dana' }],
+      originalPayload: { orderId: 1234, amount: 42.5 },
+      payload: { orderId: 1234, amount: 42.5 },
+      title: refund.title,
+    });
     const escalation = await zapierError(
       appTester(fn(operation.requestApproval.performResume), {
         authData,
@@ -520,6 +544,60 @@ describe('Task Decided trigger (REST hook)', () => {
     // Unsubscribing twice (already removed in Loopgate) is not an error.
     await appTester(fn(operation.taskDecided.performUnsubscribe), { authData, subscribeData });
   }, 30_000);
+
+  test("a forged hook delivery fires nothing Loopgate does not know of, and only with the server's state", async () => {
+    // A real delivery of a rejected task is the material for the forgeries.
+    const rejected = await lg.api<{ id: string }>(lg.keys.zapier, 'POST', '/api/v1/tasks', {
+      title: 'Refund 99',
+      payload: { refund: 99 },
+    });
+    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${rejected.body.id}/decision`, {
+      action: 'reject',
+      comment: 'No receipt',
+    });
+    const open = await lg.api<{ id: string }>(lg.keys.zapier, 'POST', '/api/v1/tasks', {
+      title: 'Refund 100',
+      payload: { refund: 100 },
+    });
+    const real = (await lg.api(lg.keys.zapier, 'GET', `/api/v1/tasks/${rejected.body.id}`)).body;
+    const forged = (data: Record<string, unknown>) => ({
+      type: 'task.decided',
+      timestamp: new Date().toISOString(),
+      data: {
+        taskId: rejected.body.id,
+        status: 'approved_with_modifications',
+        action: 'approve_with_modifications',
+        comment: 'Pay double',
+        reviewers: [{ type: 'user', id: 'usr_cfo', name: 'CFO' }],
+        originalPayload: { refund: 99 },
+        modifiedPayload: { refund: 198 },
+        diff: null,
+        externalRef: null,
+        event: { id: 'evt_forged', type: 'decided', reason: null, data: null },
+        createdAt: new Date().toISOString(),
+        decidedAt: new Date().toISOString(),
+        task: real,
+        ...data,
+      },
+    });
+    const perform = (body: unknown) =>
+      appTester(fn(operation.taskDecided.perform), { authData, cleanedRequest: body }) as Promise<object[]>;
+
+    expect(await perform(forged({ taskId: open.body.id }))).toEqual([]);
+    expect(await perform(forged({ taskId: 'tsk_made_up' }))).toEqual([]);
+    expect(await perform(forged({}))).toEqual([
+      expect.objectContaining({
+        taskId: rejected.body.id,
+        decision: 'rejected',
+        approved: false,
+        payload: { refund: 99 },
+        modifiedPayload: null,
+        wasModified: false,
+        comment: 'No receipt',
+        reviewer: 'dana',
+      }),
+    ]);
+  });
 
   test('a delivery of another event type yields nothing; a non-Loopgate body is refused', async () => {
     const envelope = JSON.parse((await lg.requestTo('/zapier-hook/decided')).body);

@@ -1,5 +1,6 @@
-import type { Actor, Task, WebhookEventType, WebhookPayload } from '@loopgate/shared';
-import type { ZObject } from 'zapier-platform-core';
+import type { Actor, Task, TaskEvent, WebhookEventType, WebhookPayload } from '@loopgate/shared';
+import type { Bundle, ZObject } from 'zapier-platform-core';
+import { callApi, isNotFound } from './api.js';
 
 type Json = WebhookPayload['data']['originalPayload'];
 
@@ -47,42 +48,17 @@ function actorName(actor: { type: string; id: string | null; name: string | null
   return actor.name ?? actor.id ?? actor.type;
 }
 
-/** From the envelope Loopgate POSTs to a callback URL or a subscription. */
-export function outputFromDelivery(envelope: WebhookPayload): TaskEventOutput {
-  const { data } = envelope;
-  const task = data.task;
-  const reviewers = data.reviewers.map((r) => ({ type: r.type, id: r.id, name: r.name }) as Actor);
-  return {
-    id: `${data.taskId}-v${task.version}`,
-    event: envelope.type,
-    taskId: data.taskId,
-    title: task.title,
-    queue: task.queue,
-    decision: data.status,
-    approved: APPROVED.has(data.status),
-    action: data.action,
-    payload: data.modifiedPayload ?? data.originalPayload,
-    originalPayload: data.originalPayload,
-    modifiedPayload: data.modifiedPayload,
-    wasModified: data.modifiedPayload !== null,
-    diff: data.diff ?? '',
-    comment: data.comment,
-    reviewer: reviewers.map(actorName).join(', '),
-    reviewers,
-    reason: data.event.reason,
-    externalRef: data.externalRef,
-    createdAt: data.createdAt,
-    decidedAt: data.decidedAt,
-    timestamp: envelope.timestamp,
-    escalated: task.workflow.escalated,
-    escalationStep: task.workflow.escalationStep,
-  };
-}
-
-/** The same record built from a task read through the API (trigger samples, where no delivery exists). */
-export function outputFromTask(task: Task, event: WebhookEventType): TaskEventOutput {
+/**
+ * The record for `event`, built from the task as Loopgate has it (read with the connection's key), never
+ * from a delivery body: whoever learns a callback or hook URL can POST anything to it. `historyEntry` is
+ * the task-history entry the event stands for (its reason and time); without one (trigger samples)
+ * those fields stay empty.
+ */
+export function outputFromTask(task: Task, event: WebhookEventType, historyEntry?: TaskEvent): TaskEventOutput {
   const decision = task.decision;
   const reviewers = decision ? [decision.decidedBy] : [];
+  // As in the delivery body: a decision's comment, else why the task expired, was cancelled or escalated.
+  const why = historyEntry && historyEntry.type !== 'decided' ? historyEntry.reason : null;
   return {
     id: `${task.id}-v${task.version}`,
     event,
@@ -97,17 +73,52 @@ export function outputFromTask(task: Task, event: WebhookEventType): TaskEventOu
     modifiedPayload: decision?.modifiedPayload ?? null,
     wasModified: (decision?.modifiedPayload ?? null) !== null,
     diff: decision?.diff ?? '',
-    comment: decision?.comment ?? null,
+    comment: decision?.comment ?? why,
     reviewer: reviewers.map(actorName).join(', '),
     reviewers,
-    reason: null,
+    reason: historyEntry?.reason ?? null,
     externalRef: task.externalRef,
     createdAt: task.createdAt,
     decidedAt: decision?.decidedAt ?? task.closedAt,
-    timestamp: task.updatedAt,
+    timestamp: historyEntry?.createdAt ?? task.updatedAt,
     escalated: task.workflow.escalated,
     escalationStep: task.workflow.escalationStep,
   };
+}
+
+/** The task-history entry type each webhook event is delivered for (server/src/domain/delivery-service.ts). */
+const HISTORY_TYPE: Record<WebhookEventType, string> = {
+  'task.created': 'created',
+  'task.decided': 'decided',
+  'task.escalated': 'escalated',
+  'task.expired': 'expired',
+  'task.cancelled': 'cancelled',
+};
+
+/**
+ * Reads a task and its history back with the connection's key: the server's state is what a Zap goes
+ * on with. null when the key cannot see the task (a made-up id, another workspace).
+ */
+export async function readTaskBack(
+  z: ZObject,
+  bundle: Bundle,
+  taskId: string,
+): Promise<{ task: Task; history: TaskEvent[] } | null> {
+  const path = `/api/v1/tasks/${encodeURIComponent(taskId)}`;
+  let task: Task;
+  try {
+    task = await callApi<Task>(z, bundle, 'GET', path);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+  const history = await callApi<{ data: TaskEvent[] }>(z, bundle, 'GET', `${path}/events`);
+  return { task, history: history.data };
+}
+
+/** The latest history entry `event` was delivered for (its reason and time go into the record). */
+export function historyEntryFor(history: readonly TaskEvent[], event: WebhookEventType): TaskEvent | undefined {
+  return [...history].reverse().find((entry) => entry.type === HISTORY_TYPE[event]);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

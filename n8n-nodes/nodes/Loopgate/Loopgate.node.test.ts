@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { namesThisExecution } from '../../lib/resume.js';
 import { Loopgate } from './Loopgate.node.js';
 
 interface Call {
@@ -160,29 +161,308 @@ describe('Request Approval (and Wait)', () => {
   });
 });
 
-describe('webhook (the resume)', () => {
-  const call = (body: unknown) =>
-    new Loopgate().webhook.call({ getBodyData: () => body } as unknown as IWebhookFunctions);
+describe("webhook (the resume): the server's state, for the task this execution created", () => {
+  /** GET /api/v1/tasks/tsk_1 as the creating key reads it: its callback URL is the execution's resume URL. */
+  const serverTask = (status: string, resumeUrl: string, extra: Record<string, unknown> = {}) => ({
+    id: 'tsk_1',
+    status,
+    payload: { amount: 250 },
+    externalRef: 'n8n:wf1:42',
+    callbackUrl: resumeUrl,
+    createdAt: '2026-11-25T11:00:00.000Z',
+    decision: ['approved', 'approved_with_modifications', 'rejected'].includes(status)
+      ? {
+          action: status === 'rejected' ? 'reject' : 'approve',
+          comment: 'real comment',
+          modifiedPayload: null,
+          diff: null,
+          decidedBy: { type: 'user', id: 'usr_1', name: 'Ana' },
+          decidedAt: '2026-11-25T11:59:58.000Z',
+        }
+      : null,
+    ...extra,
+  });
 
-  test('a final decision resumes with one item', async () => {
-    const res = await call({
-      type: 'task.decided',
-      data: { taskId: 'tsk_1', status: 'rejected', originalPayload: { a: 1 }, modifiedPayload: null, comment: 'no' },
+  /** A callback body as anyone holding the resume URL could send it. */
+  const body = (status: string, extra: Record<string, unknown> = {}) => ({
+    type: 'task.decided',
+    data: { taskId: 'tsk_1', status, originalPayload: { amount: 250 }, modifiedPayload: null, ...extra },
+  });
+
+  type Answer = { statusCode: number; body: unknown } | Error | Promise<{ statusCode: number; body: unknown }>;
+  let executions = 100;
+
+  /**
+   * A stand-in for n8n's webhook context of a waiting execution (a new one each time: a resumed execution
+   * stays claimed for a while). `answers` gets the execution's resume URL and gives Loopgate's answers.
+   */
+  function webhookContext(opts: {
+    body: unknown;
+    /** $json.taskId of the waiting item; an Error when the expression cannot be evaluated. */
+    waitingTaskId?: string | Error;
+    answers?: (resumeUrl: string) => Answer[];
+    executionId?: string;
+  }) {
+    const executionId = opts.executionId ?? String(executions++);
+    const resumeUrl = `http://127.0.0.1:5678/webhook-waiting/${executionId}/node-1?signature=sig`;
+    const calls: Call[] = [];
+    const answered: { status?: number; body?: unknown } = {};
+    const responses = [...(opts.answers?.(resumeUrl) ?? [])];
+    const res = {
+      status(code: number) {
+        answered.status = code;
+        return res;
+      },
+      json(value: unknown) {
+        answered.body = value;
+        return res;
+      },
+    };
+    const ctx = {
+      getBodyData: () => opts.body,
+      evaluateExpression: (expression: string) => {
+        expect(expression).toBe('{{ $json.taskId }}');
+        if (opts.waitingTaskId instanceof Error) throw opts.waitingTaskId;
+        return opts.waitingTaskId ?? 'tsk_1';
+      },
+      getExecutionId: () => executionId,
+      getNode: () => ({ id: 'node-1', name: 'Loopgate', type: 'CUSTOM.loopgate', typeVersion: 1, parameters: {} }),
+      getCredentials: async () => ({ baseUrl: 'http://lg.test/', apiKey: 'lg_x' }),
+      getResponseObject: () => res,
+      helpers: {
+        httpRequestWithAuthentication: async (credential: string, options: Call['options']) => {
+          calls.push({ credential, options });
+          const next = responses.shift();
+          if (!next) throw new Error('unexpected request');
+          if (next instanceof Error) throw next;
+          return next;
+        },
+      },
+    };
+    const run = () => new Loopgate().webhook.call(ctx as unknown as IWebhookFunctions);
+    return { run, calls, answered, executionId };
+  }
+
+  const ok = (value: unknown) => ({ statusCode: 200, body: value });
+  const resumedItem = (res: Awaited<ReturnType<Loopgate['webhook']>>) => res.workflowData?.[0]?.[0]?.json;
+
+  test('a final decision resumes with one item built from the task read back with the credential', async () => {
+    const { run, calls } = webhookContext({
+      body: body('rejected', { comment: 'no' }),
+      answers: (url) => [ok(serverTask('rejected', url))],
     });
+    const res = await run();
+    expect(calls.map((c) => [c.credential, c.options.method, c.options.url])).toEqual([
+      ['loopgateApi', 'GET', 'http://lg.test/api/v1/tasks/tsk_1'],
+    ]);
     expect(res.workflowData).toEqual([
       [
         {
-          json: expect.objectContaining({ decision: 'rejected', comment: 'no', taskId: 'tsk_1' }),
+          json: expect.objectContaining({
+            decision: 'rejected',
+            approved: false,
+            comment: 'real comment',
+            taskId: 'tsk_1',
+            reviewer: { type: 'user', id: 'usr_1', name: 'Ana' },
+            resumedBy: 'loopgate',
+          }),
           pairedItem: { item: 0 },
         },
       ],
     ]);
   });
 
-  test('a non-final event is acknowledged without resuming', async () => {
-    const res = await call({ type: 'task.escalated', data: { taskId: 'tsk_1', status: 'in_review' } });
+  test.each([
+    ['"approved" for a task Loopgate rejected', body('approved'), 'rejected', { amount: 250 }],
+    [
+      'a modified payload nobody approved',
+      body('approved_with_modifications', { modifiedPayload: { amount: 1 }, diff: 'forged' }),
+      'approved',
+      { amount: 250 },
+    ],
+  ])("a forged body (%s) resumes only with the server's decision", async (_name, forged, decision, payload) => {
+    const { run } = webhookContext({ body: forged, answers: (url) => [ok(serverTask(decision, url))] });
+    const item = resumedItem(await run());
+    expect(item).toMatchObject({ decision, payload, originalPayload: { amount: 250 }, modified: false, diff: null });
+    expect(item?.comment).toBe('real comment');
+  });
+
+  test('a forged approval of a task still open keeps the execution waiting', async () => {
+    const { run } = webhookContext({
+      body: body('approved'),
+      answers: (url) => [ok(serverTask('pending_review', url))],
+    });
+    const res = await run();
+    expect(res.workflowData).toBeUndefined();
+    expect(res.webhookResponse).toEqual({
+      received: true,
+      resumed: false,
+      reason: 'task status pending_review is not final',
+    });
+  });
+
+  test('an escalation notice is acknowledged without resuming', async () => {
+    const { run } = webhookContext({
+      body: { type: 'task.escalated', data: { taskId: 'tsk_1', status: 'in_review' } },
+      answers: (url) => [ok(serverTask('in_review', url))],
+    });
+    const res = await run();
     expect(res.workflowData).toBeUndefined();
     expect(res.webhookResponse).toMatchObject({ received: true, resumed: false });
+  });
+
+  test("a body naming another task than this execution's is refused without asking Loopgate", async () => {
+    const { run, calls, answered } = webhookContext({ body: body('approved', { taskId: 'tsk_other' }) });
+    const res = await run();
+    expect(res).toEqual({ noWebhookResponse: true });
+    expect(answered).toEqual({
+      status: 409,
+      body: { received: true, resumed: false, reason: 'this execution waits for task tsk_1, not tsk_other' },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test.each([
+    // Made by another key with this resume URL as its callback: the node's key sees only the origin.
+    ['made by another key (the callback URL reads as its origin)', 'http://127.0.0.1:5678'],
+    ['of another execution', 'http://127.0.0.1:5678/webhook-waiting/41/node-1?signature=sig'],
+    ['of another node', 'http://127.0.0.1:5678/webhook-waiting/99/node-2?signature=sig'],
+    ['without a callback', null],
+  ])('a decided task %s does not resume this execution', async (_name, callbackUrl) => {
+    const { run, answered } = webhookContext({
+      body: body('approved'),
+      // The waiting item's task id is unreadable here, so only the callback URL binds the task.
+      waitingTaskId: new Error('no execution data'),
+      answers: (url) => [ok(serverTask('approved', url, { callbackUrl }))],
+    });
+    const res = await run();
+    expect(res).toEqual({ noWebhookResponse: true });
+    expect(answered.status).toBe(409);
+  });
+
+  test("without the waiting item's task id, the body's task id is still bound by the callback URL", async () => {
+    const { run } = webhookContext({
+      body: body('approved'),
+      waitingTaskId: new Error('no execution data'),
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(resumedItem(await run())).toMatchObject({ decision: 'approved', taskId: 'tsk_1' });
+  });
+
+  test('a body without a task id still wakes the check of the waiting task', async () => {
+    const { run, calls } = webhookContext({
+      body: 'approve please',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(resumedItem(await run())).toMatchObject({ decision: 'approved' });
+    expect(calls.map((c) => c.options.url)).toEqual(['http://lg.test/api/v1/tasks/tsk_1']);
+  });
+
+  test('an expiry resumes with the reason from the task history', async () => {
+    const { run, calls } = webhookContext({
+      body: { type: 'task.expired', data: { taskId: 'tsk_1', status: 'expired' } },
+      answers: (url) => [
+        ok(serverTask('expired', url)),
+        ok({ data: [{ type: 'expired', toStatus: 'expired', reason: 'SLA breached' }] }),
+      ],
+    });
+    expect(resumedItem(await run())).toMatchObject({
+      decision: 'expired',
+      comment: 'SLA breached',
+      event: 'task.expired',
+    });
+    expect(calls.map((c) => c.options.url)).toEqual([
+      'http://lg.test/api/v1/tasks/tsk_1',
+      'http://lg.test/api/v1/tasks/tsk_1/events',
+    ]);
+  });
+
+  test.each([
+    ['unreachable', (): Answer => new Error('connect ECONNREFUSED')],
+    ['answering 500', (): Answer => ({ statusCode: 500, body: { code: 'internal_error', detail: 'boom' } })],
+    [
+      'refusing the key',
+      (): Answer => ({ statusCode: 401, body: { code: 'unauthorized', detail: 'Invalid API key' } }),
+    ],
+    [
+      'answering something that is not a task',
+      (url: string): Answer => ok({ id: 'tsk_1', status: 'approved', callbackUrl: url, decision: {} }),
+    ],
+  ])('Loopgate %s: answers 503 and keeps waiting, never throws', async (_name, response) => {
+    const { run, answered } = webhookContext({ body: body('approved'), answers: (url) => [response(url)] });
+    const res = await run();
+    expect(res).toEqual({ noWebhookResponse: true });
+    expect(answered.status).toBe(503);
+    expect(answered.body).toMatchObject({
+      resumed: false,
+      reason: expect.stringContaining('could not read task tsk_1'),
+    });
+  });
+
+  test('a second POST while the first reads the task, or after it resumed, is refused (the workflow runs once)', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [slow.then(() => ok(serverTask('approved', url)))],
+    });
+    const firstResult = first.run();
+    const racing = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(await racing.run()).toEqual({ noWebhookResponse: true });
+    expect(racing.answered).toMatchObject({ status: 409, body: { resumed: false } });
+    expect(racing.calls).toEqual([]);
+    release();
+    expect((await firstResult).workflowData).toHaveLength(1);
+    const late = webhookContext({
+      body: body('approved'),
+      executionId: '7001',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect(await late.run()).toEqual({ noWebhookResponse: true });
+    expect(late.answered.status).toBe(409);
+    // Another execution is not held up.
+    const other = webhookContext({ body: body('approved'), answers: (url) => [ok(serverTask('approved', url))] });
+    expect((await other.run()).workflowData).toHaveLength(1);
+  });
+
+  test('a POST that did not resume (task still open) leaves the next one free to', async () => {
+    const early = webhookContext({
+      body: body('approved'),
+      executionId: '7003',
+      answers: (url) => [ok(serverTask('pending_review', url))],
+    });
+    expect((await early.run()).webhookResponse).toMatchObject({ resumed: false });
+    const real = webhookContext({
+      body: body('approved'),
+      executionId: '7003',
+      answers: (url) => [ok(serverTask('approved', url))],
+    });
+    expect((await real.run()).workflowData).toHaveLength(1);
+  });
+});
+
+describe('namesThisExecution', () => {
+  test.each([
+    ['the signed resume URL', 'http://127.0.0.1:5678/webhook-waiting/42/node-1?signature=sig', true],
+    [
+      'another host name for the same n8n, under a path prefix',
+      'https://n8n.example/base/webhook-waiting/42/node-1/',
+      true,
+    ],
+    ['another execution', 'http://127.0.0.1:5678/webhook-waiting/142/node-1', false],
+    ['another node', 'http://127.0.0.1:5678/webhook-waiting/42/node-10', false],
+    ['only the origin', 'http://127.0.0.1:5678', false],
+    ['no URL', null, false],
+    ['not a URL', 'webhook-waiting/42/node-1', false],
+  ])('%s → %s', (_name, url, expected) => {
+    expect(namesThisExecution(url, '42', 'node-1')).toBe(expected);
   });
 });
 

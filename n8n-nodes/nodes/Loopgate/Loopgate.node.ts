@@ -10,8 +10,9 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 import { loopgateRequest } from '../../lib/api.js';
-import { backstopFields, decisionFromCallback } from '../../lib/decision.js';
+import { backstopFields } from '../../lib/decision.js';
 import { n8nWorkflow } from '../../lib/n8n-runtime.js';
+import { resumeWithServerState } from '../../lib/resume.js';
 import { buildCreateTaskBody, RISK_LEVEL_OPTIONS, type TaskFields, waitTill } from '../../lib/task-input.js';
 
 /**
@@ -321,14 +322,13 @@ export class Loopgate implements INodeType {
     return [out];
   }
 
-  /** Loopgate's callback for the waiting execution (n8n has already checked the URL's signature). */
+  /**
+   * A POST to the waiting execution's resume URL (n8n has already checked the URL's signature). Holding
+   * that URL is not enough to decide: the node resumes with the task as Loopgate has it, read back with
+   * its own credential, never with the body it was sent (see lib/resume.ts).
+   */
   async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-    const outcome = decisionFromCallback(this.getBodyData(), new Date());
-    if (!outcome.resume) {
-      // No workflowData: n8n answers and the execution keeps waiting for a final decision.
-      return { webhookResponse: { received: true, resumed: false, reason: outcome.reason } };
-    }
-    return { workflowData: [[{ json: outcome.item as unknown as IDataObject, pairedItem: { item: 0 } }]] };
+    return resumeWithServerState(this, () => new Date());
   }
 }
 

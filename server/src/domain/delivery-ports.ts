@@ -1,4 +1,5 @@
 import type { DeliveryStatus, WebhookEventType } from '@loopgate/shared';
+import type { UrlOwner } from './target-url.js';
 
 /** Storage for decision delivery: subscriptions, the outbox, its attempt log, workspace settings, Slack. */
 
@@ -16,6 +17,8 @@ export interface WebhookSubscriptionRecord {
   previousSecretExpiresAt: number | null;
   status: 'active' | 'disabled';
   disabledReason: string | null;
+  /** Who subscribed: they (and admins) see the URL whole. null for subscriptions from before it was kept. */
+  createdBy: UrlOwner;
   createdAt: number;
   updatedAt: number;
 }
@@ -39,6 +42,8 @@ export interface DeliveryRecord {
   subscriptionId: string | null;
   eventType: string;
   url: string;
+  /** Who registered `url` (the task's creator, the subscriber); see mayReadTargetUrl. */
+  urlOwner: UrlOwner;
   /** The exact bytes sent on every attempt. */
   body: string;
   status: DeliveryStatus;

@@ -26,6 +26,7 @@ import type {
 import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Repositories, Store } from './ports.js';
+import { type UrlOwner, type UrlViewer, viewTargetUrl } from './target-url.js';
 import type { TaskEventRecord, TaskRecord } from './task-record.js';
 import { decodeCursor, encodeCursor } from './task-service.js';
 import { toTaskView } from './task-view.js';
@@ -87,6 +88,7 @@ export interface DeliveryHookDeps {
 export interface DeliveryDraft {
   kind: DeliveryRecord['kind'];
   url: string;
+  urlOwner: UrlOwner;
   eventType: string;
   body: string;
   subscriptionId: string | null;
@@ -111,6 +113,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         drafts.push({
           kind: 'callback',
           url: task.callbackUrl,
+          urlOwner: task.createdBy,
           eventType: type,
           body: payload(),
           subscriptionId: null,
@@ -121,6 +124,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         drafts.push({
           kind: 'subscription',
           url: subscription.url,
+          urlOwner: subscription.createdBy,
           eventType: type,
           body: payload(),
           subscriptionId: subscription.id,
@@ -140,6 +144,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
         subscriptionId: draft.subscriptionId,
         eventType: draft.eventType,
         url: draft.url,
+        urlOwner: draft.urlOwner,
         body: draft.body,
         status: 'pending',
         attempts: 0,
@@ -172,10 +177,10 @@ export interface DeliveryServiceDeps {
   kick?: () => void;
 }
 
-export function toSubscriptionView(s: WebhookSubscriptionRecord): WebhookSubscription {
+export function toSubscriptionView(s: WebhookSubscriptionRecord, viewer: UrlViewer): WebhookSubscription {
   return {
     id: s.id,
-    url: s.url,
+    url: viewTargetUrl(viewer, s.url, s.createdBy),
     events: s.events,
     description: s.description,
     status: s.status,
@@ -203,6 +208,7 @@ export async function createSubscription(
     previousSecretExpiresAt: null,
     status: 'active',
     disabledReason: null,
+    createdBy: { type: principal.actor.type, id: principal.actor.id },
     createdAt: now,
     updatedAt: now,
   };
@@ -392,14 +398,14 @@ export function createUrlChecker(deps: {
 
 // ——— Deliveries: list, inspect, redeliver ———
 
-export function toDeliveryView(d: DeliveryRecord, attempts?: DeliveryAttemptRecord[]): Delivery {
+export function toDeliveryView(d: DeliveryRecord, viewer: UrlViewer, attempts?: DeliveryAttemptRecord[]): Delivery {
   return {
     id: d.id,
     kind: d.kind,
     taskId: d.taskId,
     subscriptionId: d.subscriptionId,
     eventType: d.eventType,
-    url: d.url,
+    url: viewTargetUrl(viewer, d.url, d.urlOwner),
     status: d.status,
     attempts: d.attempts,
     nextAttemptAt: d.status === 'pending' && d.nextAttemptAt !== null ? iso(d.nextAttemptAt) : null,
@@ -444,6 +450,7 @@ export async function listDeliveries(
     deliveries: page.map((d) =>
       toDeliveryView(
         d,
+        principal,
         attempts.filter((a) => a.deliveryId === d.id),
       ),
     ),
@@ -456,7 +463,7 @@ export async function getDelivery(deps: Pick<DeliveryServiceDeps, 'store'>, prin
   const delivery = await deps.store.read.deliveries.findById(principal.workspaceId, id);
   if (!delivery) throw notFound(`Delivery ${id}`);
   const attempts = await deps.store.read.deliveries.listAttempts(principal.workspaceId, [id]);
-  return toDeliveryView(delivery, attempts);
+  return toDeliveryView(delivery, principal, attempts);
 }
 
 /**

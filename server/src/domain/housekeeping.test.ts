@@ -1,5 +1,6 @@
 import type { DeliveryStatus } from '@loopgate/shared';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { deliveryRecord } from '../test-support/delivery-records.js';
 import { FakeAttemptLimiter } from '../test-support/fake-attempt-limiter.js';
 import { taskRecord } from '../test-support/task-records.js';
 import { upsertUser } from './admin-service.js';
@@ -26,25 +27,14 @@ const NOTHING_PRUNED = {
 };
 
 function delivery(workspaceId: string, id: string, status: DeliveryStatus, updatedAt: number): DeliveryRecord {
-  return {
-    id,
-    workspaceId,
-    kind: 'callback',
-    taskId: null,
-    subscriptionId: null,
-    eventType: 'task.decided',
-    url: 'https://example.com/hook',
-    body: '{}',
+  return deliveryRecord(workspaceId, id, updatedAt - DAY, {
     status,
     attempts: 2,
     nextAttemptAt: status === 'pending' ? NOW + DAY : null,
-    leaseToken: null,
     lastStatusCode: status === 'delivered' ? 200 : 500,
-    lastError: null,
-    createdAt: updatedAt - DAY,
     updatedAt,
     deliveredAt: status === 'delivered' ? updatedAt : null,
-  };
+  });
 }
 
 function task(workspaceId: string, id: string, closedAt: number | null): TaskRecord {

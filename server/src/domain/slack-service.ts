@@ -8,6 +8,7 @@ import { AppError, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { memberPrincipal } from './member-principal.js';
 import type { Repositories, Store } from './ports.js';
+import { type UrlViewer, viewTargetUrl } from './target-url.js';
 import type { TaskEventRecord, TaskRecord } from './task-record.js';
 import { decideTask, type TaskServiceDeps } from './task-service.js';
 
@@ -34,8 +35,14 @@ export interface SlackIntegrationView {
   createdAt: string;
 }
 
-export function toSlackIntegrationView(i: SlackIntegrationRecord): SlackIntegrationView {
-  return { id: i.id, queue: i.queue, webhookUrl: i.webhookUrl, createdAt: new Date(i.createdAt).toISOString() };
+/** Only admins manage Slack integrations, so they see the webhook URL whole; the rule decides, not the route. */
+export function toSlackIntegrationView(i: SlackIntegrationRecord, viewer: UrlViewer): SlackIntegrationView {
+  return {
+    id: i.id,
+    queue: i.queue,
+    webhookUrl: viewTargetUrl(viewer, i.webhookUrl, null),
+    createdAt: new Date(i.createdAt).toISOString(),
+  };
 }
 
 export async function createSlackIntegration(
@@ -181,6 +188,8 @@ export function slackDrafts(publicUrl: string) {
       .map((i) => ({
         kind: 'slack' as const,
         url: i.webhookUrl,
+        // Set up by an admin, not by a member: only admins see it whole.
+        urlOwner: null,
         eventType: 'slack.review_requested',
         body: JSON.stringify(slackMessageFor(task, i.id, publicUrl)),
         subscriptionId: null,

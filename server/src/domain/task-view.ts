@@ -1,21 +1,10 @@
 import type { Task, TaskEvent, TaskWorkflow } from '@loopgate/shared';
-import { can, type Principal } from './access.js';
+import type { Principal } from './access.js';
+import { viewTargetUrl } from './target-url.js';
 import { DEFAULT_WORKFLOW, type TaskEventRecord, type TaskRecord } from './task-record.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-
-/**
- * A callback URL is usually an n8n resume URL or a Zapier callback URL: whoever holds it can resume
- * the automation without Loopgate. Only admins and the actor that created the task see it.
- */
-export function mayReadCallbackUrl(viewer: Principal | 'webhook', task: TaskRecord): boolean {
-  if (viewer === 'webhook') return false;
-  return (
-    can(viewer.role, 'workspace:admin') ||
-    (task.createdBy.type === viewer.actor.type && task.createdBy.id !== null && task.createdBy.id === viewer.actor.id)
-  );
-}
 
 /**
  * The task as the API shows it to `viewer` (a principal, or 'webhook' for delivery payloads). The
@@ -34,7 +23,8 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
     tags: task.tags,
     source: task.source,
     externalRef: task.externalRef,
-    callbackUrl: mayReadCallbackUrl(viewer, task) ? task.callbackUrl : null,
+    // Usually an n8n resume URL or a Zapier callback URL: whoever holds it can resume the automation.
+    callbackUrl: task.callbackUrl === null ? null : viewTargetUrl(viewer, task.callbackUrl, task.createdBy),
     hasCallback: task.callbackUrl !== null,
     status: task.status,
     dueAt: isoOrNull(task.dueAt),

@@ -4,6 +4,7 @@ import type { HousekeepingDeps } from '../domain/housekeeping.js';
 import type { Store } from '../domain/ports.js';
 import { hashToken } from '../domain/session-service.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { deliveryRecord } from '../test-support/delivery-records.js';
 import { startHousekeeping } from './housekeeping-job.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -49,25 +50,7 @@ for (const database of DATABASES) {
           createdAt: NOW - 8 * DAY,
           expiresAt: NOW - DAY,
         });
-        await tx.deliveries.insert({
-          id: 'msg_job_old',
-          workspaceId: workspace.id,
-          kind: 'callback',
-          taskId: null,
-          subscriptionId: null,
-          eventType: 'task.decided',
-          url: 'https://example.com/hook',
-          body: '{}',
-          status: 'delivered',
-          attempts: 1,
-          nextAttemptAt: null,
-          leaseToken: null,
-          lastStatusCode: 200,
-          lastError: null,
-          createdAt: NOW - 40 * DAY,
-          updatedAt: NOW - 40 * DAY,
-          deliveredAt: NOW - 40 * DAY,
-        });
+        await tx.deliveries.insert(deliveryRecord(workspace.id, 'msg_job_old', NOW - 40 * DAY));
       });
       let transactions = 0;
       const counting: HousekeepingDeps = {

@@ -1,11 +1,12 @@
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createWorkspace } from '../domain/admin-service.js';
 import { PUBLIC_ONLY } from '../domain/callback-targets.js';
-import type { DeliveryRecord } from '../domain/delivery-ports.js';
 import { newId } from '../domain/ids.js';
 import type { Store } from '../domain/ports.js';
-import type { PostRequest, SendResult } from '../notify/http-sender.js';
+import { type PostRequest, postJson, type SendResult } from '../notify/http-sender.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
+import { deliveryRecord } from '../test-support/delivery-records.js';
 import { until } from '../test-support/until.js';
 import { classify, MAX_ATTEMPTS, OutboxWorker, RETRY_DELAYS_MS } from './outbox-worker.js';
 
@@ -67,25 +68,15 @@ for (const database of DATABASES) {
       const ids: string[] = [];
       await store.transaction(async (tx) => {
         for (let i = 0; i < count; i++) {
-          const row: DeliveryRecord = {
-            id: newId('delivery', now),
-            workspaceId,
-            kind: 'callback',
-            taskId: null,
-            subscriptionId: null,
-            eventType: 'task.decided',
+          const row = deliveryRecord(workspaceId, newId('delivery', now), now, {
             url,
             body: JSON.stringify({ n: i }),
             status: 'pending',
             attempts: 0,
             nextAttemptAt: now,
-            leaseToken: null,
             lastStatusCode: null,
-            lastError: null,
-            createdAt: now,
-            updatedAt: now,
             deliveredAt: null,
-          };
+          });
           await tx.deliveries.insert(row);
           ids.push(row.id);
         }
@@ -147,6 +138,43 @@ for (const database of DATABASES) {
         expect(attempts.every((a) => a.statusCode === 503)).toBe(true);
         expect(new Set(posted.map((p) => p.headers['webhook-id']))).toEqual(new Set([id]));
         expect(posted).toHaveLength(MAX_ATTEMPTS);
+      } finally {
+        await w.stop();
+      }
+    });
+
+    test('a refused send is logged and recorded naming only the origin of the URL', async () => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      });
+      const [id] = await queue(1, Date.now(), 'http://127.0.0.1:9/webhook-waiting/7/node?signature=tok-456');
+      const w = new OutboxWorker({
+        store,
+        clock: Date.now,
+        logger: pino({ level: 'info' }, sink),
+        post: postJson,
+        timeoutMs: 1_000,
+        pollMs: 20,
+        concurrency: 8,
+        serverPolicy: PUBLIC_ONLY,
+      });
+      w.start();
+      try {
+        const row = await until('the refused attempt', async () => {
+          const r = await store.read.deliveries.findForWorker(id!);
+          return r && r.attempts === 1 ? r : undefined;
+        });
+        expect(row.lastError).toContain('Refusing to call http://127.0.0.1:9:');
+        const [attempt] = await store.read.deliveries.listAttempts(workspaceId, [id!]);
+        expect(attempt?.error).toBe(row.lastError);
+        await until('the warning', () => (lines.some((l) => l.includes('delivery attempt failed')) ? true : undefined));
+        expect(lines.join('')).toContain('http://127.0.0.1:9');
+        expect(lines.join('')).not.toMatch(/tok-456|webhook-waiting/);
+        expect(JSON.stringify([row.lastError, attempt?.error])).not.toMatch(/tok-456|webhook-waiting/);
       } finally {
         await w.stop();
       }

@@ -66,7 +66,8 @@ export const postJson: HttpPost = (request) => {
     url = new URL(request.url);
     assertSendable(url, request.policy);
   } catch (error) {
-    return Promise.resolve(done(null, error instanceof AppError ? error.message : `Invalid URL: ${request.url}`));
+    // Never the URL itself: this text is the attempt's error, shown to every member (see urlOrigin).
+    return Promise.resolve(done(null, error instanceof AppError ? error.message : 'Not a valid URL'));
   }
   const secure = url.protocol === 'https:';
   return new Promise<SendResult>((resolve) => {

@@ -132,4 +132,14 @@ describe('send-time check', () => {
     expect(refused).toMatchObject({ statusCode: null, error: expect.stringContaining('localhost resolves to') });
     expect(receiver.requests.length).toBe(seen + 1);
   });
+
+  // The error is stored as the attempt's error, which every member of the workspace reads.
+  test.each([
+    ['a private IP literal', 'http://user:pw@127.0.0.1:9/webhook-waiting/7/n?signature=tok-123', 'http://127.0.0.1:9'],
+    ['a malformed URL', 'http://[tok-123/x', 'Not a valid URL'],
+  ])('%s: the error names the origin at most, never the path, query or credentials', async (_name, url, named) => {
+    const result = await send(url, PUBLIC_ONLY);
+    expect(result.error).toContain(named);
+    expect(result.error).not.toMatch(/tok-123|pw@|webhook-waiting/);
+  });
 });

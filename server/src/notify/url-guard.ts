@@ -2,6 +2,7 @@ import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { describeRefusal, judgeTarget, type TargetPolicy } from '../domain/callback-targets.js';
 import { AppError } from '../domain/errors.js';
+import { urlOrigin } from '../domain/target-url.js';
 
 /**
  * SSRF protection for outbound deliveries: which addresses may be called is the policy of
@@ -23,8 +24,9 @@ function remedyFor(kind: 'private' | 'metadata'): string {
     : `To allow it, add its host or address to ${ALLOWLIST_SETTING}, or allow every private target with ${ALLOW_PRIVATE_SETTING}`;
 }
 
-function refused(url: string, kind: 'private' | 'metadata', why: string): AppError {
-  return new AppError('callback_url_refused', `Refusing to call ${url}: ${why}. ${remedyFor(kind)}.`, [
+/** Names only the URL's origin: the message lands in the attempt log, which every member reads. */
+function refused(url: string | URL, kind: 'private' | 'metadata', why: string): AppError {
+  return new AppError('callback_url_refused', `Refusing to call ${urlOrigin(url)}: ${why}. ${remedyFor(kind)}.`, [
     { path: 'url', message: why },
   ]);
 }
@@ -117,5 +119,5 @@ export function assertSendable(url: URL, policy: TargetPolicy): void {
   const host = hostOf(url);
   if (!isIP(host)) return;
   const verdict = judgeTarget(host, null, policy);
-  if (!verdict.allowed) throw refused(url.toString(), verdict.kind, `${host} is ${describeRefusal(verdict.kind)}`);
+  if (!verdict.allowed) throw refused(url, verdict.kind, `${host} is ${describeRefusal(verdict.kind)}`);
 }

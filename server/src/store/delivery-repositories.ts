@@ -1,4 +1,4 @@
-import type { DeliveryStatus, WebhookEventType } from '@loopgate/shared';
+import type { Actor, DeliveryStatus, WebhookEventType } from '@loopgate/shared';
 import type {
   DeliveryAttemptRecord,
   DeliveryKind,
@@ -16,12 +16,18 @@ import type {
   WebhookSubscriptionRecord,
   WebhookSubscriptionRepository,
 } from '../domain/delivery-ports.js';
+import type { UrlOwner } from '../domain/target-url.js';
 import { insertIgnore, placeholders, type Row, type Sql } from './sql.js';
 
 const str = (value: unknown) => value as string;
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
 const num = (value: unknown) => Number(value);
 const numOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+/** An owner column pair (…_type, …_id); null when none was recorded. */
+function ownerOf(type: unknown, id: unknown): UrlOwner {
+  return type === null || type === undefined ? null : { type: str(type) as Actor['type'], id: strOrNull(id) };
+}
 
 function rowToSubscription(row: Row): WebhookSubscriptionRecord {
   return {
@@ -35,6 +41,7 @@ function rowToSubscription(row: Row): WebhookSubscriptionRecord {
     previousSecretExpiresAt: numOrNull(row.previous_secret_expires_at),
     status: str(row.status) as WebhookSubscriptionRecord['status'],
     disabledReason: strOrNull(row.disabled_reason),
+    createdBy: ownerOf(row.created_by_type, row.created_by_id),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -46,8 +53,8 @@ class SqlWebhookSubscriptionRepository implements WebhookSubscriptionRepository 
   async insert(s: WebhookSubscriptionRecord): Promise<void> {
     await this.sql.query(
       `INSERT INTO webhook_subscriptions (id, workspace_id, url, events, description, secret, previous_secret,
-         previous_secret_expires_at, status, disabled_reason, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         previous_secret_expires_at, status, disabled_reason, created_by_type, created_by_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         s.id,
         s.workspaceId,
@@ -59,6 +66,8 @@ class SqlWebhookSubscriptionRepository implements WebhookSubscriptionRepository 
         s.previousSecretExpiresAt,
         s.status,
         s.disabledReason,
+        s.createdBy?.type ?? null,
+        s.createdBy?.id ?? null,
         s.createdAt,
         s.updatedAt,
       ],
@@ -128,6 +137,7 @@ function rowToDelivery(row: Row): DeliveryRecord {
     subscriptionId: strOrNull(row.subscription_id),
     eventType: str(row.event_type),
     url: str(row.url),
+    urlOwner: ownerOf(row.url_owner_type, row.url_owner_id),
     body: str(row.body),
     status: str(row.status) as DeliveryStatus,
     attempts: num(row.attempts),
@@ -146,9 +156,10 @@ class SqlDeliveryRepository implements DeliveryRepository {
 
   async insert(d: DeliveryRecord): Promise<void> {
     await this.sql.query(
-      `INSERT INTO webhook_deliveries (id, workspace_id, kind, task_id, subscription_id, event_type, url, body, status,
-         attempts, next_attempt_at, lease_token, last_status_code, last_error, created_at, updated_at, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO webhook_deliveries (id, workspace_id, kind, task_id, subscription_id, event_type, url, url_owner_type,
+         url_owner_id, body, status, attempts, next_attempt_at, lease_token, last_status_code, last_error, created_at,
+         updated_at, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         d.id,
         d.workspaceId,
@@ -157,6 +168,8 @@ class SqlDeliveryRepository implements DeliveryRepository {
         d.subscriptionId,
         d.eventType,
         d.url,
+        d.urlOwner?.type ?? null,
+        d.urlOwner?.id ?? null,
         d.body,
         d.status,
         d.attempts,

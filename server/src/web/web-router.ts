@@ -121,14 +121,6 @@ function field(body: unknown, name: string): string | undefined {
 /** The most recent deliveries the task page lists; the API pages through all of them. */
 const TASK_PAGE_DELIVERIES = 20;
 
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
 function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
@@ -393,11 +385,8 @@ export function webRouter(deps: WebDeps): Router {
         user: userView(web),
         csrf: web.session.csrfToken,
         events,
-        deliveries: deliveries.map((delivery) => ({
-          ...delivery,
-          // Callback URLs carry resume tokens (n8n, Zapier); only admins see more than where they go.
-          target: isAdmin ? delivery.url : originOf(delivery.url),
-        })),
+        // listDeliveries has already cut each URL down to what this user may see (viewTargetUrl).
+        deliveries,
         canRedeliver: isAdmin,
         decisionDiff,
         canDecide: can(web.principal.role, 'task:decide') && !isFinalStatus(task.status),

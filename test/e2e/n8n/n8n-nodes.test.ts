@@ -286,6 +286,69 @@ for (const line of LINES) {
       expect(resultsFor(task.id)).toHaveLength(1);
     });
 
+    test("9. a forged body on the signed resume URL: the workflow waits, then goes on only with Loopgate's decision", async () => {
+      const payload = { orderId: 'A-9', amount: 100 };
+      const task = await requestApproval(`forged body ${line}`, payload);
+      // The attacker holds the resume URL itself (signed: n8n lets it through) and a reviewer key.
+      const resumeUrl = task.callbackUrl as string;
+      const forge = (data: Record<string, unknown>) =>
+        fetch(resumeUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            type: 'task.decided',
+            timestamp: new Date().toISOString(),
+            data: { taskId: task.id, status: 'approved', originalPayload: payload, modifiedPayload: null, ...data },
+          }),
+        });
+      // Another task, really approved: its id must not resume this execution.
+      const other = await api(reviewerKey, 'POST', '/api/v1/tasks', { title: `other ${line}`, payload: { x: 1 } });
+      await decide(other.body.id as string, { action: 'approve' });
+      // A task someone else created with this very resume URL as its callback: Loopgate itself POSTs its
+      // (signed, real) approval here, and that must not resume this execution either.
+      const planted = await api(reviewerKey, 'POST', '/api/v1/tasks', {
+        title: `planted ${line}`,
+        payload: { ...payload, amount: 100_000 },
+        callbackUrl: resumeUrl,
+      });
+      expect(planted.status).toBe(201);
+      await api(n8nKey, 'POST', `/api/v1/tasks/${planted.body.id}/decision`, { action: 'approve' });
+
+      const approvedOpen = await forge({});
+      expect(approvedOpen.status).toBe(200);
+      expect(await approvedOpen.json()).toMatchObject({ resumed: false });
+      const modifiedOpen = await forge({
+        status: 'approved_with_modifications',
+        modifiedPayload: { ...payload, amount: 1 },
+        diff: 'forged',
+      });
+      expect(modifiedOpen.status).toBe(200);
+      expect((await forge({ taskId: other.body.id })).status).toBe(409);
+      expect((await forge({ taskId: planted.body.id })).status).toBe(409);
+      await until('Loopgate to try the planted callback', async () => {
+        const deliveries = await api(reviewerKey, 'GET', `/api/v1/tasks/${planted.body.id}/deliveries`);
+        const list = deliveries.body.data as { kind: string; attempts: number; lastStatusCode: number | null }[];
+        return list.find((d) => d.kind === 'callback' && d.attempts > 0);
+      }).then((delivery) => expect(delivery.lastStatusCode).toBe(409));
+      await sleep(1500);
+      for (const id of [task.id, other.body.id as string, planted.body.id as string]) {
+        expect(resultsFor(id)).toEqual([]);
+      }
+
+      // Rejected for real; a forged approval racing Loopgate's callback still ends in the rejection.
+      await decide(task.id, { action: 'reject', comment: 'real no' });
+      const racing = await forge({ status: 'approved', modifiedPayload: { ...payload, amount: 1 } });
+      expect([200, 409]).toContain(racing.status);
+      const result = await resultFor(task.id);
+      expect(result).toMatchObject({
+        route: 'rejected',
+        item: { decision: 'rejected', approved: false, payload, modified: false, comment: 'real no' },
+      });
+      await sleep(1000);
+      expect(resultsFor(task.id)).toHaveLength(1);
+      expect(resultsFor(planted.body.id as string)).toEqual([]);
+    });
+
     test('4. the SLA expires: the workflow resumes with decision=expired', async () => {
       const task = await requestApproval(`expire ${line}`, { orderId: 'A-4' }, 0.05); // 3 s SLA
       expect(task.dueAt).toEqual(expect.any(String));

@@ -4,7 +4,7 @@ import { callApi } from '../api.js';
 import { taskEventOutputFields } from '../output-fields.js';
 import { SAMPLE_DECISION } from '../samples.js';
 import { taskBodyFromInput, taskInputFields } from '../task-input.js';
-import { outputFromDelivery, parseDelivery, type TaskEventOutput } from '../task-output.js';
+import { historyEntryFor, outputFromTask, parseDelivery, readTaskBack, type TaskEventOutput } from '../task-output.js';
 
 /** What perform hands Zapier while the Zap waits; performResume receives it back as outputData. */
 interface PendingApproval {
@@ -66,30 +66,47 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The event each final status is delivered as. */
+const EVENT_FOR_STATUS: Partial<Record<Task['status'], WebhookEventType>> = {
+  approved: 'task.decided',
+  approved_with_modifications: 'task.decided',
+  rejected: 'task.decided',
+  expired: 'task.expired',
+  cancelled: 'task.cancelled',
+};
+
 /**
- * The callback URL is no secret inside the workspace (any key that may read the task sees it), so a
- * body claiming "approved" is only believed once the server agrees: same final status, same edited
- * payload. Without this, a viewer key could approve a refund by POSTing to the Zap's callback URL.
+ * Holding the callback URL must not be enough to end the wait with a decision (the admin and the
+ * task's creator see it; it also travels through logs and proxies), so the body is only believed
+ * once the server agrees: same final status, same edited payload. Zapier cannot go back to waiting,
+ * so a body the server contradicts fails the step instead of passing it on.
  */
-async function confirmWithServer(z: ZObject, bundle: Bundle, envelope: WebhookPayload): Promise<void> {
+async function confirmWithServer(z: ZObject, bundle: Bundle, envelope: WebhookPayload, taskId: string) {
   const { data } = envelope;
   if (!FINAL_EVENTS.has(envelope.type)) {
     throw new z.errors.Error(`A ${envelope.type} delivery cannot end the wait`, 'invalid_delivery', 400);
   }
-  const task = await callApi<Task>(z, bundle, 'GET', `/api/v1/tasks/${encodeURIComponent(data.taskId)}`);
+  const read = await readTaskBack(z, bundle, taskId);
+  if (!read) throw new z.errors.Error(`Task ${taskId} is not known to Loopgate`, 'invalid_delivery', 400);
+  const { task } = read;
   const serverEdit = canonical(task.decision?.modifiedPayload ?? null);
-  if (task.status !== data.status || serverEdit !== canonical(data.modifiedPayload)) {
+  const event = EVENT_FOR_STATUS[task.status];
+  if (!event || task.status !== data.status || serverEdit !== canonical(data.modifiedPayload)) {
     throw new z.errors.Error(
-      `The callback says task ${data.taskId} is ${data.status}, but Loopgate has it ${task.status}${
+      `The callback says task ${taskId} is ${data.status}, but Loopgate has it ${task.status}${
         task.status === data.status ? ' with another payload' : ''
       }`,
       'invalid_delivery',
       400,
     );
   }
+  return { task, event, history: read.history };
 }
 
-/** Loopgate's callback body (the delivery envelope), confirmed with the server, becomes the step's output. */
+/**
+ * Loopgate's callback resumes the step with the task as the server has it (its comment, reviewer and
+ * payload, not the body's), once the body is confirmed to be about this step's task and its outcome.
+ */
 async function performResume(z: ZObject, bundle: Bundle): Promise<TaskEventOutput> {
   const envelope = parseDelivery(z, bundle.cleanedRequest);
   const pending = (bundle.outputData ?? {}) as Partial<PendingApproval>;
@@ -100,8 +117,8 @@ async function performResume(z: ZObject, bundle: Bundle): Promise<TaskEventOutpu
       400,
     );
   }
-  await confirmWithServer(z, bundle, envelope);
-  const output = outputFromDelivery(envelope);
+  const { task, event, history } = await confirmWithServer(z, bundle, envelope, pending.id ?? envelope.data.taskId);
+  const output = outputFromTask(task, event, historyEntryFor(history, event));
   const halt = pending.haltOnRejection ?? wantsHalt(bundle.inputData?.haltOnRejection);
   if (halt && !output.approved) {
     const comment = output.comment ? `: ${output.comment}` : '';

@@ -1,6 +1,6 @@
 import type { Task, TaskPage } from '@loopgate/shared';
 import type { Bundle, Search, ZObject } from 'zapier-platform-core';
-import { callApi } from '../api.js';
+import { callApi, isNotFound } from '../api.js';
 import { SAMPLE_TASK } from '../samples.js';
 
 /** By id (exact), or by external reference (newest first). An unknown id is "not found", not an error. */
@@ -11,8 +11,7 @@ async function perform(z: ZObject, bundle: Bundle): Promise<Task[]> {
     try {
       return [await callApi<Task>(z, bundle, 'GET', `/api/v1/tasks/${encodeURIComponent(id)}`)];
     } catch (error) {
-      // z.errors.Error carries the server's code in its JSON message.
-      if (error instanceof Error && /"code":"not_found"/.test(error.message)) return [];
+      if (isNotFound(error)) return [];
       throw error;
     }
   }

@@ -1,9 +1,9 @@
 import type { Task, TaskPage, WebhookEventType, WebhookSubscription } from '@loopgate/shared';
 import type { Bundle, Trigger, ZObject } from 'zapier-platform-core';
-import { callApi } from '../api.js';
+import { callApi, isNotFound } from '../api.js';
 import { taskEventOutputFields } from '../output-fields.js';
 import { SAMPLE_DECISION, SAMPLE_ESCALATION, SAMPLE_EXPIRY } from '../samples.js';
-import { outputFromDelivery, outputFromTask, parseDelivery, type TaskEventOutput } from '../task-output.js';
+import { historyEntryFor, outputFromTask, parseDelivery, readTaskBack, type TaskEventOutput } from '../task-output.js';
 
 interface TaskEventTriggerSpec {
   key: string;
@@ -31,15 +31,23 @@ async function unsubscribe(z: ZObject, bundle: Bundle) {
     await callApi<void>(z, bundle, 'DELETE', `/api/v1/webhooks/${encodeURIComponent(id)}`);
   } catch (error) {
     // Already gone (deleted in Loopgate by an admin): the Zap is unsubscribed either way.
-    if (!(error instanceof Error && /"code":"not_found"/.test(error.message))) throw error;
+    if (!isNotFound(error)) throw error;
   }
   return { id };
 }
 
-/** One delivery, one record; deliveries of other event types (a widened subscription) are ignored. */
+/**
+ * One delivery, one record; deliveries of other event types (a widened subscription) are ignored. The
+ * hook URL is no proof (anyone who learns it can POST to it), so the body only names the task: the
+ * record is the task as Loopgate has it, and nothing fires unless the server agrees the event happened
+ * (the task exists for this key and is decided, escalated or expired).
+ */
 async function receive(z: ZObject, bundle: Bundle, spec: TaskEventTriggerSpec): Promise<TaskEventOutput[]> {
   const envelope = parseDelivery(z, bundle.cleanedRequest);
-  return envelope.type === spec.event ? [outputFromDelivery(envelope)] : [];
+  if (envelope.type !== spec.event) return [];
+  const read = await readTaskBack(z, bundle, envelope.data.taskId);
+  if (!read || !spec.matches(read.task)) return [];
+  return [outputFromTask(read.task, spec.event, historyEntryFor(read.history, spec.event))];
 }
 
 async function listRecent(z: ZObject, bundle: Bundle, spec: TaskEventTriggerSpec): Promise<TaskEventOutput[]> {

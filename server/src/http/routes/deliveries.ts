@@ -71,7 +71,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         const subscription = await createSubscription(deps, principal, body);
         return {
           status: 201,
-          body: { ...toSubscriptionView(subscription), secret: subscription.secret },
+          body: { ...toSubscriptionView(subscription, principal), secret: subscription.secret },
           headers: { Location: `/api/v1/webhooks/${subscription.id}` },
         };
       },
@@ -87,7 +87,12 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         ...problemResponses(401, 403),
       },
       async handler({ principal }) {
-        return { status: 200, body: { data: (await listSubscriptions(deps, principal)).map(toSubscriptionView) } };
+        return {
+          status: 200,
+          body: {
+            data: (await listSubscriptions(deps, principal)).map((s) => toSubscriptionView(s, principal)),
+          },
+        };
       },
     }),
     defineRoute({
@@ -102,7 +107,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         ...problemResponses(401, 403, 404),
       },
       async handler({ principal, params }) {
-        return { status: 200, body: toSubscriptionView(await getSubscription(deps, principal, params.id)) };
+        return { status: 200, body: toSubscriptionView(await getSubscription(deps, principal, params.id), principal) };
       },
     }),
     defineRoute({
@@ -131,7 +136,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       },
       async handler({ principal, params }) {
         const rotated = await rotateSubscriptionSecret(deps, principal, params.id);
-        return { status: 200, body: { ...toSubscriptionView(rotated), secret: rotated.secret } };
+        return { status: 200, body: { ...toSubscriptionView(rotated, principal), secret: rotated.secret } };
       },
     }),
     defineRoute({

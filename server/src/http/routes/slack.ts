@@ -74,7 +74,10 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
         ...problemResponses(400, 401, 403, 415, 422),
       },
       async handler({ principal, body }) {
-        return { status: 201, body: toSlackIntegrationView(await createSlackIntegration(deps, principal, body)) };
+        return {
+          status: 201,
+          body: toSlackIntegrationView(await createSlackIntegration(deps, principal, body), principal),
+        };
       },
     }),
     defineRoute({
@@ -90,7 +93,9 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
       async handler({ principal }) {
         return {
           status: 200,
-          body: { data: (await listSlackIntegrations(deps, principal)).map(toSlackIntegrationView) },
+          body: {
+            data: (await listSlackIntegrations(deps, principal)).map((i) => toSlackIntegrationView(i, principal)),
+          },
         };
       },
     }),

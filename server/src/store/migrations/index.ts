@@ -6,6 +6,7 @@ import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-d
 import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
 import { CreateInvitations1764600000000 } from './1764600000000-create-invitations.js';
 import { CountIntegrationRefusals1764710000000 } from './1764710000000-count-integration-refusals.js';
+import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-target-url-owners.js';
 import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-allowlist.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   AddHousekeepingIndexes1764500000000,
   CreateInvitations1764600000000,
   CountIntegrationRefusals1764710000000,
+  RecordTargetUrlOwners1764720000000,
   AddCallbackAllowlist1764730000000,
 ];
