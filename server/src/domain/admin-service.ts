@@ -25,6 +25,7 @@ export async function createWorkspace(deps: AdminDeps, slug: string, name?: stri
   await deps.store.transaction(async (tx) => {
     if (await tx.workspaces.findBySlug(slug)) throw new AppError('conflict', `Workspace "${slug}" already exists`);
     await tx.workspaces.insert(workspace);
+    await tx.audit.startLog(workspace.id);
   });
   return workspace;
 }

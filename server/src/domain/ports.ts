@@ -1,5 +1,6 @@
 import type { RiskLevel, Role, TaskStatus } from '@loopgate/shared';
 import type { QueueRepository, ReviewerGroupRepository, SweepRepository, VoteRepository } from './approval-ports.js';
+import type { AuditRepository } from './audit-ports.js';
 import type {
   DeliveryRepository,
   DeliverySettingsRepository,
@@ -148,6 +149,7 @@ export interface Repositories {
   workspaces: WorkspaceRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
   idempotency: IdempotencyRepository;
   webhooks: WebhookSubscriptionRepository;
   deliveries: DeliveryRepository;

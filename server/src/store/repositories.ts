@@ -32,6 +32,7 @@ import {
   type TaskWorkflowRecord,
 } from '../domain/task-record.js';
 import { createApprovalRepositories } from './approval-repositories.js';
+import { SqlAuditRepository } from './audit-repository.js';
 import { createDeliveryRepositories } from './delivery-repositories.js';
 import { createInvitationRepositories } from './invitation-repositories.js';
 import { deleteBatch, insertIgnore, type Row, type Sql } from './sql.js';
@@ -541,6 +542,7 @@ export function createRepositories(sql: Sql): Repositories {
     workspaces: new SqlWorkspaceRepository(sql),
     users: new SqlUserRepository(sql),
     apiKeys: new SqlApiKeyRepository(sql),
+    audit: new SqlAuditRepository(sql),
     idempotency: new SqlIdempotencyRepository(sql),
     ...createDeliveryRepositories(sql),
     ...createApprovalRepositories(sql),
