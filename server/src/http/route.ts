@@ -20,6 +20,11 @@ export interface RouteSpec<
   tags: string[];
   /** null: public. Otherwise the permission the caller's role must grant. */
   permission: Permission | null;
+  /**
+   * The answer holds a secret (a new API key, a signing secret, a credential URL): it is sent with
+   * `Cache-Control: no-store`, so no browser, proxy or CDN keeps a copy.
+   */
+  carriesSecret?: boolean;
   body?: Body;
   query?: Query;
   params?: Params;
@@ -83,6 +88,7 @@ export function mountRoute(
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   const handler: RequestHandler = async (req, res, next) => {
     try {
+      if (spec.carriesSecret) res.set('Cache-Control', 'no-store');
       const principal = spec.permission === null ? ANONYMOUS : await authenticate(req);
       if (spec.permission !== null) authorize(principal, spec.permission);
       let rawBody: unknown = {};
