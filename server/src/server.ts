@@ -36,6 +36,12 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const redisBus = config.redisUrl ? await RedisTaskEventBus.connect(config.redisUrl, log) : null;
   const bus = redisBus ?? new InProcessTaskEventBus();
   const delivery = setUpDelivery({ store, clock, logger: log, bus }, config);
+  const authenticator = new ApiKeyAuthenticator({
+    store,
+    clock,
+    bus,
+    onUsageError: (error) => log.warn({ err: error }, "could not record an API key's last use"),
+  });
   const notifier = createEmailNotifier({
     smtpUrl: config.smtpUrl,
     mailDir: path.join(config.dataDir, 'mail'),
@@ -49,7 +55,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     checkCallbackUrl: delivery.checkCallbackUrl,
     delivery: delivery.delivery,
     logger: log,
-    authenticator: new ApiKeyAuthenticator({ store, clock }),
+    authenticator,
     publicUrl: config.publicUrl,
     bodyLimit: config.bodyLimit,
     notifier,
@@ -126,6 +132,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       await housekeeping?.stop();
       await reviewMailer.stop();
       await delivery.outbox.stop();
+      await authenticator.stop();
       await redisBus?.close();
       await store.close();
     },

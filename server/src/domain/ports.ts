@@ -1,4 +1,4 @@
-import type { RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { Actor, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
 import type { QueueRepository, ReviewerGroupRepository, SweepRepository, VoteRepository } from './approval-ports.js';
 import type { AuditRepository } from './audit-ports.js';
 import type {
@@ -107,11 +107,24 @@ export interface ApiKeyRecord {
   keyHash: string;
   createdAt: number;
   revokedAt: number | null;
+  /** Moved at most once a minute (see ApiKeyAuthenticator), so it is accurate to the minute. */
+  lastUsedAt: number | null;
+  /** Null for keys created before Loopgate recorded who created them. */
+  createdBy: Actor | null;
 }
 
 export interface ApiKeyRepository {
   insert(key: ApiKeyRecord): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  findById(workspaceId: string, id: string): Promise<ApiKeyRecord | null>;
+  /** Keys not revoked, of one workspace or (for the operator) all, oldest first. */
+  listActive(workspaceId: string | null): Promise<ApiKeyRecord[]>;
+  /** Keys not revoked whose id or prefix is `ref`, in any workspace (the operator's CLI). */
+  findActiveByRef(ref: string): Promise<ApiKeyRecord[]>;
+  /** Compare-and-set: revokes the key if it is not revoked yet; true when this call did it. */
+  revoke(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** Sets last_used_at to `now` unless it is already later than `staleBefore`; true when it moved. */
+  touchLastUsed(id: string, now: number, staleBefore: number): Promise<boolean>;
 }
 
 export interface StoredResponse {

@@ -40,6 +40,8 @@ export interface RouteContext<Body, Query, Params> {
   body: Body;
   query: Query;
   params: Params;
+  /** The request's X-Request-Id, for audit entries. */
+  requestId: string | null;
 }
 
 export interface Reply {
@@ -105,6 +107,7 @@ export function mountRoute(
         body: spec.body ? parse(spec.body, rawBody, '') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         params: spec.params ? parse(spec.params, req.params, 'params') : req.params,
+        requestId: typeof req.id === 'string' ? req.id : null,
       };
       const reply = await spec.handler(ctx);
       if (!reply || res.headersSent) return;

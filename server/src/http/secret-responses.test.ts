@@ -18,7 +18,10 @@ for (const database of DATABASES) {
       close = opened.close;
       t = await buildTestApp(store);
     });
-    afterAll(async () => close());
+    afterAll(async () => {
+      await t.authenticator.settle();
+      await close();
+    });
 
     test('every answer that carries a secret says Cache-Control: no-store; others do not', async () => {
       const admin = bearer(t.keys.admin);
@@ -37,6 +40,7 @@ for (const database of DATABASES) {
           .set(admin)
           .send({ webhookUrl: 'https://hooks.slack.com/services/T0/B0/secretpart', signingSecret: 'slack-signing' }),
         await request(t.app).get('/api/v1/integrations/slack').set(admin),
+        await request(t.app).post('/api/v1/api-keys').set(admin).send({ name: 'cached?', role: 'viewer' }),
       ];
       for (const res of answers) {
         expect([res.status, res.headers['cache-control']]).toEqual([expect.any(Number), 'no-store']);
@@ -89,6 +93,7 @@ for (const database of DATABASES) {
       }
       expect(withSecrets.sort()).toEqual([
         'get /api/v1/settings/callback-secret',
+        'post /api/v1/api-keys',
         'post /api/v1/settings/callback-secret/rotate',
         'post /api/v1/webhooks',
         'post /api/v1/webhooks/{id}/rotate-secret',

@@ -104,13 +104,17 @@ for (const database of DATABASES) {
     });
   });
 
-  describe(`${database}: upgrading to the audit log`, () => {
-    test('existing workspaces get an empty log, numbered from 1', async () => {
+  describe(`${database}: upgrading to the key lifecycle and audit log`, () => {
+    test('existing workspaces get an empty log; existing keys have no creator and no last use', async () => {
       const db = await createTestDatabase(database);
       const before = MIGRATIONS.indexOf(CreateAuditLog1764740000000);
       const old = await rawDataSource(db, MIGRATIONS.slice(0, before));
       await old.runMigrations();
       await old.query("INSERT INTO workspaces (id, slug, name, created_at) VALUES ('wsp_old', 'old', 'Old', 1)");
+      await old.query(
+        `INSERT INTO api_keys (id, workspace_id, name, role, prefix, key_hash, created_at, revoked_at)
+         VALUES ('key_old', 'wsp_old', 'legacy', 'admin', 'lg_oldoldol', 'hash', 2, NULL)`,
+      );
       await old.destroy();
 
       const store = await openStore(db.config);
@@ -121,6 +125,9 @@ for (const database of DATABASES) {
         expect(
           heads.map((h: { workspace_id: string; last_seq: unknown }) => [h.workspace_id, Number(h.last_seq)]),
         ).toEqual([['wsp_old', 0]]);
+        expect(await store.read.apiKeys.listActive('wsp_old')).toEqual([
+          expect.objectContaining({ id: 'key_old', name: 'legacy', createdBy: null, lastUsedAt: null }),
+        ]);
         const first = await store.transaction((tx) => recordAudit(tx, entry('wsp_old', 1)));
         expect(first.seq).toBe(1);
       } finally {

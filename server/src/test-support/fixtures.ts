@@ -10,6 +10,7 @@ import { type AppDeps, createApp } from '../http/app.js';
 export interface TestApp {
   app: Express;
   bus: InProcessTaskEventBus;
+  authenticator: ApiKeyAuthenticator;
   keys: Record<Role, string> & { otherWorkspaceAdmin: string };
 }
 
@@ -32,15 +33,16 @@ export async function buildTestApp(
     await createApiKey(deps, { name: 'other', role: 'admin', workspaceSlug: other.slug })
   ).key;
   const bus = new InProcessTaskEventBus();
+  const authenticator = new ApiKeyAuthenticator({ ...deps, bus: overrides.bus ?? bus });
   const app = createApp({
     store,
     bus,
     clock,
     logger: pino({ level: 'silent' }),
-    authenticator: new ApiKeyAuthenticator(deps),
+    authenticator,
     publicUrl: 'http://localhost:3000',
     bodyLimit: '64kb',
     ...overrides,
   });
-  return { app, bus, keys };
+  return { app, bus, authenticator, keys };
 }

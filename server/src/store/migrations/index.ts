@@ -6,6 +6,7 @@ import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-d
 import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
 import { CreateInvitations1764600000000 } from './1764600000000-create-invitations.js';
 import { CreateAuditLog1764740000000 } from './1764740000000-create-audit-log.js';
+import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lifecycle.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddHousekeepingIndexes1764500000000,
   CreateInvitations1764600000000,
   CreateAuditLog1764740000000,
+  AddApiKeyLifecycle1764741000000,
 ];
