@@ -172,12 +172,13 @@ async function measure(ctx, label, dbConfig) {
     await seed(store, workspace.id, users);
     ctx.log(`  ${label}: seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
 
+    const bus = new InProcessTaskEventBus();
     const app = createApp({
       store,
-      bus: new InProcessTaskEventBus(),
+      bus,
       clock,
       logger: pino({ level: 'silent' }),
-      authenticator: new ApiKeyAuthenticator({ store, clock }),
+      authenticator: new ApiKeyAuthenticator({ store, clock, bus }),
       publicUrl: 'http://127.0.0.1',
       bodyLimit: '1mb',
     });

@@ -41,6 +41,12 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     ? await FlexibleAttemptLimiter.connect(config.redisUrl, log)
     : memoryAttemptLimiter(log);
   const delivery = setUpDelivery({ store, clock, logger: log, bus }, config);
+  const authenticator = new ApiKeyAuthenticator({
+    store,
+    clock,
+    bus,
+    onUsageError: (error) => log.warn({ err: error }, "could not record an API key's last use"),
+  });
   const notifier = createEmailNotifier({
     smtpUrl: config.smtpUrl,
     mailDir: path.join(config.dataDir, 'mail'),
@@ -54,7 +60,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     checkCallbackUrl: delivery.checkCallbackUrl,
     delivery: delivery.delivery,
     logger: log,
-    authenticator: new ApiKeyAuthenticator({ store, clock }),
+    authenticator,
     publicUrl: config.publicUrl,
     bodyLimit: config.bodyLimit,
     limiter,
@@ -133,6 +139,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       await housekeeping?.stop();
       await reviewMailer.stop();
       await delivery.outbox.stop();
+      await authenticator.stop();
       await redisBus?.close();
       await limiter.close();
       await store.close();

@@ -1,3 +1,4 @@
+export * from './api-keys.js';
 export * from './caller.js';
 export * from './deliveries.js';
 export * from './errors.js';

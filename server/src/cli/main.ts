@@ -1,23 +1,57 @@
-import { ROLES, type Role } from '@loopgate/shared';
+import { type Actor, ROLES, type Role } from '@loopgate/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
-import { createApiKey, createWorkspace, resetPassword, upsertUser } from '../domain/admin-service.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import {
+  createApiKey,
+  createWorkspace,
+  listAllApiKeys,
+  resetPassword,
+  revokeApiKeyByRef,
+  upsertUser,
+} from '../domain/admin-service.js';
 import { AppError } from '../domain/errors.js';
-import type { Store } from '../domain/ports.js';
+import type { Store, TaskEventBus } from '../domain/ports.js';
+import { publishInvalidation } from '../events/redis-bus.js';
 import { openStore } from '../store/open-store.js';
 
 /**
  * `loopgate` administers the database the server uses (same environment: DATABASE_URL / DATA_DIR).
  * Commands print their result on stdout and nothing else, so scripts can capture it; messages go to stderr.
  */
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(work: (store: Store, config: Readonly<Config>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = await openStore(config.database);
   try {
-    return await work(store);
+    return await work(store, config);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * With REDIS_URL, running servers hear of a revocation at once, as when an admin revokes through the
+ * API; without it (or with Redis away), they refuse the key when their 5-second cache runs out.
+ */
+function invalidationBus(config: Readonly<Config>): Pick<TaskEventBus, 'invalidate'> | undefined {
+  const url = config.redisUrl;
+  if (!url) return undefined;
+  return {
+    async invalidate(message) {
+      try {
+        await publishInvalidation(url, message);
+      } catch (error) {
+        process.stderr.write(
+          `could not tell running servers through Redis (${(error as Error).message}); they refuse the key within 5 s\n`,
+        );
+      }
+    },
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+function describeActor(actor: Actor | null): string {
+  return actor === null ? '-' : `${actor.type}:${actor.id ?? actor.name ?? '-'}`;
 }
 
 const clock = Date.now;
@@ -73,6 +107,40 @@ export function buildCli(): Command {
       );
       process.stdout.write(`${created.key}\n`);
       process.stderr.write(`created key ${created.prefix}… (${options.role}) in workspace ${created.workspace.slug}\n`);
+    });
+  apiKey
+    .command('list')
+    .description(
+      'List active keys (never the key itself), tab-separated after a header line: id, prefix, workspace, name, role, created, last used, created by',
+    )
+    .option('--workspace <slug>', 'only this workspace (default: every workspace)')
+    .action(async (options: { workspace?: string }) => {
+      const keys = await withStore((store) => listAllApiKeys({ store }, { workspaceSlug: options.workspace }));
+      const lines = [
+        ['id', 'prefix', 'workspace', 'name', 'role', 'created', 'last_used', 'created_by'],
+        ...keys.map(({ key, workspace }) => [
+          key.id,
+          key.prefix,
+          workspace.slug,
+          // A tab or newline in a name would break the columns.
+          key.name.replace(/[\t\r\n]/g, ' '),
+          key.role,
+          iso(key.createdAt),
+          iso(key.lastUsedAt),
+          describeActor(key.createdBy),
+        ]),
+      ];
+      process.stdout.write(lines.map((line) => `${line.join('\t')}\n`).join(''));
+    });
+  apiKey
+    .command('revoke <id-or-prefix>')
+    .description('Revoke a key by its id (key_…) or prefix (lg_…, as `api-key list` shows it); prints its id')
+    .action(async (ref: string) => {
+      const revoked = await withStore((store, config) =>
+        revokeApiKeyByRef({ store, clock, bus: invalidationBus(config) }, ref),
+      );
+      process.stdout.write(`${revoked.id}\n`);
+      process.stderr.write(`revoked key ${revoked.prefix}… (${revoked.name}, ${revoked.role})\n`);
     });
 
   const user = program.command('user').description('Manage users');

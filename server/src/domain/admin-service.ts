@@ -1,12 +1,16 @@
 import type { Role } from '@loopgate/shared';
+import { type ApiKeyServiceDeps, insertApiKey, revokeApiKeyIn } from './api-key-service.js';
+import { OPERATOR } from './audit.js';
+import type { AuditActor } from './audit-ports.js';
 import { AppError, notFound } from './errors.js';
-import { newApiKeySecret, newId } from './ids.js';
-import type { Repositories, Store, UserRecord, WorkspaceRecord } from './ports.js';
-import { hashApiKey, hashPassword } from './secrets.js';
+import { newId } from './ids.js';
+import type { ApiKeyRecord, Repositories, Store, UserRecord, WorkspaceRecord } from './ports.js';
+import { hashPassword } from './secrets.js';
 
 /**
- * Workspace, user and API key administration, used by the CLI at start-up and (later) the admin API.
- * The CLI runs with operator rights, so these take no principal; HTTP callers authorise first.
+ * Workspace, user and API key administration by the operator: the CLI, and the server at start-up.
+ * The operator holds the database itself, so these take no principal; the admin API's key use cases,
+ * which authorise a principal, are in api-key-service.ts.
  */
 export interface AdminDeps {
   store: Store;
@@ -25,6 +29,7 @@ export async function createWorkspace(deps: AdminDeps, slug: string, name?: stri
   await deps.store.transaction(async (tx) => {
     if (await tx.workspaces.findBySlug(slug)) throw new AppError('conflict', `Workspace "${slug}" already exists`);
     await tx.workspaces.insert(workspace);
+    await tx.audit.startLog(workspace.id);
   });
   return workspace;
 }
@@ -45,26 +50,59 @@ export async function resolveWorkspace(deps: AdminDeps, slug?: string): Promise<
   }
 }
 
+/** The operator's key creation (CLI, tests): recorded as created by {@link OPERATOR} unless told otherwise. */
 export async function createApiKey(
   deps: AdminDeps,
-  input: { workspaceSlug?: string; name: string; role: Role },
+  input: { workspaceSlug?: string; name: string; role: Role; createdBy?: AuditActor },
 ): Promise<{ id: string; key: string; prefix: string; workspace: WorkspaceRecord }> {
   const workspace = await resolveWorkspace(deps, input.workspaceSlug);
-  const { key, prefix } = newApiKeySecret();
-  const id = newId('apiKey');
-  await deps.store.transaction((tx) =>
-    tx.apiKeys.insert({
-      id,
-      workspaceId: workspace.id,
-      name: input.name,
-      role: input.role,
-      prefix,
-      keyHash: hashApiKey(key),
-      createdAt: deps.clock(),
-      revokedAt: null,
-    }),
+  const { record, key } = await insertApiKey(
+    deps,
+    workspace.id,
+    { name: input.name, role: input.role },
+    input.createdBy ?? OPERATOR,
+    null,
   );
-  return { id, key, prefix, workspace };
+  return { id: record.id, key, prefix: record.prefix, workspace };
+}
+
+/** Active keys of one workspace, or of every workspace, each with its workspace (the operator's list). */
+export async function listAllApiKeys(
+  deps: Pick<AdminDeps, 'store'>,
+  input: { workspaceSlug?: string },
+): Promise<{ key: ApiKeyRecord; workspace: WorkspaceRecord }[]> {
+  const read = deps.store.read;
+  const only = input.workspaceSlug === undefined ? null : await read.workspaces.findBySlug(input.workspaceSlug);
+  if (input.workspaceSlug !== undefined && !only) throw notFound(`Workspace "${input.workspaceSlug}"`);
+  const workspaces = new Map((only ? [only] : await read.workspaces.list()).map((w) => [w.id, w]));
+  const keys = await read.apiKeys.listActive(only?.id ?? null);
+  return keys.flatMap((key) => {
+    const workspace = workspaces.get(key.workspaceId);
+    return workspace ? [{ key, workspace }] : [];
+  });
+}
+
+/**
+ * The operator's revocation, by key id (`key_…`) or prefix (`lg_…`, as lists show it) in any
+ * workspace. A prefix two active keys share is refused rather than guessed.
+ */
+export async function revokeApiKeyByRef(
+  deps: AdminDeps & Pick<ApiKeyServiceDeps, 'bus'>,
+  ref: string,
+): Promise<ApiKeyRecord> {
+  const matches = await deps.store.read.apiKeys.findActiveByRef(ref.trim());
+  const [match] = matches;
+  if (!match) throw notFound(`Active API key "${ref}"`);
+  if (matches.length > 1) {
+    throw new AppError(
+      'conflict',
+      `"${ref}" is the prefix of ${matches.length} keys (${matches.map((m) => m.id).join(', ')}); revoke one by its id`,
+    );
+  }
+  const revoked = await revokeApiKeyIn(deps, match.workspaceId, match.id, OPERATOR, null);
+  // Revoked meanwhile by someone else: the key is revoked, as asked, but not by this call.
+  if (!revoked) throw notFound(`Active API key "${ref}"`);
+  return revoked;
 }
 
 export const MIN_PASSWORD_LENGTH = 12;

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   webhook: 'whk',
   delivery: 'msg',
   slackIntegration: 'slk',
+  audit: 'aud',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -1,5 +1,6 @@
-import type { RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { Actor, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
 import type { QueueRepository, ReviewerGroupRepository, SweepRepository, VoteRepository } from './approval-ports.js';
+import type { AuditRepository } from './audit-ports.js';
 import type {
   DeliveryRepository,
   DeliverySettingsRepository,
@@ -106,11 +107,24 @@ export interface ApiKeyRecord {
   keyHash: string;
   createdAt: number;
   revokedAt: number | null;
+  /** Moved at most once a minute (see ApiKeyAuthenticator), so it is accurate to the minute. */
+  lastUsedAt: number | null;
+  /** Null for keys created before Loopgate recorded who created them. */
+  createdBy: Actor | null;
 }
 
 export interface ApiKeyRepository {
   insert(key: ApiKeyRecord): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  findById(workspaceId: string, id: string): Promise<ApiKeyRecord | null>;
+  /** Keys not revoked, of one workspace or (for the operator) all, oldest first. */
+  listActive(workspaceId: string | null): Promise<ApiKeyRecord[]>;
+  /** Keys not revoked whose id or prefix is `ref`, in any workspace (the operator's CLI). */
+  findActiveByRef(ref: string): Promise<ApiKeyRecord[]>;
+  /** Compare-and-set: revokes the key if it is not revoked yet; true when this call did it. */
+  revoke(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** Sets last_used_at to `now` unless it is already later than `staleBefore`; true when it moved. */
+  touchLastUsed(id: string, now: number, staleBefore: number): Promise<boolean>;
 }
 
 export interface StoredResponse {
@@ -148,6 +162,7 @@ export interface Repositories {
   workspaces: WorkspaceRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
   idempotency: IdempotencyRepository;
   webhooks: WebhookSubscriptionRepository;
   deliveries: DeliveryRepository;
@@ -175,10 +190,22 @@ export interface Store {
   readonly dialect: 'sqlite' | 'mysql';
 }
 
-/** Announces task changes to anyone waiting (long-poll, SSE), on this process or others. */
+/**
+ * Announces task changes to anyone waiting (long-poll, SSE), and tells caches to drop a record that
+ * changed, on this process and (with Redis) on every other. Both are fire-and-forget: a message lost
+ * (Redis restarting) is made up for by whoever listens — waiters re-read the task at their timeout,
+ * caches expire their entries after a TTL — so nothing is ever wrong for longer than that bound.
+ */
 export interface TaskEventBus {
   publish(message: TaskChangeMessage): void;
   subscribe(listener: (message: TaskChangeMessage) => void): () => void;
+  /**
+   * Asks every process to drop what it cached of one record. Listeners on this process have run when
+   * this resolves, and other processes' transport (Redis) has taken the message or given up (logged);
+   * it never rejects, because the change it announces is committed already.
+   */
+  invalidate(message: CacheInvalidation): Promise<void>;
+  onInvalidate(listener: (message: CacheInvalidation) => void): () => void;
 }
 
 export interface TaskChangeMessage {
@@ -186,4 +213,14 @@ export interface TaskChangeMessage {
   taskId: string;
   status: TaskStatus;
   version: number;
+}
+
+/** What a cache may hold; each cache listens for its own topic. */
+export type CacheTopic = 'api_key';
+
+/** "Record `id` of `topic` in `workspaceId` changed: forget it." Carries no data, so it cannot leak any. */
+export interface CacheInvalidation {
+  topic: CacheTopic;
+  workspaceId: string;
+  id: string;
 }

@@ -19,6 +19,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { problemHandler } from './problem.js';
 import { redactTokenPath } from './redact-url.js';
 import { type AnyRouteSpec, mountRoute } from './route.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { callerRoutes } from './routes/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './routes/deliveries.js';
@@ -128,6 +129,7 @@ export function createApp(deps: AppDeps): Express {
     ...eventRoutes(deps),
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
+    ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
   ];
   let openApiDocument: unknown;
   app.use(

@@ -92,6 +92,9 @@ export function buildOpenApiDocument(routes: AnyRouteSpec[], serverUrl: string):
           : undefined;
       responses[status] = {
         description: response.description,
+        ...(route.carriesSecret && Number(status) < 300
+          ? { headers: { 'Cache-Control': { description: 'Never stored by a cache', schema: { const: 'no-store' } } } }
+          : {}),
         ...(schema ? { content: { [contentType]: { schema } } } : {}),
       };
     }

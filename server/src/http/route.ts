@@ -20,6 +20,11 @@ export interface RouteSpec<
   tags: string[];
   /** null: public. Otherwise the permission the caller's role must grant. */
   permission: Permission | null;
+  /**
+   * The answer holds a secret (a new API key, a signing secret, a credential URL): it is sent with
+   * `Cache-Control: no-store`, so no browser, proxy or CDN keeps a copy.
+   */
+  carriesSecret?: boolean;
   body?: Body;
   query?: Query;
   params?: Params;
@@ -35,6 +40,8 @@ export interface RouteContext<Body, Query, Params> {
   body: Body;
   query: Query;
   params: Params;
+  /** The request's X-Request-Id, for audit entries. */
+  requestId: string | null;
 }
 
 export interface Reply {
@@ -83,6 +90,7 @@ export function mountRoute(
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   const handler: RequestHandler = async (req, res, next) => {
     try {
+      if (spec.carriesSecret) res.set('Cache-Control', 'no-store');
       const principal = spec.permission === null ? ANONYMOUS : await authenticate(req);
       if (spec.permission !== null) authorize(principal, spec.permission);
       let rawBody: unknown = {};
@@ -99,6 +107,7 @@ export function mountRoute(
         body: spec.body ? parse(spec.body, rawBody, '') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         params: spec.params ? parse(spec.params, req.params, 'params') : req.params,
+        requestId: typeof req.id === 'string' ? req.id : null,
       };
       const reply = await spec.handler(ctx);
       if (!reply || res.headersSent) return;

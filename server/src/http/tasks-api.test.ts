@@ -599,7 +599,7 @@ for (const database of DATABASES) {
         bus: t.bus,
         clock: Date.now,
         logger: createLogger('error', 'test', { write: (line: string) => void lines.push(line) }),
-        authenticator: new ApiKeyAuthenticator({ store, clock: Date.now }),
+        authenticator: new ApiKeyAuthenticator({ store, clock: Date.now, bus: t.bus }),
         publicUrl: 'http://localhost:3000',
         bodyLimit: '64kb',
       });

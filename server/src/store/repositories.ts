@@ -32,6 +32,7 @@ import {
   type TaskWorkflowRecord,
 } from '../domain/task-record.js';
 import { createApprovalRepositories } from './approval-repositories.js';
+import { SqlAuditRepository } from './audit-repository.js';
 import { createDeliveryRepositories } from './delivery-repositories.js';
 import { createInvitationRepositories } from './invitation-repositories.js';
 import { deleteBatch, insertIgnore, type Row, type Sql } from './sql.js';
@@ -450,31 +451,94 @@ class SqlUserRepository implements UserRepository {
   }
 }
 
+function rowToApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: str(row.id),
+    workspaceId: str(row.workspace_id),
+    name: str(row.name),
+    role: str(row.role) as Role,
+    prefix: str(row.prefix),
+    keyHash: str(row.key_hash),
+    createdAt: num(row.created_at),
+    revokedAt: numOrNull(row.revoked_at),
+    lastUsedAt: numOrNull(row.last_used_at),
+    createdBy:
+      row.created_by_type === null || row.created_by_type === undefined
+        ? null
+        : actor(row.created_by_type, row.created_by_id, row.created_by_name),
+  };
+}
+
 class SqlApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly sql: Sql) {}
 
   async insert(key: ApiKeyRecord): Promise<void> {
     await this.sql.query(
-      'INSERT INTO api_keys (id, workspace_id, name, role, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [key.id, key.workspaceId, key.name, key.role, key.prefix, key.keyHash, key.createdAt, key.revokedAt],
+      `INSERT INTO api_keys (id, workspace_id, name, role, prefix, key_hash, created_at, revoked_at, last_used_at,
+         created_by_type, created_by_id, created_by_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        key.id,
+        key.workspaceId,
+        key.name,
+        key.role,
+        key.prefix,
+        key.keyHash,
+        key.createdAt,
+        key.revokedAt,
+        key.lastUsedAt,
+        key.createdBy?.type ?? null,
+        key.createdBy?.id ?? null,
+        key.createdBy?.name ?? null,
+      ],
     );
   }
 
   async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
     const { rows } = await this.sql.query('SELECT * FROM api_keys WHERE key_hash = ?', [keyHash]);
-    const row = rows[0];
-    return row
-      ? {
-          id: str(row.id),
-          workspaceId: str(row.workspace_id),
-          name: str(row.name),
-          role: str(row.role) as Role,
-          prefix: str(row.prefix),
-          keyHash: str(row.key_hash),
-          createdAt: num(row.created_at),
-          revokedAt: numOrNull(row.revoked_at),
-        }
-      : null;
+    return rows[0] ? rowToApiKey(rows[0]) : null;
+  }
+
+  async findById(workspaceId: string, id: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await this.sql.query('SELECT * FROM api_keys WHERE id = ? AND workspace_id = ?', [
+      id,
+      workspaceId,
+    ]);
+    return rows[0] ? rowToApiKey(rows[0]) : null;
+  }
+
+  async listActive(workspaceId: string | null): Promise<ApiKeyRecord[]> {
+    const { rows } =
+      workspaceId === null
+        ? await this.sql.query('SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, id')
+        : await this.sql.query(
+            'SELECT * FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL ORDER BY created_at, id',
+            [workspaceId],
+          );
+    return rows.map(rowToApiKey);
+  }
+
+  async findActiveByRef(ref: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.sql.query(
+      'SELECT * FROM api_keys WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL ORDER BY created_at, id',
+      [ref, ref],
+    );
+    return rows.map(rowToApiKey);
+  }
+
+  async revoke(workspaceId: string, id: string, now: number): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL',
+      [now, id, workspaceId],
+    );
+    return affected === 1;
+  }
+
+  async touchLastUsed(id: string, now: number, staleBefore: number): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)',
+      [now, id, staleBefore],
+    );
+    return affected === 1;
   }
 }
 
@@ -541,6 +605,7 @@ export function createRepositories(sql: Sql): Repositories {
     workspaces: new SqlWorkspaceRepository(sql),
     users: new SqlUserRepository(sql),
     apiKeys: new SqlApiKeyRepository(sql),
+    audit: new SqlAuditRepository(sql),
     idempotency: new SqlIdempotencyRepository(sql),
     ...createDeliveryRepositories(sql),
     ...createApprovalRepositories(sql),

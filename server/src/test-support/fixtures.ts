@@ -10,6 +10,7 @@ import { type AppDeps, createApp } from '../http/app.js';
 export interface TestApp {
   app: Express;
   bus: InProcessTaskEventBus;
+  authenticator: ApiKeyAuthenticator;
   keys: Record<Role, string> & { otherWorkspaceAdmin: string };
 }
 
@@ -32,8 +33,9 @@ export async function buildTestApp(
     await createApiKey(deps, { name: 'other', role: 'admin', workspaceSlug: other.slug })
   ).key;
   const bus = new InProcessTaskEventBus();
-  const app = anotherTestApp(store, clock, { bus, ...overrides });
-  return { app, bus, keys };
+  const authenticator = new ApiKeyAuthenticator({ ...deps, bus: overrides.bus ?? bus });
+  const app = anotherTestApp(store, clock, { bus, authenticator, ...overrides });
+  return { app, bus, authenticator, keys };
 }
 
 /**
@@ -45,12 +47,13 @@ export function anotherTestApp(
   clock: () => number = Date.now,
   overrides: Partial<AppDeps> = {},
 ): Express {
+  const bus = overrides.bus ?? new InProcessTaskEventBus();
   return createApp({
     store,
-    bus: new InProcessTaskEventBus(),
+    bus,
     clock,
     logger: pino({ level: 'silent' }),
-    authenticator: new ApiKeyAuthenticator({ store, clock }),
+    authenticator: new ApiKeyAuthenticator({ store, clock, bus }),
     publicUrl: 'http://localhost:3000',
     bodyLimit: '64kb',
     ...overrides,

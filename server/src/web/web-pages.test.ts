@@ -114,12 +114,13 @@ for (const database of DATABASES) {
       });
 
       test('behind an https public URL the session cookie is Secure', async () => {
+        const bus = new InProcessTaskEventBus();
         const https = createApp({
           store,
           clock,
-          bus: new InProcessTaskEventBus(),
+          bus,
           logger: pino({ level: 'silent' }),
-          authenticator: new ApiKeyAuthenticator({ store, clock }),
+          authenticator: new ApiKeyAuthenticator({ store, clock, bus }),
           publicUrl: 'https://lg.example.com',
           bodyLimit: '64kb',
         });

@@ -62,6 +62,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       summary: 'Subscribe a URL to task events (REST hook); the answer holds the signing secret, shown once',
       tags: ['webhooks'],
       permission: 'webhook:subscribe',
+      carriesSecret: true,
       body: createWebhookInputSchema,
       responses: {
         201: { description: 'Subscribed', schema: webhookSubscriptionWithSecretSchema },
@@ -129,6 +130,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       summary: 'New signing secret; the old one keeps signing alongside it for 24 hours',
       tags: ['webhooks'],
       permission: 'webhook:subscribe',
+      carriesSecret: true,
       params: idParams,
       responses: {
         200: { description: 'The subscription with its new secret', schema: webhookSubscriptionWithSecretSchema },
@@ -199,6 +201,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       summary: "The secret that signs the workspace's task callbacks",
       tags: ['settings'],
       permission: 'workspace:admin',
+      carriesSecret: true,
       responses: {
         200: { description: 'The callback secret', schema: callbackSecretSchema },
         ...problemResponses(401, 403),
@@ -213,6 +216,7 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       summary: 'New callback secret; the old one keeps signing alongside it for 24 hours',
       tags: ['settings'],
       permission: 'workspace:admin',
+      carriesSecret: true,
       responses: {
         200: { description: 'The new callback secret', schema: callbackSecretSchema },
         ...problemResponses(401, 403),

@@ -68,6 +68,8 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
       summary: 'Post new review tasks (of one queue, or all) to a Slack incoming webhook with Approve/Reject buttons',
       tags: ['integrations'],
       permission: 'workspace:admin',
+      // A Slack incoming-webhook URL is itself a credential: whoever holds it posts to the channel.
+      carriesSecret: true,
       body: createSlackInput,
       responses: {
         201: { description: 'Created', schema: slackIntegrationSchema },
@@ -86,6 +88,7 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
       summary: "The workspace's Slack integrations",
       tags: ['integrations'],
       permission: 'workspace:admin',
+      carriesSecret: true,
       responses: {
         200: { description: 'Integrations', schema: z.object({ data: z.array(slackIntegrationSchema) }) },
         ...problemResponses(401, 403),

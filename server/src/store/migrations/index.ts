@@ -8,6 +8,8 @@ import { CreateInvitations1764600000000 } from './1764600000000-create-invitatio
 import { CountIntegrationRefusals1764710000000 } from './1764710000000-count-integration-refusals.js';
 import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-target-url-owners.js';
 import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-allowlist.js';
+import { CreateAuditLog1764740000000 } from './1764740000000-create-audit-log.js';
+import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lifecycle.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   CountIntegrationRefusals1764710000000,
   RecordTargetUrlOwners1764720000000,
   AddCallbackAllowlist1764730000000,
+  CreateAuditLog1764740000000,
+  AddApiKeyLifecycle1764741000000,
 ];
