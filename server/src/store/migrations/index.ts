@@ -5,6 +5,7 @@ import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.
 import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-diff.js';
 import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
 import { CreateInvitations1764600000000 } from './1764600000000-create-invitations.js';
+import { InvitationsCarryAddressAndRole1764700000000 } from './1764700000000-invitations-carry-address-and-role.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   StoreDecisionDiff1764400000000,
   AddHousekeepingIndexes1764500000000,
   CreateInvitations1764600000000,
+  InvitationsCarryAddressAndRole1764700000000,
 ];
