@@ -114,7 +114,8 @@ for (const database of DATABASES) {
       for (let i = 0; i < 3; i++) {
         const page = await request(t.app).get(path);
         expect(page.status).toBe(200);
-        expect(page.headers['referrer-policy']).toBe('no-referrer');
+        // No Referer leaves for other sites; same-origin posts keep a real Origin for the cross-site check.
+        expect(page.headers['referrer-policy']).toBe('same-origin');
         expect(page.text).toContain('Default workspace');
         expect(page.text).toContain('value="newbie@example.com"');
         expect(page.text).toContain('Welcome, Nico Newbie.');
@@ -182,6 +183,23 @@ for (const database of DATABASES) {
       expect(res.text).toContain('The form expired');
       expect((await invitationOf(path))?.usedAt).toBeNull();
       expect(await loginStatus('csrf@example.com', PASSWORD)).toBe(401);
+    });
+
+    test('an invitation POST from another site is refused and changes nothing', async () => {
+      const path = await inviteByForm('cross-site@example.com');
+      const agent = request.agent(t.app);
+      const form = await agent.get(path);
+      const res = await agent
+        .post(path)
+        .set('Origin', 'https://evil.example.com')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), password: PASSWORD, confirm: PASSWORD });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('sent from another site');
+      expect(String(res.headers['set-cookie'] ?? '')).not.toContain('lg_session=');
+      expect((await invitationOf(path))?.usedAt).toBeNull();
+      expect(await store.read.users.findByEmail('cross-site@example.com')).toBeNull();
+      expect((await accept(path, PASSWORD)).res.status).toBe(303);
     });
 
     test('an expired link says so and changes nothing', async () => {

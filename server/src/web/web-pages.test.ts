@@ -126,7 +126,9 @@ for (const database of DATABASES) {
         // Secure cookies are not sent back over plain http, so this test hands the login cookie back itself.
         const form = await request(https).get('/login');
         const loginCookie = (form.headers['set-cookie'] as unknown as string[])[0] ?? '';
-        expect(loginCookie).toMatch(/; Secure/);
+        expect(loginCookie).toMatch(
+          /^__Host-lg_login_csrf=[\w-]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/,
+        );
         const res = await request(https)
           .post('/login')
           .set('Cookie', loginCookie.split(';')[0] ?? '')
@@ -134,7 +136,72 @@ for (const database of DATABASES) {
           .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
         expect(res.status).toBe(303);
         const cookies = res.headers['set-cookie'] as unknown as string[];
-        expect(cookies.find((c) => c.startsWith('lg_session='))).toMatch(/; Secure/);
+        // __Host-: Secure, Path=/ and no Domain, so no sibling host can set or shadow it.
+        expect(cookies.find((c) => c.startsWith('__Host-lg_session='))).toMatch(/; Path=\/;.*; Secure/);
+        expect(cookies.join('\n')).not.toMatch(/Domain=/i);
+      });
+
+      describe('login CSRF by cookie tossing', () => {
+        // A sibling origin (evil.example.com next to lg.example.com) can set a cookie for the parent
+        // domain, and fetch a valid cookie/token pair from /login itself; then it auto-posts a form.
+        const tossed = 'x'.repeat(43);
+        const attackerLogin = { _csrf: tossed, email: 'rev@example.com', password: PASSWORD };
+        const noSession = (res: request.Response) =>
+          expect(String(res.headers['set-cookie'] ?? '')).not.toMatch(/lg_session=[\w-]/);
+
+        test.each([
+          ['a cross-site Origin', { Origin: 'https://evil.example.com' }],
+          ['a sibling Origin', { Origin: 'http://evil.localhost:3000' }],
+          ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+          ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'Sec-Fetch-Site': 'same-site' }],
+          ['Origin: null', { Origin: 'null' }],
+        ])('a tossed cookie with %s: 403 and no session', async (_name, headers) => {
+          const res = await request(t.app)
+            .post('/login')
+            .set('Cookie', `lg_login_csrf=${tossed}`)
+            .set(headers)
+            .type('form')
+            .send(attackerLogin);
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('sent from another site');
+          noSession(res);
+        });
+
+        test.each([
+          ['the public origin', { Origin: 'http://localhost:3000', 'Sec-Fetch-Site': 'same-origin' }],
+          ['the origin the request came to', { Origin: 'http://lg.internal:8080', Host: 'lg.internal:8080' }],
+          ['neither header (not a browser)', {}],
+        ])('same origin works: %s', async (_name, headers) => {
+          const agent = request.agent(t.app);
+          const form = await agent.get('/login');
+          const res = await agent
+            .post('/login')
+            .set(headers)
+            .type('form')
+            .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
+          expect(res.status).toBe(303);
+          expect(String(res.headers['set-cookie'] ?? '')).toMatch(/lg_session=[\w-]/);
+        });
+
+        test('behind https a tossed lg_login_csrf is not even read: only the __Host- cookie counts', async () => {
+          const https = createApp({
+            store,
+            clock,
+            bus: new InProcessTaskEventBus(),
+            logger: pino({ level: 'silent' }),
+            authenticator: new ApiKeyAuthenticator({ store, clock }),
+            publicUrl: 'https://lg.example.com',
+            bodyLimit: '64kb',
+          });
+          const res = await request(https)
+            .post('/login')
+            .set('Cookie', `lg_login_csrf=${tossed}`)
+            .type('form')
+            .send(attackerLogin);
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('The form expired');
+          noSession(res);
+        });
       });
 
       test('pages without a session redirect to the login form', async () => {
@@ -445,6 +512,27 @@ for (const database of DATABASES) {
         const closed = await request(t.app).get(path(otherReviewer.modify));
         expect(closed.status).toBe(410);
         expect(closed.text).toContain('already been decided');
+      });
+
+      test('a review link POST from another site is refused and records no vote', async () => {
+        const task = await createTask({ title: 'Link cross-site' });
+        await mailFor(task.id);
+        const approve = new URL(linksOf(mail.find((m) => m.to[0] === 'rev@example.com')!).approve).pathname;
+        for (const headers of [{ Origin: 'https://evil.example.com' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+          const res = await request(t.app).post(approve).set(headers).type('form').send({ action: 'approve' });
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('sent from another site');
+        }
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created']);
+        // The reviewer's own click on the page still decides.
+        const own = await request(t.app)
+          .post(approve)
+          .set({ Origin: 'http://localhost:3000', 'Sec-Fetch-Site': 'same-origin' })
+          .type('form')
+          .send({ action: 'approve' });
+        expect(own.status).toBe(200);
+        expect((await apiTask(task.id)).status).toBe('approved');
       });
 
       test('the modify link previews a diff and approves with modifications', async () => {

@@ -62,7 +62,8 @@ import {
 } from './board-view.js';
 import { registerQueueSettingsPages } from './queue-settings-pages.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
-import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
+import { sameOriginForms } from './same-origin.js';
+import { clearCookie, cookieNames, readCookies, setCookie } from './session-cookies.js';
 
 export interface WebDeps extends TaskServiceDeps {
   logger: Logger;
@@ -179,6 +180,7 @@ export function webRouter(deps: WebDeps): Router {
   const router = express.Router();
   const limiter = deps.limiter ?? new LoginRateLimiter();
   const secure = deps.publicUrl.startsWith('https:');
+  const { session: SESSION_COOKIE, loginCsrf: LOGIN_CSRF_COOKIE } = cookieNames(secure);
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
 
   router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
@@ -256,7 +258,10 @@ export function webRouter(deps: WebDeps): Router {
     sendPage(res, 'login', { csrf, next: safeNext(req.query.next), email: '', workspace: '' });
   });
 
-  router.post('/login', form, async (req, res) => {
+  // Forms posted without a session: refused when the browser says another site sent them (cookie tossing).
+  const sameOrigin = sameOriginForms(deps.publicUrl, (req, res, error) => renderError(req, res, error, null));
+
+  router.post('/login', sameOrigin, form, async (req, res) => {
     const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
     const csrf = randomToken();
     const again = (error: string, status: number) => {
@@ -632,15 +637,16 @@ export function webRouter(deps: WebDeps): Router {
 
   router.get('/review/:token', async (req, res) => {
     try {
-      // Scanners and previews fetch this; it only reads.
-      res.setHeader('Referrer-Policy', 'no-referrer');
+      // Scanners and previews fetch this; it only reads. The token in the URL never leaves as a Referer to
+      // another site, while the form's POST keeps a real Origin (no-referrer would make it "null").
+      res.setHeader('Referrer-Policy', 'same-origin');
       await renderReview(res, String(req.params.token));
     } catch (error) {
       renderError(req, res, error, null);
     }
   });
 
-  router.post('/review/:token', form, async (req, res) => {
+  router.post('/review/:token', sameOrigin, form, async (req, res) => {
     const token = String(req.params.token);
     try {
       const opened = await openReviewLink(deps, token);
@@ -675,7 +681,7 @@ export function webRouter(deps: WebDeps): Router {
   ): void {
     const csrf = randomToken();
     setCookie(res, LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeMs: 60 * 60 * 1000 });
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Referrer-Policy', 'same-origin');
     sendPage(
       res,
       'invite',
@@ -699,7 +705,7 @@ export function webRouter(deps: WebDeps): Router {
     }
   });
 
-  router.post('/invite/:token', form, async (req, res) => {
+  router.post('/invite/:token', sameOrigin, form, async (req, res) => {
     const token = String(req.params.token);
     try {
       const again = async (error: string, status: number) =>
