@@ -25,6 +25,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Without SMTP_URL mails only land in DATA_DIR/mail, so a first run can still be used, the link is
+ * logged — at warn, since a log line carrying a working credential is something to fix in production.
+ * With SMTP_URL set links are never logged.
+ */
+function linkLoggedBecauseNoSmtp(kind: 'invitation' | 'review'): string {
+  return `${kind} e-mail not sent: no SMTP_URL is set, so nobody receives it (it is written to DATA_DIR/mail); its link is logged here instead. Set SMTP_URL to send mail and stop logging links`;
+}
+
 /** The composition root: config → database → services → HTTP → listen. */
 export async function startServer(config: Readonly<Config> = loadConfig(), logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger(config.logLevel);
@@ -67,7 +76,8 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     trustProxy: config.trustProxy,
     notifier,
     onInvitationSent: (message, link) => {
-      if (notifier.mode === 'file') log.info({ to: message.to, invitationLink: link }, 'invitation e-mail written');
+      if (notifier.mode === 'file')
+        log.warn({ to: message.to, invitationLink: link }, linkLoggedBecauseNoSmtp('invitation'));
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -81,7 +91,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   delivery.outbox.start();
-  // Review e-mails with single-use links; with the file transport the link is logged, so a first run works offline.
+  // Review e-mails with single-use links; without SMTP_URL the link is logged, so a first run works offline.
   const reviewMailer = startReviewMailer({
     store,
     bus,
@@ -90,7 +100,8 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     publicUrl: config.publicUrl,
     logger: log,
     onSent: (message, links) => {
-      if (notifier.mode === 'file') log.info({ to: message.to, reviewLink: links.modify }, 'review e-mail written');
+      if (notifier.mode === 'file')
+        log.warn({ to: message.to, reviewLink: links.modify }, linkLoggedBecauseNoSmtp('review'));
     },
   });
   // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.

@@ -117,11 +117,10 @@ export function checkPasswordRules(password: string): void {
 }
 
 /**
- * Creates the user if new and gives them `role` in the workspace. An existing account keeps its
- * password, unless it has none yet (invited, not accepted): then this one becomes its password.
+ * Another request created a user with this e-mail between our read and our insert (or, accepting an
+ * invitation, gave the account its first password meanwhile): the work is to run again on what is there now.
  */
-/** Another request created a user with this e-mail between our read and our insert. */
-class UserCreatedConcurrently extends Error {}
+export class UserCreatedConcurrently extends Error {}
 
 /**
  * Runs a transaction that creates a user when the e-mail is new. If another request created the
@@ -142,6 +141,12 @@ export async function insertNewUser(tx: Pick<Repositories, 'users'>, user: UserR
   if (!(await tx.users.insert(user))) throw new UserCreatedConcurrently(`User ${user.email} was created meanwhile`);
 }
 
+/**
+ * The operator's path (CLI `user create`, the bootstrap admin): creates the user if new and gives
+ * them `role` in the workspace. An existing account keeps its password, unless it has none yet (an
+ * account an old invitation created): then this one becomes its password. The pages never call
+ * this: an admin of one workspace must not set the password of an account another workspace invited.
+ */
 export async function upsertUser(
   deps: AdminDeps,
   input: { email: string; password: string; name?: string; role: Role; workspaceSlug?: string },

@@ -215,7 +215,9 @@ for (const database of DATABASES) {
       const invitation = (name: string, expiresAt: number) => ({
         tokenHash: hashToken(name),
         workspaceId,
-        userId,
+        email: `${name}@example.com`,
+        role: 'viewer' as const,
+        name: null,
         invitedBy: null,
         createdAt: expiresAt - 7 * DAY,
         expiresAt,

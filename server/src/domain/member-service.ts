@@ -1,10 +1,12 @@
 import { type Role, roleSchema } from '@loopgate/shared';
 import { authorize, type Principal } from './access.js';
-import { upsertUser } from './admin-service.js';
 import { AppError, notFound } from './errors.js';
 import type { Store } from './ports.js';
 
-/** Workspace members as an admin manages them from the web pages. */
+/**
+ * Workspace members as an admin manages them from the web pages. Members join only by accepting an
+ * invitation (invitation-service) or through the operator's CLI; the pages never create accounts.
+ */
 export interface MemberDeps {
   store: Store;
   clock: () => number;
@@ -13,18 +15,6 @@ export interface MemberDeps {
 export async function listMembers(deps: MemberDeps, principal: Principal) {
   authorize(principal, 'task:read');
   return deps.store.read.members.listForWorkspace(principal.workspaceId);
-}
-
-/** Adds a user to the admin's workspace (creating the account if the e-mail is new). */
-export async function addMember(
-  deps: MemberDeps,
-  principal: Principal,
-  input: { email: string; name?: string; password: string; role: Role },
-) {
-  authorize(principal, 'workspace:admin');
-  const workspace = await deps.store.read.workspaces.findById(principal.workspaceId);
-  if (!workspace) throw notFound('Workspace');
-  return upsertUser(deps, { ...input, role: roleSchema.parse(input.role), workspaceSlug: workspace.slug });
 }
 
 export async function setMemberRole(deps: MemberDeps, principal: Principal, userId: string, role: Role) {

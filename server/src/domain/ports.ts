@@ -73,7 +73,11 @@ export interface UserRecord {
   id: string;
   email: string;
   name: string | null;
-  /** Null until an invited user sets a password through their invitation; such an account cannot log in. */
+  /**
+   * Null for an account that has never had a password (created by an invitation before invitations
+   * stopped creating accounts); such an account cannot log in, and only its own invitation link or
+   * the operator's CLI gives it one.
+   */
   passwordHash: string | null;
   createdAt: number;
 }
@@ -95,6 +99,8 @@ export interface UserRepository {
   /** Replaces the password whatever it was (the operator's reset); true when the user exists. */
   setPassword(userId: string, passwordHash: string): Promise<boolean>;
   upsertMembership(membership: MembershipRecord): Promise<void>;
+  /** Adds the membership unless the user is a member already (then their role stays); true when this call added it. */
+  addMembership(membership: MembershipRecord): Promise<boolean>;
   findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
 }
 

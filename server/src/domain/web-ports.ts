@@ -66,8 +66,6 @@ export interface MemberRecord {
   name: string | null;
   role: Role;
   createdAt: number;
-  /** Invited and has not set a password yet. */
-  pending: boolean;
 }
 
 export interface MemberRepository {

@@ -37,7 +37,7 @@ export interface AppDeps extends TaskServiceDeps {
   bodyLimit: string;
   /** Decision delivery (outbox wake-up, Slack replies); without it, redelivery waits for the next poll. */
   delivery?: DeliveryAppDeps;
-  /** Sends invitation mails; without it the users page can only add users with a password. */
+  /** Sends invitation mails; without it the users page cannot add anyone (the operator's CLI still can). */
   notifier?: Notifier;
   /** Told of every invitation mail sent with its link. */
   onInvitationSent?: (message: EmailMessage, link: string) => void;

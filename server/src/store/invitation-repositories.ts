@@ -1,3 +1,4 @@
+import type { Role } from '@loopgate/shared';
 import type { InvitationRecord, InvitationRepository } from '../domain/invitation-ports.js';
 import { deleteBatch, type Row, type Sql } from './sql.js';
 
@@ -8,7 +9,9 @@ function rowToInvitation(row: Row): InvitationRecord {
   return {
     tokenHash: String(row.token_hash),
     workspaceId: String(row.workspace_id),
-    userId: String(row.user_id),
+    email: String(row.email),
+    role: String(row.role) as Role,
+    name: strOrNull(row.name),
     invitedBy: strOrNull(row.invited_by),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
@@ -22,12 +25,14 @@ export class SqlInvitationRepository implements InvitationRepository {
 
   async insert(invitation: InvitationRecord): Promise<void> {
     await this.sql.query(
-      `INSERT INTO invitations (token_hash, workspace_id, user_id, invited_by, created_at, expires_at, used_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO invitations (token_hash, workspace_id, email, role, name, invited_by, created_at, expires_at, used_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         invitation.tokenHash,
         invitation.workspaceId,
-        invitation.userId,
+        invitation.email,
+        invitation.role,
+        invitation.name,
         invitation.invitedBy,
         invitation.createdAt,
         invitation.expiresAt,
@@ -42,14 +47,24 @@ export class SqlInvitationRepository implements InvitationRepository {
     return rows[0] ? rowToInvitation(rows[0]) : null;
   }
 
-  async revokeUnused(workspaceId: string, userId: string, now: number): Promise<number> {
-    // Through idx_invitations_workspace_user.
+  async revokeUnused(workspaceId: string, email: string, now: number): Promise<number> {
+    // Through idx_invitations_workspace_email.
     const { affected } = await this.sql.query(
       `UPDATE invitations SET revoked_at = ?
-       WHERE workspace_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL`,
-      [now, workspaceId, userId],
+       WHERE workspace_id = ? AND email = ? AND used_at IS NULL AND revoked_at IS NULL`,
+      [now, workspaceId, email],
     );
     return affected;
+  }
+
+  async listOpen(workspaceId: string): Promise<InvitationRecord[]> {
+    // Through idx_invitations_workspace_email; used and revoked ones are pruned by housekeeping.
+    const { rows } = await this.sql.query(
+      `SELECT * FROM invitations WHERE workspace_id = ? AND used_at IS NULL AND revoked_at IS NULL
+       ORDER BY created_at DESC, email`,
+      [workspaceId],
+    );
+    return rows.map(rowToInvitation);
   }
 
   async use(tokenHash: string, now: number): Promise<boolean> {

@@ -434,6 +434,14 @@ class SqlUserRepository implements UserRepository {
     ]);
   }
 
+  async addMembership(membership: MembershipRecord): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      `${insertIgnore(this.sql.dialect)} memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+      [membership.workspaceId, membership.userId, membership.role, membership.createdAt],
+    );
+    return affected === 1;
+  }
+
   async findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null> {
     const { rows } = await this.sql.query('SELECT * FROM memberships WHERE workspace_id = ? AND user_id = ?', [
       workspaceId,

@@ -182,7 +182,7 @@ export class SqlMemberRepository implements MemberRepository {
   async listForWorkspace(workspaceId: string): Promise<MemberRecord[]> {
     // memberships' primary key starts with workspace_id, so this reads one key range.
     const { rows } = await this.sql.query(
-      `SELECT u.id, u.email, u.name, u.password_hash IS NULL AS pending, m.role, m.created_at
+      `SELECT u.id, u.email, u.name, m.role, m.created_at
        FROM memberships m JOIN users u ON u.id = m.user_id
        WHERE m.workspace_id = ? ORDER BY u.email`,
       [workspaceId],
@@ -193,7 +193,6 @@ export class SqlMemberRepository implements MemberRepository {
       name: strOrNull(row.name),
       role: String(row.role) as Role,
       createdAt: Number(row.created_at),
-      pending: Number(row.pending) === 1,
     }));
   }
 

@@ -35,6 +35,11 @@ for (const database of DATABASES) {
       ] as const) {
         await upsertUser({ store, clock }, { email, password: PASSWORD, role });
       }
+      // The admin of a second workspace, the one who must not reach into the first.
+      await upsertUser(
+        { store, clock },
+        { email: 'mallory@example.com', password: PASSWORD, role: 'admin', workspaceSlug: 'other' },
+      );
     });
     afterAll(async () => close());
     beforeEach(() => {
@@ -81,7 +86,8 @@ for (const database of DATABASES) {
       const { agent, csrf } = await logInAs(t.app, 'admin@example.com', PASSWORD);
       const page = await agent.get('/admin/users');
       expect(page.text).toContain('action="/admin/users/invite"');
-      expect(page.text).toContain('action="/admin/users"');
+      // The page never asks an admin for someone else's password.
+      expect(page.text).not.toContain('name="password"');
       const res = await agent
         .post('/admin/users/invite')
         .type('form')
@@ -108,14 +114,16 @@ for (const database of DATABASES) {
       for (let i = 0; i < 3; i++) {
         const page = await request(t.app).get(path);
         expect(page.status).toBe(200);
-        expect(page.headers['referrer-policy']).toBe('no-referrer');
+        // No Referer leaves for other sites; same-origin posts keep a real Origin for the cross-site check.
+        expect(page.headers['referrer-policy']).toBe('same-origin');
         expect(page.text).toContain('Default workspace');
         expect(page.text).toContain('value="newbie@example.com"');
         expect(page.text).toContain('Welcome, Nico Newbie.');
         expect(page.text).toContain('name="confirm"');
       }
       expect((await invitationOf(path))?.usedAt).toBeNull();
-      expect((await store.read.users.findByEmail('newbie@example.com'))?.passwordHash).toBeNull();
+      // Nothing exists until the invitee accepts: no account, no membership.
+      expect(await store.read.users.findByEmail('newbie@example.com')).toBeNull();
       expect(await loginStatus('newbie@example.com', PASSWORD)).toBe(401);
 
       const { agent, res } = await accept(path, PASSWORD);
@@ -175,6 +183,23 @@ for (const database of DATABASES) {
       expect(res.text).toContain('The form expired');
       expect((await invitationOf(path))?.usedAt).toBeNull();
       expect(await loginStatus('csrf@example.com', PASSWORD)).toBe(401);
+    });
+
+    test('an invitation POST from another site is refused and changes nothing', async () => {
+      const path = await inviteByForm('cross-site@example.com');
+      const agent = request.agent(t.app);
+      const form = await agent.get(path);
+      const res = await agent
+        .post(path)
+        .set('Origin', 'https://evil.example.com')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), password: PASSWORD, confirm: PASSWORD });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('sent from another site');
+      expect(String(res.headers['set-cookie'] ?? '')).not.toContain('lg_session=');
+      expect((await invitationOf(path))?.usedAt).toBeNull();
+      expect(await store.read.users.findByEmail('cross-site@example.com')).toBeNull();
+      expect((await accept(path, PASSWORD)).res.status).toBe(303);
     });
 
     test('an expired link says so and changes nothing', async () => {
@@ -265,6 +290,61 @@ for (const database of DATABASES) {
       expect(await loginStatus('race@example.com', passwords[1 - winner] ?? '')).toBe(401);
     });
 
+    test('someone with an account enters its password on the page to join; a wrong one changes nothing', async () => {
+      await upsertUser(
+        { store, clock },
+        { email: 'member-elsewhere@example.com', password: PASSWORD, role: 'viewer', workspaceSlug: 'other' },
+      );
+      const path = await inviteByForm('member-elsewhere@example.com', 'reviewer');
+      const agent = request.agent(t.app);
+      const form = await agent.get(path);
+      expect(form.status).toBe(200);
+      expect(form.text).toContain('id="existing-account"');
+      expect(form.text).toContain('autocomplete="current-password"');
+      expect(form.text).not.toContain('name="confirm"');
+      expect(form.text).not.toContain('new-password');
+      const wrong = await agent
+        .post(path)
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), password: 'not my password at all' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.text).toContain('That is not the password of your Loopgate account');
+      expect(wrong.text).toContain('id="existing-account"');
+      expect(String(wrong.headers['set-cookie'] ?? '')).not.toContain('lg_session=');
+      expect((await invitationOf(path))?.usedAt).toBeNull();
+      expect(await loginStatus('member-elsewhere@example.com', 'not my password at all')).toBe(401);
+      const joined = await agent
+        .post(path)
+        .type('form')
+        .send({ _csrf: csrfOf(wrong.text), password: PASSWORD });
+      expect([joined.status, joined.headers.location]).toEqual([303, '/board']);
+      expect((await agent.get('/board')).text).toContain('member-elsewhere@example.com · reviewer');
+    });
+
+    test('an admin withdraws an open invitation from the users page; the link then says so', async () => {
+      const path = await inviteByForm('changed-mind@example.com');
+      const { agent, csrf } = await logInAs(t.app, 'admin@example.com', PASSWORD);
+      expect((await agent.get('/admin/users')).text).toContain('value="changed-mind@example.com"');
+      const res = await agent
+        .post('/admin/users/invitations/withdraw')
+        .type('form')
+        .send({ _csrf: csrf, email: 'changed-mind@example.com' });
+      expect([res.status, res.headers.location]).toEqual([
+        303,
+        `/admin/users?notice=${encodeURIComponent('Invitation to changed-mind@example.com withdrawn')}`,
+      ]);
+      expect((await agent.get('/admin/users')).text).not.toContain('changed-mind@example.com');
+      const link = await request(t.app).get(path);
+      expect(link.status).toBe(410);
+      expect(link.text).toContain('withdrawn');
+      const reviewer = await logInAs(t.app, 'rev@example.com', PASSWORD);
+      const refused = await reviewer.agent
+        .post('/admin/users/invitations/withdraw')
+        .type('form')
+        .send({ _csrf: reviewer.csrf, email: 'changed-mind@example.com' });
+      expect(refused.status).toBe(403);
+    });
+
     test('unknown and malformed links say so plainly', async () => {
       for (const token of ['x'.repeat(43), '<script>']) {
         const res = await request(t.app).get(`/invite/${encodeURIComponent(token)}`);
@@ -272,6 +352,98 @@ for (const database of DATABASES) {
         expect(res.text).toContain('not valid');
         expect(res.text).not.toContain('<script>');
       }
+    });
+
+    describe('an admin of another workspace cannot take over or even detect an account', () => {
+      const MALLORY_PASSWORD = 'mallory chose this one';
+      const mailsTo = (email: string) => mail.filter((m) => m.to.includes(email));
+      const loginTo = async (email: string, password: string, workspace: string) => {
+        const agent = request.agent(t.app);
+        const form = await agent.get('/login');
+        return (
+          await agent
+            .post('/login')
+            .type('form')
+            .send({ _csrf: csrfOf(form.text), email, password, workspace })
+        ).status;
+      };
+
+      /** What Mallory (admin of "other") sees when she adds `email` through `route`, with the address, times and tokens masked. */
+      async function malloryAdds(mallory: Awaited<ReturnType<typeof logInAs>>, route: string, email: string) {
+        const res = await mallory.agent
+          .post(route)
+          .type('form')
+          .send({ _csrf: mallory.csrf, email, name: 'Mal Chosen', password: MALLORY_PASSWORD, role: 'admin' });
+        const page = (await mallory.agent.get('/admin/users')).text;
+        const mask = (text: string) =>
+          text
+            .split(email)
+            .join('<address>')
+            .split(encodeURIComponent(email))
+            .join('<address>')
+            .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, '<time>');
+        const rows = [...page.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((m) => m[0]).filter((row) => row.includes(email));
+        return {
+          status: res.status,
+          location: mask(String(res.headers.location ?? '')),
+          body: mask(res.text),
+          rows: rows.map(mask),
+        };
+      }
+
+      test.each(['/admin/users', '/admin/users/invite'])(
+        'via %s: the invited account keeps no password, its own link still works, Mallory sees the same as for a new address',
+        async (route) => {
+          const tag = route.endsWith('invite') ? 'inv' : 'add';
+          const victim = `victim-${tag}@example.com`;
+          const link = await inviteByForm(victim, 'reviewer');
+          const known = `known-${tag}@example.com`;
+          await upsertUser({ store, clock }, { email: known, password: PASSWORD, role: 'viewer' });
+          const legacy = `legacy-${tag}@example.com`;
+          // An account as invitations before this fix left it: created, no password yet.
+          await store.transaction((tx) =>
+            tx.users.insert({
+              id: `usr_legacy_${tag}`,
+              email: legacy,
+              name: null,
+              passwordHash: null,
+              createdAt: clock(),
+            }),
+          );
+          const fresh = `fresh-${tag}@example.com`;
+          mail.length = 0;
+
+          const mallory = await logInAs(t.app, 'mallory@example.com', PASSWORD);
+          const seen = [];
+          for (const email of [victim, known, legacy, fresh]) seen.push(await malloryAdds(mallory, route, email));
+          // Nothing in her answer or on her page tells the four apart.
+          for (const view of seen.slice(1)) expect(view).toEqual(seen[0]);
+          expect(seen[0]?.status).toBeLessThan(400);
+
+          const other = (await store.read.workspaces.findBySlug('other'))!;
+          for (const email of [victim, known, legacy, fresh]) {
+            const user = await store.read.users.findByEmail(email);
+            // Not silently a member of her workspace: only accepting her invitation would do that.
+            if (user) expect(await store.read.users.findMembership(other.id, user.id)).toBeNull();
+            // Whatever reached them is an invitation they can ignore, never "you were added".
+            for (const message of mailsTo(email)) expect(message.subject).not.toContain('added you');
+            expect(await loginTo(email, MALLORY_PASSWORD, 'default')).toBe(401);
+            expect(await loginTo(email, MALLORY_PASSWORD, 'other')).toBe(401);
+          }
+          expect((await store.read.users.findByEmail(victim))?.passwordHash ?? null).toBeNull();
+          expect((await store.read.users.findByEmail(legacy))?.passwordHash).toBeNull();
+
+          // The real invitation still works for the victim, and lands them in the workspace that invited them.
+          const page = await request(t.app).get(link);
+          expect(page.status).toBe(200);
+          expect(page.text).not.toContain('already has a password');
+          const { agent, res } = await accept(link, PASSWORD);
+          expect([res.status, res.headers.location]).toEqual([303, '/board']);
+          expect((await agent.get('/board')).text).toContain(`${victim} · reviewer`);
+          expect(await loginTo(victim, PASSWORD, 'default')).toBe(303);
+          expect(await loginTo(victim, PASSWORD, 'other')).toBe(401);
+        },
+      );
     });
 
     describe('hostile names stay inert', () => {

@@ -127,7 +127,9 @@ for (const database of DATABASES) {
         // Secure cookies are not sent back over plain http, so this test hands the login cookie back itself.
         const form = await request(https).get('/login');
         const loginCookie = (form.headers['set-cookie'] as unknown as string[])[0] ?? '';
-        expect(loginCookie).toMatch(/; Secure/);
+        expect(loginCookie).toMatch(
+          /^__Host-lg_login_csrf=[\w-]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/,
+        );
         const res = await request(https)
           .post('/login')
           .set('Cookie', loginCookie.split(';')[0] ?? '')
@@ -135,7 +137,73 @@ for (const database of DATABASES) {
           .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
         expect(res.status).toBe(303);
         const cookies = res.headers['set-cookie'] as unknown as string[];
-        expect(cookies.find((c) => c.startsWith('lg_session='))).toMatch(/; Secure/);
+        // __Host-: Secure, Path=/ and no Domain, so no sibling host can set or shadow it.
+        expect(cookies.find((c) => c.startsWith('__Host-lg_session='))).toMatch(/; Path=\/;.*; Secure/);
+        expect(cookies.join('\n')).not.toMatch(/Domain=/i);
+      });
+
+      describe('login CSRF by cookie tossing', () => {
+        // A sibling origin (evil.example.com next to lg.example.com) can set a cookie for the parent
+        // domain, and fetch a valid cookie/token pair from /login itself; then it auto-posts a form.
+        const tossed = 'x'.repeat(43);
+        const attackerLogin = { _csrf: tossed, email: 'rev@example.com', password: PASSWORD };
+        const noSession = (res: request.Response) =>
+          expect(String(res.headers['set-cookie'] ?? '')).not.toMatch(/lg_session=[\w-]/);
+
+        test.each([
+          ['a cross-site Origin', { Origin: 'https://evil.example.com' }],
+          ['a sibling Origin', { Origin: 'http://evil.localhost:3000' }],
+          ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+          ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'Sec-Fetch-Site': 'same-site' }],
+          ['Origin: null', { Origin: 'null' }],
+        ])('a tossed cookie with %s: 403 and no session', async (_name, headers) => {
+          const res = await request(t.app)
+            .post('/login')
+            .set('Cookie', `lg_login_csrf=${tossed}`)
+            .set(headers)
+            .type('form')
+            .send(attackerLogin);
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('sent from another site');
+          noSession(res);
+        });
+
+        test.each([
+          ['the public origin', { Origin: 'http://localhost:3000', 'Sec-Fetch-Site': 'same-origin' }],
+          ['the origin the request came to', { Origin: 'http://lg.internal:8080', Host: 'lg.internal:8080' }],
+          ['neither header (not a browser)', {}],
+        ])('same origin works: %s', async (_name, headers) => {
+          const agent = request.agent(t.app);
+          const form = await agent.get('/login');
+          const res = await agent
+            .post('/login')
+            .set(headers)
+            .type('form')
+            .send({ _csrf: csrfOf(form.text), email: 'rev@example.com', password: PASSWORD });
+          expect(res.status).toBe(303);
+          expect(String(res.headers['set-cookie'] ?? '')).toMatch(/lg_session=[\w-]/);
+        });
+
+        test('behind https a tossed lg_login_csrf is not even read: only the __Host- cookie counts', async () => {
+          const httpsBus = new InProcessTaskEventBus();
+          const https = createApp({
+            store,
+            clock,
+            bus: httpsBus,
+            logger: pino({ level: 'silent' }),
+            authenticator: new ApiKeyAuthenticator({ store, clock, bus: httpsBus }),
+            publicUrl: 'https://lg.example.com',
+            bodyLimit: '64kb',
+          });
+          const res = await request(https)
+            .post('/login')
+            .set('Cookie', `lg_login_csrf=${tossed}`)
+            .type('form')
+            .send(attackerLogin);
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('The form expired');
+          noSession(res);
+        });
       });
 
       test('pages without a session redirect to the login form', async () => {
@@ -448,6 +516,27 @@ for (const database of DATABASES) {
         expect(closed.text).toContain('already been decided');
       });
 
+      test('a review link POST from another site is refused and records no vote', async () => {
+        const task = await createTask({ title: 'Link cross-site' });
+        await mailFor(task.id);
+        const approve = new URL(linksOf(mail.find((m) => m.to[0] === 'rev@example.com')!).approve).pathname;
+        for (const headers of [{ Origin: 'https://evil.example.com' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+          const res = await request(t.app).post(approve).set(headers).type('form').send({ action: 'approve' });
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('sent from another site');
+        }
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+        expect((await events(task.id)).map((e) => e.type)).toEqual(['created']);
+        // The reviewer's own click on the page still decides.
+        const own = await request(t.app)
+          .post(approve)
+          .set({ Origin: 'http://localhost:3000', 'Sec-Fetch-Site': 'same-origin' })
+          .type('form')
+          .send({ action: 'approve' });
+        expect(own.status).toBe(200);
+        expect((await apiTask(task.id)).status).toBe('approved');
+      });
+
       test('the modify link previews a diff and approves with modifications', async () => {
         const task = await createTask({ title: 'Link modify', payload: 'Dear customer, we refund 50 EUR.' });
         await mailFor(task.id);
@@ -524,13 +613,17 @@ for (const database of DATABASES) {
     });
 
     describe('admin users page', () => {
-      test('an admin adds a user and changes a role; others may not', async () => {
+      test('an admin changes a role; without mail the page cannot add anyone and sets no password; others may not', async () => {
         const { agent, csrf } = await login(t, 'admin@example.com');
+        // This app has no mailer: adding is inviting, so the page refuses and names the operator's path.
         const add = await agent
           .post('/admin/users')
           .type('form')
           .send({ _csrf: csrf, email: 'New@Example.com', name: 'New', password: PASSWORD, role: 'viewer' });
-        expect(add.status).toBe(303);
+        expect(add.status).toBe(503);
+        expect(add.text).toContain('loopgate user create');
+        expect(await store.read.users.findByEmail('new@example.com')).toBeNull();
+        await upsertUser({ store, clock }, { email: 'new@example.com', password: PASSWORD, role: 'viewer' });
         const page = await agent.get('/admin/users');
         expect(page.text).toContain('new@example.com');
         const fresh = await login(t, 'new@example.com');

@@ -17,8 +17,15 @@ import { claimTask, escalateTask, releaseTask } from '../domain/approval-service
 import type { AttemptLimiter } from '../domain/attempt-limits.js';
 import { listDeliveries, redeliver } from '../domain/delivery-service.js';
 import { AppError } from '../domain/errors.js';
-import { acceptInvitation, inviteMember, type OpenedInvitation, openInvitation } from '../domain/invitation-service.js';
-import { addMember, listMembers, setMemberRole } from '../domain/member-service.js';
+import {
+  acceptInvitation,
+  inviteMember,
+  listInvitations,
+  type OpenedInvitation,
+  openInvitation,
+  withdrawInvitation,
+} from '../domain/invitation-service.js';
+import { listMembers, setMemberRole } from '../domain/member-service.js';
 import type { EmailMessage, Notifier } from '../domain/notifier.js';
 import {
   lineDiff,
@@ -56,7 +63,8 @@ import {
 } from './board-view.js';
 import { registerQueueSettingsPages } from './queue-settings-pages.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
-import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, SESSION_COOKIE, setCookie } from './session-cookies.js';
+import { sameOriginForms } from './same-origin.js';
+import { clearCookie, cookieNames, readCookies, setCookie } from './session-cookies.js';
 
 export interface WebDeps extends TaskServiceDeps {
   logger: Logger;
@@ -65,7 +73,7 @@ export interface WebDeps extends TaskServiceDeps {
   limiter?: AttemptLimiter;
   /** Wakes the outbox worker after an admin's redeliver. */
   kickDeliveries?: () => void;
-  /** Sends invitation mails; without it admins can only add users with a password. */
+  /** Sends invitation mails; without it the pages cannot add anyone (the operator's CLI still can). */
   notifier?: Notifier;
   onInvitationSent?: (message: EmailMessage, link: string) => void;
 }
@@ -165,6 +173,7 @@ export function webRouter(deps: WebDeps): Router {
   const router = express.Router();
   const limiter = deps.limiter ?? memoryAttemptLimiter(deps.logger);
   const secure = deps.publicUrl.startsWith('https:');
+  const { session: SESSION_COOKIE, loginCsrf: LOGIN_CSRF_COOKIE } = cookieNames(secure);
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
 
   router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
@@ -242,7 +251,10 @@ export function webRouter(deps: WebDeps): Router {
     sendPage(res, 'login', { csrf, next: safeNext(req.query.next), email: '', workspace: '' });
   });
 
-  router.post('/login', form, async (req, res) => {
+  // Forms posted without a session: refused when the browser says another site sent them (cookie tossing).
+  const sameOrigin = sameOriginForms(deps.publicUrl, (req, res, error) => renderError(req, res, error, null));
+
+  router.post('/login', sameOrigin, form, async (req, res) => {
     const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
     const csrf = randomToken();
     const again = (error: string, status: number) => {
@@ -506,8 +518,16 @@ export function webRouter(deps: WebDeps): Router {
     extra: Record<string, unknown> = {},
     status = 200,
   ): Promise<void> {
-    const members = await listMembers(deps, web.principal);
-    sendPage(res, 'admin-users', { user: userView(web), csrf: web.session.csrfToken, members, ...extra }, status);
+    const [members, invitations] = await Promise.all([
+      listMembers(deps, web.principal),
+      listInvitations(deps, web.principal),
+    ]);
+    sendPage(
+      res,
+      'admin-users',
+      { user: userView(web), csrf: web.session.csrfToken, members, invitations, ...extra },
+      status,
+    );
   }
 
   router.get(
@@ -519,31 +539,10 @@ export function webRouter(deps: WebDeps): Router {
     }),
   );
 
+  // Every add from the users page is an invitation the person accepts: the pages never set anyone's
+  // password (POST /admin/users is the old "Add user" form's address; a password it sends is ignored).
   router.post(
-    '/admin/users',
-    form,
-    page(async (req, res, web) => {
-      const role = roleSchema.safeParse(field(req.body, 'role'));
-      try {
-        const email = field(req.body, 'email') ?? '';
-        if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new AppError('validation_failed', 'Enter a valid e-mail address');
-        await addMember(deps, web.principal, {
-          email,
-          name: field(req.body, 'name')?.trim() || undefined,
-          password: field(req.body, 'password') ?? '',
-          role: role.success ? role.data : 'viewer',
-        });
-        res.redirect(303, `/admin/users?notice=${encodeURIComponent(`Added ${email.trim().toLowerCase()}`)}`);
-      } catch (error) {
-        const appError = toAppError(error);
-        if (appError.code === 'internal_error' || appError.code === 'forbidden') throw error;
-        await renderAdminUsers(res, web, { error: appError.message }, appError.status);
-      }
-    }),
-  );
-
-  router.post(
-    '/admin/users/invite',
+    ['/admin/users', '/admin/users/invite'],
     form,
     page(async (req, res, web) => {
       const role = roleSchema.safeParse(field(req.body, 'role'));
@@ -555,7 +554,12 @@ export function webRouter(deps: WebDeps): Router {
       if (!can(web.principal.role, 'workspace:admin')) throw new AppError('forbidden', 'Only admins manage users');
       try {
         const notifier = deps.notifier;
-        if (!notifier) throw new AppError('service_unavailable', 'This server sends no e-mail; add the user instead.');
+        if (!notifier) {
+          throw new AppError(
+            'service_unavailable',
+            'This server sends no e-mail, so it cannot invite; an operator adds users with `loopgate user create`.',
+          );
+        }
         const invited = await inviteMember(
           {
             store: deps.store,
@@ -569,16 +573,25 @@ export function webRouter(deps: WebDeps): Router {
           web.principal,
           input,
         );
-        const notice =
-          invited.outcome === 'invited'
-            ? `Invitation sent to ${invited.email}`
-            : `${invited.email} already has an account: added as ${input.role} and told by e-mail`;
+        // The same words whoever the address belongs to: nothing here may tell an admin about other workspaces.
+        const notice = `Invitation sent to ${invited.email}`;
         res.redirect(303, `/admin/users?notice=${encodeURIComponent(notice)}`);
       } catch (error) {
         const appError = toAppError(error);
         if (appError.code === 'internal_error' || appError.code === 'forbidden') throw error;
         await renderAdminUsers(res, web, { error: appError.message, invite: input }, appError.status);
       }
+    }),
+  );
+
+  router.post(
+    '/admin/users/invitations/withdraw',
+    form,
+    page(async (req, res, web) => {
+      const email = field(req.body, 'email') ?? '';
+      const withdrawn = await withdrawInvitation(deps, web.principal, email);
+      const notice = withdrawn > 0 ? `Invitation to ${email} withdrawn` : `No open invitation to ${email}`;
+      res.redirect(303, `/admin/users?notice=${encodeURIComponent(notice)}`);
     }),
   );
 
@@ -614,15 +627,16 @@ export function webRouter(deps: WebDeps): Router {
 
   router.get('/review/:token', async (req, res) => {
     try {
-      // Scanners and previews fetch this; it only reads.
-      res.setHeader('Referrer-Policy', 'no-referrer');
+      // Scanners and previews fetch this; it only reads. The token in the URL never leaves as a Referer to
+      // another site, while the form's POST keeps a real Origin (no-referrer would make it "null").
+      res.setHeader('Referrer-Policy', 'same-origin');
       await renderReview(res, String(req.params.token));
     } catch (error) {
       renderError(req, res, error, null);
     }
   });
 
-  router.post('/review/:token', form, async (req, res) => {
+  router.post('/review/:token', sameOrigin, form, async (req, res) => {
     const token = String(req.params.token);
     try {
       const opened = await openReviewLink(deps, token);
@@ -646,7 +660,8 @@ export function webRouter(deps: WebDeps): Router {
   });
 
   // Invitation links: no login; the token is the credential. GET only shows the form (scanners fetch
-  // links), POST sets the password and logs in. Before a session exists, CSRF is the login form's double submit.
+  // links), POST accepts (chooses the password, or checks an existing account's) and logs in. Before a
+  // session exists, CSRF is the login form's double submit.
   function renderInvitation(
     res: Response,
     token: string,
@@ -656,7 +671,7 @@ export function webRouter(deps: WebDeps): Router {
   ): void {
     const csrf = randomToken();
     setCookie(res, LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeMs: 60 * 60 * 1000 });
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Referrer-Policy', 'same-origin');
     sendPage(
       res,
       'invite',
@@ -680,7 +695,7 @@ export function webRouter(deps: WebDeps): Router {
     }
   });
 
-  router.post('/invite/:token', form, async (req, res) => {
+  router.post('/invite/:token', sameOrigin, form, async (req, res) => {
     const token = String(req.params.token);
     try {
       const again = async (error: string, status: number) =>
@@ -691,7 +706,9 @@ export function webRouter(deps: WebDeps): Router {
         return;
       }
       const password = field(req.body, 'password') ?? '';
-      if (password !== (field(req.body, 'confirm') ?? '')) {
+      // Only someone choosing a password types it twice; an existing account's password is checked.
+      const choosing = !(await openInvitation(deps, token)).hasPassword;
+      if (choosing && password !== (field(req.body, 'confirm') ?? '')) {
         await again('The two passwords are not the same.', 400);
         return;
       }
@@ -705,7 +722,7 @@ export function webRouter(deps: WebDeps): Router {
         );
       } catch (error) {
         const appError = toAppError(error);
-        if (appError.code !== 'validation_failed' && appError.code !== 'rate_limited') throw error;
+        if (!['validation_failed', 'unauthorized', 'conflict', 'rate_limited'].includes(appError.code)) throw error;
         await again(appError.message, appError.status);
         return;
       }

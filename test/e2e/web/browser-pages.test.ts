@@ -2,10 +2,14 @@
  * The pages in a real browser: Debian's Chromium (/usr/bin/chromium, installed by .ci/run with
  * apt; never downloaded) driven by playwright-core, against a real server process. Log in, see
  * the board, claim a task, approve with modifications from the panel, watch a card move live when
- * the API decides a task, a Viewer cannot decide, and the XSS corpus stays inert.
+ * the API decides a task, a Viewer cannot decide, and the XSS corpus stays inert. The forms posted
+ * without a session (review link, invitation, login) work from their own pages and are refused
+ * from another site that tossed a login cookie.
  */
+import http from 'node:http';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DATABASES } from '../../../server/src/test-support/databases.js';
+import { until } from '../../../server/src/test-support/until.js';
 import { XSS_CORPUS } from '../../../server/src/web/xss-corpus.js';
 import { PASSWORD, startWebStack, type WebStack } from './web-stack.js';
 
@@ -219,6 +223,70 @@ for (const database of DATABASES) {
       expect(foreign).toEqual([]);
       expect(dialogs).toEqual([]);
       await context.close();
+    });
+    test('the review link and invitation pages post from their own origin; a tossed-cookie login from another site is refused', async () => {
+      const task = await createTask({ title: 'Browser review link' });
+      const reviewMail = await until(
+        'the review mail',
+        () => stack.smtp.mails.find((m) => m.to[0] === 'rev@example.com' && m.text.includes('Browser review link')),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      const approve = /Approve:\s+(http\S+)/.exec(reviewMail.text)?.[1] ?? '';
+      const reviewer = await browser.newContext();
+      const reviewPage = await reviewer.newPage();
+      await reviewPage.goto(approve);
+      await reviewPage.click('#approve');
+      await reviewPage.waitForSelector('text=Thank you');
+      expect((await stack.api(`/api/v1/tasks/${task.id}`)).body.status).toBe('approved');
+      await reviewer.close();
+
+      const admin = await loggedIn('admin@example.com');
+      await admin.page.goto(`${stack.url}/admin/users`);
+      await admin.page.fill('#invite-form input[name=email]', 'browser-invitee@example.com');
+      await admin.page.click('#invite-form button[type=submit]');
+      await admin.page.waitForSelector('text=Invitation sent to browser-invitee@example.com');
+      await admin.context.close();
+      const invitation = await until(
+        'the invitation mail',
+        () => stack.smtp.mails.find((m) => m.to[0] === 'browser-invitee@example.com'),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      const link = /^ {2}(http\S+\/invite\/\S+)$/m.exec(invitation.text)?.[1] ?? '';
+      const invitee = await browser.newContext();
+      const invitePage = await invitee.newPage();
+      await invitePage.goto(link);
+      await invitePage.fill('input[name=password]', PASSWORD);
+      await invitePage.fill('input[name=confirm]', PASSWORD);
+      await invitePage.click('button[type=submit]');
+      await invitePage.waitForURL(/\/board$/);
+      expect(await invitePage.textContent('.who')).toContain('browser-invitee@example.com · reviewer');
+      await invitee.close();
+
+      // Another port on 127.0.0.1 is another origin of the same site, and cookies ignore ports: it can
+      // toss lg_login_csrf straight into the victim's browser and auto-post a login with the matching token.
+      const tossed = 'x'.repeat(43);
+      const attacker = http.createServer((_req, res) => {
+        res.setHeader('Content-Type', 'text/html');
+        res.end(`<!doctype html><script>document.cookie = 'lg_login_csrf=${tossed}; path=/';</script>
+          <form id="f" method="post" action="${stack.url}/login">
+            <input name="_csrf" value="${tossed}"><input name="email" value="rev@example.com">
+            <input name="password" value="${PASSWORD}"></form><script>document.getElementById('f').submit();</script>`);
+      });
+      await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const victim = await browser.newContext();
+        const victimPage = await victim.newPage();
+        const answer = victimPage.waitForResponse((res) => res.url() === `${stack.url}/login`);
+        const address = attacker.address();
+        await victimPage.goto(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`);
+        const refused = await answer;
+        expect(refused.status()).toBe(403);
+        expect((await victim.cookies(stack.url)).map((c) => c.name)).not.toContain('lg_session');
+        expect((await victim.cookies(stack.url)).map((c) => c.name)).toContain('lg_login_csrf');
+        await victim.close();
+      } finally {
+        await new Promise((resolve) => attacker.close(resolve));
+      }
     });
   });
 }

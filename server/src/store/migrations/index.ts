@@ -5,6 +5,7 @@ import { CreateWebTables1764300000000 } from './1764300000000-create-web-tables.
 import { StoreDecisionDiff1764400000000 } from './1764400000000-store-decision-diff.js';
 import { AddHousekeepingIndexes1764500000000 } from './1764500000000-add-housekeeping-indexes.js';
 import { CreateInvitations1764600000000 } from './1764600000000-create-invitations.js';
+import { InvitationsCarryAddressAndRole1764700000000 } from './1764700000000-invitations-carry-address-and-role.js';
 import { CountIntegrationRefusals1764710000000 } from './1764710000000-count-integration-refusals.js';
 import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-target-url-owners.js';
 import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-allowlist.js';
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   StoreDecisionDiff1764400000000,
   AddHousekeepingIndexes1764500000000,
   CreateInvitations1764600000000,
+  InvitationsCarryAddressAndRole1764700000000,
   CountIntegrationRefusals1764710000000,
   RecordTargetUrlOwners1764720000000,
   AddCallbackAllowlist1764730000000,
