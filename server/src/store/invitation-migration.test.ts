@@ -8,6 +8,7 @@ import { hashPassword } from '../domain/secrets.js';
 import { hashToken } from '../domain/session-service.js';
 import { createTestDatabase, DATABASES, type TestDatabaseHandle } from '../test-support/databases.js';
 import { FakeAttemptLimiter } from '../test-support/fake-attempt-limiter.js';
+import { InvitationsCarryAddressAndRole1764700000000 } from './migrations/1764700000000-invitations-carry-address-and-role.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openStore } from './open-store.js';
 
@@ -113,7 +114,10 @@ for (const database of DATABASES) {
 
     beforeAll(async () => {
       db = await createTestDatabase(database);
-      const before = await dataSource(db, MIGRATIONS.slice(0, -1));
+      const before = await dataSource(
+        db,
+        MIGRATIONS.slice(0, MIGRATIONS.indexOf(InvitationsCarryAddressAndRole1764700000000)),
+      );
       await before.runMigrations();
       await seedLegacy(before);
       await before.destroy();
@@ -165,7 +169,9 @@ for (const database of DATABASES) {
       storeOpen = false;
       const source = await dataSource(db, MIGRATIONS);
       try {
-        await source.undoLastMigration();
+        // Undo every migration from the last down to this one (later ones ran after it at open).
+        const laterAndThis = MIGRATIONS.length - MIGRATIONS.indexOf(InvitationsCarryAddressAndRole1764700000000);
+        for (let i = 0; i < laterAndThis; i++) await source.undoLastMigration();
         const invitations = await source.query('SELECT token_hash, user_id FROM invitations ORDER BY user_id');
         expect(invitations.map((row: { user_id: string }) => row.user_id)).toEqual([
           'usr_joined',
