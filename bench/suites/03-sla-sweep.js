@@ -177,7 +177,7 @@ async function measureSweepCost(ctx, kind, size) {
             .map((r) => `${r.type}/${r.key}/rows=${r.rows}`)
             .join('; ');
 
-    const { sweepOnce } = require(path.join(ctx.root, 'server/dist/domain/sla-sweeper.js'));
+    const { sweepOnce } = require(path.join(ctx.root, 'server/dist/domain/approvals/sla-sweeper.js'));
     const { InProcessTaskEventBus } = require(path.join(ctx.root, 'server/dist/events/in-process-bus.js'));
     const sweeps = [];
     const reads = [];

@@ -1,4 +1,4 @@
-import { OPERATOR } from './domain/audit.js';
+import { OPERATOR } from './domain/audit/record-audit.js';
 import { openStore } from './store/open-store.js';
 import { createTestDatabase, DATABASES } from './test-support/databases.js';
 import { runCli, type ServerProcess, startServerProcess } from './test-support/server-process.js';

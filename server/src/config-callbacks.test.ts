@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { judgeTarget } from './domain/callback-targets.js';
+import { judgeTarget } from './domain/delivery/callback-targets.js';
 
 describe('config: callback targets', () => {
   test('unset: public targets only, an empty allow list', () => {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { type AllowEntry, parseAllowList } from './domain/callback-targets.js';
+import { type AllowEntry, parseAllowList } from './domain/delivery/callback-targets.js';
 
 /**
  * Every setting Loopgate reads from the environment, parsed once at start-up. A bad or missing value

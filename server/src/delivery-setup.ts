@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { type AllowEntry, combinePolicies, type TargetPolicy } from './domain/callback-targets.js';
-import { createDeliveryHook, createUrlChecker, workspaceTargetPolicy } from './domain/delivery-service.js';
-import type { Store, TaskEventBus } from './domain/ports.js';
-import { slackDrafts } from './domain/slack-service.js';
-import type { TaskChangeHook } from './domain/task-service.js';
-import type { DeliveryAppDeps } from './http/routes/deliveries.js';
+import type { DeliveryAppDeps } from './api/deliveries.js';
+import { type AllowEntry, combinePolicies, type TargetPolicy } from './domain/delivery/callback-targets.js';
+import { createDeliveryHook, createUrlChecker, workspaceTargetPolicy } from './domain/delivery/delivery-hook.js';
+import type { TaskEventBus } from './domain/kernel/bus.js';
+import { slackDrafts } from './domain/slack/integrations.js';
+import type { Store } from './domain/store.js';
+import type { TaskChangeHook } from './domain/tasks/task-transition.js';
+
 import { OutboxWorker } from './jobs/outbox-worker.js';
 import { type HttpPost, postJson } from './notify/http-sender.js';
 import { assertCallbackUrlAllowed } from './notify/url-guard.js';

@@ -1,14 +1,14 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { setUpDelivery } from './delivery-setup.js';
-import { bootstrapAdmin } from './domain/admin-service.js';
-import { ApiKeyAuthenticator } from './domain/authenticate.js';
-import type { Store } from './domain/ports.js';
+import { ApiKeyAuthenticator } from './domain/admin/authenticate.js';
+import { bootstrapAdmin } from './domain/admin/users.js';
+import type { Store } from './domain/store.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
-import { createApp } from './http/app.js';
 import { startHousekeeping } from './jobs/housekeeping-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
 import { startSlaSweeper } from './jobs/sla-sweeper-job.js';

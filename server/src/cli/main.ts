@@ -8,9 +8,10 @@ import {
   resetPassword,
   revokeApiKeyByRef,
   upsertUser,
-} from '../domain/admin-service.js';
-import { AppError } from '../domain/errors.js';
-import type { Store, TaskEventBus } from '../domain/ports.js';
+} from '../domain/admin/users.js';
+import type { TaskEventBus } from '../domain/kernel/bus.js';
+import { AppError } from '../domain/kernel/errors.js';
+import type { Store } from '../domain/store.js';
 import { publishInvalidation } from '../events/redis-bus.js';
 import { openStore } from '../store/open-store.js';
 

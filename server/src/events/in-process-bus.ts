@@ -1,4 +1,5 @@
-import type { CacheInvalidation, TaskChangeMessage, TaskEventBus } from '../domain/ports.js';
+import type { TaskChangeMessage, TaskEventBus } from '../domain/kernel/bus.js';
+import type { CacheInvalidation } from '../domain/store.js';
 
 /** Runs every listener, so one faulty listener does not keep the others from hearing the message. */
 class Listeners<T> {

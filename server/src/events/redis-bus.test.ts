@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import type { CacheInvalidation, TaskChangeMessage } from '../domain/ports.js';
+import type { TaskChangeMessage } from '../domain/kernel/bus.js';
+import type { CacheInvalidation } from '../domain/store.js';
 import { publishInvalidation, RedisTaskEventBus } from './redis-bus.js';
 
 const REDIS_URL = process.env.LOOPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CacheInvalidation, CacheTopic, TaskChangeMessage, TaskEventBus } from '../domain/ports.js';
+import type { TaskChangeMessage, TaskEventBus } from '../domain/kernel/bus.js';
+import type { CacheInvalidation, CacheTopic } from '../domain/store.js';
 import { InProcessTaskEventBus } from './in-process-bus.js';
 
 export const TASK_CHANGES_CHANNEL = 'loopgate:task-changes';

@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { upsertUser } from '../domain/admin-service.js';
-import type { HousekeepingDeps } from '../domain/housekeeping.js';
-import type { Store } from '../domain/ports.js';
-import { hashToken } from '../domain/session-service.js';
+import { upsertUser } from '../domain/admin/users.js';
+import type { HousekeepingDeps } from '../domain/housekeeping/housekeeping.js';
+import { hashToken } from '../domain/reviewers/sessions.js';
+import type { Store } from '../domain/store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { deliveryRecord } from '../test-support/delivery-records.js';
 import { startHousekeeping } from './housekeeping-job.js';

@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { type HousekeepingDeps, pruneOnce } from '../domain/housekeeping.js';
+import { type HousekeepingDeps, pruneOnce } from '../domain/housekeeping/housekeeping.js';
 
 export interface HousekeepingJob {
   stop(): Promise<void>;

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createWorkspace } from '../domain/admin-service.js';
-import { PUBLIC_ONLY } from '../domain/callback-targets.js';
-import { newId } from '../domain/ids.js';
-import type { Store } from '../domain/ports.js';
+import { createWorkspace } from '../domain/admin/users.js';
+import { PUBLIC_ONLY } from '../domain/delivery/callback-targets.js';
+import { newId } from '../domain/kernel/ids.js';
+import type { Store } from '../domain/store.js';
 import { type PostRequest, postJson, type SendResult } from '../notify/http-sender.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { deliveryRecord } from '../test-support/delivery-records.js';

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { signWebhook } from '@loopgate/shared';
 import type { Logger } from 'pino';
-import { combinePolicies, type TargetPolicy } from '../domain/callback-targets.js';
-import type { DeliveryOutcome, DeliveryRecord } from '../domain/delivery-ports.js';
-import { deliveryContext, type LocalDispatch } from '../domain/delivery-service.js';
-import type { Store, TaskEventBus } from '../domain/ports.js';
+import { combinePolicies, type TargetPolicy } from '../domain/delivery/callback-targets.js';
+import { deliveryContext, type LocalDispatch } from '../domain/delivery/delivery-hook.js';
+import type { DeliveryOutcome, DeliveryRecord } from '../domain/delivery/delivery-ports.js';
+import type { TaskEventBus } from '../domain/kernel/bus.js';
+import type { Store } from '../domain/store.js';
 import type { HttpPost, SendResult } from '../notify/http-sender.js';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
-import { upsertUser } from '../domain/admin-service.js';
+import { upsertUser } from '../domain/admin/users.js';
 import { createEmailNotifier } from '../notify/email-notifier.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp } from '../test-support/fixtures.js';

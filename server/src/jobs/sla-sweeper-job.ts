@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { type SweeperDeps, sweepOnce } from '../domain/sla-sweeper.js';
+import { type SweeperDeps, sweepOnce } from '../domain/approvals/sla-sweeper.js';
 
 export interface SlaSweeperJob {
   stop(): Promise<void>;

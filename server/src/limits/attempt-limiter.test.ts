@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { AttemptBudget, AttemptCharge } from '../domain/attempt-limits.js';
+import type { AttemptBudget, AttemptCharge } from '../domain/reviewers/login-limits.js';
 import { FlexibleAttemptLimiter, memoryAttemptLimiter } from './attempt-limiter.js';
 
 const REDIS_URL = process.env.LOOPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { AttemptBudget, AttemptCharge, AttemptLimiter, AttemptVerdict } from '../domain/attempt-limits.js';
+import type { AttemptBudget, AttemptCharge, AttemptLimiter, AttemptVerdict } from '../domain/reviewers/login-limits.js';
 
 export interface AttemptLimiterOptions {
   logger: Logger;

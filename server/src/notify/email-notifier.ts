@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { EmailMessage, Notifier } from '../domain/notifier.js';
+import type { EmailMessage, Notifier } from '../domain/kernel/notifier.js';
 
 export interface EmailNotifierOptions {
   /** smtp(s)://user:pass@host:port; without one, messages are written as .eml files under `mailDir`. */

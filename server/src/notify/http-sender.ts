@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { policyKey, type TargetPolicy } from '../domain/callback-targets.js';
-import { AppError } from '../domain/errors.js';
+import { policyKey, type TargetPolicy } from '../domain/delivery/callback-targets.js';
+import { AppError } from '../domain/kernel/errors.js';
 import { assertSendable, guardedLookup } from './url-guard.js';
 
 export interface SendResult {

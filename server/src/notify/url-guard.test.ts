@@ -1,5 +1,5 @@
-import { PUBLIC_ONLY, parseAllowList, type TargetPolicy } from '../domain/callback-targets.js';
-import { AppError } from '../domain/errors.js';
+import { PUBLIC_ONLY, parseAllowList, type TargetPolicy } from '../domain/delivery/callback-targets.js';
+import { AppError } from '../domain/kernel/errors.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
 import { postJson } from './http-sender.js';
 import { assertCallbackUrlAllowed, guardedLookup } from './url-guard.js';

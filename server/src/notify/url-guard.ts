@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { describeRefusal, judgeTarget, type TargetPolicy } from '../domain/callback-targets.js';
-import { AppError } from '../domain/errors.js';
-import { urlOrigin } from '../domain/target-url.js';
+import { describeRefusal, judgeTarget, type TargetPolicy } from '../domain/delivery/callback-targets.js';
+import { urlOrigin } from '../domain/delivery/target-url.js';
+import { AppError } from '../domain/kernel/errors.js';
 
 /**
  * SSRF protection for outbound deliveries: which addresses may be called is the policy of

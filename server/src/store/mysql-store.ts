@@ -2,7 +2,7 @@ import { setTimeout } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
-import type { Repositories, Store } from '../domain/ports.js';
+import type { Repositories, Store } from '../domain/store.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { createRepositories } from './repositories.js';
 import { runOn, type Sql } from './sql.js';

@@ -1,5 +1,5 @@
 import type { DatabaseConfig } from '../config.js';
-import type { Store } from '../domain/ports.js';
+import type { Store } from '../domain/store.js';
 import { openMysqlStore } from './mysql-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 

@@ -9,20 +9,22 @@ import {
 import type {
   ApiKeyRecord,
   ApiKeyRepository,
+  MembershipRecord,
+  UserRecord,
+  UserRepository,
+  WorkspaceRecord,
+  WorkspaceRepository,
+} from '../domain/admin/admin-ports.js';
+import type { Repositories } from '../domain/store.js';
+import type {
   IdempotencyBegin,
   IdempotencyRepository,
-  MembershipRecord,
-  Repositories,
   StoredResponse,
   TaskCursor,
   TaskEventRepository,
   TaskListFilter,
   TaskRepository,
-  UserRecord,
-  UserRepository,
-  WorkspaceRecord,
-  WorkspaceRepository,
-} from '../domain/ports.js';
+} from '../domain/tasks/task-ports.js';
 import {
   DEFAULT_WORKFLOW,
   type JsonValue,
@@ -30,13 +32,13 @@ import {
   type TaskRecord,
   type TaskTransition,
   type TaskWorkflowRecord,
-} from '../domain/task-record.js';
-import { createApprovalRepositories } from './approval-repositories.js';
-import { SqlAuditRepository } from './audit-repository.js';
-import { createDeliveryRepositories } from './delivery-repositories.js';
-import { createInvitationRepositories } from './invitation-repositories.js';
+} from '../domain/tasks/task-record.js';
+import { createApprovalRepositories } from './approvals/approval-repositories.js';
+import { SqlAuditRepository } from './audit/audit-repository.js';
+import { createDeliveryRepositories } from './delivery/delivery-repositories.js';
+import { createInvitationRepositories } from './reviewers/invitation-repositories.js';
+import { createWebRepositories } from './reviewers/reviewer-repositories.js';
 import { deleteBatch, insertIgnore, type Row, type Sql } from './sql.js';
-import { createWebRepositories } from './web-repositories.js';
 
 const str = (value: unknown) => value as string;
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataSource, type QueryRunner } from 'typeorm';
-import type { Repositories, Store } from '../domain/ports.js';
+import type { Repositories, Store } from '../domain/store.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { createRepositories } from './repositories.js';
 import { runOn, type Sql } from './sql.js';

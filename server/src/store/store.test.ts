@@ -1,4 +1,4 @@
-import type { Repositories, Store } from '../domain/ports.js';
+import type { Repositories, Store } from '../domain/store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { taskRecord } from '../test-support/task-records.js';
 import { deadlockBackoffMs } from './mysql-store.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import type { DatabaseConfig } from '../config.js';
-import type { Store } from '../domain/ports.js';
+import type { Store } from '../domain/store.js';
 import { openStore } from '../store/open-store.js';
 
 export type TestDatabase = 'sqlite' | 'mysql';

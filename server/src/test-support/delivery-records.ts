@@ -1,4 +1,4 @@
-import type { DeliveryRecord } from '../domain/delivery-ports.js';
+import type { DeliveryRecord } from '../domain/delivery/delivery-ports.js';
 
 /**
  * A delivery row as the store holds it, for tests that write the outbox without the delivery hook:

@@ -1,4 +1,4 @@
-import type { AttemptCharge, AttemptLimiter, AttemptVerdict } from '../domain/attempt-limits.js';
+import type { AttemptCharge, AttemptLimiter, AttemptVerdict } from '../domain/reviewers/login-limits.js';
 
 /**
  * An AttemptLimiter for domain tests: the same fixed windows and all-or-nothing takes as the real one,

@@ -1,11 +1,11 @@
 import type { Role } from '@loopgate/shared';
 import type { Express } from 'express';
 import pino from 'pino';
-import { createApiKey, createWorkspace } from '../domain/admin-service.js';
-import { ApiKeyAuthenticator } from '../domain/authenticate.js';
-import type { Store } from '../domain/ports.js';
+import { type AppDeps, createApp } from '../app.js';
+import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
+import { createApiKey, createWorkspace } from '../domain/admin/users.js';
+import type { Store } from '../domain/store.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
-import { type AppDeps, createApp } from '../http/app.js';
 
 export interface TestApp {
   app: Express;

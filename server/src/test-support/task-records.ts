@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../domain/task-record.js';
+import type { TaskRecord } from '../domain/tasks/task-record.js';
 
 /** A task row as the store holds it, for tests that write tasks without the service: open, undecided, made by a test actor. */
 export function taskRecord(

@@ -11,46 +11,20 @@ import {
 } from '@loopgate/shared';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { can } from '../domain/access.js';
-import { MIN_PASSWORD_LENGTH } from '../domain/admin-service.js';
-import { claimTask, escalateTask, releaseTask } from '../domain/approval-service.js';
-import type { AttemptLimiter } from '../domain/attempt-limits.js';
-import { listDeliveries, redeliver } from '../domain/delivery-service.js';
-import { AppError } from '../domain/errors.js';
-import {
-  acceptInvitation,
-  inviteMember,
-  listInvitations,
-  type OpenedInvitation,
-  openInvitation,
-  withdrawInvitation,
-} from '../domain/invitation-service.js';
-import { listMembers, setMemberRole } from '../domain/member-service.js';
-import type { EmailMessage, Notifier } from '../domain/notifier.js';
+import { MIN_PASSWORD_LENGTH } from '../domain/admin/users.js';
+import { claimTask, escalateTask, releaseTask } from '../domain/approvals/claims.js';
 import {
   lineDiff,
   parseEditedPayload,
   payloadText,
   unifiedDiffLines,
   unifiedPayloadDiff,
-} from '../domain/payload-diff.js';
-import { decideByReviewLink, openReviewLink } from '../domain/review-link-service.js';
-import {
-  authenticateSession,
-  logIn,
-  logOut,
-  randomToken,
-  SESSION_TTL_MS,
-  type SessionPrincipal,
-  sameToken,
-} from '../domain/session-service.js';
-import type { JsonValue, TaskRecord } from '../domain/task-record.js';
-import { decideTask, getTask, listTaskEvents, listTasks, type TaskServiceDeps } from '../domain/task-service.js';
-import type { BoardFilter, ReviewLinkAction } from '../domain/web-ports.js';
-import { toAppError } from '../http/problem.js';
-import { streamTaskChanges } from '../http/task-change-stream.js';
-import { memoryAttemptLimiter } from '../limits/attempt-limiter.js';
-import { BOARD_COUNT_CAP } from '../store/web-repositories.js';
+} from '../domain/approvals/payload-diff.js';
+import { decideTask } from '../domain/approvals/vote.js';
+import { listDeliveries, redeliver } from '../domain/delivery/delivery-hook.js';
+import { can } from '../domain/kernel/access.js';
+import { AppError } from '../domain/kernel/errors.js';
+import type { EmailMessage, Notifier } from '../domain/kernel/notifier.js';
 import {
   BOARD_STAGES,
   type BoardStage,
@@ -60,13 +34,41 @@ import {
   movesFrom,
   STAGE_TITLES,
   stageOf,
-} from './board-view.js';
-import { registerQueueSettingsPages } from './queue-settings-pages.js';
-import { formatConfidence, formatTime, views, WEB_ROOT } from './render.js';
-import { sameOriginForms } from './same-origin.js';
-import { clearCookie, cookieNames, readCookies, setCookie } from './session-cookies.js';
+} from '../domain/reviewers/board.js';
+import {
+  acceptInvitation,
+  inviteMember,
+  listInvitations,
+  type OpenedInvitation,
+  openInvitation,
+  withdrawInvitation,
+} from '../domain/reviewers/invitations.js';
+import type { AttemptLimiter } from '../domain/reviewers/login-limits.js';
+import { listMembers, setMemberRole } from '../domain/reviewers/members.js';
+import { decideByReviewLink, openReviewLink } from '../domain/reviewers/review-links.js';
+import type { BoardFilter, ReviewLinkAction } from '../domain/reviewers/reviewer-ports.js';
+import {
+  authenticateSession,
+  logIn,
+  logOut,
+  randomToken,
+  SESSION_TTL_MS,
+  type SessionPrincipal,
+  sameToken,
+} from '../domain/reviewers/sessions.js';
+import type { CreateTaskDeps } from '../domain/tasks/create-task.js';
+import { getTask, listTaskEvents, listTasks } from '../domain/tasks/read-tasks.js';
+import type { JsonValue, TaskRecord } from '../domain/tasks/task-record.js';
+import { toAppError } from '../http-common/problem.js';
+import { streamTaskChanges } from '../http-common/task-change-stream.js';
+import { memoryAttemptLimiter } from '../limits/attempt-limiter.js';
+import { BOARD_COUNT_CAP } from '../store/reviewers/reviewer-repositories.js';
+import { clearCookie, cookieNames, readCookies, setCookie } from './kit/cookies.js';
+import { formatConfidence, formatTime, views, WEB_ROOT } from './kit/render.js';
+import { sameOriginForms } from './kit/same-origin.js';
+import { registerQueueSettingsPages } from './pages/queue-settings.js';
 
-export interface WebDeps extends TaskServiceDeps {
+export interface WebDeps extends CreateTaskDeps {
   logger: Logger;
   publicUrl: string;
   bodyLimit: string;

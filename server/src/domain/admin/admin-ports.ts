@@ -1,0 +1,79 @@
+import type { Actor, Role } from '@loopgate/shared';
+
+export interface WorkspaceRecord {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface WorkspaceRepository {
+  insert(workspace: WorkspaceRecord): Promise<void>;
+  findBySlug(slug: string): Promise<WorkspaceRecord | null>;
+  findById(id: string): Promise<WorkspaceRecord | null>;
+  list(): Promise<WorkspaceRecord[]>;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  /**
+   * Null for an account that has never had a password (created by an invitation before invitations
+   * stopped creating accounts); such an account cannot log in, and only its own invitation link or
+   * the operator's CLI gives it one.
+   */
+  passwordHash: string | null;
+  createdAt: number;
+}
+
+export interface MembershipRecord {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface UserRepository {
+  /** False when the e-mail address is already taken (another request created the user first). */
+  insert(user: UserRecord): Promise<boolean>;
+  findByEmail(email: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  /** Compare-and-set: sets the password of an account that has none yet; true when this call did it. */
+  setFirstPassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Replaces the password whatever it was (the operator's reset); true when the user exists. */
+  setPassword(userId: string, passwordHash: string): Promise<boolean>;
+  upsertMembership(membership: MembershipRecord): Promise<void>;
+  /** Adds the membership unless the user is a member already (then their role stays); true when this call added it. */
+  addMembership(membership: MembershipRecord): Promise<boolean>;
+  findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  keyHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+  /** Moved at most once a minute (see ApiKeyAuthenticator), so it is accurate to the minute. */
+  lastUsedAt: number | null;
+  /** Null for keys created before Loopgate recorded who created them. */
+  createdBy: Actor | null;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  findById(workspaceId: string, id: string): Promise<ApiKeyRecord | null>;
+  /** Keys not revoked, of one workspace or (for the operator) all, oldest first. */
+  listActive(workspaceId: string | null): Promise<ApiKeyRecord[]>;
+  /** Keys not revoked whose id or prefix is `ref`, in any workspace (the operator's CLI). */
+  findActiveByRef(ref: string): Promise<ApiKeyRecord[]>;
+  /** Compare-and-set: revokes the key if it is not revoked yet; true when this call did it. */
+  revoke(workspaceId: string, id: string, now: number): Promise<boolean>;
+  /** Sets last_used_at to `now` unless it is already later than `staleBefore`; true when it moved. */
+  touchLastUsed(id: string, now: number, staleBefore: number): Promise<boolean>;
+}

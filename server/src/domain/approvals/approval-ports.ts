@@ -1,0 +1,92 @@
+import type { Actor, DecisionAction, QueueConfig } from '@loopgate/shared';
+import type { JsonValue } from '../tasks/task-record.js';
+
+/** Storage for queues, reviewer groups, votes and the SLA sweeper's due list. */
+
+export interface QueueRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  config: QueueConfig;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface QueueRepository {
+  /** False when the workspace already has a queue of that name. */
+  insert(queue: QueueRecord): Promise<boolean>;
+  update(workspaceId: string, name: string, config: QueueConfig, now: number): Promise<boolean>;
+  findByName(workspaceId: string, name: string): Promise<QueueRecord | null>;
+  list(workspaceId: string): Promise<QueueRecord[]>;
+}
+
+export type GroupMemberType = 'user' | 'api_key';
+
+export interface GroupMember {
+  type: GroupMemberType;
+  id: string;
+  /** Users only: where reminders go. */
+  email: string | null;
+  name: string | null;
+}
+
+export interface ReviewerGroupRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: number;
+  /** In the order they were added; assignment ties go to the earlier member. */
+  members: GroupMember[];
+}
+
+export interface ReviewerGroupRepository {
+  /** False when the workspace already has a group of that name. */
+  insert(group: Omit<ReviewerGroupRecord, 'members'>): Promise<boolean>;
+  findByName(workspaceId: string, name: string): Promise<ReviewerGroupRecord | null>;
+  list(workspaceId: string): Promise<ReviewerGroupRecord[]>;
+  replaceMembers(groupId: string, members: GroupMember[], now: number): Promise<void>;
+  /** A user id, user e-mail or API key id, if it names a member of this workspace. */
+  resolveMember(workspaceId: string, ref: string): Promise<GroupMember | null>;
+}
+
+export interface VoteRecord {
+  taskId: string;
+  workspaceId: string;
+  level: number;
+  action: DecisionAction;
+  comment: string | null;
+  modifiedPayload: JsonValue | null;
+  actor: Actor;
+  createdAt: number;
+}
+
+export interface VoteRepository {
+  /** False when this actor has already voted on the task (one person, one vote per task). */
+  insert(vote: VoteRecord): Promise<boolean>;
+  listForTask(workspaceId: string, taskId: string): Promise<VoteRecord[]>;
+}
+
+export interface DueTask {
+  id: string;
+  workspaceId: string;
+  nextSweepAt: number;
+}
+
+export interface SweepRepository {
+  /** Open tasks whose next deadline step is due, oldest deadline first; read through idx_tasks_next_sweep. */
+  due(now: number, limit: number): Promise<DueTask[]>;
+  /** Stops visiting a task that is already final (e.g. closed by code that did not clear its deadline). */
+  forget(id: string): Promise<void>;
+  /**
+   * A queue's escalation chain or timeout changed: every open task of it with a deadline gets its
+   * next sweep time recomputed from its dueAt and the step it has reached. `stepOffsetsMs[i]` is
+   * step i's offset from dueAt; a task past the last step gets `timeoutOffsetMs`. Returns how many.
+   */
+  reschedule(workspaceId: string, queue: string, stepOffsetsMs: number[], timeoutOffsetMs: number): Promise<number>;
+  /** Open tasks per assignee id, for least-loaded assignment. */
+  openLoad(workspaceId: string, assigneeIds: string[]): Promise<Map<string, number>>;
+}
+
+export function voterKey(actor: Actor): string {
+  return `${actor.type}:${actor.id ?? actor.name ?? ''}`;
+}

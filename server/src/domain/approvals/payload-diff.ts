@@ -1,0 +1,96 @@
+import { findJsonShapeProblem } from '@loopgate/shared';
+import { createTwoFilesPatch, diffLines, FILE_HEADERS_ONLY } from 'diff';
+import type { JsonValue } from '../tasks/task-record.js';
+
+export interface DiffLine {
+  op: 'same' | 'add' | 'remove';
+  text: string;
+}
+
+/**
+ * Myers' diff costs time that grows with the square of the number of edits; a reviewer who rewrote a megabyte
+ * payload would hold the decision request for seconds. Past this many edits the diff falls back to
+ * "every line removed, every line added", which is still a correct (if unhelpful) description.
+ */
+const MAX_EDIT_LENGTH = 1_000;
+
+/** How a payload is shown and edited: JSON pretty-printed with two-space indents, text as is. */
+export function payloadText(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Every line of both texts, marked same/add/remove: the preview a reviewer checks before confirming an edit. */
+export function lineDiff(before: string, after: string): DiffLine[] {
+  const changes = diffLines(`${before}\n`, `${after}\n`, { maxEditLength: MAX_EDIT_LENGTH });
+  if (!changes) {
+    return [
+      ...splitLines(before).map((text) => ({ op: 'remove' as const, text })),
+      ...splitLines(after).map((text) => ({ op: 'add' as const, text })),
+    ];
+  }
+  return changes.flatMap((change) => {
+    const op = change.added ? 'add' : change.removed ? 'remove' : 'same';
+    return splitLines(change.value).map((text) => ({ op, text }));
+  });
+}
+
+/**
+ * The diff stored with an approve-with-modifications decision: a unified diff (three lines of
+ * context) from the original payload's text to the modified one, as `diff -u` or `git diff` would
+ * print it, so API clients and webhook receivers can show or apply it with ordinary tools.
+ */
+export function unifiedPayloadDiff(original: JsonValue, modified: JsonValue): string {
+  const before = `${payloadText(original)}\n`;
+  const after = `${payloadText(modified)}\n`;
+  const patch = createTwoFilesPatch('original', 'modified', before, after, undefined, undefined, {
+    context: 3,
+    maxEditLength: MAX_EDIT_LENGTH,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
+  if (patch !== undefined) return patch;
+  const a = splitLines(before);
+  const b = splitLines(after);
+  return [
+    '--- original',
+    '+++ modified',
+    `@@ -1,${a.length} +1,${b.length} @@`,
+    ...a.map((line) => `-${line}`),
+    ...b.map((line) => `+${line}`),
+    '',
+  ].join('\n');
+}
+
+/** A stored unified diff as lines for the page: hunk headers, context, additions, removals. */
+export function unifiedDiffLines(diff: string): { kind: 'header' | 'hunk' | DiffLine['op']; text: string }[] {
+  return splitLines(diff).map((line) => {
+    if (line.startsWith('--- ') || line.startsWith('+++ ')) return { kind: 'header', text: line };
+    if (line.startsWith('@@')) return { kind: 'hunk', text: line };
+    if (line.startsWith('+')) return { kind: 'add', text: line.slice(1) };
+    if (line.startsWith('-')) return { kind: 'remove', text: line.slice(1) };
+    return { kind: 'same', text: line.slice(1) };
+  });
+}
+
+/** Parses what the reviewer typed into the payload editor, the same kind as the original payload. */
+export function parseEditedPayload(
+  original: JsonValue,
+  edited: string,
+): { ok: true; value: JsonValue } | { ok: false; error: string } {
+  if (typeof original === 'string') return { ok: true, value: edited.replace(/\r\n/g, '\n') };
+  let value: JsonValue;
+  try {
+    value = JSON.parse(edited) as JsonValue;
+  } catch (error) {
+    return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}` };
+  }
+  const problem = findJsonShapeProblem(value);
+  if (problem)
+    return { ok: false, error: `The payload ${problem.path ? `at ${problem.path} ` : ''}${problem.message}.` };
+  return { ok: true, value };
+}

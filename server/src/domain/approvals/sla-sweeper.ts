@@ -1,0 +1,234 @@
+import { type Actor, type EscalationStep, isFinalStatus, type QueueConfig } from '@loopgate/shared';
+import type { EmailMessage, Notifier } from '../kernel/notifier.js';
+import type { DecisionRecord, TaskRecord, TaskTransition } from '../tasks/task-record.js';
+import type { TaskChangeDeps } from '../tasks/task-transition.js';
+import { commitChange, type PlannedChange, workflowOf } from '../tasks/task-transition.js';
+import type { DueTask } from './approval-ports.js';
+import { resolveQueue } from './queue-config.js';
+import { nextSweepAt } from './routing-policy.js';
+import { POLICY_ACTOR, pickAssignee } from './workflow.js';
+
+export const SWEEPER_ACTOR: Actor = { type: 'system', id: null, name: 'sla-sweeper' };
+
+export interface SweeperDeps extends TaskChangeDeps {
+  notifier?: Notifier;
+  /** Where a failed e-mail is reported; the step itself stays applied. */
+  onNotifyError?: (error: unknown, message: EmailMessage) => void;
+  /** Base URL for links in reminder e-mails. */
+  publicUrl?: string;
+}
+
+export interface SweepResult {
+  /** Due rows read. */
+  due: number;
+  /** Steps this process applied (escalations plus timeouts). */
+  applied: number;
+  /** Steps another process (or a reviewer) got to first. */
+  lost: number;
+}
+
+/** A planned step, and the mail that announces it once committed (built from the task as changed). */
+type Planned = PlannedChange & {
+  notify: ((after: TaskRecord) => Promise<EmailMessage | null>) | null;
+};
+
+/**
+ * One sweep: every open task whose next deadline step is due gets exactly that one step — the next
+ * escalation (reminder, reassign, raise priority) or, after the chain, the queue's timeout action.
+ * Due rows come from the `next_sweep_at` index, so the cost follows the due rows, not the open ones.
+ * Each step is a compare-and-set on the task's version with its event in the same transaction: of
+ * any number of processes sweeping at once, and any reviewer deciding at the same moment, exactly
+ * one change wins; the losers re-read nothing and move on (the next sweep sees the new state).
+ * E-mails go out after the commit, by the winner only.
+ */
+export async function sweepOnce(
+  deps: SweeperDeps,
+  options: { limit?: number; concurrency?: number } = {},
+): Promise<SweepResult> {
+  const now = deps.clock();
+  const due = await deps.store.read.sweep.due(now, options.limit ?? 500);
+  const configs = new Map<string, Promise<QueueConfig>>();
+  const configOf = (task: TaskRecord) => {
+    const key = `${task.workspaceId}\u0000${task.queue}`;
+    let config = configs.get(key);
+    if (!config) {
+      config = resolveQueue(deps.store.read, task.workspaceId, task.queue).then((queue) => queue.config);
+      configs.set(key, config);
+    }
+    return config;
+  };
+  const result: SweepResult = { due: due.length, applied: 0, lost: 0 };
+  // A few tasks at a time: their transactions share SQLite's group commit (one fsync for several
+  // steps) and use several MySQL connections, so a burst of breaches drains faster than one by one.
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const row = due[next++] as DueTask;
+      const outcome = await sweepTask(deps, row, now, configOf);
+      if (outcome === 'applied') result.applied++;
+      else if (outcome === 'lost') result.lost++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, due.length) }, worker));
+  return result;
+}
+
+async function sweepTask(
+  deps: SweeperDeps,
+  row: DueTask,
+  now: number,
+  configOf: (task: TaskRecord) => Promise<QueueConfig>,
+): Promise<'applied' | 'lost' | 'skipped'> {
+  const task = await deps.store.read.tasks.findById(row.workspaceId, row.id);
+  if (!task) return 'skipped';
+  if (isFinalStatus(task.status)) {
+    await deps.store.transaction((tx) => tx.sweep.forget(task.id));
+    return 'skipped';
+  }
+  const flow = workflowOf(task);
+  // Another process applied this step between our index read and this row read.
+  if (flow.nextSweepAt === null || flow.nextSweepAt > now) return 'lost';
+  const config = await configOf(task);
+  const step = config.escalation[flow.escalationStep];
+  const planned = step ? await planEscalation(deps, task, config, step, now) : planTimeout(task, config, now);
+
+  const after = await commitChange(deps, task, planned);
+  if (!after) return 'lost';
+  if (planned.notify && deps.notifier) {
+    const message = await planned.notify(after).catch(() => null);
+    if (message && message.to.length > 0) {
+      await deps.notifier.send(message).catch((error: unknown) => deps.onNotifyError?.(error, message));
+    }
+  }
+  return 'applied';
+}
+
+async function recipients(deps: SweeperDeps, task: TaskRecord, groupName: string | null): Promise<string[]> {
+  const flow = workflowOf(task);
+  const emails = new Set<string>();
+  const group = groupName ? await deps.store.read.reviewerGroups.findByName(task.workspaceId, groupName) : null;
+  for (const member of group?.members ?? []) {
+    // A claimed task reminds its claimer only; otherwise the whole group it is offered to.
+    if (flow.claimed && flow.assignee && !(member.type === flow.assignee.type && member.id === flow.assignee.id)) {
+      continue;
+    }
+    if (member.email) emails.add(member.email);
+  }
+  return [...emails];
+}
+
+function taskLink(deps: SweeperDeps, task: TaskRecord): string {
+  return `${(deps.publicUrl ?? '').replace(/\/+$/, '')}/tasks/${task.id}`;
+}
+
+async function planEscalation(
+  deps: SweeperDeps,
+  task: TaskRecord,
+  config: QueueConfig,
+  step: EscalationStep,
+  now: number,
+): Promise<Planned> {
+  const flow = workflowOf(task);
+  const index = flow.escalationStep;
+  const workflow: TaskTransition['workflow'] = {
+    escalationStep: index + 1,
+    nextSweepAt: nextSweepAt(config, task.dueAt, index + 1),
+  };
+  let reason: string;
+  let notify: Planned['notify'] = null;
+  const due = task.dueAt === null ? 'its deadline' : new Date(task.dueAt).toISOString();
+  switch (step.action) {
+    case 'reminder':
+      reason = `Reminder: task is due ${due}`;
+      notify = async () => ({
+        to: await recipients(deps, task, flow.assignedGroup),
+        subject: `[Loopgate] Reminder: "${task.title}" needs a decision`,
+        text: `The task "${task.title}" in queue ${task.queue} is due ${due} and is still waiting for a decision.\n\n${taskLink(deps, task)}\n`,
+      });
+      break;
+    case 'reassign': {
+      const group = step.group ?? flow.assignedGroup;
+      workflow.assignedGroup = group;
+      workflow.assignee = await pickAssignee(deps.store.read, task.workspaceId, group);
+      workflow.claimed = false;
+      workflow.escalated = true;
+      reason = `Reassigned to the ${group} group after the deadline step`;
+      notify = async (after) => ({
+        to: await recipients(deps, after, group),
+        subject: `[Loopgate] Escalated to you: "${task.title}"`,
+        text: `The task "${task.title}" in queue ${task.queue} was not decided in time and is now assigned to the ${group} group.\n\n${taskLink(deps, task)}\n`,
+      });
+      break;
+    }
+    case 'raise_priority':
+      workflow.priority = flow.priority + 1;
+      workflow.escalated = true;
+      reason = `Priority raised to ${flow.priority + 1}; moved to Escalated`;
+      notify = async () => ({
+        to: await recipients(deps, task, flow.assignedGroup),
+        subject: `[Loopgate] Escalated: "${task.title}"`,
+        text: `The task "${task.title}" in queue ${task.queue} is overdue and has been escalated.\n\n${taskLink(deps, task)}\n`,
+      });
+      break;
+  }
+  return {
+    change: { status: task.status, updatedAt: now, workflow },
+    event: {
+      type: 'escalated',
+      fromStatus: task.status,
+      toStatus: task.status,
+      actor: SWEEPER_ACTOR,
+      reason,
+      data: {
+        step: step.action,
+        index,
+        ...(workflow.assignedGroup !== undefined ? { group: workflow.assignedGroup } : {}),
+        ...(workflow.priority !== undefined ? { priority: workflow.priority } : {}),
+      },
+      createdAt: now,
+    },
+    notify,
+  };
+}
+
+/** The end of the chain: `expired` (the default, fail-closed) or, only when an admin set it, approval by policy. */
+function planTimeout(task: TaskRecord, config: QueueConfig, now: number): Planned {
+  const _flow = workflowOf(task);
+  if (config.timeoutAction === 'approve') {
+    const actor: Actor = { ...POLICY_ACTOR, name: 'timeout' };
+    const decision: DecisionRecord = {
+      action: 'approve',
+      comment: 'Auto-approved: no decision before the deadline (queue timeout action)',
+      modifiedPayload: null,
+      diff: null,
+      decidedBy: actor,
+      decidedAt: now,
+    };
+    return {
+      change: { status: 'approved', updatedAt: now, closedAt: now, decision },
+      event: {
+        type: 'decided',
+        fromStatus: task.status,
+        toStatus: 'approved',
+        actor,
+        reason: decision.comment,
+        data: { action: 'approve', timeout: true },
+        createdAt: now,
+      },
+      notify: null,
+    };
+  }
+  return {
+    change: { status: 'expired', updatedAt: now, closedAt: now },
+    event: {
+      type: 'expired',
+      fromStatus: task.status,
+      toStatus: 'expired',
+      actor: SWEEPER_ACTOR,
+      reason: 'No decision before the deadline',
+      data: { dueAt: task.dueAt === null ? null : new Date(task.dueAt).toISOString() },
+      createdAt: now,
+    },
+    notify: null,
+  };
+}

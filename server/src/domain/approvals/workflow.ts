@@ -1,0 +1,88 @@
+import type { Actor, ApprovalLevel, DecisionInput, QueueConfig } from '@loopgate/shared';
+import type { Principal } from '../kernel/access.js';
+import { AppError } from '../kernel/errors.js';
+import type { Repositories } from '../store.js';
+import type { TaskRecord } from '../tasks/task-record.js';
+import { workflowOf } from '../tasks/task-transition.js';
+import { type GroupMember, voterKey } from './approval-ports.js';
+
+/** The rules of who may act on a task at its current level, shared by voting and claiming. */
+
+/** The actor of every decision the routing policy (or a queue's timeout setting) takes. */
+export const POLICY_ACTOR: Actor = { type: 'policy', id: null, name: 'routing-policy' };
+
+const FALLBACK_LEVEL: ApprovalLevel = { name: 'review', group: null, quorum: 1, mode: 'unanimous' };
+
+export function levelOf(config: QueueConfig, level: number): ApprovalLevel {
+  return config.levels[level - 1] ?? FALLBACK_LEVEL;
+}
+
+export function sameActor(a: Actor, b: Actor): boolean {
+  return voterKey(a) === voterKey(b);
+}
+
+function memberActor(member: GroupMember): Actor {
+  return { type: member.type, id: member.id, name: member.name ?? member.email };
+}
+
+/**
+ * Least-loaded assignment: the member of `groupName` with the fewest open tasks assigned, ties to
+ * whoever was added to the group first. Chosen over round robin because it needs no shared counter
+ * (nothing for N processes to contend on) and it routes around a reviewer who is buried in work.
+ */
+export async function pickAssignee(
+  repos: Pick<Repositories, 'reviewerGroups' | 'sweep'>,
+  workspaceId: string,
+  groupName: string | null,
+): Promise<Actor | null> {
+  if (groupName === null) return null;
+  const group = await repos.reviewerGroups.findByName(workspaceId, groupName);
+  if (!group || group.members.length === 0) return null;
+  const load = await repos.sweep.openLoad(
+    workspaceId,
+    group.members.map((member) => member.id),
+  );
+  let best: GroupMember | undefined;
+  for (const member of group.members) {
+    if (!best || (load.get(member.id) ?? 0) < (load.get(best.id) ?? 0)) best = member;
+  }
+  return best ? memberActor(best) : null;
+}
+
+/**
+ * Refuses an actor who may not vote on (or claim) the task as it stands: not in the level's group,
+ * the task claimed by someone else, or the creator approving where separation of duties applies.
+ */
+export async function assertMayVote(
+  repos: Repositories,
+  principal: Principal,
+  task: TaskRecord,
+  config: QueueConfig,
+  action: DecisionInput['action'],
+): Promise<void> {
+  const flow = workflowOf(task);
+  const level = levelOf(config, flow.level);
+  // A level without a group is open to every reviewer. A level with one is decided by its members,
+  // or by the group an escalation reassigned the task to.
+  const groups = [...new Set([level.group, flow.assignedGroup].filter((g): g is string => g !== null))];
+  if (level.group !== null) {
+    const actor = principal.actor;
+    let member = false;
+    for (const name of groups) {
+      const group = await repos.reviewerGroups.findByName(task.workspaceId, name);
+      if (group?.members.some((m) => m.type === actor.type && m.id === actor.id)) member = true;
+    }
+    if (!member) {
+      throw new AppError(
+        'forbidden',
+        `Level ${flow.level} (${level.name}) is decided by the ${groups.map((g) => `"${g}"`).join(' or ')} group`,
+      );
+    }
+  }
+  if (flow.claimed && flow.assignee && level.quorum === 1 && !sameActor(flow.assignee, principal.actor)) {
+    throw new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
+  }
+  if (!config.creatorMayApprove && action !== 'reject' && sameActor(task.createdBy, principal.actor)) {
+    throw new AppError('separation_of_duties', 'The creator of a task may not approve it in this queue');
+  }
+}

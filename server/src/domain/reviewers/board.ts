@@ -1,0 +1,115 @@
+import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
+import { authorize, type Principal } from '../kernel/access.js';
+import type { Store } from '../store.js';
+import type { TaskRecord } from '../tasks/task-record.js';
+import { workflowOf } from '../tasks/task-transition.js';
+import type { BoardCard, BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
+
+export const BOARD_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated', 'completed'] as const;
+export type BoardStage = (typeof BOARD_STAGES)[number];
+
+/**
+ * The board's columns as queries over task state. An escalated task shows under Escalated whatever
+ * else is true of it; a claimed one under In Progress; one with votes in (or on a later level) under
+ * Needs Approval. Completed shows the last day only. Configurable per queue later.
+ */
+const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardColumnQuery }> = {
+  pending: {
+    title: 'Pending Review',
+    query: () => ({ statuses: ['pending_review'], escalated: false, claimed: false }),
+  },
+  in_progress: {
+    title: 'In Progress',
+    query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: false, claimed: true }),
+  },
+  needs_approval: {
+    title: 'Needs Approval',
+    query: () => ({ statuses: ['in_review'], escalated: false, claimed: false }),
+  },
+  escalated: { title: 'Escalated', query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: true }) },
+  completed: {
+    title: 'Completed',
+    query: (now) => ({ statuses: FINAL_TASK_STATUSES, closedAfter: now - 24 * 60 * 60 * 1000 }),
+  },
+};
+
+/** What decides a card's column; the same facts the column queries above select on. */
+export interface CardState {
+  status: TaskStatus;
+  escalated: boolean;
+  claimed: boolean;
+}
+
+/** A task's card state, with a fresh task's workflow defaults where none is stored. */
+export function cardStateOf(task: TaskRecord): CardState {
+  const flow = workflowOf(task);
+  return { status: task.status, escalated: flow.escalated, claimed: flow.claimed };
+}
+
+export function stageOf(card: CardState): BoardStage {
+  if (isFinalStatus(card.status)) return 'completed';
+  if (card.escalated) return 'escalated';
+  if (card.claimed) return 'in_progress';
+  return card.status === 'in_review' ? 'needs_approval' : 'pending';
+}
+
+export const STAGE_TITLES: Readonly<Record<BoardStage, string>> = Object.fromEntries(
+  BOARD_STAGES.map((stage) => [stage, STAGES[stage].title]),
+) as Record<BoardStage, string>;
+
+/**
+ * Drag and drop: where a reviewer may move a card by hand. Claiming moves it to In Progress;
+ * releasing a claim moves it back to the column its votes put it in; escalating moves it to
+ * Escalated. Completed is reached by a decision only (the task page), and an escalated card stays
+ * put until it is decided.
+ */
+export function movesFrom(card: CardState): BoardStage[] {
+  switch (stageOf(card)) {
+    case 'pending':
+    case 'needs_approval':
+      return ['in_progress', 'escalated'];
+    case 'in_progress':
+      return [card.status === 'in_review' ? 'needs_approval' : 'pending', 'escalated'];
+    default:
+      return [];
+  }
+}
+
+export type BoardMove = 'claim' | 'release' | 'escalate';
+
+/** The action behind a move `movesFrom` allows. */
+export function moveAction(to: BoardStage): BoardMove {
+  if (to === 'in_progress') return 'claim';
+  if (to === 'escalated') return 'escalate';
+  return 'release';
+}
+
+export interface BoardColumn {
+  stage: BoardStage;
+  title: string;
+  cards: BoardCard[];
+  total: number;
+}
+
+export const BOARD_COLUMN_LIMIT = 50;
+
+export async function loadBoard(
+  deps: { store: Store; clock: () => number },
+  principal: Principal,
+  filter: BoardFilter,
+  limit = BOARD_COLUMN_LIMIT,
+): Promise<BoardColumn[]> {
+  authorize(principal, 'task:read');
+  const now = deps.clock();
+  return Promise.all(
+    BOARD_STAGES.map(async (stage) => {
+      const { cards, total } = await deps.store.read.board.column(
+        principal.workspaceId,
+        STAGES[stage].query(now),
+        filter,
+        limit,
+      );
+      return { stage, title: STAGES[stage].title, cards, total };
+    }),
+  );
+}

@@ -1,0 +1,137 @@
+import type { CreateTaskInput } from '@loopgate/shared';
+import { planNewTask } from '../approvals/plan-new-task.js';
+import { authorize, type Principal } from '../kernel/access.js';
+import { AppError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import type { StoredResponse } from './task-ports.js';
+import type { JsonValue, TaskRecord } from './task-record.js';
+import { publishChange, recordTaskEvent, type TaskChangeDeps, taskEvent, writeChange } from './task-transition.js';
+import { toTaskView } from './task-view.js';
+
+export interface CreateTaskDeps extends TaskChangeDeps {
+  /** Refuses a callback URL the workspace may not call (e.g. private addresses); throws an AppError. */
+  checkCallbackUrl?: (workspaceId: string, url: string) => Promise<void>;
+}
+
+export const DEFAULT_QUEUE = 'default';
+
+/** How long an Idempotency-Key claim may stay in flight before another request may take it over. */
+export const IDEMPOTENCY_STALE_MS = 60_000;
+
+export interface IdempotencyRequest {
+  key: string;
+  requestHash: string;
+}
+
+export type CreateTaskResult = { kind: 'created'; task: TaskRecord } | { kind: 'replayed'; response: StoredResponse };
+
+/** A replay needs the same key and the same body (callback URL included), so it shows what the creator saw. */
+function createdResponse(task: TaskRecord, creator: Principal): StoredResponse {
+  return { status: 201, body: JSON.stringify(toTaskView(task, creator)) };
+}
+
+/**
+ * Stores a new task as the queue's routing policy plans it: for review (its levels, deadline and
+ * first assignee), or approved by the policy in the same transaction — an auto-approval is recorded
+ * and delivered exactly like a human decision. With an Idempotency-Key, the key is claimed first and
+ * the stored response commits with the task, so a retry gets the same answer and never a second task.
+ */
+export async function createTask(
+  deps: CreateTaskDeps,
+  principal: Principal,
+  input: CreateTaskInput,
+  idempotency?: IdempotencyRequest,
+): Promise<CreateTaskResult> {
+  authorize(principal, 'task:create');
+  const now = deps.clock();
+  const dueAt = resolveDueAt(input, now);
+  const { workspaceId } = principal;
+  if (input.callbackUrl !== undefined) await deps.checkCallbackUrl?.(workspaceId, input.callbackUrl);
+
+  if (idempotency) {
+    const claim = await deps.store.transaction((tx) =>
+      tx.idempotency.begin(workspaceId, idempotency.key, idempotency.requestHash, now, now - IDEMPOTENCY_STALE_MS),
+    );
+    if (claim.outcome === 'completed') return { kind: 'replayed', response: claim.response };
+    if (claim.outcome === 'in_flight') throw new AppError('idempotency_request_in_flight');
+    if (claim.outcome === 'mismatch') {
+      throw new AppError(
+        'idempotency_key_reused',
+        `Idempotency-Key "${idempotency.key}" was first used with a different request body`,
+      );
+    }
+  }
+
+  const draft: TaskRecord = {
+    id: newId('task', now),
+    workspaceId,
+    queue: input.queue ?? DEFAULT_QUEUE,
+    title: input.title,
+    description: input.description ?? null,
+    payload: input.payload as JsonValue,
+    context: (input.context ?? null) as JsonValue | null,
+    confidence: input.confidence ?? null,
+    riskLevel: input.riskLevel ?? null,
+    tags: input.tags ?? [],
+    source: input.source ?? 'api',
+    externalRef: input.externalRef ?? null,
+    callbackUrl: input.callbackUrl ?? null,
+    status: 'pending_review',
+    dueAt,
+    createdAt: now,
+    updatedAt: now,
+    closedAt: null,
+    version: 1,
+    createdBy: principal.actor,
+    decision: null,
+  };
+  let task: TaskRecord;
+  try {
+    const { task: created, routing, autoApproval } = await planNewTask(deps, draft, now);
+    task = await deps.store.transaction(async (tx) => {
+      await tx.tasks.insert(created);
+      // Named reviewers are asked by e-mail instead of the queue's group (see reviewers/review-mail).
+      if (input.reviewers?.length) await tx.taskReviewers.add(workspaceId, created.id, input.reviewers);
+      await recordTaskEvent(
+        deps,
+        tx,
+        created,
+        taskEvent(created, {
+          type: 'created',
+          fromStatus: null,
+          toStatus: created.status,
+          actor: principal.actor,
+          reason: routing.reason,
+          data: { rule: routing.rule, outcome: routing.outcome, levels: routing.levels },
+          createdAt: now,
+        }),
+      );
+      // Nobody else can have seen the row yet, so the auto-approval's compare-and-set cannot lose.
+      const final = autoApproval ? await writeChange(deps, tx, created, autoApproval) : created;
+      if (input.notifyEscalations) {
+        await tx.deliverySettings.setTaskOptions(workspaceId, final.id, { notifyEscalations: true });
+      }
+      if (idempotency) {
+        await tx.idempotency.complete(workspaceId, idempotency.key, createdResponse(final, principal), now);
+      }
+      return final;
+    });
+  } catch (error) {
+    if (idempotency) await deps.store.transaction((tx) => tx.idempotency.release(workspaceId, idempotency.key));
+    throw error;
+  }
+  publishChange(deps, task);
+  return { kind: 'created', task };
+}
+
+function resolveDueAt(input: CreateTaskInput, now: number): number | null {
+  if (input.slaSeconds !== undefined) return now + input.slaSeconds * 1000;
+  if (input.dueAt === undefined) return null;
+  const dueAt = Date.parse(input.dueAt);
+  if (dueAt <= now) {
+    throw new AppError('validation_failed', 'dueAt is in the past', [
+      { path: 'dueAt', message: 'must be in the future' },
+    ]);
+  }
+  return dueAt;
+}

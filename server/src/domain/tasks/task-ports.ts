@@ -1,0 +1,69 @@
+import type { RiskLevel, TaskStatus } from '@loopgate/shared';
+import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+
+/**
+ * What the domain needs from storage, and nothing about how it is stored. The store package
+ * implements these over TypeORM; domain tests can pass small fakes.
+ */
+export interface TaskListFilter {
+  status?: TaskStatus;
+  queue?: string;
+  riskLevel?: RiskLevel;
+  source?: string;
+  externalRef?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+}
+
+/** Position after the last row of a page: tasks are listed newest first, ties broken by id. */
+export interface TaskCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface TaskRepository {
+  insert(task: TaskRecord): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
+  list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]>;
+  /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
+  transition(
+    workspaceId: string,
+    id: string,
+    expected: { status: TaskStatus; version: number },
+    change: TaskTransition,
+  ): Promise<boolean>;
+}
+
+export interface TaskEventRepository {
+  append(event: TaskEventRecord): Promise<void>;
+  listForTask(workspaceId: string, taskId: string): Promise<TaskEventRecord[]>;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export type IdempotencyBegin =
+  | { outcome: 'started' }
+  | { outcome: 'in_flight' }
+  | { outcome: 'mismatch' }
+  | { outcome: 'completed'; response: StoredResponse };
+
+export interface IdempotencyRepository {
+  /**
+   * Claims `key` for a request with `requestHash`. A claim left in flight since before `staleBefore`
+   * (its process died) may be taken over, so a crash never locks a key for good.
+   */
+  begin(
+    workspaceId: string,
+    key: string,
+    requestHash: string,
+    now: number,
+    staleBefore: number,
+  ): Promise<IdempotencyBegin>;
+  complete(workspaceId: string, key: string, response: StoredResponse, now: number): Promise<void>;
+  release(workspaceId: string, key: string): Promise<void>;
+  /** Housekeeping: deletes up to `limit` keys first used at or before `createdBefore`; returns how many. */
+  deleteCreatedBefore(createdBefore: number, limit: number): Promise<number>;
+}

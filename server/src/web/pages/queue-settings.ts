@@ -1,0 +1,234 @@
+import { type FieldError, type QueueConfig, queueConfigSchema, type Role, slugSchema } from '@loopgate/shared';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import {
+  createQueue,
+  getQueue,
+  listQueues,
+  listReviewerGroups,
+  type QueueServiceDeps,
+  updateQueue,
+} from '../../domain/approvals/queues.js';
+import { can } from '../../domain/kernel/access.js';
+import { AppError } from '../../domain/kernel/errors.js';
+import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
+import { fieldErrorsOf } from '../../http-common/field-errors.js';
+import { toAppError } from '../../http-common/problem.js';
+import { summarizeQueue } from './queue-summary.js';
+
+/** What the web router lends these pages: its session/CSRF wrapper, renderer and form parser. */
+export interface QueueSettingsTools {
+  deps: QueueServiceDeps;
+  form: RequestHandler;
+  page: (handler: (req: Request, res: Response, web: SessionPrincipal) => Promise<void>) => RequestHandler;
+  sendPage: (res: Response, template: string, data: Record<string, unknown>, status?: number) => void;
+  userView: (web: SessionPrincipal) => { email: string; name: string | null; role: Role };
+}
+
+/** Errors an admin fixes in the form; anything else (forbidden, not found) is the router's error page. */
+const FORM_ERRORS = new Set(['validation_failed', 'malformed_json', 'conflict']);
+
+type ConfigReading = { ok: true; config: QueueConfig } | { ok: false; error: AppError };
+
+function formText(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** `['escalation', 1, 'afterSeconds']` → `escalation[1].afterSeconds`, the way the config is written. */
+function configPath(path: readonly PropertyKey[]): string {
+  const text = path
+    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+    .join('')
+    .replace(/^\./, '');
+  return text || '(config)';
+}
+
+/** V8 says where JSON broke as a character offset; an admin looking at a textarea wants line and column. */
+function jsonProblem(text: string, error: unknown): FieldError {
+  const message = error instanceof Error ? error.message : String(error);
+  const offset = /at position (\d+)/.exec(message)?.[1];
+  const reason = message.replace(/\s*in JSON at position \d+.*$/s, '');
+  if (offset === undefined) return { path: '(JSON)', message: reason };
+  const before = text.slice(0, Number(offset)).split('\n');
+  return { path: `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`, message: reason };
+}
+
+function readConfig(text: string, emptyMeansDefaults: boolean): ConfigReading {
+  let value: unknown = {};
+  if (text.trim() === '') {
+    if (!emptyMeansDefaults) {
+      return {
+        ok: false,
+        error: new AppError('validation_failed', 'Enter the configuration as JSON; {} gives the defaults', [
+          { path: '(config)', message: 'Required' },
+        ]),
+      };
+    }
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return {
+        ok: false,
+        error: new AppError('malformed_json', 'The configuration is not valid JSON', [jsonProblem(text, error)]),
+      };
+    }
+  }
+  const parsed = queueConfigSchema.safeParse(value, { reportInput: true });
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const problems = fieldErrorsOf(parsed.error, configPath);
+  return {
+    ok: false,
+    error: new AppError(
+      'validation_failed',
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} with the configuration`,
+      problems,
+    ),
+  };
+}
+
+function notice(query: Request['query']): string | undefined {
+  for (const [key, verb] of [
+    ['created', 'Created'],
+    ['saved', 'Saved'],
+  ] as const) {
+    const name = slugSchema.safeParse(query[key]);
+    if (name.success) return `${verb} queue ${name.data}`;
+  }
+  return undefined;
+}
+
+function requireAdmin(web: SessionPrincipal): void {
+  if (!can(web.principal.role, 'workspace:admin')) throw new AppError('forbidden', 'Only admins configure queues');
+}
+
+/**
+ * /settings/queues: every role reads the queues and reviewer groups in words; admins create and
+ * edit queues as JSON. Saving goes through the same domain verbs as /api/v1/queues, so the page
+ * can refuse nothing the API would accept and accept nothing it would refuse.
+ */
+export function registerQueueSettingsPages(router: Router, tools: QueueSettingsTools): void {
+  const { deps, form, page, sendPage, userView } = tools;
+
+  interface FormState {
+    mode: 'create' | 'edit';
+    name: string;
+    text: string;
+    builtIn?: boolean;
+    error?: AppError;
+  }
+
+  function sendForm(res: Response, web: SessionPrincipal, state: FormState, status = 200): void {
+    const problems =
+      state.error?.fieldErrors ??
+      (state.error?.code === 'conflict' ? [{ path: 'name', message: state.error.message }] : []);
+    sendPage(
+      res,
+      'queue-edit',
+      {
+        user: userView(web),
+        csrf: web.session.csrfToken,
+        mode: state.mode,
+        name: state.name,
+        text: state.text,
+        builtIn: state.builtIn ?? false,
+        action: state.mode === 'create' ? '/settings/queues' : `/settings/queues/${encodeURIComponent(state.name)}`,
+        error: state.error?.message,
+        problems,
+      },
+      status,
+    );
+  }
+
+  router.get(
+    '/settings/queues',
+    page(async (req, res, web) => {
+      const queues = await listQueues(deps, web.principal);
+      const groups = await listReviewerGroups(deps, web.principal);
+      sendPage(res, 'queue-settings', {
+        user: userView(web),
+        csrf: web.session.csrfToken,
+        canConfigure: can(web.principal.role, 'workspace:admin'),
+        notice: notice(req.query),
+        queues: queues.map((queue) => ({ ...queue, summary: summarizeQueue(queue.config) })),
+        groups: groups.map((group) => ({
+          name: group.name,
+          members: group.members.map((member) =>
+            member.type === 'user'
+              ? { kind: 'user', label: member.name ? `${member.name} <${member.email}>` : (member.email ?? member.id) }
+              : { kind: 'API key', label: member.name ? `${member.name} (${member.id})` : member.id },
+          ),
+        })),
+      });
+    }),
+  );
+
+  router.post(
+    '/settings/queues',
+    form,
+    page(async (req, res, web) => {
+      requireAdmin(web);
+      const name = formText(req.body, 'name').trim();
+      const text = formText(req.body, 'config');
+      const validName = slugSchema.safeParse(name);
+      const reading = readConfig(text, true);
+      try {
+        if (!validName.success) {
+          // Report the config's problems too, so one round trip shows everything to fix.
+          throw new AppError('validation_failed', 'The queue name is not valid', [
+            ...validName.error.issues.map((issue) => ({ path: 'name', message: issue.message })),
+            ...(reading.ok ? [] : (reading.error.fieldErrors ?? [])),
+          ]);
+        }
+        if (!reading.ok) throw reading.error;
+        await createQueue(deps, web.principal, { name: validName.data, config: reading.config });
+      } catch (error) {
+        const appError = toAppError(error);
+        if (!FORM_ERRORS.has(appError.code)) throw error;
+        sendForm(res, web, { mode: 'create', name, text, error: appError }, appError.status);
+        return;
+      }
+      res.redirect(303, `/settings/queues?created=${encodeURIComponent(validName.data)}`);
+    }),
+  );
+
+  router.get(
+    '/settings/queues/:name',
+    page(async (req, res, web) => {
+      requireAdmin(web);
+      const queue = await getQueue(deps, web.principal, String(req.params.name));
+      sendForm(res, web, {
+        mode: 'edit',
+        name: queue.name,
+        text: JSON.stringify(queue.config, null, 2),
+        builtIn: queue.builtIn,
+      });
+    }),
+  );
+
+  router.post(
+    '/settings/queues/:name',
+    form,
+    page(async (req, res, web) => {
+      requireAdmin(web);
+      const queue = await getQueue(deps, web.principal, String(req.params.name));
+      const text = formText(req.body, 'config');
+      try {
+        const reading = readConfig(text, false);
+        if (!reading.ok) throw reading.error;
+        await updateQueue(deps, web.principal, queue.name, reading.config);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (!FORM_ERRORS.has(appError.code)) throw error;
+        sendForm(
+          res,
+          web,
+          { mode: 'edit', name: queue.name, text, builtIn: queue.builtIn, error: appError },
+          appError.status,
+        );
+        return;
+      }
+      res.redirect(303, `/settings/queues?saved=${encodeURIComponent(queue.name)}`);
+    }),
+  );
+}
