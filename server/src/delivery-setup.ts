@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { DeliveryAppDeps } from './api/deliveries.js';
 import { type AllowEntry, combinePolicies, type TargetPolicy } from './domain/delivery/callback-targets.js';
-import { createDeliveryHook, createUrlChecker, workspaceTargetPolicy } from './domain/delivery/delivery-hook.js';
+import { createDeliveryHook } from './domain/delivery/delivery-hook.js';
+import { createUrlChecker, workspaceTargetPolicy } from './domain/delivery/url-checks.js';
 import type { TaskEventBus } from './domain/kernel/bus.js';
-import { slackDrafts } from './domain/slack/integrations.js';
+import { slackDrafts } from './domain/slack/slack-message.js';
 import type { Store } from './domain/store.js';
 import type { TaskChangeHook } from './domain/tasks/task-transition.js';
 

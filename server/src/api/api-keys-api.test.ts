@@ -1,8 +1,8 @@
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../app.js';
+import { createApiKey } from '../domain/admin/api-keys.js';
 import { LAST_USED_INTERVAL_MS } from '../domain/admin/authenticate.js';
-import { createApiKey } from '../domain/admin/users.js';
 import type { Repositories, Store } from '../domain/store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';

@@ -1,6 +1,7 @@
 import type { QueueConfigInput } from '@loopgate/shared';
 import request from 'supertest';
-import { createApiKey, upsertUser } from '../domain/admin/users.js';
+import { createApiKey } from '../domain/admin/api-keys.js';
+import { upsertUser } from '../domain/admin/users.js';
 import { sampleFraction } from '../domain/approvals/routing-policy.js';
 import { type SweeperDeps, sweepOnce } from '../domain/approvals/sla-sweeper.js';
 import { decideTask } from '../domain/approvals/vote.js';

@@ -11,22 +11,22 @@ import {
   webhookSubscriptionWithSecretSchema,
 } from '@loopgate/shared';
 import { z } from 'zod';
+import { getDelivery, listDeliveries, redeliver } from '../domain/delivery/deliveries.js';
+import type { DeliverySettingsRecord } from '../domain/delivery/delivery-ports.js';
+import {
+  getCallbackSecret,
+  rotateCallbackSecret,
+  updateDeliverySettings,
+} from '../domain/delivery/delivery-settings.js';
 import {
   createSubscription,
   type DeliveryServiceDeps,
   deleteSubscription,
-  getCallbackSecret,
-  getDelivery,
   getSubscription,
-  listDeliveries,
   listSubscriptions,
-  redeliver,
-  rotateCallbackSecret,
   rotateSubscriptionSecret,
   toSubscriptionView,
-  updateDeliverySettings,
-} from '../domain/delivery/delivery-hook.js';
-import type { DeliverySettingsRecord } from '../domain/delivery/delivery-ports.js';
+} from '../domain/delivery/subscriptions.js';
 import { getTask } from '../domain/tasks/read-tasks.js';
 
 import { problemResponses } from './problem-responses.js';

@@ -25,11 +25,11 @@ import {
   setReviewerGroupMembers,
   updateQueue,
 } from '../domain/approvals/queues.js';
+import { iso } from '../domain/kernel/iso-time.js';
 import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute } from './route.js';
 
 const nameParams = z.strictObject({ name: slugSchema });
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function queueView(queue: QueueView) {
   return { ...queue, createdAt: iso(queue.createdAt), updatedAt: iso(queue.updatedAt) };

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { type DeliverySetup, setUpDelivery } from '../delivery-setup.js';
 import { upsertUser } from '../domain/admin/users.js';
 import { BUDGETS } from '../domain/reviewers/login-limits.js';
-import { REFUSAL_SAMPLES_PER_WINDOW, REFUSAL_WINDOW_MS, SLACK_REFUSAL_REASONS } from '../domain/slack/integrations.js';
+import { REFUSAL_SAMPLES_PER_WINDOW, REFUSAL_WINDOW_MS, SLACK_REFUSAL_REASONS } from '../domain/slack/interactions.js';
 import type { Store } from '../domain/store.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { countRows, DATABASES, openTestStore, type TestDatabaseHandle } from '../test-support/databases.js';

@@ -3,15 +3,17 @@ import { z } from 'zod';
 import {
   createSlackIntegration,
   deleteSlackIntegration,
-  handleSlackInteraction,
   linkSlackUser,
   listSlackAudit,
   listSlackIntegrations,
-  SLACK_REFUSAL_REASONS,
   type SlackDeps,
-  type SlackInteractionDeps,
   toSlackIntegrationView,
 } from '../domain/slack/integrations.js';
+import {
+  handleSlackInteraction,
+  SLACK_REFUSAL_REASONS,
+  type SlackInteractionDeps,
+} from '../domain/slack/interactions.js';
 import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute } from './route.js';
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createApp } from '../app.js';
+import { createApiKey } from '../domain/admin/api-keys.js';
 import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
-import { createApiKey } from '../domain/admin/users.js';
 import type { Store } from '../domain/store.js';
 import { createLogger } from '../logger.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';

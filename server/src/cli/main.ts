@@ -1,14 +1,9 @@
 import { type Actor, ROLES, type Role } from '@loopgate/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import {
-  createApiKey,
-  createWorkspace,
-  listAllApiKeys,
-  resetPassword,
-  revokeApiKeyByRef,
-  upsertUser,
-} from '../domain/admin/users.js';
+import { createApiKey, listAllApiKeys, revokeApiKeyByRef } from '../domain/admin/api-keys.js';
+import { resetPassword, upsertUser } from '../domain/admin/users.js';
+import { createWorkspace } from '../domain/admin/workspaces.js';
 import type { TaskEventBus } from '../domain/kernel/bus.js';
 import { AppError } from '../domain/kernel/errors.js';
 import type { Store } from '../domain/store.js';

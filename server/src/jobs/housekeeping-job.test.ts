@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { upsertUser } from '../domain/admin/users.js';
 import type { HousekeepingDeps } from '../domain/housekeeping/housekeeping.js';
-import { hashToken } from '../domain/reviewers/sessions.js';
+import { hashToken } from '../domain/kernel/secrets.js';
 import type { Store } from '../domain/store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { deliveryRecord } from '../test-support/delivery-records.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createWorkspace } from '../domain/admin/users.js';
+import { createWorkspace } from '../domain/admin/workspaces.js';
 import { PUBLIC_ONLY } from '../domain/delivery/callback-targets.js';
 import { newId } from '../domain/kernel/ids.js';
 import type { Store } from '../domain/store.js';

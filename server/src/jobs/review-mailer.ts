@@ -1,7 +1,7 @@
 import { isFinalStatus } from '@loopgate/shared';
 import type { Logger } from 'pino';
 import type { TaskEventBus } from '../domain/kernel/bus.js';
-import { type ReviewMailDeps, sendReviewMails } from '../domain/reviewers/review-links.js';
+import { type ReviewMailDeps, sendReviewMails } from '../domain/reviewers/review-mail.js';
 
 export interface ReviewMailer {
   /** Resolves when every mail started so far has been handled (tests). */

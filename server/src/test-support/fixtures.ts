@@ -2,8 +2,9 @@ import type { Role } from '@loopgate/shared';
 import type { Express } from 'express';
 import pino from 'pino';
 import { type AppDeps, createApp } from '../app.js';
+import { createApiKey } from '../domain/admin/api-keys.js';
 import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
-import { createApiKey, createWorkspace } from '../domain/admin/users.js';
+import { createWorkspace } from '../domain/admin/workspaces.js';
 import type { Store } from '../domain/store.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 

@@ -21,10 +21,11 @@ import {
   unifiedPayloadDiff,
 } from '../domain/approvals/payload-diff.js';
 import { decideTask } from '../domain/approvals/vote.js';
-import { listDeliveries, redeliver } from '../domain/delivery/delivery-hook.js';
+import { listDeliveries, redeliver } from '../domain/delivery/deliveries.js';
 import { can } from '../domain/kernel/access.js';
 import { AppError } from '../domain/kernel/errors.js';
 import type { EmailMessage, Notifier } from '../domain/kernel/notifier.js';
+import { randomToken, sameToken } from '../domain/kernel/secrets.js';
 import {
   BOARD_STAGES,
   type BoardStage,
@@ -47,14 +48,13 @@ import type { AttemptLimiter } from '../domain/reviewers/login-limits.js';
 import { listMembers, setMemberRole } from '../domain/reviewers/members.js';
 import { decideByReviewLink, openReviewLink } from '../domain/reviewers/review-links.js';
 import type { BoardFilter, ReviewLinkAction } from '../domain/reviewers/reviewer-ports.js';
+import { BOARD_COUNT_CAP } from '../domain/reviewers/reviewer-ports.js';
 import {
   authenticateSession,
   logIn,
   logOut,
-  randomToken,
   SESSION_TTL_MS,
   type SessionPrincipal,
-  sameToken,
 } from '../domain/reviewers/sessions.js';
 import type { CreateTaskDeps } from '../domain/tasks/create-task.js';
 import { getTask, listTaskEvents, listTasks } from '../domain/tasks/read-tasks.js';
@@ -62,7 +62,6 @@ import type { JsonValue, TaskRecord } from '../domain/tasks/task-record.js';
 import { toAppError } from '../http-common/problem.js';
 import { streamTaskChanges } from '../http-common/task-change-stream.js';
 import { memoryAttemptLimiter } from '../limits/attempt-limiter.js';
-import { BOARD_COUNT_CAP } from '../store/reviewers/reviewer-repositories.js';
 import { clearCookie, cookieNames, readCookies, setCookie } from './kit/cookies.js';
 import { formatConfidence, formatTime, views, WEB_ROOT } from './kit/render.js';
 import { sameOriginForms } from './kit/same-origin.js';

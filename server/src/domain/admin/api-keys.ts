@@ -1,13 +1,16 @@
-import type { ApiKey, CreateApiKeyInput } from '@loopgate/shared';
+import type { ApiKey, CreateApiKeyInput, Role } from '@loopgate/shared';
 import type { AuditActor } from '../audit/audit-ports.js';
-import { auditActorOf, recordAudit } from '../audit/record-audit.js';
+import { auditActorOf, OPERATOR, recordAudit } from '../audit/record-audit.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import type { TaskEventBus } from '../kernel/bus.js';
-import { notFound } from '../kernel/errors.js';
+import { AppError, notFound } from '../kernel/errors.js';
 import { newApiKeySecret, newId } from '../kernel/ids.js';
-import { hashApiKey } from '../kernel/secrets.js';
+import { iso } from '../kernel/iso-time.js';
+import { hashToken } from '../kernel/secrets.js';
 import type { Store } from '../store.js';
-import type { ApiKeyRecord } from './admin-ports.js';
+import type { ApiKeyRecord, WorkspaceRecord } from './admin-ports.js';
+import type { AdminDeps } from './workspaces.js';
+import { resolveWorkspace } from './workspaces.js';
 
 /** API key lifecycle: create (shown once), list (never the secret), revoke (on every process at once). */
 export interface ApiKeyServiceDeps {
@@ -16,8 +19,6 @@ export interface ApiKeyServiceDeps {
   /** Tells every process's authenticator to forget a revoked key; without one, their cache TTL does. */
   bus?: Pick<TaskEventBus, 'invalidate'>;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toApiKeyView(record: ApiKeyRecord): ApiKey {
   return {
@@ -52,7 +53,7 @@ export async function insertApiKey(
     name: input.name,
     role: input.role,
     prefix,
-    keyHash: hashApiKey(key),
+    keyHash: hashToken(key),
     createdAt: now,
     revokedAt: null,
     lastUsedAt: null,
@@ -129,4 +130,59 @@ export async function revokeApiKey(
   if (!(await revokeApiKeyIn(deps, principal.workspaceId, id, auditActorOf(principal), requestId))) {
     throw notFound(`API key ${id}`);
   }
+}
+
+/** The operator's key creation (CLI, tests): recorded as created by {@link OPERATOR} unless told otherwise. */
+export async function createApiKey(
+  deps: AdminDeps,
+  input: { workspaceSlug?: string; name: string; role: Role; createdBy?: AuditActor },
+): Promise<{ id: string; key: string; prefix: string; workspace: WorkspaceRecord }> {
+  const workspace = await resolveWorkspace(deps, input.workspaceSlug);
+  const { record, key } = await insertApiKey(
+    deps,
+    workspace.id,
+    { name: input.name, role: input.role },
+    input.createdBy ?? OPERATOR,
+    null,
+  );
+  return { id: record.id, key, prefix: record.prefix, workspace };
+}
+
+/** Active keys of one workspace, or of every workspace, each with its workspace (the operator's list). */
+export async function listAllApiKeys(
+  deps: Pick<AdminDeps, 'store'>,
+  input: { workspaceSlug?: string },
+): Promise<{ key: ApiKeyRecord; workspace: WorkspaceRecord }[]> {
+  const read = deps.store.read;
+  const only = input.workspaceSlug === undefined ? null : await read.workspaces.findBySlug(input.workspaceSlug);
+  if (input.workspaceSlug !== undefined && !only) throw notFound(`Workspace "${input.workspaceSlug}"`);
+  const workspaces = new Map((only ? [only] : await read.workspaces.list()).map((w) => [w.id, w]));
+  const keys = await read.apiKeys.listActive(only?.id ?? null);
+  return keys.flatMap((key) => {
+    const workspace = workspaces.get(key.workspaceId);
+    return workspace ? [{ key, workspace }] : [];
+  });
+}
+
+/**
+ * The operator's revocation, by key id (`key_…`) or prefix (`lg_…`, as lists show it) in any
+ * workspace. A prefix two active keys share is refused rather than guessed.
+ */
+export async function revokeApiKeyByRef(
+  deps: AdminDeps & Pick<ApiKeyServiceDeps, 'bus'>,
+  ref: string,
+): Promise<ApiKeyRecord> {
+  const matches = await deps.store.read.apiKeys.findActiveByRef(ref.trim());
+  const [match] = matches;
+  if (!match) throw notFound(`Active API key "${ref}"`);
+  if (matches.length > 1) {
+    throw new AppError(
+      'conflict',
+      `"${ref}" is the prefix of ${matches.length} keys (${matches.map((m) => m.id).join(', ')}); revoke one by its id`,
+    );
+  }
+  const revoked = await revokeApiKeyIn(deps, match.workspaceId, match.id, OPERATOR, null);
+  // Revoked meanwhile by someone else: the key is revoked, as asked, but not by this call.
+  if (!revoked) throw notFound(`Active API key "${ref}"`);
+  return revoked;
 }

@@ -2,8 +2,8 @@ import { InProcessTaskEventBus } from '../../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import type { Store } from '../store.js';
 import type { ApiKeyRecord } from './admin-ports.js';
+import { createApiKey } from './api-keys.js';
 import { ApiKeyAuthenticator, LAST_USED_INTERVAL_MS } from './authenticate.js';
-import { createApiKey } from './users.js';
 
 /** The store as the authenticator sees it, counting its key lookups and its writes. */
 function countingStore(store: Store) {

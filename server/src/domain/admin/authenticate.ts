@@ -1,7 +1,7 @@
 import type { Principal } from '../kernel/access.js';
 import type { TaskEventBus } from '../kernel/bus.js';
 import { AppError } from '../kernel/errors.js';
-import { hashApiKey } from '../kernel/secrets.js';
+import { hashToken } from '../kernel/secrets.js';
 import type { CacheInvalidation, Store } from '../store.js';
 
 const API_KEY_SHAPE = /^lg_[0-9a-z]{8}_[0-9a-z]{40}$/;
@@ -45,7 +45,7 @@ export class ApiKeyAuthenticator {
 
   async authenticate(key: string): Promise<Principal> {
     if (!API_KEY_SHAPE.test(key)) throw new AppError('unauthorized', 'The API key is malformed (expected lg_…)');
-    const keyHash = hashApiKey(key);
+    const keyHash = hashToken(key);
     const now = this.deps.clock();
     const cached = this.cache.get(keyHash);
     if (cached && cached.expiresAt > now) {

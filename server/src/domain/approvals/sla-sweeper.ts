@@ -193,7 +193,6 @@ async function planEscalation(
 
 /** The end of the chain: `expired` (the default, fail-closed) or, only when an admin set it, approval by policy. */
 function planTimeout(task: TaskRecord, config: QueueConfig, now: number): Planned {
-  const _flow = workflowOf(task);
   if (config.timeoutAction === 'approve') {
     const actor: Actor = { ...POLICY_ACTOR, name: 'timeout' };
     const decision: DecisionRecord = {

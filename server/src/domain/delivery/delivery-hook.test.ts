@@ -1,12 +1,13 @@
 import { InProcessTaskEventBus } from '../../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
-import { createApiKey } from '../admin/users.js';
+import { createApiKey } from '../admin/api-keys.js';
 import type { Principal } from '../kernel/access.js';
 import { newId } from '../kernel/ids.js';
 import type { Store } from '../store.js';
 import { type CreateTaskDeps, createTask } from '../tasks/create-task.js';
 import { recordTaskEvent } from '../tasks/task-transition.js';
-import { createDeliveryHook, createSubscription } from './delivery-hook.js';
+import { createDeliveryHook } from './delivery-hook.js';
+import { createSubscription } from './subscriptions.js';
 
 /**
  * The outbox is filled inside the change's transaction: which events reach a task's callback and which

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from '../tasks/task-cursor.js';
 import { can } from './access.js';
 import { newApiKeySecret, newId } from './ids.js';
-import { hashApiKey, hashPassword, verifyPassword } from './secrets.js';
+import { hashPassword, hashToken, verifyPassword } from './secrets.js';
 
 describe('ids and secrets', () => {
   test('ids carry their prefix and sort by creation time', () => {
@@ -15,8 +15,8 @@ describe('ids and secrets', () => {
   test('API keys show a public prefix and hash deterministically', () => {
     const { key, prefix } = newApiKeySecret();
     expect(key.startsWith(`${prefix}_`)).toBe(true);
-    expect(hashApiKey(key)).toBe(hashApiKey(key));
-    expect(hashApiKey(key)).not.toBe(hashApiKey(newApiKeySecret().key));
+    expect(hashToken(key)).toBe(hashToken(key));
+    expect(hashToken(key)).not.toBe(hashToken(newApiKeySecret().key));
   });
 
   test('passwords hash with scrypt, verify, and reject a wrong password', async () => {

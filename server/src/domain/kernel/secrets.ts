@@ -37,8 +37,20 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return timingSafeEqual(actual, expected);
 }
+/**
+ * How every random secret Loopgate issues is stored: API keys, session cookies, review and invitation
+ * links all carry at least 200 bits of randomness, so a fast hash is enough, and it allows lookup by hash.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
 
-/** API keys carry 200 bits of randomness, so a fast hash is enough; it also allows lookup by hash. */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }

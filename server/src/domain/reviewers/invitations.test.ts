@@ -3,10 +3,12 @@ import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { FakeAttemptLimiter } from '../../test-support/fake-attempt-limiter.js';
 import { XSS_CORPUS } from '../../web/xss-corpus.js';
 import type { WorkspaceRecord } from '../admin/admin-ports.js';
-import { createWorkspace, resolveWorkspace, upsertUser } from '../admin/users.js';
+import { upsertUser } from '../admin/users.js';
+import { createWorkspace, resolveWorkspace } from '../admin/workspaces.js';
 import type { Principal } from '../kernel/access.js';
 import type { AppError } from '../kernel/errors.js';
 import type { EmailMessage } from '../kernel/notifier.js';
+import { hashToken } from '../kernel/secrets.js';
 import type { Store } from '../store.js';
 import {
   acceptInvitation,
@@ -18,7 +20,7 @@ import {
   withdrawInvitation,
 } from './invitations.js';
 import { listMembers } from './members.js';
-import { authenticateSession, hashToken, logIn } from './sessions.js';
+import { authenticateSession, logIn } from './sessions.js';
 
 const PASSWORD = 'correct horse battery';
 const PUBLIC_URL = 'https://lg.example.com/';

@@ -6,12 +6,12 @@ import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
-import { hashPassword, verifyPassword } from '../kernel/secrets.js';
+import { hashPassword, hashToken, randomToken, verifyPassword } from '../kernel/secrets.js';
 import type { Store } from '../store.js';
 import type { InvitationRecord } from './invitation-ports.js';
 import { type AttemptCharge, type AttemptLimiter, addressBucket, attemptsRefused, BUDGETS } from './login-limits.js';
-import { plainSnippet } from './review-links.js';
-import { hashToken, newSession, randomToken, type SessionLogin } from './sessions.js';
+import { plainSnippet } from './review-mail.js';
+import { newSession, type SessionLogin } from './sessions.js';
 
 /**
  * E-mail invitations, the only way an admin adds someone from the pages. An invitation is an offer

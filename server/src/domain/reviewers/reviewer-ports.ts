@@ -119,3 +119,6 @@ export interface BoardRepository {
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }>;
 }
+
+/** Counting stops here: a column says "1000+" rather than scanning every closed task ever. */
+export const BOARD_COUNT_CAP = 1000;

@@ -1,8 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { UserRecord } from '../admin/admin-ports.js';
 import type { Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
-import { verifyPassword } from '../kernel/secrets.js';
+import { hashToken, randomToken, verifyPassword } from '../kernel/secrets.js';
 import type { Store } from '../store.js';
 import { type AttemptCharge, type AttemptLimiter, addressBucket, attemptsRefused, BUDGETS } from './login-limits.js';
 import { memberPrincipal } from './member-principal.js';
@@ -16,20 +15,6 @@ export interface SessionDeps {
 
 /** Sessions last a working week; logging out or an admin's role change ends them sooner. */
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function sameToken(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 export interface SessionLogin {
   /** The cookie value; only its hash is stored. */

@@ -1,10 +1,8 @@
 import type { Task, TaskEvent, TaskWorkflow } from '@loopgate/shared';
 import { viewTargetUrl } from '../delivery/target-url.js';
 import type { Principal } from '../kernel/access.js';
+import { iso, isoOrNull } from '../kernel/iso-time.js';
 import { DEFAULT_WORKFLOW, type TaskEventRecord, type TaskRecord } from './task-record.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /**
  * The task as the API shows it to `viewer` (a principal, or 'webhook' for delivery payloads). The

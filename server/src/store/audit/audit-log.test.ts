@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { createWorkspace } from '../../domain/admin/users.js';
+import { createWorkspace } from '../../domain/admin/workspaces.js';
 import type { AuditEntry } from '../../domain/audit/audit-ports.js';
 import { OPERATOR, recordAudit } from '../../domain/audit/record-audit.js';
 import { newId } from '../../domain/kernel/ids.js';

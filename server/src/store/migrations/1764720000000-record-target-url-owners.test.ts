@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config.js';
-import { createWorkspace } from '../../domain/admin/users.js';
+import { createWorkspace } from '../../domain/admin/workspaces.js';
 import { createTestDatabase, DATABASES } from '../../test-support/databases.js';
 import { deliveryRecord } from '../../test-support/delivery-records.js';
 import { taskRecord } from '../../test-support/task-records.js';

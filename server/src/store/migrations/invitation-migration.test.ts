@@ -1,10 +1,9 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Principal } from '../../domain/kernel/access.js';
-import { hashPassword } from '../../domain/kernel/secrets.js';
+import { hashPassword, hashToken } from '../../domain/kernel/secrets.js';
 import { acceptInvitation, listInvitations, openInvitation } from '../../domain/reviewers/invitations.js';
 import { listMembers } from '../../domain/reviewers/members.js';
-import { hashToken } from '../../domain/reviewers/sessions.js';
 import type { Store } from '../../domain/store.js';
 import { createTestDatabase, DATABASES, type TestDatabaseHandle } from '../../test-support/databases.js';
 import { FakeAttemptLimiter } from '../../test-support/fake-attempt-limiter.js';

@@ -13,6 +13,7 @@ import type {
   SessionRepository,
   TaskReviewerRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
+import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
 import { deleteBatch, insertIgnore, placeholders, type Row, type Sql } from '../sql.js';
 
 const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
@@ -212,9 +213,6 @@ export class SqlMemberRepository implements MemberRepository {
 
 const CARD_COLUMNS =
   'id, title, queue, source, status, risk_level, confidence, assignee_name, assignee_id, claimed, escalated, due_at, created_at, decision_action';
-
-/** Counting stops here: a column says "1000+" rather than scanning every closed task ever. */
-export const BOARD_COUNT_CAP = 1000;
 
 function rowToCard(row: Row): BoardCard {
   return {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { upsertUser } from '../../domain/admin/users.js';
 import type { EmailMessage } from '../../domain/kernel/notifier.js';
-import { hashToken } from '../../domain/reviewers/sessions.js';
+import { hashToken } from '../../domain/kernel/secrets.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../../test-support/fixtures.js';
 import { csrfOf, logInAs } from '../../test-support/web-login.js';

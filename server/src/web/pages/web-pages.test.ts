@@ -4,7 +4,7 @@ import { createApp } from '../../app.js';
 import { ApiKeyAuthenticator } from '../../domain/admin/authenticate.js';
 import { upsertUser } from '../../domain/admin/users.js';
 import type { EmailMessage } from '../../domain/kernel/notifier.js';
-import { sendReviewMails } from '../../domain/reviewers/review-links.js';
+import { sendReviewMails } from '../../domain/reviewers/review-mail.js';
 import { InProcessTaskEventBus } from '../../events/in-process-bus.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../../test-support/fixtures.js';
