@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 
 /** Templates and static files live beside src/ (server/web), so src and dist builds find the same ones. */
-export const WEB_ROOT = path.resolve(__dirname, '../../web');
+export const WEB_ROOT = path.resolve(__dirname, '../../../web');
 
 /**
  * Eta with auto-escaping: `<%= %>` escapes & < > " ' and is the only output tag the templates use
