@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 
 describe('config: SLA sweeper and e-mail settings', () => {
   test.each([
-    [{ LOOPGATE_SLA_SWEEP_SECONDS: '60' }, /LOOPGATE_SLA_SWEEP_SECONDS/],
+    [{ LOOPGATE_SLA_SWEEP_SECONDS: '86401' }, /LOOPGATE_SLA_SWEEP_SECONDS/],
     [{ LOOPGATE_SLA_SWEEP_SECONDS: 'often' }, /LOOPGATE_SLA_SWEEP_SECONDS/],
     [{ LOOPGATE_SLA_SWEEP_BATCH: '0' }, /LOOPGATE_SLA_SWEEP_BATCH/],
     [{ SMTP_URL: 'http://mail.example.com' }, /SMTP_URL must start with smtp:\/\//],
@@ -19,5 +19,10 @@ describe('config: SLA sweeper and e-mail settings', () => {
         smtpUrl: 'smtps://u:p@mail.example.com:465',
       },
     );
+  });
+
+  test('any whole number of seconds up to a day is a sweep interval (no longer capped at 59 by a cron field)', () => {
+    expect(loadConfig({ LOOPGATE_SLA_SWEEP_SECONDS: '90' })).toMatchObject({ slaSweepSeconds: 90 });
+    expect(loadConfig({ LOOPGATE_SLA_SWEEP_SECONDS: '86400' })).toMatchObject({ slaSweepSeconds: 86_400 });
   });
 });

@@ -17,7 +17,7 @@ const booleanFlag = z
  * Digits only: z.coerce would read "" as 0, and 0 means "forever" or "off" for some of these, which an
  * empty variable must not switch on silently. Unset or empty takes the default.
  */
-const wholeNumber = (min: number, max: number, fallback: number) =>
+export const envInt = (min: number, max: number, fallback: number) =>
   z
     .string()
     .optional()
@@ -91,7 +91,7 @@ const trustProxy = z
 
 const envSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: envInt(0, 65_535, 3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: z
@@ -109,11 +109,11 @@ const envSchema = z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'use a size like 1mb or 512kb')
       .default('1mb'),
-    LOOPGATE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    LOOPGATE_DB_POOL_SIZE: envInt(1, 200, 10),
     LOOPGATE_DB_LOGGING: booleanFlag,
-    // SLA sweeper: seconds between sweeps (node-cron, 1–59; 0 turns it off on this process) and rows per batch.
-    LOOPGATE_SLA_SWEEP_SECONDS: z.coerce.number().int().min(0).max(59).default(5),
-    LOOPGATE_SLA_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    // SLA sweeper: seconds between sweeps (up to a day; 0 turns it off on this process) and rows per batch.
+    LOOPGATE_SLA_SWEEP_SECONDS: envInt(0, 86_400, 5),
+    LOOPGATE_SLA_SWEEP_BATCH: envInt(1, 10_000, 500),
     // E-mail: SMTP when set, else .eml files under DATA_DIR/mail.
     SMTP_URL: z
       .string()
@@ -127,9 +127,9 @@ const envSchema = z
     LOOPGATE_ALLOW_PRIVATE_CALLBACKS: booleanFlag,
     // Private hosts and ranges callbacks may reach without allowing every private target; the only way to allow a cloud metadata address.
     LOOPGATE_CALLBACK_ALLOWLIST: allowList,
-    LOOPGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-    LOOPGATE_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
-    LOOPGATE_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    LOOPGATE_WEBHOOK_TIMEOUT_MS: envInt(100, 60_000, 10_000),
+    LOOPGATE_OUTBOX_POLL_MS: envInt(50, 60_000, 1_000),
+    LOOPGATE_OUTBOX_CONCURRENCY: envInt(1, 256, 16),
     REDIS_URL: z
       .string()
       .optional()
@@ -139,8 +139,8 @@ const envSchema = z
       ),
     LOOPGATE_TRUST_PROXY: trustProxy,
     // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
-    LOOPGATE_DELIVERY_RETENTION_DAYS: wholeNumber(0, 36_500, 30),
-    LOOPGATE_HOUSEKEEPING_MINUTES: wholeNumber(0, 1440, 10),
+    LOOPGATE_DELIVERY_RETENTION_DAYS: envInt(0, 36_500, 30),
+    LOOPGATE_HOUSEKEEPING_MINUTES: envInt(0, 1440, 10),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -165,39 +165,6 @@ export type DatabaseConfig =
       database: string;
       poolSize: number;
     };
-
-export interface Config {
-  port: number;
-  host: string;
-  dataDir: string;
-  publicUrl: string;
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  database: DatabaseConfig;
-  bootstrapAdmin: { email: string; password: string } | null;
-  bodyLimit: string;
-  dbLogging: boolean;
-  /** Seconds between SLA sweeps; 0: this process does not sweep. */
-  slaSweepSeconds: number;
-  slaSweepBatch: number;
-  /** null: write e-mails as .eml files under `<dataDir>/mail`. */
-  smtpUrl: string | null;
-  mailFrom: string;
-  /** Allow callback/webhook URLs on private, loopback and link-local addresses (not cloud metadata), server-wide. */
-  allowPrivateCallbacks: boolean;
-  /** Host names, addresses and ranges callbacks may reach although private; an exact entry also unlocks a metadata address. */
-  callbackAllowlist: readonly AllowEntry[];
-  webhookTimeoutMs: number;
-  outboxPollMs: number;
-  outboxConcurrency: number;
-  /** Redis for task-change announcements and attempt limits across processes; null: in-process only. */
-  redisUrl: string | null;
-  /** Express's `trust proxy`: whose X-Forwarded-For names the client (limits key on that address). */
-  trustProxy: TrustProxySetting;
-  /** How long finished deliveries, review links of closed tasks and idempotency keys are kept; null: forever. */
-  deliveryRetentionMs: number | null;
-  /** Minutes between housekeeping runs; 0: this process does not run it. */
-  housekeepingMinutes: number;
-}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -236,40 +203,71 @@ export function parseDatabaseUrl(url: string | undefined, dataDir: string, poolS
   };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
-  }
-  const e = result.data;
+/**
+ * The environment, checked and turned into Loopgate's settings in one schema, so `Config` is derived
+ * from it and cannot drift from what is parsed.
+ */
+/**
+ * The environment, checked and turned into Loopgate's settings in one schema, so `Config` is derived
+ * from it and cannot drift from what is parsed.
+ */
+const configSchema = envSchema.transform((e, ctx) => {
   const dataDir = path.resolve(e.DATA_DIR);
-  const config: Config = {
+  let database: DatabaseConfig;
+  try {
+    database = parseDatabaseUrl(e.DATABASE_URL, dataDir, e.LOOPGATE_DB_POOL_SIZE);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: problem.replace(/^DATABASE_URL: /, '') });
+    }
+    return z.NEVER;
+  }
+  return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     publicUrl: (e.LOOPGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
-    database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.LOOPGATE_DB_POOL_SIZE),
+    database,
     bootstrapAdmin:
       e.LOOPGATE_ADMIN_EMAIL && e.LOOPGATE_ADMIN_PASSWORD
         ? { email: e.LOOPGATE_ADMIN_EMAIL.toLowerCase(), password: e.LOOPGATE_ADMIN_PASSWORD }
         : null,
     bodyLimit: e.LOOPGATE_BODY_LIMIT,
     dbLogging: e.LOOPGATE_DB_LOGGING,
+    /** Seconds between SLA sweeps; 0: this process does not sweep. */
     slaSweepSeconds: e.LOOPGATE_SLA_SWEEP_SECONDS,
     slaSweepBatch: e.LOOPGATE_SLA_SWEEP_BATCH,
+    /** null: write e-mails as .eml files under `<dataDir>/mail`. */
     smtpUrl: e.SMTP_URL ? e.SMTP_URL : null,
     mailFrom: e.LOOPGATE_MAIL_FROM,
+    /** Allow callback/webhook URLs on private, loopback and link-local addresses (not cloud metadata), server-wide. */
     allowPrivateCallbacks: e.LOOPGATE_ALLOW_PRIVATE_CALLBACKS,
-    callbackAllowlist: Object.freeze(e.LOOPGATE_CALLBACK_ALLOWLIST),
+    /** Host names, addresses and ranges callbacks may reach although private; an exact entry also unlocks a metadata address. */
+    callbackAllowlist: Object.freeze(e.LOOPGATE_CALLBACK_ALLOWLIST) as readonly AllowEntry[],
     webhookTimeoutMs: e.LOOPGATE_WEBHOOK_TIMEOUT_MS,
     outboxPollMs: e.LOOPGATE_OUTBOX_POLL_MS,
     outboxConcurrency: e.LOOPGATE_OUTBOX_CONCURRENCY,
+    /** Redis for task-change announcements, cache invalidations and attempt limits across processes; null: in-process only. */
     redisUrl: e.REDIS_URL ? e.REDIS_URL : null,
+    /** Express's `trust proxy`: whose X-Forwarded-For names the client (limits key on that address). */
     trustProxy: e.LOOPGATE_TRUST_PROXY,
+    /** How long finished deliveries, review links of closed tasks and idempotency keys are kept; null: forever. */
     deliveryRetentionMs:
       e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    /** Minutes between housekeeping runs; 0: this process does not run it. */
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
   };
-  return Object.freeze(config);
+});
+
+/** Every setting, as the rest of Loopgate reads it; see the README's table for what each means. */
+export type Config = z.output<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
+  }
+  return Object.freeze(result.data);
 }

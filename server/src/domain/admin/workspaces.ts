@@ -3,6 +3,16 @@ import { newId } from '../kernel/ids.js';
 import type { Store } from '../store.js';
 import type { WorkspaceRecord } from './admin-ports.js';
 
+/**
+ * Workspace, user and API key administration by the operator: the CLI, and the server at start-up.
+ * The operator holds the database itself, so these take no principal; the admin API's key use cases,
+ * which authorise a principal, are in api-keys.ts.
+ */
+export interface AdminDeps {
+  store: Store;
+  clock: () => number;
+}
+
 export const DEFAULT_WORKSPACE_SLUG = 'default';
 
 export async function createWorkspace(deps: AdminDeps, slug: string, name?: string): Promise<WorkspaceRecord> {
@@ -34,14 +44,4 @@ export async function resolveWorkspace(deps: AdminDeps, slug?: string): Promise<
     if (created) return created;
     throw error;
   }
-}
-
-/**
- * Workspace, user and API key administration by the operator: the CLI, and the server at start-up.
- * The operator holds the database itself, so these take no principal; the admin API's key use cases,
- * which authorise a principal, are in api-key-service.ts.
- */
-export interface AdminDeps {
-  store: Store;
-  clock: () => number;
 }

@@ -43,7 +43,7 @@ export function newId(kind: IdKind, now = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${encodeTime(now, 9)}${randomChars(16)}`;
 }
 
-/** A secret with a visible prefix: `lg_<8 public chars>_<32 secret chars>`; the public part identifies it in lists. */
+/** A secret with a visible prefix: `lg_<8 public chars>_<40 secret chars>` (200 random bits); the public part identifies it in lists. */
 export function newApiKeySecret(): { key: string; prefix: string } {
   const prefix = randomChars(8);
   return { key: `lg_${prefix}_${randomChars(40)}`, prefix: `lg_${prefix}` };

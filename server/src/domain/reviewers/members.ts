@@ -5,7 +5,7 @@ import type { Store } from '../store.js';
 
 /**
  * Workspace members as an admin manages them from the web pages. Members join only by accepting an
- * invitation (invitation-service) or through the operator's CLI; the pages never create accounts.
+ * invitation (reviewers/invitations.ts) or through the operator's CLI; the pages never create accounts.
  */
 export interface MemberDeps {
   store: Store;
