@@ -77,7 +77,7 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.test.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default'],
+      conditionNames: ['@loopgate/source', 'import', 'require', 'node', 'default'],
       extensions: ['.ts', '.js', '.json'],
     },
     moduleSystems: ['es6', 'cjs'],

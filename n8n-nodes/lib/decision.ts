@@ -3,9 +3,10 @@
  * the node's own credential, see lib/resume.ts), never from the callback body. Kept free of n8n
  * imports so it is unit-tested on its own.
  */
+import { type FinalTaskStatus, isFinalStatus, WEBHOOK_EVENT_FOR_FINAL_STATUS } from '@loopgate/shared/lifecycle';
 
-export const DECISIONS = ['approved', 'approved_with_modifications', 'rejected', 'expired', 'cancelled'] as const;
-export type Decision = (typeof DECISIONS)[number];
+/** The node resumes with the task's final status as its decision. */
+export type Decision = FinalTaskStatus;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -67,18 +68,6 @@ export interface DecisionItem {
 
 export type ResumeOutcome = { resume: true; item: DecisionItem } | { resume: false; reason: string };
 
-export function isFinal(status: string): status is Decision {
-  return (DECISIONS as readonly string[]).includes(status);
-}
-
-const EVENT_FOR: Record<Decision, string> = {
-  approved: 'task.decided',
-  approved_with_modifications: 'task.decided',
-  rejected: 'task.decided',
-  expired: 'task.expired',
-  cancelled: 'task.cancelled',
-};
-
 /**
  * Only a final status resumes the workflow; an open task (an escalation notice, or a callback that
  * claims a decision the server does not have) keeps the execution waiting for the real one.
@@ -89,7 +78,7 @@ export function decisionFromTask(
   events: readonly ServerTaskEvent[],
   receivedAt: Date,
 ): ResumeOutcome {
-  if (!isFinal(task.status)) return { resume: false, reason: `task status ${task.status} is not final` };
+  if (!isFinalStatus(task.status)) return { resume: false, reason: `task status ${task.status} is not final` };
   const decision = task.status;
   const taken = task.decision;
   const modified = decision === 'approved_with_modifications' && taken !== null && taken.modifiedPayload !== null;
@@ -108,7 +97,7 @@ export function decisionFromTask(
       comment: taken ? taken.comment : (closing?.reason ?? null),
       taskId: task.id,
       externalRef: task.externalRef,
-      event: EVENT_FOR[decision],
+      event: WEBHOOK_EVENT_FOR_FINAL_STATUS[decision],
       resumedBy: 'loopgate',
       createdAt: task.createdAt,
       decidedAt: taken?.decidedAt ?? null,

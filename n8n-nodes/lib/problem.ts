@@ -1,4 +1,4 @@
-import { ERROR_CODES, isErrorCode } from './shared.js';
+import { ERROR_CODES, isErrorCode } from '@loopgate/shared/errors';
 
 /** What the nodes show for a failed Loopgate call: the server's stable `code` and its message. */
 export interface LoopgateFailure {

@@ -1,6 +1,7 @@
+import { isFinalStatus } from '@loopgate/shared/lifecycle';
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { loopgateRequest } from './api.js';
-import { decisionFromTask, isFinal, type ResumeOutcome, type ServerTask, type ServerTaskEvent } from './decision.js';
+import { decisionFromTask, type ResumeOutcome, type ServerTask, type ServerTaskEvent } from './decision.js';
 
 /**
  * The Request Approval node's resume webhook. Whoever holds the execution's resume URL can POST to it,
@@ -55,7 +56,7 @@ async function readAndDecide(ctx: IWebhookFunctions, taskId: string, now: () => 
       );
     }
     // A task that ended without a decision (expired, cancelled) says why only in its history.
-    if (isFinal(task.status) && task.decision === null) {
+    if (isFinalStatus(task.status) && task.decision === null) {
       events = (await loopgateRequest<{ data: ServerTaskEvent[] }>(ctx, { method: 'GET', path: `${path}/events` }))
         .data;
     }

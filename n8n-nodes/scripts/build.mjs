@@ -1,7 +1,7 @@
 /**
  * Builds the community package into dist/: each node and credential as one CommonJS file (n8n loads
  * them with require), with the @loopgate/shared code they use bundled in, because n8n community
- * packages may not have runtime dependencies. n8n-workflow stays external: it is the host's (a peer
+ * packages may not have runtime dependencies (@loopgate/shared is a devDependency for that reason). n8n-workflow stays external: it is the host's (a peer
  * dependency). Icons and codex files are copied next to the files that reference them.
  */
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -29,6 +29,10 @@ await build({
   // The oldest Node the supported n8n lines run on (1.123.x runs on Node 20).
   target: 'node20',
   external: ['n8n-workflow'],
+  // @loopgate/shared's TypeScript source (its package exports name it under this condition) rather than
+  // its CommonJS dist: esbuild tree-shakes ES modules, so a node carries only the shared code it calls,
+  // and never zod (the nodes import the zod-free subpaths: errors, webhooks, lifecycle).
+  conditions: ['@loopgate/source'],
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,23 +1,13 @@
 import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from './lifecycle.js';
 import { actorSchema, httpUrlSchema, jsonValueSchema, taskSchema } from './task.js';
 
 /**
- * Decision delivery on the wire: webhook event names, subscription and delivery shapes, and the
- * envelope every delivery (task callback or subscription) carries. Receivers verify deliveries with
- * `verifyWebhook` from ./webhooks.ts.
+ * Decision delivery on the wire: subscription and delivery shapes, and the envelope every delivery
+ * (task callback or subscription) carries. The event names are in ./lifecycle.ts; receivers verify
+ * deliveries with `verifyWebhook` from ./webhooks.ts.
  */
-export const WEBHOOK_EVENT_TYPES = [
-  'task.created',
-  'task.decided',
-  'task.escalated',
-  'task.expired',
-  'task.cancelled',
-] as const;
 export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
-export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
-
-/** The events a task's own callback URL receives without asking: the final ones. */
-export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['task.decided', 'task.expired', 'task.cancelled'];
 
 export const createWebhookInputSchema = z
   .strictObject({

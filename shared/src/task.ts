@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_STATUSES } from './lifecycle.js';
 
 /** Any JSON value: what agents send for payloads and context, stored and returned untouched. */
 export const jsonValueSchema = z.json().meta({ id: 'JsonValue' });
@@ -7,22 +8,7 @@ export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export const riskLevelSchema = z.enum(RISK_LEVELS);
 export type RiskLevel = z.infer<typeof riskLevelSchema>;
 
-export const OPEN_TASK_STATUSES = ['pending_review', 'in_review'] as const;
-export const FINAL_TASK_STATUSES = [
-  'approved',
-  'approved_with_modifications',
-  'rejected',
-  'expired',
-  'cancelled',
-] as const;
-export const TASK_STATUSES = [...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES] as const;
 export const taskStatusSchema = z.enum(TASK_STATUSES);
-export type TaskStatus = z.infer<typeof taskStatusSchema>;
-export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
-
-export function isFinalStatus(status: TaskStatus): status is FinalTaskStatus {
-  return (FINAL_TASK_STATUSES as readonly string[]).includes(status);
-}
 
 export const DECISION_ACTIONS = ['approve', 'reject', 'approve_with_modifications'] as const;
 export const decisionActionSchema = z.enum(DECISION_ACTIONS);

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import zapier from 'zapier-platform-core';
 import app from './index.js';
 import { jsonOrText } from './task-input.js';
@@ -42,6 +44,26 @@ describe('app definition', () => {
       Object.fromEntries(Object.entries(app.triggers).map(([key, trigger]) => [key, trigger.operation.type])),
     ).toEqual({ task_decided: 'hook', task_escalated: 'hook', task_expired: 'hook', queue_list: 'polling' });
     expect(app.creates.request_approval?.operation).toHaveProperty('performResume');
+  });
+});
+
+describe('packaging: what `zapier-platform build` zips and Zapier runs', () => {
+  const appDir = path.resolve(__dirname, '..');
+  const bundlePath = path.join(appDir, 'dist/index.js');
+
+  test('the bundle needs nothing but zapier-platform-core: @loopgate/shared is inside it', () => {
+    if (!existsSync(bundlePath)) throw new Error('zapier-app/dist is missing: run `npm run build` first');
+    const bundle = readFileSync(bundlePath, 'utf8');
+    const required = new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]));
+    expect([...required].sort()).toEqual(['../package.json', 'zapier-platform-core']);
+    expect(bundle).toContain('function canonicalJson(');
+  });
+
+  test("the root index.js Zapier's runtime wrapper requires is the app the CLI loads through main", () => {
+    const fromRoot = require(path.join(appDir, 'index.js')) as typeof app;
+    expect(fromRoot).toBe(require(path.join(appDir, packageJson.main)));
+    expect(fromRoot.version).toBe(packageJson.version);
+    expect(Object.keys(fromRoot.creates)).toEqual(Object.keys(app.creates));
   });
 });
 

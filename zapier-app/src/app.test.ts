@@ -290,6 +290,8 @@ describe('Request Approval (and wait)', () => {
     const forgeries = [
       ['rejected, claimed approved', pending.id, { status: 'approved', action: 'approve' }, /Loopgate has it rejected/],
       ['rejected, claimed edited', pending.id, { modifiedPayload: { amount: 1e6 } }, /with another payload/],
+      // Not JSON at all (the server always sends modifiedPayload, null when nothing was edited).
+      ['rejected, edit left out', pending.id, { modifiedPayload: undefined }, /with another payload/],
       [
         'still open, claimed approved',
         openId,
@@ -345,6 +347,28 @@ describe('Request Approval (and wait)', () => {
     expect(escalation).toMatchObject({
       code: 'invalid_delivery',
       message: expect.stringMatching(/cannot end the wait/),
+    });
+  }, 30_000);
+
+  test('an edited payload is compared as a JSON value: the same edit with its members reordered resumes the step', async () => {
+    const { out, callbackPath } = await performWithCallback('reordered', refund);
+    const pending = out.results as { id: string };
+    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, {
+      action: 'approve_with_modifications',
+      modifiedPayload: { orderId: 1234, amount: 30, lines: [{ sku: 'a', qty: 1 }] },
+    });
+    const real = JSON.parse((await lg.requestTo(callbackPath)).body);
+    const resumed = (await appTester(fn(operation.requestApproval.performResume), {
+      authData,
+      outputData: { id: pending.id },
+      cleanedRequest: {
+        ...real,
+        data: { ...real.data, modifiedPayload: { lines: [{ qty: 1, sku: 'a' }], amount: 30, orderId: 1234 } },
+      },
+    })) as Record<string, unknown>;
+    expect(resumed).toMatchObject({
+      decision: 'approved_with_modifications',
+      payload: { orderId: 1234, amount: 30, lines: [{ sku: 'a', qty: 1 }] },
     });
   }, 30_000);
 

@@ -1,5 +1,5 @@
+import { generateWebhookSecret, signWebhook } from '@loopgate/shared/webhooks';
 import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
-import { generateWebhookSecret, signWebhook } from '../../../shared/src/webhooks.js';
 import { LoopgateTrigger } from './LoopgateTrigger.node.js';
 
 const WEBHOOK_URL = 'http://127.0.0.1:5678/webhook/abc/webhook';

@@ -1,3 +1,4 @@
+import { verifyWebhook } from '@loopgate/shared/webhooks';
 import {
   type IDataObject,
   type IHookFunctions,
@@ -8,7 +9,6 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 import { loopgateRequest } from '../../lib/api.js';
-import { verifyWebhook } from '../../lib/shared.js';
 import { type TriggerStaticData, triggerItem } from '../../lib/trigger.js';
 
 /**

@@ -10,6 +10,7 @@ import {
   taskSchema,
   waitQuerySchema,
 } from '@loopgate/shared';
+import { canonicalJson } from '@loopgate/shared/json';
 import { z } from 'zod';
 import { decideTask } from '../domain/approvals/vote.js';
 import { AppError } from '../domain/kernel/errors.js';
@@ -24,16 +25,6 @@ import { type AnyRouteSpec, defineRoute, type Reply } from './route.js';
 const taskIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 const idempotencyKeySchema = z.string().min(1).max(255);
-
-/** Stable JSON (sorted keys) so a client re-serialising the same body gets the same hash. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
   return [
@@ -65,6 +56,8 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
               { path: 'header.Idempotency-Key', message: 'invalid length' },
             ]);
           }
+          // RFC 8785 text, so a client re-serialising the same body (other key order or spacing) gets the
+          // same hash; for parsed JSON it is byte for byte the sorted-keys text stored hashes were made from.
           const requestHash = createHash('sha256')
             .update(`POST /api/v1/tasks\n${canonicalJson(req.body)}`)
             .digest('hex');

@@ -1,4 +1,6 @@
-import type { PolicyDryRunResult, Task, WebhookEventType, WebhookPayload } from '@loopgate/shared';
+import type { PolicyDryRunResult, Task, WebhookPayload } from '@loopgate/shared';
+import { canonicalJson } from '@loopgate/shared/json';
+import { FINAL_WEBHOOK_EVENTS, isFinalStatus, WEBHOOK_EVENT_FOR_FINAL_STATUS } from '@loopgate/shared/lifecycle';
 import type { Bundle, Create, ZObject } from 'zapier-platform-core';
 import { callApi } from '../api.js';
 import { taskEventOutputFields } from '../output-fields.js';
@@ -14,9 +16,6 @@ interface PendingApproval {
   queue: string;
   haltOnRejection: boolean;
 }
-
-// The events a task's own callback receives (the server sends escalations only when asked to).
-const FINAL_EVENTS = new Set<WebhookEventType>(['task.decided', 'task.expired', 'task.cancelled']);
 
 function wantsHalt(value: unknown): boolean {
   return value === true || value === 'true' || value === 'yes';
@@ -56,24 +55,14 @@ async function perform(z: ZObject, bundle: Bundle): Promise<PendingApproval | Ta
   };
 }
 
-/** JSON with sorted keys, so two serialisations of the same value compare equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+/** The body's edit as canonical JSON; null when it is not JSON at all (then it matches no stored edit). */
+function canonicalClaim(value: unknown): string | null {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return null;
   }
-  return JSON.stringify(value);
 }
-
-/** The event each final status is delivered as. */
-const EVENT_FOR_STATUS: Partial<Record<Task['status'], WebhookEventType>> = {
-  approved: 'task.decided',
-  approved_with_modifications: 'task.decided',
-  rejected: 'task.decided',
-  expired: 'task.expired',
-  cancelled: 'task.cancelled',
-};
 
 /**
  * Holding the callback URL must not be enough to end the wait with a decision (the admin and the
@@ -83,15 +72,16 @@ const EVENT_FOR_STATUS: Partial<Record<Task['status'], WebhookEventType>> = {
  */
 async function confirmWithServer(z: ZObject, bundle: Bundle, envelope: WebhookPayload, taskId: string) {
   const { data } = envelope;
-  if (!FINAL_EVENTS.has(envelope.type)) {
+  // The events a task's own callback receives (the server sends escalations only when asked to).
+  if (!FINAL_WEBHOOK_EVENTS.includes(envelope.type)) {
     throw new z.errors.Error(`A ${envelope.type} delivery cannot end the wait`, 'invalid_delivery', 400);
   }
   const read = await readTaskBack(z, bundle, taskId);
   if (!read) throw new z.errors.Error(`Task ${taskId} is not known to Loopgate`, 'invalid_delivery', 400);
   const { task } = read;
-  const serverEdit = canonical(task.decision?.modifiedPayload ?? null);
-  const event = EVENT_FOR_STATUS[task.status];
-  if (!event || task.status !== data.status || serverEdit !== canonical(data.modifiedPayload)) {
+  const serverEdit = canonicalJson(task.decision?.modifiedPayload ?? null);
+  const event = isFinalStatus(task.status) ? WEBHOOK_EVENT_FOR_FINAL_STATUS[task.status] : undefined;
+  if (!event || task.status !== data.status || serverEdit !== canonicalClaim(data.modifiedPayload)) {
     throw new z.errors.Error(
       `The callback says task ${taskId} is ${data.status}, but Loopgate has it ${task.status}${
         task.status === data.status ? ' with another payload' : ''

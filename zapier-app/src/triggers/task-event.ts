@@ -1,4 +1,5 @@
 import type { Task, TaskPage, WebhookEventType, WebhookSubscription } from '@loopgate/shared';
+import { isDecidedStatus } from '@loopgate/shared/lifecycle';
 import type { Bundle, Trigger, ZObject } from 'zapier-platform-core';
 import { callApi, isNotFound } from '../api.js';
 import { taskEventOutputFields } from '../output-fields.js';
@@ -77,14 +78,12 @@ function taskEventTrigger(spec: TaskEventTriggerSpec): Trigger {
   };
 }
 
-const DECIDED = new Set<string>(['approved', 'approved_with_modifications', 'rejected']);
-
 export const taskDecided = taskEventTrigger({
   key: 'task_decided',
   event: 'task.decided',
   label: 'Task Decided',
   description: 'Triggers when a reviewer (or the routing policy) approves, edits or rejects a task.',
-  matches: (task) => DECIDED.has(task.status),
+  matches: (task) => isDecidedStatus(task.status),
   sample: SAMPLE_DECISION,
 });
 
