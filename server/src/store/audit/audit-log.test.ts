@@ -73,6 +73,26 @@ for (const database of DATABASES) {
       });
     });
 
+    test('an entry comes back exactly as it was written, actor role and request id included', async () => {
+      const workspace = await createWorkspace({ store, clock: Date.now }, 'audit-round-trip');
+      const written: AuditEntry[] = [
+        {
+          ...entry(workspace.id, 1),
+          actor: { type: 'user', id: 'usr_ann', name: 'Ann "admin"', role: 'admin' },
+          action: 'api_key.revoked',
+          data: null,
+          requestId: 'req-1',
+        },
+        { ...entry(workspace.id, 2), data: { name: 'ünïcode <key>', roles: ['admin', 'viewer'] } },
+      ];
+      for (const each of written) await store.transaction((tx) => recordAudit(tx, each));
+      expect(await log(workspace.id)).toEqual(
+        written.map((each, i) => ({ ...each, id: expect.stringMatching(/^aud_/), seq: i + 1 })),
+      );
+      expect(await store.read.audit.list(workspace.id, 1, 10)).toHaveLength(1);
+      expect(await store.read.audit.list(workspace.id, 0, 1)).toHaveLength(1);
+    });
+
     test('an entry whose transaction fails leaves no entry and no gap', async () => {
       const workspace = await createWorkspace({ store, clock: Date.now }, 'audit-rollback');
       await store.transaction((tx) => recordAudit(tx, entry(workspace.id, 1)));
