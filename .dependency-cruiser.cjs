@@ -2,7 +2,12 @@
  * Layering rules for Loopgate, checked by `npm run lint` (see docs/architecture.md). The same graph,
  * collapsed to folders, draws the architecture diagram (`npm run arch:graph`), so it cannot drift.
  */
-const DOMAIN_MAY_USE = ['^server/src/domain/', '^shared/', '^node_modules/(zod|diff|ipaddr\\.js)/', '^node_modules/@loopgate/shared/'];
+const DOMAIN_MAY_USE = [
+  '^server/src/domain/',
+  '^shared/',
+  '^node_modules/(zod|diff|ipaddr\\.js)/',
+  '^node_modules/@loopgate/shared/',
+];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -53,7 +58,8 @@ module.exports = {
     {
       name: 'shared-is-standalone',
       severity: 'error',
-      comment: '@loopgate/shared is bundled into the n8n node and runs in browsers: no server code, no Node-only modules.',
+      comment:
+        '@loopgate/shared is bundled into the n8n node and runs in browsers: no server code, no Node-only modules.',
       from: { path: '^shared/src/', pathNot: '\\.test\\.ts$' },
       to: { pathNot: ['^shared/src/', '^node_modules/zod/'] },
     },
@@ -69,10 +75,16 @@ module.exports = {
     exclude: { path: '(^|/)(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.test.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     moduleSystems: ['es6', 'cjs'],
     reporterOptions: {
-      archi: { collapsePattern: '^(server/src/[^/]+/[^/]+/|server/src/[^/]+/|shared/src/|n8n-nodes/[^/]+/|zapier-app/src/)' },
+      archi: {
+        collapsePattern: '^(server/src/[^/]+/[^/]+/|server/src/[^/]+/|shared/src/|n8n-nodes/[^/]+/|zapier-app/src/)',
+      },
     },
   },
 };
