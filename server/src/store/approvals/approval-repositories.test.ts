@@ -1,8 +1,10 @@
 import { queueConfigSchema } from '@loopgate/shared';
 import type { VoteRecord } from '../../domain/approvals/approval-ports.js';
 import type { Store } from '../../domain/store.js';
+import { DEFAULT_WORKFLOW } from '../../domain/tasks/task-record.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { taskRecord } from '../../test-support/task-records.js';
+import { userRecord } from '../../test-support/user-records.js';
 
 const ws = 'wsp_approvals';
 
@@ -15,14 +17,8 @@ for (const database of DATABASES) {
       ({ store, close } = await openTestStore(database));
       await store.transaction(async (tx) => {
         await tx.workspaces.insert({ id: ws, slug: 'approvals', name: 'x', createdAt: 1 });
-        await tx.users.insert({
-          id: 'usr_ann',
-          email: 'ann@example.com',
-          name: 'Ann',
-          passwordHash: 'h',
-          createdAt: 1,
-        });
-        await tx.users.insert({ id: 'usr_bo', email: 'bo@example.com', name: null, passwordHash: 'h', createdAt: 1 });
+        await tx.users.insert(userRecord('usr_ann', 'ann@example.com', { name: 'Ann' }));
+        await tx.users.insert(userRecord('usr_bo', 'bo@example.com'));
         await tx.users.addMembership({ workspaceId: ws, userId: 'usr_ann', role: 'reviewer', createdAt: 1 });
         await tx.apiKeys.insert({
           id: 'key_bot',
@@ -125,19 +121,7 @@ for (const database of DATABASES) {
         taskRecord(ws, id, 50, {
           queue: 'sweep',
           dueAt: 1_000,
-          workflow: {
-            routingRule: null,
-            routingReason: null,
-            levels: 1,
-            level: 1,
-            priority: 0,
-            escalated: false,
-            escalationStep: 0,
-            nextSweepAt,
-            assignedGroup: null,
-            assignee: { type: 'user', id: 'usr_ann', name: 'Ann' },
-            claimed: false,
-          },
+          workflow: { ...DEFAULT_WORKFLOW, nextSweepAt, assignee: { type: 'user', id: 'usr_ann', name: 'Ann' } },
           ...extra,
         });
       await store.transaction(async (tx) => {

@@ -1,9 +1,10 @@
 import type { InvitationRecord } from '../../domain/reviewers/invitation-ports.js';
 import type { BoardCard, ReviewLinkRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { Store } from '../../domain/store.js';
-import type { TaskRecord } from '../../domain/tasks/task-record.js';
+import { DEFAULT_WORKFLOW, type TaskRecord } from '../../domain/tasks/task-record.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { taskRecord } from '../../test-support/task-records.js';
+import { userRecord } from '../../test-support/user-records.js';
 
 const ws = 'wsp_reviewers';
 
@@ -48,14 +49,8 @@ for (const database of DATABASES) {
       await store.transaction(async (tx) => {
         await tx.workspaces.insert({ id: ws, slug: 'reviewers', name: 'x', createdAt: 1 });
         await tx.workspaces.insert({ id: 'wsp_second', slug: 'second', name: 'x', createdAt: 1 });
-        await tx.users.insert({
-          id: 'usr_ann',
-          email: 'ann@example.com',
-          name: 'Ann',
-          passwordHash: 'h',
-          createdAt: 1,
-        });
-        await tx.users.insert({ id: 'usr_bo', email: 'bo@example.com', name: null, passwordHash: 'h', createdAt: 1 });
+        await tx.users.insert(userRecord('usr_ann', 'ann@example.com', { name: 'Ann' }));
+        await tx.users.insert(userRecord('usr_bo', 'bo@example.com'));
         await tx.users.addMembership({ workspaceId: ws, userId: 'usr_bo', role: 'admin', createdAt: 2 });
         await tx.users.addMembership({ workspaceId: ws, userId: 'usr_ann', role: 'reviewer', createdAt: 3 });
         await tx.users.addMembership({ workspaceId: 'wsp_second', userId: 'usr_ann', role: 'viewer', createdAt: 1 });
@@ -147,16 +142,7 @@ for (const database of DATABASES) {
     test('a board column holds its statuses and flags, narrowed by every filter, and counts past its limit', async () => {
       const bw = 'wsp_second';
       const assignee = { type: 'user' as const, id: 'usr_ann', name: 'Ann' };
-      const flow = {
-        routingRule: null,
-        routingReason: null,
-        levels: 1,
-        level: 1,
-        priority: 0,
-        escalationStep: 0,
-        nextSweepAt: null,
-        assignedGroup: null,
-      };
+      const flow = DEFAULT_WORKFLOW;
       const tasks = [
         taskRecord(bw, 'tsk_b1', 100, { title: '100% off_sale!', riskLevel: 'high', confidence: 0.5, dueAt: 900 }),
         taskRecord(bw, 'tsk_b2', 200, {

@@ -1,5 +1,6 @@
 import type { Store } from '../../domain/store.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
+import { userRecord } from '../../test-support/user-records.js';
 
 const ws = 'wsp_slack';
 
@@ -12,8 +13,8 @@ for (const database of DATABASES) {
       ({ store, close } = await openTestStore(database));
       await store.transaction(async (tx) => {
         await tx.workspaces.insert({ id: ws, slug: 'slack', name: 'x', createdAt: 1 });
-        await tx.users.insert({ id: 'usr_1', email: 'one@example.com', name: null, passwordHash: 'h', createdAt: 1 });
-        await tx.users.insert({ id: 'usr_2', email: 'two@example.com', name: null, passwordHash: 'h', createdAt: 1 });
+        await tx.users.insert(userRecord('usr_1', 'one@example.com'));
+        await tx.users.insert(userRecord('usr_2', 'two@example.com'));
       });
     });
     afterAll(async () => close());

@@ -69,7 +69,14 @@ for (const database of DATABASES) {
 
     test('a transition writes the decision and workflow it names, and a final one clears the next sweep', async () => {
       await store.transaction((tx) => tx.tasks.insert(fullTask(workspaceId, 'tsk_decide')));
-      const decidedBy = { type: 'user' as const, id: 'usr_2', name: 'Bo' };
+      const decision = {
+        action: 'approve_with_modifications' as const,
+        comment: 'ok <i>',
+        modifiedPayload: { amount: 10 },
+        diff: '-12.5\n+10',
+        decidedBy: { type: 'user' as const, id: 'usr_2', name: 'Bo' },
+        decidedAt: 5_000,
+      };
       const won = await store.transaction((tx) =>
         tx.tasks.transition(
           workspaceId,
@@ -79,14 +86,7 @@ for (const database of DATABASES) {
             status: 'approved_with_modifications',
             updatedAt: 5_000,
             closedAt: 5_000,
-            decision: {
-              action: 'approve_with_modifications',
-              comment: 'ok <i>',
-              modifiedPayload: { amount: 10 },
-              diff: '-12.5\n+10',
-              decidedBy,
-              decidedAt: 5_000,
-            },
+            decision,
             workflow: { claimed: false, assignee: null, priority: 1 },
           },
         ),
@@ -99,14 +99,7 @@ for (const database of DATABASES) {
         updatedAt: 5_000,
         closedAt: 5_000,
         version: 4,
-        decision: {
-          action: 'approve_with_modifications',
-          comment: 'ok <i>',
-          modifiedPayload: { amount: 10 },
-          diff: '-12.5\n+10',
-          decidedBy,
-          decidedAt: 5_000,
-        },
+        decision,
         workflow: {
           ...fullTask(workspaceId, 'tsk_decide').workflow,
           claimed: false,
