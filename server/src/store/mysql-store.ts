@@ -28,7 +28,7 @@ export function deadlockBackoffMs(attempt: number, random: () => number = Math.r
 }
 
 /** Creates the database if it is missing; when the account may not, says exactly what to run. */
-async function ensureDatabase(config: MysqlConfig): Promise<void> {
+export async function ensureDatabase(config: MysqlConfig): Promise<void> {
   let connection: Awaited<ReturnType<typeof createConnection>>;
   try {
     connection = await createConnection({
@@ -61,9 +61,9 @@ function errno(error: unknown): number | undefined {
   return driverError.driverError?.errno ?? driverError.errno;
 }
 
-export async function openMysqlStore(config: MysqlConfig, options: { logging?: boolean } = {}): Promise<Store> {
-  await ensureDatabase(config);
-  const dataSource = new DataSource({
+/** Where and how to connect: the database's address and account, and the collation every table uses. */
+export function mysqlConnection(config: MysqlConfig) {
+  return {
     type: 'mysql',
     host: config.host,
     port: config.port,
@@ -71,6 +71,13 @@ export async function openMysqlStore(config: MysqlConfig, options: { logging?: b
     password: config.password,
     database: config.database,
     charset: 'utf8mb4_bin',
+  } as const;
+}
+
+export async function openMysqlStore(config: MysqlConfig, options: { logging?: boolean } = {}): Promise<Store> {
+  await ensureDatabase(config);
+  const dataSource = new DataSource({
+    ...mysqlConnection(config),
     // BIGINT columns come back as numbers (as strings only past 2^53); see Sql.
     supportBigNumbers: true,
     bigNumberStrings: false,
