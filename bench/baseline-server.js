@@ -18,7 +18,7 @@ if (!['sqlite', 'mysql'].includes(kind) || !port || !workspaceId) {
   process.exit(2);
 }
 
-// Same column list as server/src/store/repositories.ts INSERT_TASK.
+// Same column list as the INSERT of server/src/store/tasks/task-repository.ts (newTaskRow).
 const COLUMNS = [
   'id',
   'workspace_id',

@@ -5,7 +5,7 @@ import type { DatabaseConfig } from '../config.js';
 import type { Repositories, Store } from '../domain/store.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { createRepositories } from './repositories.js';
-import { runOn, type Sql } from './sql.js';
+import { runOn, type Sql, sqlOn } from './sql.js';
 
 type MysqlConfig = Extract<DatabaseConfig, { kind: 'mysql' }>;
 
@@ -28,7 +28,7 @@ export function deadlockBackoffMs(attempt: number, random: () => number = Math.r
 }
 
 /** Creates the database if it is missing; when the account may not, says exactly what to run. */
-async function ensureDatabase(config: MysqlConfig): Promise<void> {
+export async function ensureDatabase(config: MysqlConfig): Promise<void> {
   let connection: Awaited<ReturnType<typeof createConnection>>;
   try {
     connection = await createConnection({
@@ -61,9 +61,9 @@ function errno(error: unknown): number | undefined {
   return driverError.driverError?.errno ?? driverError.errno;
 }
 
-export async function openMysqlStore(config: MysqlConfig, options: { logging?: boolean } = {}): Promise<Store> {
-  await ensureDatabase(config);
-  const dataSource = new DataSource({
+/** Where and how to connect: the database's address and account, and the collation every table uses. */
+export function mysqlConnection(config: MysqlConfig) {
+  return {
     type: 'mysql',
     host: config.host,
     port: config.port,
@@ -71,6 +71,14 @@ export async function openMysqlStore(config: MysqlConfig, options: { logging?: b
     password: config.password,
     database: config.database,
     charset: 'utf8mb4_bin',
+  } as const;
+}
+
+export async function openMysqlStore(config: MysqlConfig, options: { logging?: boolean } = {}): Promise<Store> {
+  await ensureDatabase(config);
+  const dataSource = new DataSource({
+    ...mysqlConnection(config),
+    // BIGINT columns come back as numbers (as strings only past 2^53); see Sql.
     supportBigNumbers: true,
     bigNumberStrings: false,
     poolSize: config.poolSize,
@@ -92,10 +100,10 @@ export async function openMysqlStore(config: MysqlConfig, options: { logging?: b
 
   const readSql: Sql = {
     dialect: 'mysql',
-    async query(text, params) {
+    async query<R>(text: string, params?: readonly unknown[]) {
       const runner = dataSource.createQueryRunner('slave');
       try {
-        return await runOn(runner, text, params);
+        return await runOn<R>(runner, text, params);
       } finally {
         await runner.release();
       }
@@ -107,8 +115,7 @@ export async function openMysqlStore(config: MysqlConfig, options: { logging?: b
     await runner.connect();
     await runner.startTransaction();
     try {
-      const sql: Sql = { dialect: 'mysql', query: (text, params) => runOn(runner, text, params) };
-      const value = await work(createRepositories(sql));
+      const value = await work(createRepositories(sqlOn('mysql', runner)));
       await runner.commitTransaction();
       return value;
     } catch (error) {

@@ -5,7 +5,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import type { Repositories, Store } from '../domain/store.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { createRepositories } from './repositories.js';
-import { runOn, type Sql } from './sql.js';
+import { sqlOn } from './sql.js';
 
 interface Job {
   work: (tx: Repositories) => Promise<unknown>;
@@ -27,8 +27,7 @@ class GroupCommitWriter {
   private readonly repos: Repositories;
 
   constructor(private readonly runner: QueryRunner) {
-    const sql: Sql = { dialect: 'sqlite', query: (text, params) => runOn(runner, text, params) };
-    this.repos = createRepositories(sql);
+    this.repos = createRepositories(sqlOn('sqlite', runner));
   }
 
   run<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
@@ -134,7 +133,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const writeRunner = writer.createQueryRunner();
   const readRunner = reader.createQueryRunner();
   const groupCommit = new GroupCommitWriter(writeRunner);
-  const readSql: Sql = { dialect: 'sqlite', query: (text, params) => runOn(readRunner, text, params) };
+  const readSql = sqlOn('sqlite', readRunner);
   const checkpointer = startCheckpointWorker(file, 1000);
 
   return {

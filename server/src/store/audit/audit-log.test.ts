@@ -1,11 +1,10 @@
-import { createConnection } from 'mysql2/promise';
-import { DataSource } from 'typeorm';
 import { createWorkspace } from '../../domain/admin/workspaces.js';
 import type { AuditEntry } from '../../domain/audit/audit-ports.js';
 import { OPERATOR, recordAudit } from '../../domain/audit/record-audit.js';
 import { newId } from '../../domain/kernel/ids.js';
 import type { Store } from '../../domain/store.js';
 import { createTestDatabase, DATABASES, type TestDatabaseHandle } from '../../test-support/databases.js';
+import { rawDataSource } from '../../test-support/raw-data-source.js';
 import { CreateAuditLog1764740000000 } from '../migrations/1764740000000-create-audit-log.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { openStore } from '../open-store.js';
@@ -19,20 +18,6 @@ const entry = (workspaceId: string, n: number): AuditEntry => ({
   data: { n },
   requestId: null,
 });
-
-/** A bare TypeORM connection to the test database, with only the given migrations. */
-async function rawDataSource(db: TestDatabaseHandle, migrations: typeof MIGRATIONS): Promise<DataSource> {
-  if (db.config.kind === 'sqlite') {
-    const source = new DataSource({ type: 'better-sqlite3', database: db.config.file, migrations });
-    return source.initialize();
-  }
-  const { host, port, user, password, database } = db.config;
-  const connection = await createConnection({ host, port, user, password });
-  await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await connection.end();
-  const source = new DataSource({ type: 'mysql', host, port, username: user, password, database, migrations });
-  return source.initialize();
-}
 
 for (const database of DATABASES) {
   describe(`${database}: audit log`, () => {
@@ -71,6 +56,26 @@ for (const database of DATABASES) {
         id: expect.stringMatching(/^aud_/),
         seq: 1,
       });
+    });
+
+    test('an entry comes back exactly as it was written, actor role and request id included', async () => {
+      const workspace = await createWorkspace({ store, clock: Date.now }, 'audit-round-trip');
+      const written: AuditEntry[] = [
+        {
+          ...entry(workspace.id, 1),
+          actor: { type: 'user', id: 'usr_ann', name: 'Ann "admin"', role: 'admin' },
+          action: 'api_key.revoked',
+          data: null,
+          requestId: 'req-1',
+        },
+        { ...entry(workspace.id, 2), data: { name: 'ünïcode <key>', roles: ['admin', 'viewer'] } },
+      ];
+      for (const each of written) await store.transaction((tx) => recordAudit(tx, each));
+      expect(await log(workspace.id)).toEqual(
+        written.map((each, i) => ({ ...each, id: expect.stringMatching(/^aud_/), seq: i + 1 })),
+      );
+      expect(await store.read.audit.list(workspace.id, 1, 10)).toHaveLength(1);
+      expect(await store.read.audit.list(workspace.id, 0, 1)).toHaveLength(1);
     });
 
     test('an entry whose transaction fails leaves no entry and no gap', async () => {

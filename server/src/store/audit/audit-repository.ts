@@ -1,26 +1,43 @@
 import type { Role } from '@loopgate/shared';
 import type { AuditAction, AuditRecord, AuditRepository, AuditTargetType } from '../../domain/audit/audit-ports.js';
-import type { JsonValue } from '../../domain/tasks/task-record.js';
-import { insertIgnore, type Row, type Sql } from '../sql.js';
+import { type ActorType, type JsonText, parseJsonOrNull, stringifyOrNull } from '../rows.js';
+import { insertIgnore, insertRow, type Sql } from '../sql.js';
 
-const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
+/** An `audit_log` row. */
+interface AuditRow {
+  id: string;
+  workspace_id: string;
+  /** 1, 2, 3, … per workspace, taken from the workspace's `audit_heads` row. */
+  seq: number;
+  created_at: number;
+  actor_type: ActorType;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: Role | null;
+  action: AuditAction;
+  target_type: AuditTargetType;
+  target_id: string;
+  data: JsonText | null;
+  request_id: string | null;
+}
 
-function rowToAudit(row: Row): AuditRecord {
+/** An `audit_heads` row: the last number a workspace's log gave out. */
+interface AuditHeadRow {
+  workspace_id: string;
+  last_seq: number;
+}
+
+function rowToAudit(row: AuditRow): AuditRecord {
   return {
-    id: String(row.id),
-    workspaceId: String(row.workspace_id),
-    seq: Number(row.seq),
-    at: Number(row.created_at),
-    actor: {
-      type: String(row.actor_type) as AuditRecord['actor']['type'],
-      id: strOrNull(row.actor_id),
-      name: strOrNull(row.actor_name),
-      role: strOrNull(row.actor_role) as Role | null,
-    },
-    action: String(row.action) as AuditAction,
-    target: { type: String(row.target_type) as AuditTargetType, id: String(row.target_id) },
-    data: row.data === null || row.data === undefined ? null : (JSON.parse(String(row.data)) as JsonValue),
-    requestId: strOrNull(row.request_id),
+    id: row.id,
+    workspaceId: row.workspace_id,
+    seq: row.seq,
+    at: row.created_at,
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name, role: row.actor_role },
+    action: row.action,
+    target: { type: row.target_type, id: row.target_id },
+    data: parseJsonOrNull(row.data),
+    requestId: row.request_id,
   };
 }
 
@@ -41,7 +58,10 @@ export class SqlAuditRepository implements AuditRepository {
       await this.restoreHead(workspaceId);
       if (!(await this.advanceHead(workspaceId))) throw new Error(`No audit log head for workspace ${workspaceId}`);
     }
-    const { rows } = await this.sql.query('SELECT last_seq FROM audit_heads WHERE workspace_id = ?', [workspaceId]);
+    const { rows } = await this.sql.query<Pick<AuditHeadRow, 'last_seq'>>(
+      'SELECT last_seq FROM audit_heads WHERE workspace_id = ?',
+      [workspaceId],
+    );
     return Number(rows[0]?.last_seq);
   }
 
@@ -53,9 +73,8 @@ export class SqlAuditRepository implements AuditRepository {
   }
 
   async startLog(workspaceId: string): Promise<void> {
-    await this.sql.query(`${insertIgnore(this.sql.dialect)} audit_heads (workspace_id, last_seq) VALUES (?, 0)`, [
-      workspaceId,
-    ]);
+    const head: AuditHeadRow = { workspace_id: workspaceId, last_seq: 0 };
+    await insertRow(this.sql, 'audit_heads', head, { ignore: true });
   }
 
   /** A head from the entries already there, so a head that went missing cannot restart the numbering. */
@@ -68,29 +87,26 @@ export class SqlAuditRepository implements AuditRepository {
   }
 
   async append(record: AuditRecord): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO audit_log (id, workspace_id, seq, created_at, actor_type, actor_id, actor_name, actor_role,
-         action, target_type, target_id, data, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        record.id,
-        record.workspaceId,
-        record.seq,
-        record.at,
-        record.actor.type,
-        record.actor.id,
-        record.actor.name,
-        record.actor.role,
-        record.action,
-        record.target.type,
-        record.target.id,
-        record.data === null ? null : JSON.stringify(record.data),
-        record.requestId,
-      ],
-    );
+    const row: AuditRow = {
+      id: record.id,
+      workspace_id: record.workspaceId,
+      seq: record.seq,
+      created_at: record.at,
+      actor_type: record.actor.type,
+      actor_id: record.actor.id,
+      actor_name: record.actor.name,
+      actor_role: record.actor.role,
+      action: record.action,
+      target_type: record.target.type,
+      target_id: record.target.id,
+      data: stringifyOrNull(record.data),
+      request_id: record.requestId,
+    };
+    await insertRow(this.sql, 'audit_log', row);
   }
 
   async list(workspaceId: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    const { rows } = await this.sql.query(
+    const { rows } = await this.sql.query<AuditRow>(
       'SELECT * FROM audit_log WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       [workspaceId, afterSeq, limit],
     );

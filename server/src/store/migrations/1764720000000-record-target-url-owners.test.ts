@@ -1,24 +1,10 @@
-import { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../../config.js';
 import { createWorkspace } from '../../domain/admin/workspaces.js';
 import { createTestDatabase, DATABASES } from '../../test-support/databases.js';
 import { deliveryRecord } from '../../test-support/delivery-records.js';
+import { rawDataSource } from '../../test-support/raw-data-source.js';
 import { taskRecord } from '../../test-support/task-records.js';
 import { openStore } from '../open-store.js';
 import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-target-url-owners.js';
-
-function dataSourceFor(config: DatabaseConfig): DataSource {
-  return config.kind === 'sqlite'
-    ? new DataSource({ type: 'better-sqlite3', database: config.file })
-    : new DataSource({
-        type: 'mysql',
-        host: config.host,
-        port: config.port,
-        username: config.user,
-        password: config.password,
-        database: config.database,
-      });
-}
 
 const NOW = Date.UTC(2026, 0, 31, 12);
 
@@ -43,8 +29,7 @@ for (const database of DATABASES) {
       await store.close();
 
       // The schema as it was before this migration, with those rows in it; then the migration again.
-      const source = dataSourceFor(db.config);
-      await source.initialize();
+      const source = await rawDataSource(db);
       const runner = source.createQueryRunner();
       try {
         const migration = new RecordTargetUrlOwners1764720000000();

@@ -1,5 +1,4 @@
-import { createConnection } from 'mysql2/promise';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { Principal } from '../../domain/kernel/access.js';
 import { hashPassword, hashToken } from '../../domain/kernel/secrets.js';
 import { acceptInvitation, listInvitations, openInvitation } from '../../domain/reviewers/invitations.js';
@@ -7,6 +6,7 @@ import { listMembers } from '../../domain/reviewers/members.js';
 import type { Store } from '../../domain/store.js';
 import { createTestDatabase, DATABASES, type TestDatabaseHandle } from '../../test-support/databases.js';
 import { FakeAttemptLimiter } from '../../test-support/fake-attempt-limiter.js';
+import { rawDataSource } from '../../test-support/raw-data-source.js';
 import { openStore } from '../open-store.js';
 import { InvitationsCarryAddressAndRole1764700000000 } from './1764700000000-invitations-carry-address-and-role.js';
 import { MIGRATIONS } from './index.js';
@@ -17,38 +17,6 @@ const DAY = 24 * 60 * 60 * 1000;
 const LIVE_TOKEN = 'legacy-live-invitation-token-000000000000';
 const EXPIRED_TOKEN = 'legacy-expired-invitation-token-00000000';
 const USED_TOKEN = 'legacy-used-invitation-token-0000000000000';
-
-async function dataSource(db: TestDatabaseHandle, migrations: DataSourceOptions['migrations']): Promise<DataSource> {
-  const config = db.config;
-  let options: DataSourceOptions;
-  if (config.kind === 'sqlite') {
-    options = { type: 'better-sqlite3', database: config.file, migrations };
-  } else {
-    const connection = await createConnection({
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      password: config.password,
-    });
-    await connection.query(
-      `CREATE DATABASE IF NOT EXISTS \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    );
-    await connection.end();
-    options = {
-      type: 'mysql',
-      host: config.host,
-      port: config.port,
-      username: config.user,
-      password: config.password,
-      database: config.database,
-      charset: 'utf8mb4_bin',
-      migrations,
-    };
-  }
-  const source = new DataSource(options);
-  await source.initialize();
-  return source;
-}
 
 /**
  * A database as invitations before the fix left it: inviting created the account (no password) and
@@ -113,7 +81,7 @@ for (const database of DATABASES) {
 
     beforeAll(async () => {
       db = await createTestDatabase(database);
-      const before = await dataSource(
+      const before = await rawDataSource(
         db,
         MIGRATIONS.slice(0, MIGRATIONS.indexOf(InvitationsCarryAddressAndRole1764700000000)),
       );
@@ -166,7 +134,7 @@ for (const database of DATABASES) {
     test('down restores the old shape: user ids back, and the membership of the invited account without a password', async () => {
       await store.close();
       storeOpen = false;
-      const source = await dataSource(db, MIGRATIONS);
+      const source = await rawDataSource(db, MIGRATIONS);
       try {
         // Undo every migration from the last down to this one (later ones ran after it at open).
         const laterAndThis = MIGRATIONS.length - MIGRATIONS.indexOf(InvitationsCarryAddressAndRole1764700000000);

@@ -1,22 +1,33 @@
 import type { Role } from '@loopgate/shared';
 import type { InvitationRecord, InvitationRepository } from '../../domain/reviewers/invitation-ports.js';
-import { deleteBatch, type Row, type Sql } from '../sql.js';
+import { deleteBatch, insertRow, type Sql } from '../sql.js';
 
-const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
-const numOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+/** An `invitations` row. Only the link token's hash is stored. */
+interface InvitationRow {
+  token_hash: string;
+  workspace_id: string;
+  email: string;
+  role: Role;
+  name: string | null;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
 
-function rowToInvitation(row: Row): InvitationRecord {
+function rowToInvitation(row: InvitationRow): InvitationRecord {
   return {
-    tokenHash: String(row.token_hash),
-    workspaceId: String(row.workspace_id),
-    email: String(row.email),
-    role: String(row.role) as Role,
-    name: strOrNull(row.name),
-    invitedBy: strOrNull(row.invited_by),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    usedAt: numOrNull(row.used_at),
-    revokedAt: numOrNull(row.revoked_at),
+    tokenHash: row.token_hash,
+    workspaceId: row.workspace_id,
+    email: row.email,
+    role: row.role,
+    name: row.name,
+    invitedBy: row.invited_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
   };
 }
 
@@ -24,26 +35,23 @@ export class SqlInvitationRepository implements InvitationRepository {
   constructor(private readonly sql: Sql) {}
 
   async insert(invitation: InvitationRecord): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO invitations (token_hash, workspace_id, email, role, name, invited_by, created_at, expires_at, used_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        invitation.tokenHash,
-        invitation.workspaceId,
-        invitation.email,
-        invitation.role,
-        invitation.name,
-        invitation.invitedBy,
-        invitation.createdAt,
-        invitation.expiresAt,
-        invitation.usedAt,
-        invitation.revokedAt,
-      ],
-    );
+    const row: InvitationRow = {
+      token_hash: invitation.tokenHash,
+      workspace_id: invitation.workspaceId,
+      email: invitation.email,
+      role: invitation.role,
+      name: invitation.name,
+      invited_by: invitation.invitedBy,
+      created_at: invitation.createdAt,
+      expires_at: invitation.expiresAt,
+      used_at: invitation.usedAt,
+      revoked_at: invitation.revokedAt,
+    };
+    await insertRow(this.sql, 'invitations', row);
   }
 
   async findByHash(tokenHash: string): Promise<InvitationRecord | null> {
-    const { rows } = await this.sql.query('SELECT * FROM invitations WHERE token_hash = ?', [tokenHash]);
+    const { rows } = await this.sql.query<InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?', [tokenHash]);
     return rows[0] ? rowToInvitation(rows[0]) : null;
   }
 
@@ -59,7 +67,7 @@ export class SqlInvitationRepository implements InvitationRepository {
 
   async listOpen(workspaceId: string): Promise<InvitationRecord[]> {
     // Through idx_invitations_workspace_email; used and revoked ones are pruned by housekeeping.
-    const { rows } = await this.sql.query(
+    const { rows } = await this.sql.query<InvitationRow>(
       `SELECT * FROM invitations WHERE workspace_id = ? AND used_at IS NULL AND revoked_at IS NULL
        ORDER BY created_at DESC, email`,
       [workspaceId],
@@ -84,8 +92,4 @@ export class SqlInvitationRepository implements InvitationRepository {
     ]);
     return affected;
   }
-}
-
-export function createInvitationRepositories(sql: Sql) {
-  return { invitations: new SqlInvitationRepository(sql) };
 }

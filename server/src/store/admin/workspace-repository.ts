@@ -1,0 +1,43 @@
+import type { WorkspaceRecord, WorkspaceRepository } from '../../domain/admin/admin-ports.js';
+import { insertRow, type Sql } from '../sql.js';
+
+/** A `workspaces` row. */
+export interface WorkspaceRow {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: number;
+}
+
+function rowToWorkspace(row: WorkspaceRow): WorkspaceRecord {
+  return { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at };
+}
+
+export class SqlWorkspaceRepository implements WorkspaceRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(workspace: WorkspaceRecord): Promise<void> {
+    const row: WorkspaceRow = {
+      id: workspace.id,
+      slug: workspace.slug,
+      name: workspace.name,
+      created_at: workspace.createdAt,
+    };
+    await insertRow(this.sql, 'workspaces', row);
+  }
+
+  async findBySlug(slug: string): Promise<WorkspaceRecord | null> {
+    const { rows } = await this.sql.query<WorkspaceRow>('SELECT * FROM workspaces WHERE slug = ?', [slug]);
+    return rows[0] ? rowToWorkspace(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<WorkspaceRecord | null> {
+    const { rows } = await this.sql.query<WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?', [id]);
+    return rows[0] ? rowToWorkspace(rows[0]) : null;
+  }
+
+  async list(): Promise<WorkspaceRecord[]> {
+    const { rows } = await this.sql.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, id');
+    return rows.map(rowToWorkspace);
+  }
+}

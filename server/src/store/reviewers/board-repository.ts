@@ -1,0 +1,94 @@
+import type {
+  BoardCard,
+  BoardColumnQuery,
+  BoardFilter,
+  BoardRepository,
+} from '../../domain/reviewers/reviewer-ports.js';
+import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
+import { allOf, compare, condition, equals, isIn, type Sql } from '../sql.js';
+import type { TaskRow } from '../tasks/task-repository.js';
+
+/** The columns of `tasks` a board card shows. */
+const CARD_COLUMNS = [
+  'id',
+  'title',
+  'queue',
+  'source',
+  'status',
+  'risk_level',
+  'confidence',
+  'assignee_name',
+  'assignee_id',
+  'claimed',
+  'escalated',
+  'due_at',
+  'created_at',
+  'decision_action',
+] as const satisfies readonly (keyof TaskRow)[];
+
+type CardRow = Pick<TaskRow, (typeof CARD_COLUMNS)[number]>;
+
+function rowToCard(row: CardRow): BoardCard {
+  return {
+    id: row.id,
+    title: row.title,
+    queue: row.queue,
+    source: row.source,
+    status: row.status,
+    riskLevel: row.risk_level,
+    confidence: row.confidence,
+    assigneeName: row.assignee_name,
+    assigneeId: row.assignee_id,
+    claimed: row.claimed === 1,
+    escalated: row.escalated === 1,
+    dueAt: row.due_at,
+    createdAt: row.created_at,
+    decisionAction: row.decision_action,
+  };
+}
+
+/** `title LIKE ?` for a substring, with LIKE's own characters (and the escape) taken literally. */
+function titleContains(search: string) {
+  return condition("title LIKE ? ESCAPE '!'", `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`);
+}
+
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
+
+export class SqlBoardRepository implements BoardRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async column(
+    workspaceId: string,
+    column: BoardColumnQuery,
+    filter: BoardFilter,
+    limit: number,
+  ): Promise<{ cards: BoardCard[]; total: number }> {
+    // Read through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
+    const where = allOf(
+      equals('workspace_id', workspaceId),
+      isIn('status', column.statuses),
+      equals('escalated', flag(column.escalated)),
+      equals('claimed', flag(column.claimed)),
+      compare('closed_at', '>', column.closedAfter),
+      equals('queue', filter.queue),
+      equals('risk_level', filter.riskLevel),
+      equals('source', filter.source),
+      equals('assignee_id', filter.assigneeId),
+      filter.search ? titleContains(filter.search) : undefined,
+    );
+    const { rows } = await this.sql.query<CardRow>(
+      `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY created_at DESC LIMIT ?`,
+      [...where.params, limit],
+    );
+    const cards = rows.map(rowToCard);
+    let total = cards.length;
+    if (cards.length === limit) {
+      const counted = await this.sql.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM tasks WHERE ${where.sql} LIMIT ${BOARD_COUNT_CAP}) capped`,
+        where.params,
+      );
+      total = counted.rows[0]?.n ?? cards.length;
+    }
+    return { cards, total };
+  }
+}

@@ -1,0 +1,219 @@
+import type { InvitationRecord } from '../../domain/reviewers/invitation-ports.js';
+import type { BoardCard, ReviewLinkRecord } from '../../domain/reviewers/reviewer-ports.js';
+import type { Store } from '../../domain/store.js';
+import { DEFAULT_WORKFLOW, type TaskRecord } from '../../domain/tasks/task-record.js';
+import { DATABASES, openTestStore } from '../../test-support/databases.js';
+import { taskRecord } from '../../test-support/task-records.js';
+import { userRecord } from '../../test-support/user-records.js';
+
+const ws = 'wsp_reviewers';
+
+const link = (action: ReviewLinkRecord['action'], extra: Partial<ReviewLinkRecord> = {}): ReviewLinkRecord => ({
+  tokenHash: `hash_${action}`,
+  workspaceId: ws,
+  taskId: 'tsk_link',
+  level: 1,
+  userId: 'usr_ann',
+  email: 'ann@example.com',
+  action,
+  expiresAt: null,
+  usedAt: null,
+  createdAt: 50,
+  ...extra,
+});
+
+const card = (task: TaskRecord): BoardCard => ({
+  id: task.id,
+  title: task.title,
+  queue: task.queue,
+  source: task.source,
+  status: task.status,
+  riskLevel: task.riskLevel,
+  confidence: task.confidence,
+  assigneeName: task.workflow?.assignee?.name ?? null,
+  assigneeId: task.workflow?.assignee?.id ?? null,
+  claimed: task.workflow?.claimed ?? false,
+  escalated: task.workflow?.escalated ?? false,
+  dueAt: task.dueAt,
+  createdAt: task.createdAt,
+  decisionAction: task.decision?.action ?? null,
+});
+
+for (const database of DATABASES) {
+  describe(`${database}: reviewer repositories`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, close } = await openTestStore(database));
+      await store.transaction(async (tx) => {
+        await tx.workspaces.insert({ id: ws, slug: 'reviewers', name: 'x', createdAt: 1 });
+        await tx.workspaces.insert({ id: 'wsp_second', slug: 'second', name: 'x', createdAt: 1 });
+        await tx.users.insert(userRecord('usr_ann', 'ann@example.com', { name: 'Ann' }));
+        await tx.users.insert(userRecord('usr_bo', 'bo@example.com'));
+        await tx.users.addMembership({ workspaceId: ws, userId: 'usr_bo', role: 'admin', createdAt: 2 });
+        await tx.users.addMembership({ workspaceId: ws, userId: 'usr_ann', role: 'reviewer', createdAt: 3 });
+        await tx.users.addMembership({ workspaceId: 'wsp_second', userId: 'usr_ann', role: 'viewer', createdAt: 1 });
+        await tx.tasks.insert(taskRecord(ws, 'tsk_link', 40));
+      });
+    });
+    afterAll(async () => close());
+
+    test('sessions: live until they expire, deleted one by one, per user and in batches', async () => {
+      const session = {
+        idHash: 'sh_1',
+        userId: 'usr_ann',
+        workspaceId: ws,
+        csrfToken: 'csrf',
+        createdAt: 10,
+        expiresAt: 100,
+      };
+      await store.transaction(async (tx) => {
+        await tx.sessions.insert(session);
+        await tx.sessions.insert({ ...session, idHash: 'sh_2' });
+        await tx.sessions.insert({ ...session, idHash: 'sh_3', userId: 'usr_bo', expiresAt: 50 });
+        await tx.sessions.insert({ ...session, idHash: 'sh_4', userId: 'usr_bo', expiresAt: 60 });
+      });
+      expect(await store.read.sessions.findLive('sh_1', 99)).toEqual(session);
+      expect(await store.read.sessions.findLive('sh_1', 100)).toBeNull();
+      await store.transaction((tx) => tx.sessions.delete('sh_1'));
+      expect(await store.read.sessions.findLive('sh_1', 0)).toBeNull();
+      await store.transaction((tx) => tx.sessions.deleteForUser('usr_ann'));
+      expect(await store.read.sessions.findLive('sh_2', 0)).toBeNull();
+      expect(await store.transaction((tx) => tx.sessions.deleteExpired(60, 1))).toBe(1);
+      expect(await store.transaction((tx) => tx.sessions.purgeExpired(60))).toBe(1);
+      expect(await store.transaction((tx) => tx.sessions.purgeExpired(60))).toBe(0);
+    });
+
+    test('review links: one per action, used together, given back, gone once their task is closed', async () => {
+      const links = [link('approve', { expiresAt: 500 }), link('reject'), link('modify')];
+      for (const each of links) expect(await store.transaction((tx) => tx.reviewLinks.insert(each))).toBe(true);
+      expect(await store.transaction((tx) => tx.reviewLinks.insert({ ...links[0]!, tokenHash: 'other' }))).toBe(false);
+      expect(await store.read.reviewLinks.findByHash('hash_approve')).toEqual(links[0]);
+      expect(await store.transaction((tx) => tx.reviewLinks.use(links[1]!, 60))).toBe(true);
+      expect(await store.transaction((tx) => tx.reviewLinks.use(links[0]!, 61))).toBe(false);
+      expect((await store.read.reviewLinks.findByHash('hash_modify'))?.usedAt).toBe(60);
+      await store.transaction((tx) => tx.reviewLinks.release(links[1]!, 59));
+      expect((await store.read.reviewLinks.findByHash('hash_modify'))?.usedAt).toBe(60);
+      await store.transaction((tx) => tx.reviewLinks.release(links[1]!, 60));
+      expect(await store.read.reviewLinks.findByHash('hash_modify')).toEqual(links[2]);
+      expect(await store.transaction((tx) => tx.reviewLinks.deleteForClosedTasks([], 1_000, 10))).toBe(0);
+      expect(await store.transaction((tx) => tx.reviewLinks.deleteForClosedTasks(['approved'], 1_000, 10))).toBe(0);
+      await store.transaction((tx) =>
+        tx.tasks.transition(
+          ws,
+          'tsk_link',
+          { status: 'pending_review', version: 1 },
+          { status: 'approved', updatedAt: 70, closedAt: 70 },
+        ),
+      );
+      expect(
+        await store.transaction((tx) => tx.reviewLinks.deleteForClosedTasks(['approved', 'rejected'], 69, 10)),
+      ).toBe(0);
+      expect(
+        await store.transaction((tx) => tx.reviewLinks.deleteForClosedTasks(['approved', 'rejected'], 70, 2)),
+      ).toBe(2);
+      expect(
+        await store.transaction((tx) => tx.reviewLinks.deleteForClosedTasks(['approved', 'rejected'], 70, 2)),
+      ).toBe(1);
+      expect(await store.read.reviewLinks.findByHash('hash_approve')).toBeNull();
+    });
+
+    test('task reviewers are kept once each, lower case, in order', async () => {
+      await store.transaction((tx) =>
+        tx.taskReviewers.add(ws, 'tsk_link', ['Bo@Example.com', ' ann@example.com', 'bo@example.com']),
+      );
+      await store.transaction((tx) => tx.taskReviewers.add(ws, 'tsk_link', ['ann@example.com']));
+      expect(await store.read.taskReviewers.listForTask(ws, 'tsk_link')).toEqual(['ann@example.com', 'bo@example.com']);
+      expect(await store.read.taskReviewers.listForTask('wsp_second', 'tsk_link')).toEqual([]);
+    });
+
+    test('members of a workspace by address, and the workspaces of a user oldest first', async () => {
+      expect(await store.read.members.listForWorkspace(ws)).toEqual([
+        { userId: 'usr_ann', email: 'ann@example.com', name: 'Ann', role: 'reviewer', createdAt: 3 },
+        { userId: 'usr_bo', email: 'bo@example.com', name: null, role: 'admin', createdAt: 2 },
+      ]);
+      expect(await store.read.members.workspacesOf('usr_ann')).toEqual([
+        { workspaceId: 'wsp_second', slug: 'second', role: 'viewer' },
+        { workspaceId: ws, slug: 'reviewers', role: 'reviewer' },
+      ]);
+    });
+
+    test('a board column holds its statuses and flags, narrowed by every filter, and counts past its limit', async () => {
+      const bw = 'wsp_second';
+      const assignee = { type: 'user' as const, id: 'usr_ann', name: 'Ann' };
+      const flow = DEFAULT_WORKFLOW;
+      const tasks = [
+        taskRecord(bw, 'tsk_b1', 100, { title: '100% off_sale!', riskLevel: 'high', confidence: 0.5, dueAt: 900 }),
+        taskRecord(bw, 'tsk_b2', 200, {
+          queue: 'q2',
+          source: 'n8n',
+          workflow: { ...flow, escalated: false, claimed: true, assignee },
+        }),
+        taskRecord(bw, 'tsk_b3', 300, { workflow: { ...flow, escalated: true, claimed: false, assignee: null } }),
+        taskRecord(bw, 'tsk_b4', 400, { title: '100 percent' }),
+        taskRecord(bw, 'tsk_b5', 500, { status: 'approved', closedAt: 600 }),
+      ];
+      await store.transaction(async (tx) => {
+        for (const task of tasks) await tx.tasks.insert(task);
+      });
+      const column = async (query: Parameters<Store['read']['board']['column']>[1], filter = {}, limit = 10) => {
+        const { cards, total } = await store.read.board.column(bw, query, filter, limit);
+        return { ids: cards.map((c) => c.id), total };
+      };
+      const open = ['pending_review', 'in_review'] as const;
+      expect(await column({ statuses: open })).toEqual({ ids: ['tsk_b4', 'tsk_b3', 'tsk_b2', 'tsk_b1'], total: 4 });
+      expect(await column({ statuses: open }, {}, 2)).toEqual({ ids: ['tsk_b4', 'tsk_b3'], total: 4 });
+      expect(await column({ statuses: open, escalated: false, claimed: false })).toEqual({
+        ids: ['tsk_b4', 'tsk_b1'],
+        total: 2,
+      });
+      expect(await column({ statuses: open, claimed: true })).toEqual({ ids: ['tsk_b2'], total: 1 });
+      expect(await column({ statuses: open, escalated: true })).toEqual({ ids: ['tsk_b3'], total: 1 });
+      expect(await column({ statuses: ['approved'], closedAfter: 599 })).toEqual({ ids: ['tsk_b5'], total: 1 });
+      expect(await column({ statuses: ['approved'], closedAfter: 600 })).toEqual({ ids: [], total: 0 });
+      expect(await column({ statuses: open }, { queue: 'q2' })).toEqual({ ids: ['tsk_b2'], total: 1 });
+      expect(await column({ statuses: open }, { source: 'n8n', assigneeId: 'usr_ann' })).toEqual({
+        ids: ['tsk_b2'],
+        total: 1,
+      });
+      expect(await column({ statuses: open }, { riskLevel: 'high' })).toEqual({ ids: ['tsk_b1'], total: 1 });
+      // The search is a substring, with LIKE's own characters taken literally.
+      expect(await column({ statuses: open }, { search: '100%' })).toEqual({ ids: ['tsk_b1'], total: 1 });
+      expect(await column({ statuses: open }, { search: 'f_s' })).toEqual({ ids: ['tsk_b1'], total: 1 });
+      expect(await column({ statuses: open }, { search: '100' })).toEqual({ ids: ['tsk_b4', 'tsk_b1'], total: 2 });
+      const { cards } = await store.read.board.column(bw, { statuses: open }, {}, 10);
+      expect(cards).toEqual(tasks.slice(0, 4).reverse().map(card));
+    });
+
+    test('invitations: read back as written, revoked, used once while valid, and pruned in batches', async () => {
+      const invitation: InvitationRecord = {
+        tokenHash: 'inv_1',
+        workspaceId: ws,
+        email: 'new@example.com',
+        role: 'reviewer',
+        name: 'New "Person"',
+        invitedBy: 'usr_bo',
+        createdAt: 10,
+        expiresAt: 100,
+        usedAt: null,
+        revokedAt: null,
+      };
+      await store.transaction(async (tx) => {
+        await tx.invitations.insert(invitation);
+        await tx.invitations.insert({ ...invitation, tokenHash: 'inv_2', createdAt: 20, name: null, invitedBy: null });
+        await tx.invitations.insert({ ...invitation, tokenHash: 'inv_3', email: 'other@example.com', createdAt: 20 });
+      });
+      expect(await store.read.invitations.findByHash('inv_1')).toEqual(invitation);
+      expect((await store.read.invitations.listOpen(ws)).map((i) => i.tokenHash)).toEqual(['inv_2', 'inv_3', 'inv_1']);
+      expect(await store.transaction((tx) => tx.invitations.use('inv_3', 100))).toBe(false);
+      expect(await store.transaction((tx) => tx.invitations.use('inv_3', 99))).toBe(true);
+      expect(await store.transaction((tx) => tx.invitations.use('inv_3', 99))).toBe(false);
+      expect(await store.transaction((tx) => tx.invitations.revokeUnused(ws, 'new@example.com', 30))).toBe(2);
+      expect(await store.read.invitations.findByHash('inv_1')).toEqual({ ...invitation, revokedAt: 30 });
+      expect(await store.read.invitations.listOpen(ws)).toEqual([]);
+      expect(await store.transaction((tx) => tx.invitations.deleteExpiredBefore(101, 2))).toBe(2);
+      expect(await store.transaction((tx) => tx.invitations.deleteExpiredBefore(101, 2))).toBe(1);
+    });
+  });
+}

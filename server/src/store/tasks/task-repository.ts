@@ -1,0 +1,275 @@
+import { type DecisionAction, isFinalStatus, type RiskLevel, type TaskStatus } from '@loopgate/shared';
+import type { TaskCursor, TaskListFilter, TaskRepository } from '../../domain/tasks/task-ports.js';
+import {
+  DEFAULT_WORKFLOW,
+  type TaskRecord,
+  type TaskTransition,
+  type TaskWorkflowRecord,
+} from '../../domain/tasks/task-record.js';
+import {
+  type ActorType,
+  actorOrNull,
+  type Flag,
+  type JsonText,
+  parseJson,
+  parseJsonOrNull,
+  stringifyOrNull,
+} from '../rows.js';
+import { allOf, compare, equals, insertRow, olderThan, type Sql } from '../sql.js';
+
+/** A `tasks` row. */
+export interface TaskRow {
+  id: string;
+  workspace_id: string;
+  queue: string;
+  title: string;
+  description: string | null;
+  payload: JsonText;
+  context: JsonText | null;
+  confidence: number | null;
+  risk_level: RiskLevel | null;
+  /** A JSON array of strings. */
+  tags: JsonText;
+  source: string;
+  external_ref: string | null;
+  callback_url: string | null;
+  status: TaskStatus;
+  due_at: number | null;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  version: number;
+  created_by_type: ActorType;
+  created_by_id: string | null;
+  created_by_name: string | null;
+  // The decision columns are NULL until a transition decides the task, and then all set together.
+  decision_action: DecisionAction | null;
+  decision_comment: string | null;
+  decision_modified_payload: JsonText | null;
+  decision_diff: string | null;
+  decided_by_type: ActorType | null;
+  decided_by_id: string | null;
+  decided_by_name: string | null;
+  decided_at: number | null;
+  routing_rule: string | null;
+  routing_reason: string | null;
+  levels_required: number;
+  current_level: number;
+  priority: number;
+  escalated: Flag;
+  escalation_step: number;
+  /** When the SLA sweeper must look at the task next; NULL once it is final. */
+  next_sweep_at: number | null;
+  assigned_group: string | null;
+  assignee_type: ActorType | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  claimed: Flag;
+}
+
+type DecisionColumn = Extract<keyof TaskRow, `decision_${string}` | `decided_${string}`>;
+
+/** The row a new task is inserted as: undecided, so its decision columns are left NULL. */
+function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn> {
+  const flow = task.workflow ?? { ...DEFAULT_WORKFLOW, nextSweepAt: task.dueAt };
+  return {
+    id: task.id,
+    workspace_id: task.workspaceId,
+    queue: task.queue,
+    title: task.title,
+    description: task.description,
+    payload: JSON.stringify(task.payload),
+    context: stringifyOrNull(task.context),
+    confidence: task.confidence,
+    risk_level: task.riskLevel,
+    tags: JSON.stringify(task.tags),
+    source: task.source,
+    external_ref: task.externalRef,
+    callback_url: task.callbackUrl,
+    status: task.status,
+    due_at: task.dueAt,
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+    closed_at: task.closedAt,
+    version: task.version,
+    created_by_type: task.createdBy.type,
+    created_by_id: task.createdBy.id,
+    created_by_name: task.createdBy.name,
+    routing_rule: flow.routingRule,
+    routing_reason: flow.routingReason,
+    levels_required: flow.levels,
+    current_level: flow.level,
+    priority: flow.priority,
+    escalated: flow.escalated ? 1 : 0,
+    escalation_step: flow.escalationStep,
+    next_sweep_at: flow.nextSweepAt,
+    assigned_group: flow.assignedGroup,
+    assignee_type: flow.assignee?.type ?? null,
+    assignee_id: flow.assignee?.id ?? null,
+    assignee_name: flow.assignee?.name ?? null,
+    claimed: flow.claimed ? 1 : 0,
+  };
+}
+
+function rowToTask(row: TaskRow): TaskRecord {
+  const decidedBy = actorOrNull(row.decided_by_type, row.decided_by_id, row.decided_by_name);
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    queue: row.queue,
+    title: row.title,
+    description: row.description,
+    payload: parseJson(row.payload),
+    context: parseJsonOrNull(row.context),
+    confidence: row.confidence,
+    riskLevel: row.risk_level,
+    tags: parseJson<string[]>(row.tags),
+    source: row.source,
+    externalRef: row.external_ref,
+    callbackUrl: row.callback_url,
+    status: row.status,
+    dueAt: row.due_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+    version: row.version,
+    createdBy: { type: row.created_by_type, id: row.created_by_id, name: row.created_by_name },
+    decision:
+      row.decision_action === null || decidedBy === null || row.decided_at === null
+        ? null
+        : {
+            action: row.decision_action,
+            comment: row.decision_comment,
+            modifiedPayload: parseJsonOrNull(row.decision_modified_payload),
+            diff: row.decision_diff,
+            decidedBy,
+            decidedAt: row.decided_at,
+          },
+    workflow: {
+      routingRule: row.routing_rule,
+      routingReason: row.routing_reason,
+      levels: row.levels_required,
+      level: row.current_level,
+      priority: row.priority,
+      escalated: row.escalated === 1,
+      escalationStep: row.escalation_step,
+      nextSweepAt: row.next_sweep_at,
+      assignedGroup: row.assigned_group,
+      assignee: actorOrNull(row.assignee_type, row.assignee_id, row.assignee_name),
+      claimed: row.claimed === 1,
+    },
+  };
+}
+
+/** The workflow fields a transition may set one by one, with their columns and how each is stored. */
+const WORKFLOW_COLUMNS: [keyof TaskWorkflowRecord, keyof TaskRow, (value: never) => unknown][] = [
+  ['routingRule', 'routing_rule', (v: string | null) => v],
+  ['routingReason', 'routing_reason', (v: string | null) => v],
+  ['levels', 'levels_required', (v: number) => v],
+  ['level', 'current_level', (v: number) => v],
+  ['priority', 'priority', (v: number) => v],
+  ['escalated', 'escalated', (v: boolean) => (v ? 1 : 0)],
+  ['escalationStep', 'escalation_step', (v: number) => v],
+  ['assignedGroup', 'assigned_group', (v: string | null) => v],
+  ['claimed', 'claimed', (v: boolean) => (v ? 1 : 0)],
+];
+
+export class SqlTaskRepository implements TaskRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(task: TaskRecord): Promise<void> {
+    await insertRow(this.sql, 'tasks', newTaskRow(task));
+  }
+
+  async findById(workspaceId: string, id: string): Promise<TaskRecord | null> {
+    const { rows } = await this.sql.query<TaskRow>('SELECT * FROM tasks WHERE id = ? AND workspace_id = ?', [
+      id,
+      workspaceId,
+    ]);
+    return rows[0] ? rowToTask(rows[0]) : null;
+  }
+
+  async list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]> {
+    const where = allOf(
+      equals('workspace_id', workspaceId),
+      equals('status', filter.status),
+      equals('queue', filter.queue),
+      equals('risk_level', filter.riskLevel),
+      equals('source', filter.source),
+      equals('external_ref', filter.externalRef),
+      compare('created_at', '>', filter.createdAfter),
+      compare('created_at', '<', filter.createdBefore),
+      olderThan(after),
+    );
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, limit],
+    );
+    return rows.map(rowToTask);
+  }
+
+  /**
+   * The compare-and-set every task change goes through (domain/tasks/task-transition.ts applies the
+   * same change to the record): one UPDATE that matches only while the row still has the status and
+   * version the caller read, so of concurrent changes exactly one wins.
+   */
+  async transition(
+    workspaceId: string,
+    id: string,
+    expected: { status: TaskStatus; version: number },
+    change: TaskTransition,
+  ): Promise<boolean> {
+    const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
+    const params: unknown[] = [change.status, change.updatedAt];
+    if (change.closedAt !== undefined) {
+      sets.push('closed_at = ?');
+      params.push(change.closedAt);
+    }
+    if (change.decision) {
+      const d = change.decision;
+      sets.push(
+        'decision_action = ?',
+        'decision_comment = ?',
+        'decision_modified_payload = ?',
+        'decision_diff = ?',
+        'decided_by_type = ?',
+        'decided_by_id = ?',
+        'decided_by_name = ?',
+        'decided_at = ?',
+      );
+      params.push(
+        d.action,
+        d.comment,
+        d.action === 'approve_with_modifications' ? JSON.stringify(d.modifiedPayload) : null,
+        d.action === 'approve_with_modifications' ? d.diff : null,
+        d.decidedBy.type,
+        d.decidedBy.id,
+        d.decidedBy.name,
+        d.decidedAt,
+      );
+    }
+    const flow = change.workflow ?? {};
+    for (const [field, column, encode] of WORKFLOW_COLUMNS) {
+      if (flow[field] !== undefined) {
+        sets.push(`${column} = ?`);
+        params.push(encode(flow[field] as never));
+      }
+    }
+    if (flow.assignee !== undefined) {
+      sets.push('assignee_type = ?', 'assignee_id = ?', 'assignee_name = ?');
+      params.push(flow.assignee?.type ?? null, flow.assignee?.id ?? null, flow.assignee?.name ?? null);
+    }
+    // A final task has no deadline left; clearing it here means no closing path can leave work for the sweeper.
+    if (isFinalStatus(change.status)) sets.push('next_sweep_at = NULL');
+    else if (flow.nextSweepAt !== undefined) {
+      sets.push('next_sweep_at = ?');
+      params.push(flow.nextSweepAt);
+    }
+    params.push(id, workspaceId, expected.status, expected.version);
+    const { affected } = await this.sql.query(
+      `UPDATE tasks SET ${sets.join(', ')} WHERE id = ? AND workspace_id = ? AND status = ? AND version = ?`,
+      params,
+    );
+    return affected === 1;
+  }
+}
