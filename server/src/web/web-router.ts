@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
-import { WEB_ROOT } from './kit/render.js';
+import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
 import * as adminUsers from './pages/admin-users.js';
 import * as auth from './pages/auth.js';
 import * as board from './pages/board.js';
@@ -25,6 +25,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */
 export function webRouter(deps: WebDeps): Router {
   const router = express.Router();
+  router.get('/static/jsdiff.js', (_req, res) => res.sendFile(JSDIFF_BROWSER_BUILD, { maxAge: '1h' }));
   router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
   const kit = pageKit(deps);
   for (const pages of PAGES) pages.register(router, kit);

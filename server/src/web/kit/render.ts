@@ -6,6 +6,14 @@ import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
 export const WEB_ROOT = path.resolve(__dirname, '../../../web');
 
 /**
+ * The payload editor's live diff (static/task.js) runs jsdiff's own browser build: the very package,
+ * at the very version, that the server diffs with (domain/approvals/payload-diff.ts), so the live
+ * diff and the confirm step cannot disagree. Served by the pages (/static/jsdiff.js), never a CDN:
+ * the page CSP allows scripts from this origin only.
+ */
+export const JSDIFF_BROWSER_BUILD = path.join(path.dirname(require.resolve('diff/package.json')), 'dist/diff.min.js');
+
+/**
  * Eta with auto-escaping: `<%= %>` escapes & < > " ' and is the only output tag the templates use
  * for data; `<%~ %>` (raw) appears only for the layout body and included partials, which are
  * themselves templates. Agent-written text therefore reaches the page as text, never as markup.
