@@ -145,13 +145,19 @@ async function timeIt(samples, fn) {
 
 async function measure(ctx, label, dbConfig) {
   const { openStore } = dist(ctx, 'store/open-store.js');
-  const { createWorkspace, upsertUser } = dist(ctx, 'domain/admin-service.js');
-  const { logIn, LoginRateLimiter } = dist(ctx, 'domain/session-service.js');
-  const { createApp } = dist(ctx, 'http/app.js');
+  const { createWorkspace } = dist(ctx, 'domain/admin/workspaces.js');
+  const { upsertUser } = dist(ctx, 'domain/admin/users.js');
+  const { logIn } = dist(ctx, 'domain/reviewers/sessions.js');
+  const { memoryAttemptLimiter } = dist(ctx, 'limits/attempt-limiter.js');
+  const { createApp } = dist(ctx, 'app.js');
   const { InProcessTaskEventBus } = dist(ctx, 'events/in-process-bus.js');
-  const { ApiKeyAuthenticator } = dist(ctx, 'domain/authenticate.js');
-  const { loadBoard, movesFrom } = dist(ctx, 'web/board-view.js');
-  const { views, formatTime, formatConfidence } = dist(ctx, 'web/render.js');
+  const { ApiKeyAuthenticator } = dist(ctx, 'domain/admin/authenticate.js');
+  const { loadBoard } = dist(ctx, 'domain/reviewers/board.js');
+  // The page's own path from columns to HTML: the view-model builder and the typed template table,
+  // so the bench cannot hand the template data the page would not (commit d27c00b).
+  const { boardColumnsView } = dist(ctx, 'web/kit/view-models.js');
+  const { render } = dist(ctx, 'web/kit/render.js');
+  const { TEMPLATES } = dist(ctx, 'web/kit/templates.js');
   const pino = require(require.resolve('pino', { paths: [path.join(ctx.root, 'server')] }));
 
   const store = await openStore(dbConfig);
@@ -187,7 +193,7 @@ async function measure(ctx, label, dbConfig) {
     });
     const port = server.address().port;
     const login = await logIn(
-      { store, clock, limiter: new LoginRateLimiter() },
+      { store, clock, limiter: memoryAttemptLimiter() },
       { email: users[0].email, password: PASSWORD, clientAddress: 'bench' },
     );
     const cookie = `lg_session=${login.token}`;
@@ -205,25 +211,17 @@ async function measure(ctx, label, dbConfig) {
       const columns = await loadBoard({ store, clock }, principal, {});
       const queries = await timeIt(SAMPLES, () => loadBoard({ store, clock }, principal, {}));
       rows.push({ db: label, target: 'baseline: column queries only', ...queries, bytes: null });
-      const data = {
-        time: formatTime,
-        confidence: formatConfidence,
-        countCap: 1000,
-        columns,
-        now: Date.now(),
-        canDecide: true,
-        movesFrom,
-        me: principal.actor.id,
-        isAdmin: false,
-        csrf: 'x'.repeat(43),
-      };
-      const eta = await timeIt(SAMPLES * 5, async () => ({ bytes: views.render('./board-columns', data).length }));
-      rows.push({ db: label, target: 'Eta render of the loaded columns', ...eta });
+      const csrf = 'x'.repeat(43);
+      const view = (loaded) => boardColumnsView({ columns: loaded, principal, csrf, now: Date.now() });
+      const eta = await timeIt(SAMPLES * 5, async () => ({
+        bytes: render(TEMPLATES.boardColumns, view(columns)).length,
+      }));
+      rows.push({ db: label, target: 'view model + Eta render of the loaded columns', ...eta });
       const bare = await timeIt(SAMPLES * 5, async () => ({ bytes: bareRender(columns).length }));
       rows.push({ db: label, target: 'baseline: bare string join of the same rows', ...bare });
       const unlimited = await timeIt(Math.max(5, Math.round(SAMPLES / 6)), async () => {
         const all = await loadBoard({ store, clock }, principal, {}, OPEN_TASKS + CLOSED_TASKS);
-        return { bytes: views.render('./board-columns', { ...data, columns: all }).length };
+        return { bytes: render(TEMPLATES.boardColumns, view(all)).length };
       });
       rows.push({ db: label, target: 'unlimited board: every task as a card (not served)', ...unlimited });
     } finally {

@@ -1,34 +1,39 @@
 // Approval panel: validates a JSON payload as it is edited and shows a live diff against the
-// original. The server shows the same diff again (the confirm step) before anything is decided.
+// original. The server shows the same diff again (the confirm step) before anything is decided, and
+// it is the same diff: jsdiff's own browser build (/static/jsdiff.js, served from the server's
+// node_modules, so always the server's version) called as lineDiff() in
+// server/src/domain/approvals/payload-diff.ts calls it; task-script.test.ts checks that they agree.
 (() => {
+  // As on the server: past this many edits jsdiff stops, and the diff is "every line removed, every line added".
+  const MAX_EDIT_LENGTH = 1000;
+
+  function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  }
+
+  function lineDiff(before, after) {
+    const changes = Diff.diffLines(`${before}\n`, `${after}\n`, { maxEditLength: MAX_EDIT_LENGTH });
+    if (!changes) {
+      return [
+        ...splitLines(before).map((text) => ({ op: 'remove', text })),
+        ...splitLines(after).map((text) => ({ op: 'add', text })),
+      ];
+    }
+    return changes.flatMap((change) => {
+      const op = change.added ? 'add' : change.removed ? 'remove' : 'same';
+      return splitLines(change.value).map((text) => ({ op, text }));
+    });
+  }
+  globalThis.loopgateLineDiff = lineDiff;
+
   const editor = document.getElementById('payload-editor');
   const original = document.getElementById('original-payload');
   if (!editor || !original) return;
   const errorEl = document.getElementById('editor-error');
   const diffEl = document.getElementById('live-diff');
   const button = document.getElementById('preview-modify');
-
-  function diff(a, b) {
-    const x = a.split('\n');
-    const y = b.split('\n');
-    if (x.length * y.length > 1e6) return null;
-    const w = y.length + 1;
-    const t = new Uint32Array((x.length + 1) * w);
-    for (let i = x.length - 1; i >= 0; i--)
-      for (let j = y.length - 1; j >= 0; j--)
-        t[i * w + j] = x[i] === y[j] ? t[(i + 1) * w + j + 1] + 1 : Math.max(t[(i + 1) * w + j], t[i * w + j + 1]);
-    const out = [];
-    let i = 0;
-    let j = 0;
-    while (i < x.length && j < y.length) {
-      if (x[i] === y[j]) out.push([' ', x[i++], j++]);
-      else if (t[(i + 1) * w + j] >= t[i * w + j + 1]) out.push(['-', x[i++]]);
-      else out.push(['+', y[j++]]);
-    }
-    while (i < x.length) out.push(['-', x[i++]]);
-    while (j < y.length) out.push(['+', y[j++]]);
-    return out;
-  }
 
   function update() {
     let text = editor.value;
@@ -44,14 +49,12 @@
         return;
       }
     }
-    const lines = diff(original.textContent, text);
     diffEl.replaceChildren();
-    if (!lines) return;
-    for (const [op, line] of lines) {
-      if (op === ' ') continue;
+    for (const { op, text: line } of lineDiff(original.textContent, text)) {
+      if (op === 'same') continue;
       const span = document.createElement('span');
-      span.className = op === '+' ? 'add' : 'remove';
-      span.textContent = `${op} ${line}\n`;
+      span.className = op;
+      span.textContent = `${op === 'add' ? '+' : '-'} ${line}\n`;
       diffEl.append(span);
     }
     diffEl.hidden = diffEl.childElementCount === 0;

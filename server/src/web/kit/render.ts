@@ -1,15 +1,24 @@
 import path from 'node:path';
 import { Eta } from 'eta';
+import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
 
 /** Templates and static files live beside src/ (server/web), so src and dist builds find the same ones. */
 export const WEB_ROOT = path.resolve(__dirname, '../../../web');
+
+/**
+ * The payload editor's live diff (static/task.js) runs jsdiff's own browser build: the very package,
+ * at the very version, that the server diffs with (domain/approvals/payload-diff.ts), so the live
+ * diff and the confirm step cannot disagree. Served by the pages (/static/jsdiff.js), never a CDN:
+ * the page CSP allows scripts from this origin only.
+ */
+export const JSDIFF_BROWSER_BUILD = path.join(path.dirname(require.resolve('diff/package.json')), 'dist/diff.min.js');
 
 /**
  * Eta with auto-escaping: `<%= %>` escapes & < > " ' and is the only output tag the templates use
  * for data; `<%~ %>` (raw) appears only for the layout body and included partials, which are
  * themselves templates. Agent-written text therefore reaches the page as text, never as markup.
  */
-export const views = new Eta({
+const views = new Eta({
   views: path.join(WEB_ROOT, 'templates'),
   autoEscape: true,
   cache: true,
@@ -26,4 +35,29 @@ export function formatTime(ms: number | null): string {
 
 export function formatConfidence(value: number | null): string {
   return value === null ? '—' : `${Math.round(value * 100)} %`;
+}
+
+/** What every template may use besides its view model: `it.time(…)`, `it.confidence(…)`, `it.countCap`. */
+export const TEMPLATE_HELPERS = { time: formatTime, confidence: formatConfidence, countCap: BOARD_COUNT_CAP } as const;
+
+declare const viewModel: unique symbol;
+
+/**
+ * An Eta template and the view model it renders. The phantom member makes `Template<A>` and
+ * `Template<B>` different types, so `render(TEMPLATES.board, data)` checks `data` against the
+ * board's view model: a missing field is a compile error, not `undefined` (or "x is not a
+ * function") at render time.
+ */
+export interface Template<View> {
+  readonly name: string;
+  readonly [viewModel]?: (view: View) => void;
+}
+
+export function template<View>(name: string): Template<View> {
+  return { name };
+}
+
+/** The one way a page, a fragment or the bench turns a view model into HTML. */
+export function render<View>(page: Template<View>, view: NoInfer<View>): string {
+  return views.render(`./${page.name}`, { ...TEMPLATE_HELPERS, ...view });
 }

@@ -1,38 +1,25 @@
-import { type FieldError, type QueueConfig, queueConfigSchema, type Role, slugSchema } from '@loopgate/shared';
-import type { Request, RequestHandler, Response, Router } from 'express';
-import {
-  createQueue,
-  getQueue,
-  listQueues,
-  listReviewerGroups,
-  type QueueServiceDeps,
-  updateQueue,
-} from '../../domain/approvals/queues.js';
+import { type FieldError, type QueueConfig, queueConfigSchema, slugSchema } from '@loopgate/shared';
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { createQueue, getQueue, listQueues, listReviewerGroups, updateQueue } from '../../domain/approvals/queues.js';
 import { can } from '../../domain/kernel/access.js';
 import { AppError } from '../../domain/kernel/errors.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { fieldErrorsOf } from '../../http-common/field-errors.js';
 import { toAppError } from '../../http-common/problem.js';
-import { summarizeQueue } from './queue-summary.js';
+import { formText, readForm } from '../kit/forms.js';
+import type { PageKit } from '../kit/page-kit.js';
+import { summarizeQueue } from '../kit/queue-summary.js';
+import { TEMPLATES } from '../kit/templates.js';
+import { type GroupMemberView, signedIn } from '../kit/view-models.js';
 
-/** What the web router lends these pages: its session/CSRF wrapper, renderer and form parser. */
-export interface QueueSettingsTools {
-  deps: QueueServiceDeps;
-  form: RequestHandler;
-  page: (handler: (req: Request, res: Response, web: SessionPrincipal) => Promise<void>) => RequestHandler;
-  sendPage: (res: Response, template: string, data: Record<string, unknown>, status?: number) => void;
-  userView: (web: SessionPrincipal) => { email: string; name: string | null; role: Role };
-}
+/** The name is checked after reading, so a bad one is shown again together with the config's problems. */
+const queueForm = z.object({ name: formText.transform((name) => name.trim()), config: formText });
 
 /** Errors an admin fixes in the form; anything else (forbidden, not found) is the router's error page. */
 const FORM_ERRORS = new Set(['validation_failed', 'malformed_json', 'conflict']);
 
 type ConfigReading = { ok: true; config: QueueConfig } | { ok: false; error: AppError };
-
-function formText(body: unknown, name: string): string {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 /** `['escalation', 1, 'afterSeconds']` → `escalation[1].afterSeconds`, the way the config is written. */
 function configPath(path: readonly PropertyKey[]): string {
@@ -107,8 +94,8 @@ function requireAdmin(web: SessionPrincipal): void {
  * edit queues as JSON. Saving goes through the same domain verbs as /api/v1/queues, so the page
  * can refuse nothing the API would accept and accept nothing it would refuse.
  */
-export function registerQueueSettingsPages(router: Router, tools: QueueSettingsTools): void {
-  const { deps, form, page, sendPage, userView } = tools;
+export function register(router: Router, kit: PageKit): void {
+  const { deps } = kit;
 
   interface FormState {
     mode: 'create' | 'edit';
@@ -122,12 +109,11 @@ export function registerQueueSettingsPages(router: Router, tools: QueueSettingsT
     const problems =
       state.error?.fieldErrors ??
       (state.error?.code === 'conflict' ? [{ path: 'name', message: state.error.message }] : []);
-    sendPage(
+    kit.send(
       res,
-      'queue-edit',
+      TEMPLATES.queueEdit,
       {
-        user: userView(web),
-        csrf: web.session.csrfToken,
+        ...signedIn(web),
         mode: state.mode,
         name: state.name,
         text: state.text,
@@ -142,21 +128,24 @@ export function registerQueueSettingsPages(router: Router, tools: QueueSettingsT
 
   router.get(
     '/settings/queues',
-    page(async (req, res, web) => {
+    kit.page(async (req, res, web) => {
       const queues = await listQueues(deps, web.principal);
       const groups = await listReviewerGroups(deps, web.principal);
-      sendPage(res, 'queue-settings', {
-        user: userView(web),
-        csrf: web.session.csrfToken,
+      kit.send(res, TEMPLATES.queueSettings, {
+        ...signedIn(web),
         canConfigure: can(web.principal.role, 'workspace:admin'),
         notice: notice(req.query),
         queues: queues.map((queue) => ({ ...queue, summary: summarizeQueue(queue.config) })),
         groups: groups.map((group) => ({
           name: group.name,
-          members: group.members.map((member) =>
-            member.type === 'user'
-              ? { kind: 'user', label: member.name ? `${member.name} <${member.email}>` : (member.email ?? member.id) }
-              : { kind: 'API key', label: member.name ? `${member.name} (${member.id})` : member.id },
+          members: group.members.map(
+            (member): GroupMemberView =>
+              member.type === 'user'
+                ? {
+                    kind: 'user',
+                    label: member.name ? `${member.name} <${member.email}>` : (member.email ?? member.id),
+                  }
+                : { kind: 'API key', label: member.name ? `${member.name} (${member.id})` : member.id },
           ),
         })),
       });
@@ -165,18 +154,17 @@ export function registerQueueSettingsPages(router: Router, tools: QueueSettingsT
 
   router.post(
     '/settings/queues',
-    form,
-    page(async (req, res, web) => {
+    kit.form,
+    kit.page(async (req, res, web) => {
       requireAdmin(web);
-      const name = formText(req.body, 'name').trim();
-      const text = formText(req.body, 'config');
-      const validName = slugSchema.safeParse(name);
+      const { name, config: text } = readForm(queueForm, req.body);
+      const validName = slugSchema.safeParse(name, { reportInput: true });
       const reading = readConfig(text, true);
       try {
         if (!validName.success) {
           // Report the config's problems too, so one round trip shows everything to fix.
           throw new AppError('validation_failed', 'The queue name is not valid', [
-            ...validName.error.issues.map((issue) => ({ path: 'name', message: issue.message })),
+            ...fieldErrorsOf(validName.error, () => 'name'),
             ...(reading.ok ? [] : (reading.error.fieldErrors ?? [])),
           ]);
         }
@@ -194,7 +182,7 @@ export function registerQueueSettingsPages(router: Router, tools: QueueSettingsT
 
   router.get(
     '/settings/queues/:name',
-    page(async (req, res, web) => {
+    kit.page(async (req, res, web) => {
       requireAdmin(web);
       const queue = await getQueue(deps, web.principal, String(req.params.name));
       sendForm(res, web, {
@@ -208,11 +196,11 @@ export function registerQueueSettingsPages(router: Router, tools: QueueSettingsT
 
   router.post(
     '/settings/queues/:name',
-    form,
-    page(async (req, res, web) => {
+    kit.form,
+    kit.page(async (req, res, web) => {
       requireAdmin(web);
       const queue = await getQueue(deps, web.principal, String(req.params.name));
-      const text = formText(req.body, 'config');
+      const { config: text } = readForm(queueForm, req.body);
       try {
         const reading = readConfig(text, false);
         if (!reading.ok) throw reading.error;

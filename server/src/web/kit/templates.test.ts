@@ -1,0 +1,200 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TaskRecord } from '../../domain/tasks/task-record.js';
+import { inertnessProblems } from '../xss-corpus.js';
+import { render, TEMPLATE_HELPERS, type Template, WEB_ROOT } from './render.js';
+import { TEMPLATES } from './templates.js';
+import { boardColumnsView, type SignedIn, taskSummaryView } from './view-models.js';
+
+/*
+ * The compiler checks that a page hands a template every field of its view model. This checks the
+ * other direction, which the compiler cannot see into: a template reads no `it.x` that its view
+ * model lacks (a typo, or a field a page stopped sending, would otherwise render as blank).
+ */
+
+type ViewOf<T> = T extends Template<infer View> ? View : never;
+type Samples = { [Name in keyof typeof TEMPLATES]: Required<ViewOf<(typeof TEMPLATES)[Name]>>[] };
+
+const TEMPLATE_DIR = path.join(WEB_ROOT, 'templates');
+const source = (name: string) => readFileSync(path.join(TEMPLATE_DIR, `${name}.eta`), 'utf8');
+const includesOf = (name: string) => [...source(name).matchAll(/include\('\.\/([\w-]+)', it\)/g)].map((m) => m[1]!);
+
+/** The `it.x` a template reads, its partials' included: they get the including template's `it`. */
+function fieldsRead(name: string): Set<string> {
+  const fields = new Set([...source(name).matchAll(/\bit\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!));
+  for (const partial of includesOf(name)) for (const field of fieldsRead(partial)) fields.add(field);
+  return fields;
+}
+
+const NOW = Date.UTC(2030, 0, 1);
+const actor = { type: 'user' as const, id: 'usr_1', name: 'Rita' };
+const task: TaskRecord = {
+  id: 'tsk_1',
+  workspaceId: 'ws_1',
+  queue: 'support',
+  title: 'Refund order 42',
+  description: 'Why',
+  payload: { amount: 40 },
+  context: { customer: 'c1' },
+  confidence: 0.5,
+  riskLevel: 'high',
+  tags: [],
+  source: 'n8n',
+  externalRef: null,
+  callbackUrl: null,
+  status: 'approved_with_modifications',
+  dueAt: NOW,
+  createdAt: NOW,
+  updatedAt: NOW,
+  closedAt: NOW,
+  version: 2,
+  createdBy: actor,
+  decision: {
+    action: 'approve_with_modifications',
+    comment: 'capped',
+    modifiedPayload: { amount: 30 },
+    diff: null,
+    decidedBy: actor,
+    decidedAt: NOW,
+  },
+};
+const chrome: SignedIn = { user: { email: 'rita@example.com', name: 'Rita', role: 'admin' }, csrf: 'c'.repeat(43) };
+const principal = { workspaceId: 'ws_1', role: 'admin' as const, actor };
+const card = {
+  id: 'tsk_1',
+  title: 'Refund',
+  queue: 'support',
+  source: 'n8n',
+  status: 'pending_review' as const,
+  riskLevel: null,
+  confidence: null,
+  assigneeName: null,
+  assigneeId: null,
+  claimed: false,
+  escalated: false,
+  dueAt: NOW,
+  createdAt: NOW,
+  decisionAction: null,
+};
+const columns = boardColumnsView({
+  columns: [{ stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
+  principal,
+  csrf: chrome.csrf,
+  now: NOW,
+});
+const member = { userId: 'usr_1', email: 'rita@example.com', name: 'Rita', role: 'admin' as const, createdAt: NOW };
+const panel = {
+  ...taskSummaryView(task),
+  allowed: ['approve' as const, 'reject' as const, 'approve_with_modifications' as const],
+  formAction: '/tasks/tsk_1/decide',
+  backHref: '/tasks/tsk_1',
+  csrf: chrome.csrf,
+  error: 'Try again',
+  edited: '{}',
+  preview: { diff: [{ op: 'add' as const, text: '"amount": 30' }], edited: '{}', comment: '' },
+};
+const queue = { name: 'support', config: {} as never, createdAt: NOW, updatedAt: NOW, builtIn: false };
+const summary = {
+  description: 'Refunds',
+  reviewerGroups: ['ops'],
+  rules: ['a rule'],
+  otherwise: 'Otherwise → review',
+  levels: [{ name: 'review', group: 'ops', quorum: 1, mode: 'unanimous' }],
+  creatorMayApprove: true,
+  sla: 'Due 1 h after creation',
+  slaByRisk: [],
+  escalation: [],
+  timeout: 'At the deadline: reject',
+};
+
+const SAMPLES: Samples = {
+  login: [{ csrf: chrome.csrf, next: '/board', email: 'rita@example.com', workspace: '', error: 'No' }],
+  message: [{ heading: 'Hi', text: 'Text', kind: 'error', ...chrome, link: { href: '/board', label: 'Back' } }],
+  invite: [
+    {
+      csrf: chrome.csrf,
+      invitation: {
+        email: 'new@example.com',
+        name: 'Nu',
+        role: 'reviewer',
+        workspace: { slug: 'default', name: 'Default' },
+        expiresAt: NOW,
+        hasPassword: false,
+      },
+      formAction: '/invite/x',
+      minPasswordLength: 12,
+      error: 'No',
+    },
+  ],
+  board: [
+    { ...chrome, filter: {}, members: [member], view: 'board', ...columns },
+    { ...chrome, filter: {}, members: [member], view: 'list', tasks: [task], nextCursor: 'next', nextHref: '/board?x' },
+  ],
+  boardColumns: [columns],
+  task: [
+    {
+      ...panel,
+      ...chrome,
+      events: [],
+      deliveries: [],
+      canRedeliver: true,
+      decisionDiff: [{ kind: 'hunk', text: '@@' }],
+      canDecide: true,
+    },
+  ],
+  review: [{ ...panel, reviewer: 'rita@example.com' }],
+  adminUsers: [
+    {
+      ...chrome,
+      members: [member],
+      invitations: [],
+      notice: 'Done',
+      error: 'No',
+      invite: { email: 'x@example.com', name: 'X', role: 'viewer' },
+    },
+  ],
+  queueSettings: [
+    {
+      ...chrome,
+      canConfigure: true,
+      notice: 'Saved',
+      queues: [{ ...queue, summary }],
+      groups: [{ name: 'ops', members: [{ kind: 'user', label: 'Rita' }] }],
+    },
+  ],
+  queueEdit: [
+    {
+      ...chrome,
+      mode: 'edit',
+      name: 'support',
+      text: '{}',
+      builtIn: false,
+      action: '/settings/queues/support',
+      error: 'No',
+      problems: [],
+    },
+  ],
+};
+
+describe('templates and their view models', () => {
+  test('every template is in TEMPLATES or is a partial one of them includes (or the layout)', () => {
+    const rendered = new Set<string>(Object.values(TEMPLATES).map((entry) => entry.name));
+    const included = new Set([...rendered].flatMap(includesOf));
+    for (const file of readdirSync(TEMPLATE_DIR)) {
+      const name = file.replace(/\.eta$/, '');
+      expect([name, rendered.has(name) || included.has(name) || name === 'layout']).toEqual([name, true]);
+    }
+  });
+
+  test.each(Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[])(
+    '%s reads only fields its view model has, and renders its samples',
+    (name) => {
+      const entry = TEMPLATES[name] as Template<unknown>;
+      const samples: object[] = SAMPLES[name];
+      const known = new Set([...Object.keys(TEMPLATE_HELPERS), ...samples.flatMap((sample) => Object.keys(sample))]);
+      const unknown = [...fieldsRead(entry.name)].filter((field) => !known.has(field));
+      expect(unknown).toEqual([]);
+      for (const sample of samples) expect(inertnessProblems(render(entry, sample), '')).toEqual([]);
+    },
+  );
+});

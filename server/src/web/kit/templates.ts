@@ -1,0 +1,31 @@
+import { template } from './render.js';
+import type {
+  AdminUsersView,
+  BoardColumnsView,
+  BoardView,
+  InviteView,
+  LoginView,
+  MessageView,
+  QueueEditView,
+  QueueSettingsView,
+  ReviewView,
+  TaskView,
+} from './view-models.js';
+
+/**
+ * Every template a page renders, with its view model: `render(TEMPLATES.board, data)` and
+ * `kit.send(res, TEMPLATES.board, data)` type-check `data`. Partials (layout, task-summary,
+ * approval-panel, queue-config-reference) are only ever included by these.
+ */
+export const TEMPLATES = {
+  login: template<LoginView>('login'),
+  message: template<MessageView>('message'),
+  invite: template<InviteView>('invite'),
+  board: template<BoardView>('board'),
+  boardColumns: template<BoardColumnsView>('board-columns'),
+  task: template<TaskView>('task'),
+  review: template<ReviewView>('review'),
+  adminUsers: template<AdminUsersView>('admin-users'),
+  queueSettings: template<QueueSettingsView>('queue-settings'),
+  queueEdit: template<QueueEditView>('queue-edit'),
+} as const;
