@@ -1,57 +1,20 @@
 import request from 'supertest';
-import { createApp } from '../app.js';
 import { createApiKey } from '../domain/admin/api-keys.js';
-import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
 import type { Store } from '../domain/store.js';
-import { createLogger } from '../logger.js';
-import { DATABASES, openTestStore } from '../test-support/databases.js';
-import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
-
-const validTask = {
-  title: 'Refund order 1234',
-  description: 'Customer says the parcel arrived damaged',
-  payload: { orderId: 1234, amount: 42.5 },
-  context: { reasoning: 'photo shows a crushed box' },
-  confidence: 0.62,
-  riskLevel: 'high',
-  tags: ['refund'],
-  source: 'n8n',
-  externalRef: 'order-1234',
-  slaSeconds: 3600,
-};
-
-const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+import { bearer, createTaskVia, eventsVia, openTestApp, validTask } from '../test-support/api-requests.js';
+import { DATABASES } from '../test-support/databases.js';
+import type { TestApp } from '../test-support/fixtures.js';
 
 for (const database of DATABASES) {
   describe(`${database}: task API`, () => {
     let store: Store;
-    let close: () => Promise<void>;
     let t: TestApp;
-
-    beforeAll(async () => {
-      const opened = await openTestStore(database);
-      store = opened.store;
-      close = opened.close;
-      t = await buildTestApp(store);
-    });
+    let close: () => Promise<void>;
+    beforeAll(async () => ({ store, t, close } = await openTestApp(database)));
     afterAll(async () => close());
 
-    async function createTask(body: object = validTask, key = t.keys.reviewer) {
-      const res = await request(t.app).post('/api/v1/tasks').set(bearer(key)).send(body);
-      expect(res.status).toBe(201);
-      return res.body as { id: string; status: string; version: number };
-    }
-
-    async function eventsOf(id: string) {
-      const res = await request(t.app).get(`/api/v1/tasks/${id}/events`).set(bearer(t.keys.viewer));
-      expect(res.status).toBe(200);
-      return res.body.data as {
-        type: string;
-        fromStatus: string | null;
-        toStatus: string;
-        actor: { type: string; name: string };
-      }[];
-    }
+    const createTask = (body: object = validTask, key = t.keys.reviewer) => createTaskVia(t.app, key, body);
+    const eventsOf = (id: string) => eventsVia(t.app, t.keys.viewer, id);
 
     test('create stores every field, answers 201 with an id and timestamps, and writes a created event', async () => {
       const before = Date.now();
@@ -216,83 +179,6 @@ for (const database of DATABASES) {
       expect(countAfter).toBe(countBefore);
     });
 
-    const decisionScenarios = [
-      { action: 'approve', body: { action: 'approve', comment: 'ok' }, status: 'approved', modified: null },
-      { action: 'reject', body: { action: 'reject', comment: 'wrong amount' }, status: 'rejected', modified: null },
-      {
-        action: 'approve_with_modifications',
-        body: { action: 'approve_with_modifications', modifiedPayload: { orderId: 1234, amount: 40 } },
-        status: 'approved_with_modifications',
-        modified: { orderId: 1234, amount: 40 },
-      },
-    ];
-    test.each(decisionScenarios)(
-      'decision $action: stores who decided, original and modified payload, and a decided event',
-      async (s) => {
-        const task = await createTask();
-        const res = await request(t.app)
-          .post(`/api/v1/tasks/${task.id}/decision`)
-          .set(bearer(t.keys.reviewer))
-          .send(s.body);
-        expect(res.status).toBe(200);
-        expect(res.body.status).toBe(s.status);
-        expect(res.body.version).toBe(2);
-        expect(res.body.closedAt).not.toBeNull();
-        expect(res.body.decision).toMatchObject({
-          action: s.action,
-          originalPayload: validTask.payload,
-          modifiedPayload: s.modified,
-          decidedBy: { type: 'api_key', name: 'reviewer' },
-        });
-        expect(res.body.payload).toEqual(validTask.payload);
-        const again = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
-        expect(again.body).toEqual(res.body);
-        const events = await eventsOf(task.id);
-        expect(events.map((e) => e.type)).toEqual(['created', 'decided']);
-        expect(events[1]).toMatchObject({ fromStatus: 'pending_review', toStatus: s.status });
-
-        const second = await request(t.app)
-          .post(`/api/v1/tasks/${task.id}/decision`)
-          .set(bearer(t.keys.admin))
-          .send({ action: 'reject' });
-        expect(second.status).toBe(409);
-        expect(second.body.code).toBe('task_already_decided');
-        expect((await eventsOf(task.id)).length).toBe(2);
-      },
-    );
-
-    test.each([
-      [{ action: 'approve_with_modifications' }, 'modifiedPayload'],
-      [{ action: 'approve', modifiedPayload: { a: 1 } }, 'modifiedPayload'],
-      [{ action: 'maybe' }, 'action'],
-    ])('decision %j is refused with a field error on %s and changes nothing', async (body, path) => {
-      const task = await createTask();
-      const res = await request(t.app)
-        .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
-        .send(body);
-      expect(res.status).toBe(400);
-      expect(res.body.code).toBe('validation_failed');
-      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
-      const got = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
-      expect(got.body.status).toBe('pending_review');
-      expect(got.body.version).toBe(1);
-    });
-
-    test('a viewer may read but not decide or cancel', async () => {
-      const task = await createTask();
-      expect((await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer))).status).toBe(200);
-      const decide = await request(t.app)
-        .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.viewer))
-        .send({ action: 'approve' });
-      expect(decide.status).toBe(403);
-      expect(decide.body.code).toBe('forbidden');
-      const cancel = await request(t.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(t.keys.viewer)).send({});
-      expect(cancel.status).toBe(403);
-      expect((await eventsOf(task.id)).length).toBe(1);
-    });
-
     test('another workspace sees nothing: 404 for its ids, absent from its lists', async () => {
       const task = await createTask();
       const other = bearer(t.keys.otherWorkspaceAdmin);
@@ -313,96 +199,6 @@ for (const database of DATABASES) {
       expect(list.body.data.map((x: { id: string }) => x.id)).not.toContain(task.id);
       const mine = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
       expect(mine.body.status).toBe('pending_review');
-    });
-
-    test('cancel closes an open task once, with a reason in its history', async () => {
-      const task = await createTask();
-      const res = await request(t.app)
-        .post(`/api/v1/tasks/${task.id}/cancel`)
-        .set(bearer(t.keys.reviewer))
-        .send({ reason: 'order withdrawn' });
-      expect(res.status).toBe(200);
-      expect(res.body.status).toBe('cancelled');
-      const again = await request(t.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(t.keys.reviewer)).send({});
-      expect(again.status).toBe(409);
-      expect(again.body.code).toBe('task_already_decided');
-      const noBody = await createTask();
-      expect((await request(t.app).post(`/api/v1/tasks/${noBody.id}/cancel`).set(bearer(t.keys.reviewer))).status).toBe(
-        200,
-      );
-      const events = await eventsOf(task.id);
-      expect(events[1]).toMatchObject({ type: 'cancelled', toStatus: 'cancelled' });
-    });
-
-    test('Idempotency-Key: a replay returns the first response, another body gets 422, keys are per workspace', async () => {
-      const key = `idem-${database}-${Date.now()}`;
-      const first = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
-        .set('Idempotency-Key', key)
-        .send(validTask);
-      expect(first.status).toBe(201);
-      const reordered = Object.fromEntries(Object.entries(validTask).reverse());
-      const replay = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
-        .set('Idempotency-Key', key)
-        .send(reordered);
-      expect(replay.status).toBe(201);
-      expect(replay.headers['idempotent-replayed']).toBe('true');
-      expect(replay.body).toEqual(first.body);
-      const mismatch = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
-        .set('Idempotency-Key', key)
-        .send({ ...validTask, title: 'something else' });
-      expect(mismatch.status).toBe(422);
-      expect(mismatch.body.code).toBe('idempotency_key_reused');
-      const otherWorkspace = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.otherWorkspaceAdmin))
-        .set('Idempotency-Key', key)
-        .send({ ...validTask, title: 'something else' });
-      expect(otherWorkspace.status).toBe(201);
-      expect(otherWorkspace.body.id).not.toBe(first.body.id);
-      const list = await request(t.app).get('/api/v1/tasks?externalRef=order-1234&limit=200').set(bearer(t.keys.admin));
-      expect(list.body.data.filter((x: { id: string }) => x.id === first.body.id)).toHaveLength(1);
-    });
-
-    test('Idempotency-Key: concurrent duplicates create one task; the others replay it or get 409 in flight', async () => {
-      const key = `race-${database}-${Date.now()}`;
-      const responses = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          request(t.app)
-            .post('/api/v1/tasks')
-            .set(bearer(t.keys.reviewer))
-            .set('Idempotency-Key', key)
-            .send({ title: 'race', payload: key }),
-        ),
-      );
-      const created = responses.filter((r) => r.status === 201);
-      const inFlight = responses.filter((r) => r.status === 409);
-      expect(created.length + inFlight.length).toBe(10);
-      expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
-      for (const r of inFlight) expect(r.body.code).toBe('idempotency_request_in_flight');
-      const list = await request(t.app).get('/api/v1/tasks?limit=200').set(bearer(t.keys.admin));
-      expect(list.body.data.filter((x: { payload: unknown }) => x.payload === key)).toHaveLength(1);
-    });
-
-    test('a failed create with an Idempotency-Key leaves the key free for a corrected retry', async () => {
-      const key = `retry-${database}-${Date.now()}`;
-      const bad = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
-        .set('Idempotency-Key', key)
-        .send({ title: 'x' });
-      expect(bad.status).toBe(400);
-      const good = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
-        .set('Idempotency-Key', key)
-        .send({ title: 'x', payload: 1 });
-      expect(good.status).toBe(201);
     });
 
     test('a callback URL (it resumes the automation) is shown whole to admins and the creator, its origin to others', async () => {
@@ -489,142 +285,6 @@ for (const database of DATABASES) {
       const badCursor = await request(t.app).get('/api/v1/tasks?cursor=nonsense').set(bearer(t.keys.viewer));
       expect(badCursor.status).toBe(400);
       expect(badCursor.body.errors[0].path).toBe('cursor');
-    });
-
-    test('wait answers the moment the task is decided, and with the open task at the timeout', async () => {
-      const task = await createTask();
-      const timedOut = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=0.2`).set(bearer(t.keys.viewer));
-      expect(timedOut.status).toBe(200);
-      expect(timedOut.body.status).toBe('pending_review');
-
-      const waiting = request(t.app)
-        .get(`/api/v1/tasks/${task.id}/wait?timeout=20`)
-        .set(bearer(t.keys.viewer))
-        .then((r) => r);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const decided = await request(t.app)
-        .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
-        .send({ action: 'reject' });
-      const waited = await waiting;
-      expect(waited.status).toBe(200);
-      expect(waited.body).toEqual(decided.body);
-
-      const already = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=20`).set(bearer(t.keys.viewer));
-      expect(already.body.status).toBe('rejected');
-      const bad = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=9999`).set(bearer(t.keys.viewer));
-      expect(bad.status).toBe(400);
-    });
-
-    test('100 concurrent decisions on one task: exactly one wins, 99 get task_already_decided, one decided event', async () => {
-      const task = await createTask();
-      const actions = ['approve', 'reject'] as const;
-      const responses = await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          request(t.app)
-            .post(`/api/v1/tasks/${task.id}/decision`)
-            .set(bearer(t.keys.reviewer))
-            .send({ action: actions[i % 2], comment: `vote ${i}` }),
-        ),
-      );
-      const winners = responses.filter((r) => r.status === 200);
-      expect(winners).toHaveLength(1);
-      expect(responses.filter((r) => r.status === 409 && r.body.code === 'task_already_decided')).toHaveLength(99);
-      const final = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
-      expect(final.body.decision.comment).toBe(winners[0]?.body.decision.comment);
-      expect(final.body.version).toBe(2);
-      const decided = (await eventsOf(task.id)).filter((e) => e.type === 'decided');
-      expect(decided).toHaveLength(1);
-    });
-
-    // Distinct reviewers each insert a vote row of their own, so InnoDB has no duplicate key to
-    // serialise them on: this is where the vote insert and the task's compare-and-set once deadlocked.
-    test.each([10, 20, 50])(
-      '%i reviewers deciding one task at once: one winner, every other answer 409 task_already_decided, no 500',
-      async (count) => {
-        const task = await createTask();
-        const reviewers = await Promise.all(
-          Array.from(
-            { length: count },
-            async (_, i) =>
-              (await createApiKey({ store, clock: Date.now }, { name: `racer-${count}-${i}`, role: 'reviewer' })).key,
-          ),
-        );
-        const actions = ['approve', 'reject', 'approve_with_modifications'] as const;
-        const responses = await Promise.all(
-          reviewers.map((key, i) =>
-            request(t.app)
-              .post(`/api/v1/tasks/${task.id}/decision`)
-              .set(bearer(key))
-              .send({
-                action: actions[i % 3],
-                comment: `vote ${i}`,
-                ...(actions[i % 3] === 'approve_with_modifications' ? { modifiedPayload: { amount: i } } : {}),
-              }),
-          ),
-        );
-        const outcomes = responses.map((r) => `${r.status} ${r.body.code ?? ''}`.trim());
-        expect(outcomes.filter((o) => o !== '200' && o !== '409 task_already_decided')).toEqual([]);
-        expect(outcomes.filter((o) => o === '200')).toHaveLength(1);
-        const winner = responses.find((r) => r.status === 200);
-        const final = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
-        expect(final.body.decision.comment).toBe(winner?.body.decision.comment);
-        expect(final.body.version).toBe(2);
-        expect((await eventsOf(task.id)).filter((e) => e.type === 'decided')).toHaveLength(1);
-        const votes = await request(t.app).get(`/api/v1/tasks/${task.id}/votes`).set(bearer(t.keys.viewer));
-        expect(votes.body.data).toHaveLength(1);
-      },
-    );
-
-    test('a decision whose SQL fails answers 500; its logged error names the statement but none of its values', async () => {
-      const task = await createTask();
-      // Every event is written for a task that does not exist: a real foreign-key failure on either
-      // database, raised by the driver with the reviewer's comment and edit among its parameters.
-      const failingStore: Store = {
-        ...store,
-        transaction: (work) =>
-          store.transaction((tx) =>
-            work({
-              ...tx,
-              taskEvents: {
-                append: (event) => tx.taskEvents.append({ ...event, taskId: 'tsk_gone' }),
-                listForTask: (workspaceId, id) => tx.taskEvents.listForTask(workspaceId, id),
-              },
-            }),
-          ),
-      };
-      const lines: string[] = [];
-      const app = createApp({
-        store: failingStore,
-        bus: t.bus,
-        clock: Date.now,
-        logger: createLogger('error', 'test', { write: (line: string) => void lines.push(line) }),
-        authenticator: new ApiKeyAuthenticator({ store, clock: Date.now, bus: t.bus }),
-        publicUrl: 'http://localhost:3000',
-        bodyLimit: '64kb',
-      });
-      const res = await request(app)
-        .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
-        .send({
-          action: 'approve_with_modifications',
-          comment: 'private-comment-8731',
-          modifiedPayload: { orderId: 1234, note: 'private-edit-5512' },
-        });
-      expect(res.status).toBe(500);
-      expect(res.body.code).toBe('internal_error');
-      const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: Record<string, unknown> });
-      const unhandled = logged.find((line) => line.msg === 'unhandled error');
-      expect(unhandled?.err).toMatchObject({
-        type: 'QueryFailedError',
-        query: expect.stringContaining('INSERT INTO task_events'),
-      });
-      expect(unhandled?.err).not.toHaveProperty('parameters');
-      expect(unhandled?.err).not.toHaveProperty('sql');
-      expect(lines.join('\n')).not.toMatch(/private-comment-8731|private-edit-5512/);
-      expect((await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer))).body.status).toBe(
-        'pending_review',
-      );
     });
 
     test('unknown routes and ids answer problem+json 404', async () => {
