@@ -3,20 +3,12 @@ import { createApp } from '../app.js';
 import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
 import type { Store } from '../domain/store.js';
 import { createLogger } from '../logger.js';
-import { bearer, createTaskVia, eventsVia, openTestApp, validTask } from '../test-support/api-requests.js';
+import { bearer, useTestApp, validTask } from '../test-support/api-requests.js';
 import { DATABASES } from '../test-support/databases.js';
-import type { TestApp } from '../test-support/fixtures.js';
 
 for (const database of DATABASES) {
   describe(`${database}: decisions and cancellation`, () => {
-    let store: Store;
-    let t: TestApp;
-    let close: () => Promise<void>;
-    beforeAll(async () => ({ store, t, close } = await openTestApp(database)));
-    afterAll(async () => close());
-
-    const createTask = (body: object = validTask, key = t.keys.reviewer) => createTaskVia(t.app, key, body);
-    const eventsOf = (id: string) => eventsVia(t.app, t.keys.viewer, id);
+    const d = useTestApp(database);
 
     const decisionScenarios = [
       { action: 'approve', body: { action: 'approve', comment: 'ok' }, status: 'approved', modified: null },
@@ -31,10 +23,10 @@ for (const database of DATABASES) {
     test.each(decisionScenarios)(
       'decision $action: stores who decided, original and modified payload, and a decided event',
       async (s) => {
-        const task = await createTask();
-        const res = await request(t.app)
+        const task = await d.createTask();
+        const res = await request(d.app)
           .post(`/api/v1/tasks/${task.id}/decision`)
-          .set(bearer(t.keys.reviewer))
+          .set(bearer(d.keys.reviewer))
           .send(s.body);
         expect(res.status).toBe(200);
         expect(res.body.status).toBe(s.status);
@@ -47,19 +39,19 @@ for (const database of DATABASES) {
           decidedBy: { type: 'api_key', name: 'reviewer' },
         });
         expect(res.body.payload).toEqual(validTask.payload);
-        const again = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
+        const again = await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer));
         expect(again.body).toEqual(res.body);
-        const events = await eventsOf(task.id);
+        const events = await d.eventsOf(task.id);
         expect(events.map((e) => e.type)).toEqual(['created', 'decided']);
         expect(events[1]).toMatchObject({ fromStatus: 'pending_review', toStatus: s.status });
 
-        const second = await request(t.app)
+        const second = await request(d.app)
           .post(`/api/v1/tasks/${task.id}/decision`)
-          .set(bearer(t.keys.admin))
+          .set(bearer(d.keys.admin))
           .send({ action: 'reject' });
         expect(second.status).toBe(409);
         expect(second.body.code).toBe('task_already_decided');
-        expect((await eventsOf(task.id)).length).toBe(2);
+        expect((await d.eventsOf(task.id)).length).toBe(2);
       },
     );
 
@@ -68,85 +60,85 @@ for (const database of DATABASES) {
       [{ action: 'approve', modifiedPayload: { a: 1 } }, 'modifiedPayload'],
       [{ action: 'maybe' }, 'action'],
     ])('decision %j is refused with a field error on %s and changes nothing', async (body, path) => {
-      const task = await createTask();
-      const res = await request(t.app)
+      const task = await d.createTask();
+      const res = await request(d.app)
         .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send(body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');
       expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
-      const got = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
+      const got = await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer));
       expect(got.body.status).toBe('pending_review');
       expect(got.body.version).toBe(1);
     });
 
     test('a viewer may read but not decide or cancel', async () => {
-      const task = await createTask();
-      expect((await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer))).status).toBe(200);
-      const decide = await request(t.app)
+      const task = await d.createTask();
+      expect((await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer))).status).toBe(200);
+      const decide = await request(d.app)
         .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.viewer))
+        .set(bearer(d.keys.viewer))
         .send({ action: 'approve' });
       expect(decide.status).toBe(403);
       expect(decide.body.code).toBe('forbidden');
-      const cancel = await request(t.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(t.keys.viewer)).send({});
+      const cancel = await request(d.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(d.keys.viewer)).send({});
       expect(cancel.status).toBe(403);
-      expect((await eventsOf(task.id)).length).toBe(1);
+      expect((await d.eventsOf(task.id)).length).toBe(1);
     });
 
     test('cancel closes an open task once, with a reason in its history', async () => {
-      const task = await createTask();
-      const res = await request(t.app)
+      const task = await d.createTask();
+      const res = await request(d.app)
         .post(`/api/v1/tasks/${task.id}/cancel`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ reason: 'order withdrawn' });
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('cancelled');
-      const again = await request(t.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(t.keys.reviewer)).send({});
+      const again = await request(d.app).post(`/api/v1/tasks/${task.id}/cancel`).set(bearer(d.keys.reviewer)).send({});
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('task_already_decided');
-      const noBody = await createTask();
-      expect((await request(t.app).post(`/api/v1/tasks/${noBody.id}/cancel`).set(bearer(t.keys.reviewer))).status).toBe(
+      const noBody = await d.createTask();
+      expect((await request(d.app).post(`/api/v1/tasks/${noBody.id}/cancel`).set(bearer(d.keys.reviewer))).status).toBe(
         200,
       );
-      const events = await eventsOf(task.id);
+      const events = await d.eventsOf(task.id);
       expect(events[1]).toMatchObject({ type: 'cancelled', toStatus: 'cancelled' });
     });
 
     test('wait answers the moment the task is decided, and with the open task at the timeout', async () => {
-      const task = await createTask();
-      const timedOut = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=0.2`).set(bearer(t.keys.viewer));
+      const task = await d.createTask();
+      const timedOut = await request(d.app).get(`/api/v1/tasks/${task.id}/wait?timeout=0.2`).set(bearer(d.keys.viewer));
       expect(timedOut.status).toBe(200);
       expect(timedOut.body.status).toBe('pending_review');
 
-      const waiting = request(t.app)
+      const waiting = request(d.app)
         .get(`/api/v1/tasks/${task.id}/wait?timeout=20`)
-        .set(bearer(t.keys.viewer))
+        .set(bearer(d.keys.viewer))
         .then((r) => r);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const decided = await request(t.app)
+      const decided = await request(d.app)
         .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ action: 'reject' });
       const waited = await waiting;
       expect(waited.status).toBe(200);
       expect(waited.body).toEqual(decided.body);
 
-      const already = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=20`).set(bearer(t.keys.viewer));
+      const already = await request(d.app).get(`/api/v1/tasks/${task.id}/wait?timeout=20`).set(bearer(d.keys.viewer));
       expect(already.body.status).toBe('rejected');
-      const bad = await request(t.app).get(`/api/v1/tasks/${task.id}/wait?timeout=9999`).set(bearer(t.keys.viewer));
+      const bad = await request(d.app).get(`/api/v1/tasks/${task.id}/wait?timeout=9999`).set(bearer(d.keys.viewer));
       expect(bad.status).toBe(400);
     });
 
     test('a decision whose SQL fails answers 500; its logged error names the statement but none of its values', async () => {
-      const task = await createTask();
+      const task = await d.createTask();
       // Every event is written for a task that does not exist: a real foreign-key failure on either
       // database, raised by the driver with the reviewer's comment and edit among its parameters.
       const failingStore: Store = {
-        ...store,
+        ...d.store,
         transaction: (work) =>
-          store.transaction((tx) =>
+          d.store.transaction((tx) =>
             work({
               ...tx,
               taskEvents: {
@@ -159,16 +151,16 @@ for (const database of DATABASES) {
       const lines: string[] = [];
       const app = createApp({
         store: failingStore,
-        bus: t.bus,
+        bus: d.t.bus,
         clock: Date.now,
         logger: createLogger('error', 'test', { write: (line: string) => void lines.push(line) }),
-        authenticator: new ApiKeyAuthenticator({ store, clock: Date.now, bus: t.bus }),
+        authenticator: new ApiKeyAuthenticator({ store: d.store, clock: Date.now, bus: d.t.bus }),
         publicUrl: 'http://localhost:3000',
         bodyLimit: '64kb',
       });
       const res = await request(app)
         .post(`/api/v1/tasks/${task.id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({
           action: 'approve_with_modifications',
           comment: 'private-comment-8731',
@@ -185,7 +177,7 @@ for (const database of DATABASES) {
       expect(unhandled?.err).not.toHaveProperty('parameters');
       expect(unhandled?.err).not.toHaveProperty('sql');
       expect(lines.join('\n')).not.toMatch(/private-comment-8731|private-edit-5512/);
-      expect((await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer))).body.status).toBe(
+      expect((await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer))).body.status).toBe(
         'pending_review',
       );
     });

@@ -2,38 +2,26 @@ import { verifyWebhook, type WebhookPayload } from '@loopgate/shared';
 import request from 'supertest';
 import { bearer } from '../test-support/api-requests.js';
 import { DATABASES } from '../test-support/databases.js';
-import {
-  DELIVERY_WAIT,
-  type DeliveryView,
-  deliveryRequests,
-  openDeliveryApp,
-  task,
-} from '../test-support/delivery-app.js';
-import type { TestApp } from '../test-support/fixtures.js';
-import type { Receiver } from '../test-support/receiver.js';
+import { DELIVERY_WAIT, type DeliveryView, task, useDeliveryApp } from '../test-support/delivery-app.js';
 import { until } from '../test-support/until.js';
 
 for (const database of DATABASES) {
   describe(`${database}: decision delivery API`, () => {
-    let t: TestApp;
-    let receiver: Receiver;
-    let close: () => Promise<void>;
-    beforeAll(async () => ({ t, receiver, close } = await openDeliveryApp(database, { workspaceAllowsPrivate: true })));
-    afterAll(async () => close());
-    beforeEach(() => receiver.respondWith(() => 200));
-    const { create, settled, callbackSecret } = deliveryRequests(() => t);
+    const d = useDeliveryApp(database, { workspaceAllowsPrivate: true });
 
     test('a decision POSTs the signed final outcome to the callback URL once; the attempt is logged', async () => {
-      const seen = receiver.requests.length;
-      const { id } = await create(task({ callbackUrl: `${receiver.url}/n8n/resume/abc`, externalRef: 'order-1234' }));
-      const decided = await request(t.app)
+      const seen = d.receiver.requests.length;
+      const { id } = await d.create(
+        task({ callbackUrl: `${d.receiver.url}/n8n/resume/abc`, externalRef: 'order-1234' }),
+      );
+      const decided = await request(d.app)
         .post(`/api/v1/tasks/${id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ action: 'approve_with_modifications', comment: 'lower amount', modifiedPayload: { amount: 40 } });
       expect(decided.status).toBe(200);
-      const [received] = (await receiver.waitFor(seen + 1)).slice(seen);
+      const [received] = (await d.receiver.waitFor(seen + 1)).slice(seen);
       expect(received?.path).toBe('/n8n/resume/abc');
-      const secret = await callbackSecret();
+      const secret = await d.callbackSecret();
       const verified = await verifyWebhook(secret, received?.headers ?? {}, received?.body ?? '');
       const payload = JSON.parse(received?.body ?? '') as WebhookPayload;
       expect(payload).toMatchObject({
@@ -51,22 +39,22 @@ for (const database of DATABASES) {
         },
       });
       // The payload's task copy never carries the resume URL, only its origin (subscribers get the same body shape).
-      expect(payload.data.task).toMatchObject({ callbackUrl: receiver.url, hasCallback: true });
-      const [row] = await settled(id);
+      expect(payload.data.task).toMatchObject({ callbackUrl: d.receiver.url, hasCallback: true });
+      const [row] = await d.settled(id);
       expect(row).toMatchObject({ id: verified.id, kind: 'callback', status: 'delivered', attempts: 1 });
       expect(row?.attemptLog).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);
       // 'created' is not a final event: the callback got exactly one request for this task.
-      expect(receiver.requests.filter((r) => r.path === '/n8n/resume/abc')).toHaveLength(1);
+      expect(d.receiver.requests.filter((r) => r.path === '/n8n/resume/abc')).toHaveLength(1);
     });
 
     test.each([
       ['cancel', 'cancelled', 'task.cancelled', (id: string) => `/api/v1/tasks/${id}/cancel`, {}],
       ['reject', 'rejected', 'task.decided', (id: string) => `/api/v1/tasks/${id}/decision`, { action: 'reject' }],
     ])('%s: the callback receives %s as %s', async (_name, status, type, path, body) => {
-      const seen = receiver.requests.length;
-      const { id } = await create(task({ callbackUrl: `${receiver.url}/cb/${_name}` }));
-      expect((await request(t.app).post(path(id)).set(bearer(t.keys.reviewer)).send(body)).status).toBe(200);
-      const [received] = (await receiver.waitFor(seen + 1)).slice(seen);
+      const seen = d.receiver.requests.length;
+      const { id } = await d.create(task({ callbackUrl: `${d.receiver.url}/cb/${_name}` }));
+      expect((await request(d.app).post(path(id)).set(bearer(d.keys.reviewer)).send(body)).status).toBe(200);
+      const [received] = (await d.receiver.waitFor(seen + 1)).slice(seen);
       expect(JSON.parse(received?.body ?? '{}')).toMatchObject({ type, data: { taskId: id, status } });
     });
 
@@ -75,15 +63,15 @@ for (const database of DATABASES) {
       ['302 (redirects are not followed)', 302, 'pending', /redirects are not followed/],
       ['timeout', 'hold' as const, 'pending', /timed out after 1000 ms/],
     ])('a %s answer is a failed attempt, logged, retried later with backoff', async (_name, answer, status, error) => {
-      receiver.respondWith(() => answer);
+      d.receiver.respondWith(() => answer);
       const started = Date.now();
-      const { id } = await create(task({ callbackUrl: `${receiver.url}/fail/${_name.slice(0, 3)}` }));
-      await request(t.app)
+      const { id } = await d.create(task({ callbackUrl: `${d.receiver.url}/fail/${_name.slice(0, 3)}` }));
+      await request(d.app)
         .post(`/api/v1/tasks/${id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ action: 'approve' });
-      const [row] = await settled(id);
-      receiver.release(200);
+      const [row] = await d.settled(id);
+      d.receiver.release(200);
       expect(row).toMatchObject({ status, attempts: 1 });
       expect(row?.lastError).toMatch(error);
       expect(row?.attemptLog[0]?.error).toMatch(error);
@@ -91,51 +79,51 @@ for (const database of DATABASES) {
       const next = Date.parse(row?.nextAttemptAt ?? '');
       expect(next).toBeGreaterThanOrEqual(started + 4_000);
       expect(next).toBeLessThanOrEqual(Date.now() + 6_000);
-      expect(receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`))).toHaveLength(1);
+      expect(d.receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`))).toHaveLength(1);
 
       // An admin redelivers: same webhook-id, sent now.
-      receiver.respondWith(() => 200);
+      d.receiver.respondWith(() => 200);
       expect(
-        (await request(t.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(t.keys.reviewer))).status,
+        (await request(d.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(d.keys.reviewer))).status,
       ).toBe(403);
-      const again = await request(t.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(t.keys.admin));
+      const again = await request(d.app).post(`/api/v1/deliveries/${row?.id}/redeliver`).set(bearer(d.keys.admin));
       expect(again.status).toBe(202);
       const done = await until(
         'the redelivery',
         async () => {
-          const res = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.viewer));
+          const res = await request(d.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(d.keys.viewer));
           return res.body.status === 'delivered' ? (res.body as DeliveryView) : undefined;
         },
         DELIVERY_WAIT,
       );
       expect(done.attempts).toBe(2);
       expect(done.attemptLog.map((a) => a.statusCode)).toEqual([answer === 'hold' ? null : answer, 200]);
-      const sends = receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`));
+      const sends = d.receiver.requests.filter((r) => r.path.startsWith(`/fail/${_name.slice(0, 3)}`));
       expect(new Set(sends.map((r) => r.headers['webhook-id']))).toEqual(new Set([row?.id]));
     });
 
     test('the delivery log lists by task and status; other workspaces see none of it', async () => {
-      const { id } = await create(task({ callbackUrl: `${receiver.url}/log` }));
-      await request(t.app)
+      const { id } = await d.create(task({ callbackUrl: `${d.receiver.url}/log` }));
+      await request(d.app)
         .post(`/api/v1/tasks/${id}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ action: 'approve' });
-      const [row] = await settled(id);
-      const byTask = await request(t.app).get(`/api/v1/deliveries?taskId=${id}`).set(bearer(t.keys.viewer));
+      const [row] = await d.settled(id);
+      const byTask = await request(d.app).get(`/api/v1/deliveries?taskId=${id}`).set(bearer(d.keys.viewer));
       expect(byTask.body.data.map((d: DeliveryView) => d.id)).toEqual([row?.id]);
-      const delivered = await request(t.app)
+      const delivered = await request(d.app)
         .get('/api/v1/deliveries?status=delivered&limit=200')
-        .set(bearer(t.keys.viewer));
+        .set(bearer(d.keys.viewer));
       expect(delivered.body.data.map((d: DeliveryView) => d.id)).toContain(row?.id);
-      const foreign = await request(t.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(t.keys.otherWorkspaceAdmin));
+      const foreign = await request(d.app).get(`/api/v1/deliveries/${row?.id}`).set(bearer(d.keys.otherWorkspaceAdmin));
       expect(foreign.status).toBe(404);
       expect(
-        (await request(t.app).get(`/api/v1/tasks/${id}/deliveries`).set(bearer(t.keys.otherWorkspaceAdmin))).status,
+        (await request(d.app).get(`/api/v1/tasks/${id}/deliveries`).set(bearer(d.keys.otherWorkspaceAdmin))).status,
       ).toBe(404);
     });
 
     test('the OpenAPI document describes the delivery, settings, events and Slack routes', async () => {
-      const res = await request(t.app).get('/api/openapi.json');
+      const res = await request(d.app).get('/api/openapi.json');
       expect(res.status).toBe(200);
       expect(Object.keys(res.body.paths)).toEqual(
         expect.arrayContaining([

@@ -2,34 +2,30 @@ import pino from 'pino';
 import request from 'supertest';
 import { setUpDelivery } from '../delivery-setup.js';
 import { parseAllowList } from '../domain/delivery/callback-targets.js';
-import type { Store } from '../domain/store.js';
 import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { bearer } from '../test-support/api-requests.js';
 import { DATABASES } from '../test-support/databases.js';
 import {
   DELIVERY_WAIT,
   type DeliveryView,
-  deliveryRequests,
-  openDeliveryApp,
   task,
   testDeliverySettings,
+  useDeliveryApp,
 } from '../test-support/delivery-app.js';
-import type { TestApp } from '../test-support/fixtures.js';
-import type { Receiver } from '../test-support/receiver.js';
 import { until } from '../test-support/until.js';
 
 for (const database of DATABASES) {
   describe(`${database}: SSRF checks on delivery targets`, () => {
-    let store: Store;
-    let t: TestApp;
-    let receiver: Receiver;
-    let close: () => Promise<void>;
-    beforeAll(
-      async () => ({ store, t, receiver, close } = await openDeliveryApp(database, { workspaceAllowsPrivate: true })),
-    );
-    afterAll(async () => close());
-    beforeEach(() => receiver.respondWith(() => 200));
-    const { create, settled } = deliveryRequests(() => t);
+    const d = useDeliveryApp(database, { workspaceAllowsPrivate: true });
+
+    /** The other workspace keeps the default setting: private targets refused. */
+    const createElsewhere = (callbackUrl: string) =>
+      request(d.app).post('/api/v1/tasks').set(bearer(d.keys.otherWorkspaceAdmin)).send(task({ callbackUrl }));
+    const subscribeElsewhere = (url: string) =>
+      request(d.app)
+        .post('/api/v1/webhooks')
+        .set(bearer(d.keys.otherWorkspaceAdmin))
+        .send({ url, events: ['task.decided'] });
 
     const privateRemedy = 'LOOPGATE_ALLOW_PRIVATE_CALLBACKS=true';
     test.each([
@@ -45,55 +41,46 @@ for (const database of DATABASES) {
       ['site-local IPv6', 'http://[fec0::1]/x', privateRemedy],
       ['unresolvable', 'http://does-not-exist.invalid/x', 'does not resolve'],
     ])('SSRF: a %s URL is refused at registration, saying what would allow it', async (_name, url, remedy) => {
-      const created = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.otherWorkspaceAdmin))
-        .send(task({ callbackUrl: url }));
+      const created = await createElsewhere(url);
       expect(created.status).toBe(422);
       expect(created.body.code).toBe('callback_url_refused');
       expect(created.body.detail).toContain(remedy);
-      const hook = await request(t.app)
-        .post('/api/v1/webhooks')
-        .set(bearer(t.keys.otherWorkspaceAdmin))
-        .send({ url, events: ['task.decided'] });
+      const hook = await subscribeElsewhere(url);
       expect(hook.status).toBe(422);
       expect(hook.body.code).toBe('callback_url_refused');
     });
 
     test('SSRF: the workspace setting allows private targets; turning it off refuses them again at send time', async () => {
-      const url = `${receiver.url}/private`;
+      const url = `${d.receiver.url}/private`;
       const setting = (allow: boolean) =>
-        request(t.app)
+        request(d.app)
           .post('/api/v1/settings/delivery')
-          .set(bearer(t.keys.admin))
+          .set(bearer(d.keys.admin))
           .send({ allowPrivateCallbacks: allow });
-      const { id } = await create(task({ callbackUrl: url }));
+      const { id } = await d.create(task({ callbackUrl: url }));
       // The other workspace's setting is still off.
-      const foreign = await request(t.app)
-        .post('/api/v1/tasks')
-        .set(bearer(t.keys.otherWorkspaceAdmin))
-        .send(task({ callbackUrl: url }));
+      const foreign = await createElsewhere(url);
       expect(foreign.status).toBe(422);
       expect((await setting(false)).body).toEqual({ allowPrivateCallbacks: false, callbackAllowlist: [] });
       try {
-        const seen = receiver.requests.length;
-        await request(t.app).post(`/api/v1/tasks/${id}/cancel`).set(bearer(t.keys.reviewer)).send({});
-        const [row] = await settled(id);
+        const seen = d.receiver.requests.length;
+        await request(d.app).post(`/api/v1/tasks/${id}/cancel`).set(bearer(d.keys.reviewer)).send({});
+        const [row] = await d.settled(id);
         expect(row?.lastError).toMatch(/private.*LOOPGATE_ALLOW_PRIVATE_CALLBACKS/);
-        expect(receiver.requests.length).toBe(seen);
+        expect(d.receiver.requests.length).toBe(seen);
       } finally {
         await setting(true);
       }
     });
 
     describe('SSRF: the workspace allow list', () => {
-      const settings = (body: unknown, key = t.keys.otherWorkspaceAdmin) =>
-        request(t.app)
+      const settings = (body: unknown, key = d.keys.otherWorkspaceAdmin) =>
+        request(d.app)
           .post('/api/v1/settings/delivery')
           .set(bearer(key))
           .send(body as object);
       const current = async () =>
-        (await request(t.app).get('/api/v1/settings/delivery').set(bearer(t.keys.otherWorkspaceAdmin))).body;
+        (await request(d.app).get('/api/v1/settings/delivery').set(bearer(d.keys.otherWorkspaceAdmin))).body;
       afterEach(async () => {
         expect((await settings({ allowPrivateCallbacks: false, callbackAllowlist: [] })).status).toBe(200);
       });
@@ -102,21 +89,19 @@ for (const database of DATABASES) {
         return until(
           `an attempted delivery of ${taskId}`,
           async () => {
-            const res = await request(t.app)
+            const res = await request(d.app)
               .get(`/api/v1/tasks/${taskId}/deliveries`)
-              .set(bearer(t.keys.otherWorkspaceAdmin));
+              .set(bearer(d.keys.otherWorkspaceAdmin));
             const list = res.body.data as DeliveryView[];
-            return list.length > 0 && list.every((d) => d.attempts > 0) ? list : undefined;
+            return list.length > 0 && list.every((row) => row.attempts > 0) ? list : undefined;
           },
           DELIVERY_WAIT,
         );
       }
 
       test('a listed address is accepted and delivered to; others stay refused; emptying the list refuses it again', async () => {
-        const url = `${receiver.url}/allowlisted`;
-        const createIn = (callbackUrl: string) =>
-          request(t.app).post('/api/v1/tasks').set(bearer(t.keys.otherWorkspaceAdmin)).send(task({ callbackUrl }));
-        expect((await createIn(url)).status).toBe(422);
+        const url = `${d.receiver.url}/allowlisted`;
+        expect((await createElsewhere(url)).status).toBe(422);
         expect(await current()).toEqual({ allowPrivateCallbacks: false, callbackAllowlist: [] });
 
         const saved = await settings({ callbackAllowlist: ['127.0.0.1', ' *.svc.cluster.local ', '127.0.0.1'] });
@@ -132,39 +117,39 @@ for (const database of DATABASES) {
           '*.svc.cluster.local',
         ]);
 
-        const delivered = await createIn(url);
+        const delivered = await createElsewhere(url);
         expect(delivered.status).toBe(201);
-        const pending = await createIn(url);
+        const pending = await createElsewhere(url);
         expect(pending.status).toBe(201);
-        const elsewhere = await createIn('http://10.1.2.3/hook');
+        const elsewhere = await createElsewhere('http://10.1.2.3/hook');
         expect(elsewhere.status).toBe(422);
         expect(elsewhere.body.detail).toContain('LOOPGATE_CALLBACK_ALLOWLIST');
-        const hook = await request(t.app)
+        const hook = await request(d.app)
           .post('/api/v1/webhooks')
-          .set(bearer(t.keys.otherWorkspaceAdmin))
-          .send({ url: `${receiver.url}/allowlisted-hook`, events: ['task.decided'] });
+          .set(bearer(d.keys.otherWorkspaceAdmin))
+          .send({ url: `${d.receiver.url}/allowlisted-hook`, events: ['task.decided'] });
         expect(hook.status).toBe(201);
-        await request(t.app).delete(`/api/v1/webhooks/${hook.body.id}`).set(bearer(t.keys.otherWorkspaceAdmin));
+        await request(d.app).delete(`/api/v1/webhooks/${hook.body.id}`).set(bearer(d.keys.otherWorkspaceAdmin));
 
-        const seen = receiver.requests.length;
-        await request(t.app)
+        const seen = d.receiver.requests.length;
+        await request(d.app)
           .post(`/api/v1/tasks/${delivered.body.id}/cancel`)
-          .set(bearer(t.keys.otherWorkspaceAdmin))
+          .set(bearer(d.keys.otherWorkspaceAdmin))
           .send({});
         const [ok] = await deliveriesIn(delivered.body.id);
         expect(ok).toMatchObject({ status: 'delivered', lastStatusCode: 200 });
-        expect(receiver.requests.slice(seen).map((r) => r.path)).toEqual(['/allowlisted']);
+        expect(d.receiver.requests.slice(seen).map((r) => r.path)).toEqual(['/allowlisted']);
 
         expect((await settings({ callbackAllowlist: [] })).body.callbackAllowlist).toEqual([]);
-        expect((await createIn(url)).status).toBe(422);
-        const before = receiver.requests.length;
-        await request(t.app)
+        expect((await createElsewhere(url)).status).toBe(422);
+        const before = d.receiver.requests.length;
+        await request(d.app)
           .post(`/api/v1/tasks/${pending.body.id}/cancel`)
-          .set(bearer(t.keys.otherWorkspaceAdmin))
+          .set(bearer(d.keys.otherWorkspaceAdmin))
           .send({});
         const [refused] = await deliveriesIn(pending.body.id);
         expect(refused?.lastError).toMatch(/127\.0\.0\.1 is a private.*LOOPGATE_CALLBACK_ALLOWLIST/);
-        expect(receiver.requests.length).toBe(before);
+        expect(d.receiver.requests.length).toBe(before);
       });
 
       test('bad entries are refused with 400 naming each one; a workspace may not allow a metadata address', async () => {
@@ -189,7 +174,7 @@ for (const database of DATABASES) {
         expect((await settings({ callbackAllowlist: Array.from({ length: 101 }, (_, i) => `h${i}`) })).status).toBe(
           400,
         );
-        expect((await settings({ callbackAllowlist: ['n8n'] }, t.keys.reviewer)).status).toBe(403);
+        expect((await settings({ callbackAllowlist: ['n8n'] }, d.keys.reviewer)).status).toBe(403);
       });
 
       test.each([
@@ -201,24 +186,18 @@ for (const database of DATABASES) {
         expect(
           (await settings({ allowPrivateCallbacks: true, callbackAllowlist: ['169.254.0.0/16', 'fd00::/8'] })).status,
         ).toBe(200);
-        const created = await request(t.app)
-          .post('/api/v1/tasks')
-          .set(bearer(t.keys.otherWorkspaceAdmin))
-          .send(task({ callbackUrl: url }));
+        const created = await createElsewhere(url);
         expect(created.status).toBe(422);
         expect(created.body.code).toBe('callback_url_refused');
         expect(created.body.detail).toContain('cloud metadata address');
-        const hook = await request(t.app)
-          .post('/api/v1/webhooks')
-          .set(bearer(t.keys.otherWorkspaceAdmin))
-          .send({ url, events: ['task.decided'] });
+        const hook = await subscribeElsewhere(url);
         expect(hook.status).toBe(422);
       });
 
       test('the server allow list (LOOPGATE_CALLBACK_ALLOWLIST) is the one place a metadata address can be named', async () => {
         const { entries } = parseAllowList(['169.254.169.254']);
         const operator = setUpDelivery(
-          { store, clock: Date.now, logger: pino({ level: 'silent' }), bus: new InProcessTaskEventBus() },
+          { store: d.store, clock: Date.now, logger: pino({ level: 'silent' }), bus: new InProcessTaskEventBus() },
           testDeliverySettings({ callbackAllowlist: entries, outboxConcurrency: 1 }),
         );
         await expect(

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { sampleFraction } from '../domain/approvals/routing-policy.js';
 import { bearer } from '../test-support/api-requests.js';
-import { type CastName, useApprovalsWorld } from '../test-support/approvals-world.js';
+import { type CastName, type EventBody, useApprovalsWorld } from '../test-support/approvals-world.js';
 import { DATABASES } from '../test-support/databases.js';
 import { anotherTestApp } from '../test-support/fixtures.js';
 
@@ -13,14 +13,6 @@ type TaskBody = {
   version: number;
   dueAt: string | null;
   workflow: Record<string, unknown>;
-};
-type EventBody = {
-  type: string;
-  fromStatus: string | null;
-  toStatus: string;
-  actor: { type: string; name: string };
-  data: Record<string, unknown> | null;
-  reason: string | null;
 };
 
 for (const database of DATABASES) {

@@ -1,24 +1,15 @@
 import request from 'supertest';
 import { createApiKey } from '../domain/admin/api-keys.js';
-import type { Store } from '../domain/store.js';
-import { bearer, createTaskVia, eventsVia, openTestApp, validTask } from '../test-support/api-requests.js';
+import { bearer, useTestApp, validTask } from '../test-support/api-requests.js';
 import { DATABASES } from '../test-support/databases.js';
-import type { TestApp } from '../test-support/fixtures.js';
 
 for (const database of DATABASES) {
   describe(`${database}: task API`, () => {
-    let store: Store;
-    let t: TestApp;
-    let close: () => Promise<void>;
-    beforeAll(async () => ({ store, t, close } = await openTestApp(database)));
-    afterAll(async () => close());
-
-    const createTask = (body: object = validTask, key = t.keys.reviewer) => createTaskVia(t.app, key, body);
-    const eventsOf = (id: string) => eventsVia(t.app, t.keys.viewer, id);
+    const d = useTestApp(database);
 
     test('create stores every field, answers 201 with an id and timestamps, and writes a created event', async () => {
       const before = Date.now();
-      const res = await request(t.app).post('/api/v1/tasks').set(bearer(t.keys.reviewer)).send(validTask);
+      const res = await request(d.app).post('/api/v1/tasks').set(bearer(d.keys.reviewer)).send(validTask);
       expect(res.status).toBe(201);
       expect(res.headers.location).toBe(`/api/v1/tasks/${res.body.id}`);
       const { slaSeconds: _sla, ...stored } = validTask;
@@ -33,9 +24,9 @@ for (const database of DATABASES) {
       const dueAt = Date.parse(res.body.dueAt);
       expect(dueAt).toBeGreaterThanOrEqual(before + 3600_000);
       expect(dueAt).toBeLessThanOrEqual(Date.now() + 3600_000);
-      const got = await request(t.app).get(`/api/v1/tasks/${res.body.id}`).set(bearer(t.keys.viewer));
+      const got = await request(d.app).get(`/api/v1/tasks/${res.body.id}`).set(bearer(d.keys.viewer));
       expect(got.body).toEqual(res.body);
-      const events = await eventsOf(res.body.id);
+      const events = await d.eventsOf(res.body.id);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
         type: 'created',
@@ -53,8 +44,8 @@ for (const database of DATABASES) {
         [1, { a: [null, true] }],
         { nested: { deep: { x: '<script>' } } },
       ]) {
-        const task = await createTask({ title: 't', payload });
-        const got = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
+        const task = await d.createTask({ title: 't', payload });
+        const got = await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer));
         expect(got.body.payload).toEqual(payload);
       }
     });
@@ -145,15 +136,15 @@ for (const database of DATABASES) {
     ];
 
     test.each(createScenarios)('create rejects: $name → $status $code, and stores nothing', async (scenario) => {
-      const countBefore = (await request(t.app).get('/api/v1/tasks?limit=200').set(bearer(t.keys.admin))).body.data
+      const countBefore = (await request(d.app).get('/api/v1/tasks?limit=200').set(bearer(d.keys.admin))).body.data
         .length;
-      let req = request(t.app).post('/api/v1/tasks');
+      let req = request(d.app).post('/api/v1/tasks');
       if (scenario.key !== 'none') {
         req = req.set(
           bearer(
             scenario.key === 'bogus'
               ? 'lg_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
-              : t.keys[scenario.key ?? 'reviewer'],
+              : d.keys[scenario.key ?? 'reviewer'],
           ),
         );
       }
@@ -174,14 +165,14 @@ for (const database of DATABASES) {
           expect.arrayContaining(scenario.errorPaths),
         );
       }
-      const countAfter = (await request(t.app).get('/api/v1/tasks?limit=200').set(bearer(t.keys.admin))).body.data
+      const countAfter = (await request(d.app).get('/api/v1/tasks?limit=200').set(bearer(d.keys.admin))).body.data
         .length;
       expect(countAfter).toBe(countBefore);
     });
 
     test('another workspace sees nothing: 404 for its ids, absent from its lists', async () => {
-      const task = await createTask();
-      const other = bearer(t.keys.otherWorkspaceAdmin);
+      const task = await d.createTask();
+      const other = bearer(d.keys.otherWorkspaceAdmin);
       for (const [method, path] of [
         ['get', `/api/v1/tasks/${task.id}`],
         ['get', `/api/v1/tasks/${task.id}/events`],
@@ -189,43 +180,46 @@ for (const database of DATABASES) {
         ['post', `/api/v1/tasks/${task.id}/decision`],
         ['post', `/api/v1/tasks/${task.id}/cancel`],
       ] as const) {
-        const res = await request(t.app)
+        const res = await request(d.app)
           [method](path)
           .set(other)
           .send(path.endsWith('/decision') ? { action: 'approve' } : method === 'post' ? {} : undefined);
         expect([path, res.status, res.body.code]).toEqual([path, 404, 'not_found']);
       }
-      const list = await request(t.app).get('/api/v1/tasks').set(other);
+      const list = await request(d.app).get('/api/v1/tasks').set(other);
       expect(list.body.data.map((x: { id: string }) => x.id)).not.toContain(task.id);
-      const mine = await request(t.app).get(`/api/v1/tasks/${task.id}`).set(bearer(t.keys.viewer));
+      const mine = await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer));
       expect(mine.body.status).toBe('pending_review');
     });
 
     test('a callback URL (it resumes the automation) is shown whole to admins and the creator, its origin to others', async () => {
       const callbackUrl = 'https://n8n.example/webhook-waiting/42?signature=secret';
-      const created = await request(t.app)
+      const created = await request(d.app)
         .post('/api/v1/tasks')
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ ...validTask, callbackUrl, externalRef: `callback-${database}-${Date.now()}` });
       expect(created.body).toMatchObject({ callbackUrl, hasCallback: true });
-      const other = await createApiKey({ store, clock: Date.now }, { name: 'other-reviewer', role: 'reviewer' });
+      const other = await createApiKey(
+        { store: d.store, clock: Date.now },
+        { name: 'other-reviewer', role: 'reviewer' },
+      );
       for (const [key, seen] of [
-        [t.keys.reviewer, callbackUrl],
-        [t.keys.admin, callbackUrl],
-        [t.keys.viewer, 'https://n8n.example'],
+        [d.keys.reviewer, callbackUrl],
+        [d.keys.admin, callbackUrl],
+        [d.keys.viewer, 'https://n8n.example'],
         [other.key, 'https://n8n.example'],
       ] as const) {
-        const one = await request(t.app).get(`/api/v1/tasks/${created.body.id}`).set(bearer(key));
+        const one = await request(d.app).get(`/api/v1/tasks/${created.body.id}`).set(bearer(key));
         expect([one.body.callbackUrl, one.body.hasCallback]).toEqual([seen, true]);
-        const listed = await request(t.app)
+        const listed = await request(d.app)
           .get(`/api/v1/tasks?externalRef=${created.body.externalRef}`)
           .set(bearer(key));
         expect(listed.body.data.map((x: { id: string; callbackUrl: string | null }) => [x.id, x.callbackUrl])).toEqual([
           [created.body.id, seen],
         ]);
       }
-      const plain = await createTask();
-      expect((await request(t.app).get(`/api/v1/tasks/${plain.id}`).set(bearer(t.keys.admin))).body).toMatchObject({
+      const plain = await d.createTask();
+      expect((await request(d.app).get(`/api/v1/tasks/${plain.id}`).set(bearer(d.keys.admin))).body).toMatchObject({
         callbackUrl: null,
         hasCallback: false,
       });
@@ -234,12 +228,12 @@ for (const database of DATABASES) {
     test('listing filters by status, queue, riskLevel, source and time, pages with a cursor, and caps the page size', async () => {
       const source = `list${database}${Date.now()}`;
       for (const name of ['odd', 'even']) {
-        const queue = await request(t.app).post('/api/v1/queues').set(bearer(t.keys.admin)).send({ name });
+        const queue = await request(d.app).post('/api/v1/queues').set(bearer(d.keys.admin)).send({ name });
         expect(queue.status).toBe(201);
       }
       const ids: string[] = [];
       for (let i = 0; i < 7; i++) {
-        const task = await createTask({
+        const task = await d.createTask({
           title: `t${i}`,
           payload: i,
           source,
@@ -248,17 +242,17 @@ for (const database of DATABASES) {
         });
         ids.push(task.id);
       }
-      await request(t.app)
+      await request(d.app)
         .post(`/api/v1/tasks/${ids[0]}/decision`)
-        .set(bearer(t.keys.reviewer))
+        .set(bearer(d.keys.reviewer))
         .send({ action: 'approve' });
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: request.Response = await request(t.app)
+        const res: request.Response = await request(d.app)
           .get('/api/v1/tasks')
           .query({ source, limit: 3, ...(cursor ? { cursor } : {}) })
-          .set(bearer(t.keys.viewer));
+          .set(bearer(d.keys.viewer));
         expect(res.status).toBe(200);
         expect(res.body.data.length).toBeLessThanOrEqual(3);
         seen.push(...res.body.data.map((x: { id: string }) => x.id));
@@ -268,10 +262,10 @@ for (const database of DATABASES) {
 
       const q = async (query: Record<string, string>) =>
         (
-          await request(t.app)
+          await request(d.app)
             .get('/api/v1/tasks')
             .query({ source, ...query })
-            .set(bearer(t.keys.viewer))
+            .set(bearer(d.keys.viewer))
         ).body.data.map((x: { id: string }) => x.id);
       expect(await q({ status: 'approved' })).toEqual([ids[0]]);
       expect((await q({ queue: 'odd' })).sort()).toEqual([ids[1], ids[3], ids[5]].sort());
@@ -279,27 +273,27 @@ for (const database of DATABASES) {
       expect(await q({ createdAfter: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
       expect((await q({ createdBefore: new Date(Date.now() + 60_000).toISOString() })).length).toBe(7);
 
-      const tooBig = await request(t.app).get('/api/v1/tasks?limit=201').set(bearer(t.keys.viewer));
+      const tooBig = await request(d.app).get('/api/v1/tasks?limit=201').set(bearer(d.keys.viewer));
       expect(tooBig.status).toBe(400);
       expect(tooBig.body.errors[0].path).toBe('query.limit');
-      const badCursor = await request(t.app).get('/api/v1/tasks?cursor=nonsense').set(bearer(t.keys.viewer));
+      const badCursor = await request(d.app).get('/api/v1/tasks?cursor=nonsense').set(bearer(d.keys.viewer));
       expect(badCursor.status).toBe(400);
       expect(badCursor.body.errors[0].path).toBe('cursor');
     });
 
     test('unknown routes and ids answer problem+json 404', async () => {
-      const route = await request(t.app).get('/api/v1/nothing').set(bearer(t.keys.viewer));
+      const route = await request(d.app).get('/api/v1/nothing').set(bearer(d.keys.viewer));
       expect(route.status).toBe(404);
       expect(route.body.code).toBe('not_found');
-      const id = await request(t.app).get('/api/v1/tasks/tsk_doesnotexist').set(bearer(t.keys.viewer));
+      const id = await request(d.app).get('/api/v1/tasks/tsk_doesnotexist').set(bearer(d.keys.viewer));
       expect(id.status).toBe(404);
       expect(id.headers['content-type']).toMatch(/problem\+json/);
     });
 
     test('health, readiness and the OpenAPI document', async () => {
-      expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
-      expect((await request(t.app).get('/readyz')).body).toEqual({ status: 'ready', database });
-      const doc = (await request(t.app).get('/api/openapi.json')).body;
+      expect((await request(d.app).get('/healthz')).body).toEqual({ status: 'ok' });
+      expect((await request(d.app).get('/readyz')).body).toEqual({ status: 'ready', database });
+      const doc = (await request(d.app).get('/api/openapi.json')).body;
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(
         expect.arrayContaining([
@@ -323,11 +317,11 @@ for (const database of DATABASES) {
         'critical',
       ]);
       expect(JSON.stringify(doc)).not.toContain('__shared');
-      const docs = await request(t.app).get('/docs');
+      const docs = await request(d.app).get('/docs');
       expect(docs.status).toBe(200);
       expect(docs.text).toContain('/docs/init.js');
       expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
-      expect((await request(t.app).get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+      expect((await request(d.app).get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
     });
   });
 }

@@ -4,6 +4,7 @@ import type { AppDeps } from '../app.js';
 import type { Store } from '../domain/store.js';
 import { openTestStore, type TestDatabase, type TestDatabaseHandle } from './databases.js';
 import { buildTestApp, type TestApp } from './fixtures.js';
+import { useOpened } from './live.js';
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -11,6 +12,12 @@ export interface OpenedTestApp {
   store: Store;
   db: TestDatabaseHandle;
   t: TestApp;
+  app: Express;
+  keys: TestApp['keys'];
+  /** POST /api/v1/tasks (201 expected): `validTask` as the reviewer key unless told otherwise. */
+  createTask(body?: object, key?: string): ReturnType<typeof createTaskVia>;
+  /** The task's history as the viewer key reads it. */
+  eventsOf(id: string): ReturnType<typeof eventsVia>;
   /** Waits for the authenticator's last-use writes, then drops the database. */
   close(): Promise<void>;
 }
@@ -27,6 +34,10 @@ export async function openTestApp(
     store: opened.store,
     db: opened.db,
     t,
+    app: t.app,
+    keys: t.keys,
+    createTask: (body = validTask, key = t.keys.reviewer) => createTaskVia(t.app, key, body),
+    eventsOf: (id) => eventsVia(t.app, t.keys.viewer, id),
     async close() {
       await t.authenticator.settle();
       await opened.close();
@@ -65,4 +76,9 @@ export async function eventsVia(app: Express, key: string, id: string) {
     toStatus: string;
     actor: { type: string; name: string };
   }[];
+}
+
+/** openTestApp before the describe block's tests, closed after them (see useOpened). */
+export function useTestApp(kind: TestDatabase, clock: () => number = Date.now, overrides: Partial<AppDeps> = {}) {
+  return useOpened(() => openTestApp(kind, clock, overrides));
 }

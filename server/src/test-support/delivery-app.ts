@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { type DeliverySettings, type DeliverySetup, setUpDelivery } from '../delivery-setup.js';
@@ -6,6 +7,7 @@ import { InProcessTaskEventBus } from '../events/in-process-bus.js';
 import { bearer, createTaskVia } from './api-requests.js';
 import { openTestStore, type TestDatabase, type TestDatabaseHandle } from './databases.js';
 import { buildTestApp, type TestApp } from './fixtures.js';
+import { useOpened } from './live.js';
 import { type Receiver, startReceiver } from './receiver.js';
 import { until } from './until.js';
 
@@ -46,10 +48,12 @@ export function testDeliverySettings(extra: Partial<DeliverySettings> = {}): Del
   };
 }
 
-export interface DeliveryApp {
+export interface DeliveryApp extends ReturnType<typeof deliveryRequests> {
   store: Store;
   db: TestDatabaseHandle;
   t: TestApp;
+  app: Express;
+  keys: TestApp['keys'];
   delivery: DeliverySetup;
   /** Where callbacks, subscriptions and Slack messages go in these tests. */
   receiver: Receiver;
@@ -94,8 +98,11 @@ export async function openDeliveryApp(
     store,
     db,
     t,
+    app: t.app,
+    keys: t.keys,
     delivery,
     receiver,
+    ...deliveryRequests(t),
     async close() {
       await delivery.outbox.stop();
       await receiver.close();
@@ -105,16 +112,16 @@ export async function openDeliveryApp(
   };
 }
 
-/** The delivery API as the tests call it, over the app `current()` returns once it is open. */
-export function deliveryRequests(current: () => TestApp) {
-  async function deliveriesOf(taskId: string, key = current().keys.viewer): Promise<DeliveryView[]> {
-    const res = await request(current().app).get(`/api/v1/tasks/${taskId}/deliveries`).set(bearer(key));
+/** The delivery API as the tests call it. */
+function deliveryRequests(t: TestApp) {
+  async function deliveriesOf(taskId: string, key = t.keys.viewer): Promise<DeliveryView[]> {
+    const res = await request(t.app).get(`/api/v1/tasks/${taskId}/deliveries`).set(bearer(key));
     expect(res.status).toBe(200);
     return res.body.data as DeliveryView[];
   }
   return {
     /** Creates a task (201 expected) as `key`, the reviewer key by default. */
-    create: (body: object, key = current().keys.reviewer, app = current().app) => createTaskVia(app, key, body),
+    create: (body: object, key = t.keys.reviewer, app = t.app) => createTaskVia(app, key, body),
     deliveriesOf,
     /** The task's deliveries once there are `count` and each has been attempted. */
     settled: (taskId: string, count = 1): Promise<DeliveryView[]> =>
@@ -126,11 +133,18 @@ export function deliveryRequests(current: () => TestApp) {
         },
         DELIVERY_WAIT,
       ),
-    async callbackSecret(key = current().keys.admin): Promise<string> {
-      const res = await request(current().app).get('/api/v1/settings/callback-secret').set(bearer(key));
+    async callbackSecret(key = t.keys.admin): Promise<string> {
+      const res = await request(t.app).get('/api/v1/settings/callback-secret').set(bearer(key));
       expect(res.status).toBe(200);
       expect(res.body.secret).toMatch(/^whsec_/);
       return res.body.secret as string;
     },
   };
+}
+
+/** openDeliveryApp before the describe block's tests, closed after them; the receiver answers 200 at the start of each. */
+export function useDeliveryApp(kind: TestDatabase, options: Parameters<typeof openDeliveryApp>[1] = {}) {
+  const d = useOpened(() => openDeliveryApp(kind, options));
+  beforeEach(() => d.receiver.respondWith(() => 200));
+  return d;
 }

@@ -5,6 +5,7 @@ import { bearer } from './api-requests.js';
 import type { TestDatabase } from './databases.js';
 import { type DeliveryApp, openDeliveryApp } from './delivery-app.js';
 import type { TestApp } from './fixtures.js';
+import { useOpened } from './live.js';
 import type { Receiver } from './receiver.js';
 import { until } from './until.js';
 
@@ -26,7 +27,9 @@ export interface SlackMessage {
   }[];
 }
 
-export interface SlackApp extends DeliveryApp {
+export interface SlackApp extends DeliveryApp, ReturnType<typeof slackRequests> {
+  /** The receiver standing in for Slack (the DeliveryApp's receiver). */
+  slack: Receiver;
   /** The integration posting the default queue's tasks (another one posts only the payments queue). */
   integrationId: string;
 }
@@ -70,15 +73,15 @@ export async function openSlackApp(kind: TestDatabase): Promise<SlackApp> {
       .send({ slackUserId, email });
     expect(linked.status).toBe(200);
   }
-  return { ...opened, integrationId };
+  return { ...opened, slack, integrationId, ...slackRequests(t, slack) };
 }
 
-/** The requests the Slack tests send and read, over the app and receiver `current()` returns once open. */
-export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
+/** The requests the Slack tests send and read. */
+function slackRequests(t: TestApp, slack: Receiver) {
   async function openTask(): Promise<{ id: string; message: SlackMessage }> {
-    const res = await request(current().t.app)
+    const res = await request(t.app)
       .post('/api/v1/tasks')
-      .set(bearer(current().t.keys.reviewer))
+      .set(bearer(t.keys.reviewer))
       .send({
         title: 'Refund <order> 1234',
         description: 'Customer says the parcel arrived damaged',
@@ -92,7 +95,7 @@ export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
     const message = await until(
       'the Slack message',
       async () => {
-        const hit = current().slack.requests.find((r) => r.path.startsWith('/services/') && r.body.includes(id));
+        const hit = slack.requests.find((r) => r.path.startsWith('/services/') && r.body.includes(id));
         return hit ? (JSON.parse(hit.body) as SlackMessage) : undefined;
       },
       SLACK_WAIT,
@@ -105,13 +108,13 @@ export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
     const payload = {
       type: 'block_actions',
       user: { id: slackUserId, username: 'someone' },
-      response_url: `${current().slack.url}/response/${slackUserId}`,
+      response_url: `${slack.url}/response/${slackUserId}`,
       actions: [{ action_id: action, value: button?.value }],
     };
     return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
   }
 
-  function post(body: string, headers: Record<string, string>, app = current().t.app) {
+  function post(body: string, headers: Record<string, string>, app = t.app) {
     return request(app)
       .post('/api/v1/integrations/slack/interactions')
       .set('Content-Type', 'application/x-www-form-urlencoded')
@@ -120,12 +123,11 @@ export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
   }
 
   async function taskOf(id: string) {
-    return (await request(current().t.app).get(`/api/v1/tasks/${id}`).set(bearer(current().t.keys.viewer))).body;
+    return (await request(t.app).get(`/api/v1/tasks/${id}`).set(bearer(t.keys.viewer))).body;
   }
 
   async function audit() {
-    return (await request(current().t.app).get('/api/v1/integrations/slack/audit').set(bearer(current().t.keys.admin)))
-      .body.data as {
+    return (await request(t.app).get('/api/v1/integrations/slack/audit').set(bearer(t.keys.admin))).body.data as {
       outcome: string;
       detail: string;
     }[];
@@ -133,9 +135,7 @@ export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
 
   /** Refused requests of a reason counted for the workspace over the last day. */
   async function refused(reason: string): Promise<number> {
-    const res = await request(current().t.app)
-      .get('/api/v1/integrations/slack/audit')
-      .set(bearer(current().t.keys.admin));
+    const res = await request(t.app).get('/api/v1/integrations/slack/audit').set(bearer(t.keys.admin));
     return (res.body.refusals as { reason: string; refused: number }[])
       .filter((r) => r.reason === reason)
       .reduce((sum, r) => sum + r.refused, 0);
@@ -150,4 +150,9 @@ export function slackRequests(current: () => { t: TestApp; slack: Receiver }) {
       }),
     )}`;
   return { openTask, click, post, taskOf, audit, refused, unsignedClick };
+}
+
+/** openSlackApp before the describe block's tests, closed after them (see useOpened). */
+export function useSlackApp(kind: TestDatabase) {
+  return useOpened(() => openSlackApp(kind));
 }
