@@ -126,6 +126,18 @@ for (const database of DATABASES) {
           expect.objectContaining({ type: 'user', email: 'ops@example.com' }),
           expect.objectContaining({ type: 'user', email: 'boss@example.com' }),
         ]);
+        // The cast's groups were made through the use case; the route answers 201 with the members it resolved.
+        const made = await request(app)
+          .post('/api/v1/reviewer-groups')
+          .set(bearer(keys.admin))
+          .send({ name: 'pairs', members: [w.members.mgr1!.id, 'boss@example.com'] });
+        expect([made.status, made.body.members]).toEqual([
+          201,
+          [
+            expect.objectContaining({ type: 'api_key', id: w.members.mgr1!.id }),
+            expect.objectContaining({ type: 'user', email: 'boss@example.com' }),
+          ],
+        ]);
         const badMember = await request(app)
           .post('/api/v1/reviewer-groups')
           .set(bearer(keys.admin))
