@@ -1,58 +1,42 @@
 import request from 'supertest';
-import type { Store } from '../domain/store.js';
-import { DATABASES, openTestStore } from '../test-support/databases.js';
-import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
-
-const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+import { bearer, useTestApp } from '../test-support/api-requests.js';
+import { DATABASES } from '../test-support/databases.js';
 
 /** Answers that hold a secret must never be kept by a browser, proxy or CDN cache. */
 for (const database of DATABASES) {
   describe(`${database}: answers carrying secrets`, () => {
-    let store: Store;
-    let close: () => Promise<void>;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      const opened = await openTestStore(database);
-      store = opened.store;
-      close = opened.close;
-      t = await buildTestApp(store);
-    });
-    afterAll(async () => {
-      await t.authenticator.settle();
-      await close();
-    });
+    const d = useTestApp(database);
 
     test('every answer that carries a secret says Cache-Control: no-store; others do not', async () => {
-      const admin = bearer(t.keys.admin);
-      const webhook = await request(t.app)
+      const admin = bearer(d.keys.admin);
+      const webhook = await request(d.app)
         .post('/api/v1/webhooks')
         .set(admin)
         .send({ url: 'https://hooks.example.com/loopgate', events: ['task.decided'] });
       expect(webhook.status).toBe(201);
       const answers = [
         webhook,
-        await request(t.app).post(`/api/v1/webhooks/${webhook.body.id}/rotate-secret`).set(admin),
-        await request(t.app).get('/api/v1/settings/callback-secret').set(admin),
-        await request(t.app).post('/api/v1/settings/callback-secret/rotate').set(admin),
-        await request(t.app)
+        await request(d.app).post(`/api/v1/webhooks/${webhook.body.id}/rotate-secret`).set(admin),
+        await request(d.app).get('/api/v1/settings/callback-secret').set(admin),
+        await request(d.app).post('/api/v1/settings/callback-secret/rotate').set(admin),
+        await request(d.app)
           .post('/api/v1/integrations/slack')
           .set(admin)
           .send({ webhookUrl: 'https://hooks.slack.com/services/T0/B0/secretpart', signingSecret: 'slack-signing' }),
-        await request(t.app).get('/api/v1/integrations/slack').set(admin),
-        await request(t.app).post('/api/v1/api-keys').set(admin).send({ name: 'cached?', role: 'viewer' }),
+        await request(d.app).get('/api/v1/integrations/slack').set(admin),
+        await request(d.app).post('/api/v1/api-keys').set(admin).send({ name: 'cached?', role: 'viewer' }),
       ];
       for (const res of answers) {
         expect([res.status, res.headers['cache-control']]).toEqual([expect.any(Number), 'no-store']);
         expect(res.status).toBeLessThan(300);
       }
-      const plain = await request(t.app).get('/api/v1/webhooks').set(admin);
+      const plain = await request(d.app).get('/api/v1/webhooks').set(admin);
       expect([plain.status, plain.headers['cache-control']]).toEqual([200, undefined]);
     });
 
     test('the OpenAPI document marks every answer with a secret field as no-store (so a new one cannot forget)', async () => {
       type Schema = Record<string, unknown>;
-      const doc = (await request(t.app).get('/api/openapi.json')).body as {
+      const doc = (await request(d.app).get('/api/openapi.json')).body as {
         paths: Record<string, Record<string, { responses: Record<string, Schema> }>>;
         components: { schemas: Record<string, Schema> };
       };

@@ -5,6 +5,7 @@ import { newId } from '../kernel/ids.js';
 import type { Repositories, Store } from '../store.js';
 import {
   DEFAULT_WORKFLOW,
+  type DecisionRecord,
   type TaskEventRecord,
   type TaskRecord,
   type TaskTransition,
@@ -68,22 +69,27 @@ export class ChangeLost extends Error {
 
 /** The task as `TaskRepository.transition` leaves the row: the JavaScript twin of that UPDATE. */
 export function applyChange(task: TaskRecord, change: TaskTransition): TaskRecord {
-  const flow = workflowOf(task);
-  const closing = isFinalStatus(change.status);
+  // Like the UPDATE, a workflow field the change leaves undefined keeps its value, and one set to
+  // null (nextSweepAt included, on an open task) is cleared.
+  const named = Object.entries(change.workflow ?? {}).filter(([, value]) => value !== undefined);
+  const workflow: TaskWorkflowRecord = { ...workflowOf(task), ...Object.fromEntries(named) };
+  // A final task has no deadline left (the UPDATE clears next_sweep_at for every final status).
+  if (isFinalStatus(change.status)) workflow.nextSweepAt = null;
   return {
     ...task,
     status: change.status,
     updatedAt: change.updatedAt,
     closedAt: change.closedAt !== undefined ? change.closedAt : task.closedAt,
-    decision: change.decision ?? task.decision,
+    decision: change.decision ? storedDecision(change.decision) : task.decision,
     version: task.version + 1,
-    workflow: {
-      ...flow,
-      ...change.workflow,
-      // A final task has no deadline left (the UPDATE clears next_sweep_at for every final status).
-      nextSweepAt: closing ? null : (change.workflow?.nextSweepAt ?? flow.nextSweepAt),
-    },
+    workflow,
   };
+}
+
+/** A decision as the UPDATE stores it: a modified payload and its diff only for approve_with_modifications. */
+function storedDecision(decision: DecisionRecord): DecisionRecord {
+  if (decision.action === 'approve_with_modifications') return decision;
+  return { ...decision, modifiedPayload: null, diff: null };
 }
 
 /** Appends a task's event and runs the change hook, inside the caller's transaction. */
