@@ -3,6 +3,7 @@ import { upsertUser } from '../domain/admin/users.js';
 import type { HousekeepingDeps } from '../domain/housekeeping/housekeeping.js';
 import { hashToken } from '../domain/kernel/secrets.js';
 import type { Store } from '../domain/store.js';
+import { countingTransactions } from '../test-support/counting-store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { deliveryRecord } from '../test-support/delivery-records.js';
 import { startHousekeeping } from './housekeeping-job.js';
@@ -52,15 +53,8 @@ for (const database of DATABASES) {
         });
         await tx.deliveries.insert(deliveryRecord(workspace.id, 'msg_job_old', NOW - 40 * DAY));
       });
-      let transactions = 0;
-      const counting: HousekeepingDeps = {
-        store: {
-          transaction: (work) => {
-            transactions++;
-            return store.transaction(work);
-          },
-        },
-      };
+      const counted = countingTransactions(store);
+      const counting: HousekeepingDeps = { store: counted.store };
       const { logger, lines } = capturingLogger();
 
       const job = startHousekeeping(
@@ -75,10 +69,10 @@ for (const database of DATABASES) {
         });
         expect(await store.read.deliveries.findForWorker('msg_job_old')).toBeNull();
         expect(await store.read.sessions.findLive(hashToken('job-expired'), 0)).toBeNull();
-        const afterFirstRun = transactions;
+        const afterFirstRun = counted.count();
         // The cron ticks every second; with a 10-minute interval none of the next ticks runs again.
         await sleep(2_500);
-        expect(transactions).toBe(afterFirstRun);
+        expect(counted.count()).toBe(afterFirstRun);
       } finally {
         await job.stop();
       }

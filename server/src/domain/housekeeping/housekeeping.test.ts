@@ -1,4 +1,5 @@
 import type { DeliveryStatus } from '@loopgate/shared';
+import { countingTransactions } from '../../test-support/counting-store.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 import { deliveryRecord } from '../../test-support/delivery-records.js';
 import { FakeAttemptLimiter } from '../../test-support/fake-attempt-limiter.js';
@@ -10,22 +11,13 @@ import type { ReviewLinkAction } from '../reviewers/reviewer-ports.js';
 import { authenticateSession, logIn } from '../reviewers/sessions.js';
 import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
-import { type HousekeepingDeps, pruneOnce } from './housekeeping.js';
+import { type HousekeepingDeps, NOTHING_PRUNED, pruneOnce } from './housekeeping.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.UTC(2026, 0, 31, 12);
 const RETENTION = 30 * DAY;
 const OLD = NOW - RETENTION - DAY;
 const RECENT = NOW - DAY;
-/** What a run that finds nothing to remove reports. */
-const NOTHING_PRUNED = {
-  deliveries: 0,
-  deliveryAttempts: 0,
-  sessions: 0,
-  reviewLinks: 0,
-  idempotencyKeys: 0,
-  invitations: 0,
-};
 
 function delivery(workspaceId: string, id: string, status: DeliveryStatus, updatedAt: number): DeliveryRecord {
   return deliveryRecord(workspaceId, id, updatedAt - DAY, {
@@ -276,15 +268,8 @@ for (const database of DATABASES) {
           });
         }
       });
-      let transactions = 0;
-      const counting: HousekeepingDeps = {
-        store: {
-          transaction: (work) => {
-            transactions++;
-            return store.transaction(work);
-          },
-        },
-      };
+      const counted = countingTransactions(store);
+      const counting: HousekeepingDeps = { store: counted.store };
 
       const result = await pruneOnce(counting, { now: NOW, deliveryRetentionMs: RETENTION, batchSize });
 
@@ -293,7 +278,7 @@ for (const database of DATABASES) {
       expect(await exists('msg_batch_pending')).toBe(true);
       expect(await attemptsOf(old.map((r) => r.id))).toEqual([]);
       // 9 sessions: 4 + 4 + 1; 11 deliveries: 4 + 4 + 3; then one short batch each for links, keys and invitations.
-      expect(transactions).toBe(3 + 3 + 1 + 1 + 1);
+      expect(counted.count()).toBe(3 + 3 + 1 + 1 + 1);
     });
 
     test('two runs in parallel both succeed and leave the same end state as one', async () => {

@@ -35,6 +35,16 @@ export interface PruneResult {
   invitations: number;
 }
 
+/** What a run that finds nothing to remove reports. */
+export const NOTHING_PRUNED: Readonly<PruneResult> = Object.freeze({
+  deliveries: 0,
+  deliveryAttempts: 0,
+  sessions: 0,
+  reviewLinks: 0,
+  idempotencyKeys: 0,
+  invitations: 0,
+});
+
 /**
  * A delivery is done with once it can no longer be sent: delivered, given up after its retries or on a
  * 410 (`failed`), or stopped with its subscription (`cancelled`). Named one by one rather than "not
@@ -53,14 +63,7 @@ export async function pruneOnce(deps: HousekeepingDeps, options: PruneOptions): 
     throw new RangeError('deliveryRetentionMs must be null or at least 0');
   }
   const { store } = deps;
-  const result: PruneResult = {
-    deliveries: 0,
-    deliveryAttempts: 0,
-    sessions: 0,
-    reviewLinks: 0,
-    idempotencyKeys: 0,
-    invitations: 0,
-  };
+  const result: PruneResult = { ...NOTHING_PRUNED };
   const repeat = async (batch: () => Promise<number>): Promise<number> => {
     let total = 0;
     for (;;) {
