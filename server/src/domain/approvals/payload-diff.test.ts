@@ -1,5 +1,13 @@
 import { applyPatch } from 'diff';
-import { lineDiff, parseEditedPayload, payloadText, unifiedDiffLines, unifiedPayloadDiff } from './payload-diff.js';
+import {
+  fieldChanges,
+  lineDiff,
+  parseEditedPayload,
+  payloadText,
+  samePayload,
+  unifiedDiffLines,
+  unifiedPayloadDiff,
+} from './payload-diff.js';
 
 describe('payload diffs', () => {
   test('a JSON edit is stored as a unified diff that applies to the original to give the modified payload', () => {
@@ -61,5 +69,30 @@ describe('payload diffs', () => {
       error: expect.stringMatching(/^The payload at note contains a lone UTF-16 surrogate/),
     });
     expect(parseEditedPayload({ a: 1 }, '{"note":"\\ud83d\\ude00"}')).toEqual({ ok: true, value: { note: '😀' } });
+  });
+});
+
+describe('field changes', () => {
+  test('each changed leaf is named by its path, in payload order, with its value before and after', () => {
+    const original = { refund: { amount: 480, currency: 'EUR' }, lines: [{ qty: 1 }, { qty: 2 }], 'odd key': true };
+    const modified = { refund: { amount: 100, currency: 'EUR', note: 'cap' }, lines: [{ qty: 3 }], 'odd key': false };
+    expect(fieldChanges(original, modified)).toEqual([
+      { path: 'refund.amount', op: 'changed', before: '480', after: '100' },
+      { path: 'refund.note', op: 'added', after: '"cap"' },
+      { path: 'lines[0].qty', op: 'changed', before: '1', after: '3' },
+      { path: 'lines[1]', op: 'removed', before: '{"qty":2}' },
+      { path: '["odd key"]', op: 'changed', before: 'true', after: 'false' },
+    ]);
+  });
+
+  test('a text payload or a changed type is one change; reordered keys are none', () => {
+    expect(fieldChanges('Dear a', 'Dear b')).toEqual([
+      { path: '', op: 'changed', before: '"Dear a"', after: '"Dear b"' },
+    ]);
+    expect(fieldChanges({ a: [1] }, { a: { 0: 1 } })).toEqual([
+      { path: 'a', op: 'changed', before: '[1]', after: '{"0":1}' },
+    ]);
+    expect(samePayload({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+    expect(samePayload({ a: 1 }, { a: '1' })).toBe(false);
   });
 });

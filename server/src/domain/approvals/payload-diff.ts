@@ -94,3 +94,75 @@ export function parseEditedPayload(
     return { ok: false, error: `The payload ${problem.path ? `at ${problem.path} ` : ''}${problem.message}.` };
   return { ok: true, value };
 }
+
+/** One changed value, named by its path in the payload: `refund.amount: 480 → 100`. */
+export interface FieldChange {
+  /** `refund.amount`, `lines[2].qty`, `["odd key"]`; empty for the payload as a whole. */
+  path: string;
+  op: 'changed' | 'added' | 'removed';
+  /** Compact JSON of the value before (absent when added) and after (absent when removed). */
+  before?: string;
+  after?: string;
+}
+
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+
+function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (PLAIN_KEY.test(key)) return parent === '' ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value as one line of the change list: strings quoted, objects and arrays as compact JSON. */
+export function compactValue(value: JsonValue): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * The leaves that differ between two payloads, in payload order, each with its path: the list a
+ * reviewer reads before confirming an edit and that the stored decision shows, and its length is
+ * the change count ("Approved with 2 changes"). Objects are compared key by key and arrays index by
+ * index; a value whose type changed (or a text payload) is one change at its own path.
+ */
+export function fieldChanges(original: JsonValue, modified: JsonValue): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const walk = (path: string, before: JsonValue, after: JsonValue) => {
+    if (isObject(before) && isObject(after)) {
+      for (const key of Object.keys(before)) {
+        const next = childPath(path, key);
+        if (!(key in after)) changes.push({ path: next, op: 'removed', before: compactValue(before[key]!) });
+        else walk(next, before[key]!, after[key]!);
+      }
+      for (const key of Object.keys(after)) {
+        if (!(key in before))
+          changes.push({ path: childPath(path, key), op: 'added', after: compactValue(after[key]!) });
+      }
+      return;
+    }
+    if (Array.isArray(before) && Array.isArray(after)) {
+      const shared = Math.min(before.length, after.length);
+      for (let i = 0; i < shared; i++) walk(childPath(path, i), before[i]!, after[i]!);
+      for (let i = shared; i < before.length; i++) {
+        changes.push({ path: childPath(path, i), op: 'removed', before: compactValue(before[i]!) });
+      }
+      for (let i = shared; i < after.length; i++) {
+        changes.push({ path: childPath(path, i), op: 'added', after: compactValue(after[i]!) });
+      }
+      return;
+    }
+    if (compactValue(before) !== compactValue(after)) {
+      changes.push({ path, op: 'changed', before: compactValue(before), after: compactValue(after) });
+    }
+  };
+  walk('', original, modified);
+  return changes;
+}
+
+/** True when the two payloads are the same value (key order aside), i.e. the reviewer changed nothing. */
+export function samePayload(a: JsonValue, b: JsonValue): boolean {
+  return fieldChanges(a, b).length === 0;
+}

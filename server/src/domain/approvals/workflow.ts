@@ -50,16 +50,17 @@ export async function pickAssignee(
 }
 
 /**
- * Refuses an actor who may not vote on (or claim) the task as it stands: not in the level's group,
- * the task claimed by someone else, or the creator approving where separation of duties applies.
+ * Why an actor may not vote on (or claim) the task as it stands, or null when they may: not in the
+ * level's group, the task claimed by someone else, or the creator approving where separation of
+ * duties applies. The pages show this reason beside a disabled button; voting throws it.
  */
-export async function assertMayVote(
+export async function voteProblem(
   repos: Repositories,
   principal: Principal,
   task: TaskRecord,
   config: QueueConfig,
   action: DecisionInput['action'],
-): Promise<void> {
+): Promise<AppError | null> {
   const flow = workflowOf(task);
   const level = levelOf(config, flow.level);
   // A level without a group is open to every reviewer. A level with one is decided by its members,
@@ -73,16 +74,29 @@ export async function assertMayVote(
       if (group?.members.some((m) => m.type === actor.type && m.id === actor.id)) member = true;
     }
     if (!member) {
-      throw new AppError(
+      return new AppError(
         'forbidden',
         `Level ${flow.level} (${level.name}) is decided by the ${groups.map((g) => `"${g}"`).join(' or ')} group`,
       );
     }
   }
   if (flow.claimed && flow.assignee && level.quorum === 1 && !sameActor(flow.assignee, principal.actor)) {
-    throw new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
+    return new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
   }
   if (!config.creatorMayApprove && action !== 'reject' && sameActor(task.createdBy, principal.actor)) {
-    throw new AppError('separation_of_duties', 'The creator of a task may not approve it in this queue');
+    return new AppError('separation_of_duties', 'The creator of a task may not approve it in this queue');
   }
+  return null;
+}
+
+/** Refuses an actor who may not vote on (or claim) the task as it stands (see voteProblem). */
+export async function assertMayVote(
+  repos: Repositories,
+  principal: Principal,
+  task: TaskRecord,
+  config: QueueConfig,
+  action: DecisionInput['action'],
+): Promise<void> {
+  const problem = await voteProblem(repos, principal, task, config, action);
+  if (problem) throw problem;
 }

@@ -53,6 +53,13 @@ export async function openReviewLink(
   return { link, task, principal: member.principal };
 }
 
+/** An Approve link approves and a Reject link rejects; a Review & modify link may do either, or modify. */
+export function linkAllows(link: Pick<ReviewLinkRecord, 'action'>, action: string): boolean {
+  return link.action === 'modify'
+    ? ['approve', 'reject', 'approve_with_modifications'].includes(action)
+    : link.action === action;
+}
+
 /**
  * The POST behind a link: uses the link (compare-and-set, so two clicks decide once), then votes
  * as the link's reviewer. If the vote fails for a reason that may pass (e.g. a transient error),
@@ -65,7 +72,7 @@ export async function decideByReviewLink(
 ): Promise<TaskRecord> {
   const opened = await openReviewLink(deps, token);
   const { link, principal } = opened;
-  if (link.action !== 'modify' && link.action !== input.action) {
+  if (!linkAllows(link, input.action)) {
     throw new AppError('forbidden', `This link can only ${link.action}; use the review link to do something else.`);
   }
   const now = deps.clock();

@@ -25,6 +25,11 @@ export interface TaskRepository {
   insert(task: TaskRecord): Promise<void>;
   findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
   list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]>;
+  /**
+   * Open tasks (pending or in review), most urgent first: the earliest deadline (tasks without one
+   * last), then the highest priority, then the oldest. `offset` pages through them.
+   */
+  listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

@@ -209,6 +209,24 @@ for (const database of DATABASES) {
       expect(await store.read.tasks.list('wsp_other', {}, 10)).toEqual([]);
     });
 
+    test('open tasks come most urgent first: earliest deadline, then priority, then oldest; closed ones never', async () => {
+      const ws = 'wsp_urgency';
+      const flow = (priority: number) => ({ workflow: { ...DEFAULT_WORKFLOW, priority } });
+      await store.transaction(async (tx) => {
+        await tx.workspaces.insert({ id: ws, slug: 'urgency', name: 'x', createdAt: 1 });
+        await tx.tasks.insert(taskRecord(ws, 'tsk_u_nodue', 100, { dueAt: null, ...flow(5) }));
+        await tx.tasks.insert(taskRecord(ws, 'tsk_u_late', 200, { dueAt: 9_000 }));
+        await tx.tasks.insert(taskRecord(ws, 'tsk_u_soon_low', 300, { dueAt: 5_000, status: 'in_review' }));
+        await tx.tasks.insert(taskRecord(ws, 'tsk_u_soon_high', 400, { dueAt: 5_000, ...flow(2) }));
+        await tx.tasks.insert(taskRecord(ws, 'tsk_u_closed', 50, { dueAt: 1_000, status: 'approved', closedAt: 60 }));
+      });
+      const ids = async (limit: number, offset: number) =>
+        (await store.read.tasks.listOpenByUrgency(ws, limit, offset)).map((t) => t.id);
+      expect(await ids(10, 0)).toEqual(['tsk_u_soon_high', 'tsk_u_soon_low', 'tsk_u_late', 'tsk_u_nodue']);
+      expect(await ids(2, 2)).toEqual(['tsk_u_late', 'tsk_u_nodue']);
+      expect(await store.read.tasks.listOpenByUrgency('wsp_other', 10, 0)).toEqual([]);
+    });
+
     test('events come back in the order they were appended, each as it was written', async () => {
       await store.transaction((tx) => tx.tasks.insert(taskRecord(workspaceId, 'tsk_events', 7_000)));
       const events: TaskEventRecord[] = [

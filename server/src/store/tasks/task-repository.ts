@@ -208,6 +208,15 @@ export class SqlTaskRepository implements TaskRepository {
     return rows.map(rowToTask);
   }
 
+  async listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]> {
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE workspace_id = ? AND status IN ('pending_review', 'in_review')
+       ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, priority DESC, created_at, id LIMIT ? OFFSET ?`,
+      [workspaceId, limit, offset],
+    );
+    return rows.map(rowToTask);
+  }
+
   /**
    * The compare-and-set every task change goes through (domain/tasks/task-transition.ts applies the
    * same change to the record): one UPDATE that matches only while the row still has the status and
