@@ -28,36 +28,66 @@
   }
   globalThis.loopgateLineDiff = lineDiff;
 
+  // The one decision form: once the payload differs from the original, plain Approve is disabled
+  // (it would approve the original) and Approve with changes becomes the primary action. The server
+  // holds the same line without this script: a plain approve carrying an edit is refused.
   const editor = document.getElementById('payload-editor');
   const original = document.getElementById('original-payload');
   if (!editor || !original) return;
   const errorEl = document.getElementById('editor-error');
   const diffEl = document.getElementById('live-diff');
-  const button = document.getElementById('preview-modify');
+  const modify = document.getElementById('preview-modify');
+  const approve = document.getElementById('approve');
+  const editedNote = document.getElementById('approve-blocked-edit');
+  // A button the server disabled (with its reason) stays disabled whatever is typed.
+  const approveBlocked = approve ? approve.disabled : true;
+  const approveDescribedBy = approve ? approve.getAttribute('aria-describedby') : null;
+
+  function normalised() {
+    const text = editor.value.replace(/\r\n/g, '\n');
+    if (editor.dataset.kind !== 'json') return { ok: true, text };
+    try {
+      return { ok: true, text: JSON.stringify(JSON.parse(text), null, 2) };
+    } catch (e) {
+      return { ok: false, error: `Not valid JSON: ${e.message}` };
+    }
+  }
+
+  function markChanged(changed) {
+    if (approve && !approveBlocked) {
+      approve.disabled = changed;
+      approve.classList.toggle('primary', !changed);
+      if (changed) approve.setAttribute('aria-describedby', 'approve-blocked-edit');
+      else if (approveDescribedBy) approve.setAttribute('aria-describedby', approveDescribedBy);
+      else approve.removeAttribute('aria-describedby');
+    }
+    if (editedNote) editedNote.hidden = !changed;
+    modify.classList.toggle('primary', changed);
+  }
 
   function update() {
-    let text = editor.value;
-    if (editor.dataset.kind === 'json') {
-      try {
-        text = JSON.stringify(JSON.parse(editor.value), null, 2);
-        errorEl.hidden = true;
-        button.disabled = false;
-      } catch (e) {
-        errorEl.textContent = `Not valid JSON: ${e.message}`;
-        errorEl.hidden = false;
-        button.disabled = true;
-        return;
-      }
+    const result = normalised();
+    if (!result.ok) {
+      errorEl.textContent = result.error;
+      errorEl.hidden = false;
+      modify.disabled = true;
+      diffEl.hidden = true;
+      markChanged(true);
+      return;
     }
+    errorEl.hidden = true;
+    modify.disabled = false;
     diffEl.replaceChildren();
-    for (const { op, text: line } of lineDiff(original.textContent, text)) {
+    for (const { op, text: line } of lineDiff(original.textContent, result.text)) {
       if (op === 'same') continue;
       const span = document.createElement('span');
       span.className = op;
-      span.textContent = `${op === 'add' ? '+' : '-'} ${line}\n`;
+      span.textContent = `${op === 'add' ? '+' : '-'} ${line}`;
       diffEl.append(span);
     }
     diffEl.hidden = diffEl.childElementCount === 0;
+    markChanged(result.text !== original.textContent);
   }
   editor.addEventListener('input', update);
+  update();
 })();

@@ -1,42 +1,107 @@
 import { type DecisionInput, decisionInputSchema } from '@loopgate/shared';
 import { z } from 'zod';
-import { lineDiff, parseEditedPayload, payloadText } from '../../domain/approvals/payload-diff.js';
+import {
+  fieldChanges,
+  lineDiff,
+  parseEditedPayload,
+  payloadText,
+  samePayload,
+} from '../../domain/approvals/payload-diff.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
-import { formText, optionalFormText, readForm } from './forms.js';
-import type { PayloadPreview } from './view-models.js';
+import { formText, optionalFormText, readForm, sentText } from './forms.js';
+import type { DecisionPreview } from './view-models.js';
 
-/** The approval panel's forms (task page and e-mail link page alike). */
+/**
+ * The approval panel's one form (task page and e-mail link page alike): the comment, the payload
+ * editor and every decision button share it, so whatever button is pressed, the server sees the
+ * edit. `action=edit` is the confirm step's "Edit again": it only shows the editor again.
+ */
 const decisionForm = z.object({
   action: formText,
-  comment: optionalFormText,
-  modifiedPayload: formText,
+  comment: formText,
+  /** Absent when the page offered no editor (an Approve-only or Reject-only e-mail link). */
+  modifiedPayload: sentText,
   confirm: formText,
 });
 
+/** What the page shows again when it does not decide: nothing typed is dropped. */
+export interface Typed {
+  edited?: string;
+  comment: string;
+}
+
 export type FormDecision =
   | { kind: 'decide'; input: DecisionInput }
-  | { kind: 'preview'; preview: PayloadPreview }
-  | { kind: 'invalid'; error: string; edited?: string };
+  /** A confirm step (or a refused post shown as one): decide nothing, show `preview`. */
+  | { kind: 'preview'; preview: DecisionPreview; error?: string; status: number }
+  /** Back to the panel with what was typed, and the error if there is one. */
+  | { kind: 'panel'; typed: Typed; error?: string; status: number };
+
+export const EDITED_APPROVE_REFUSED = 'You changed the payload — approve with changes or revert.';
+export const REJECT_NEEDS_REASON = 'Say why you reject the task: the agent and your colleagues read it.';
 
 /**
- * A decision form → the domain's DecisionInput, checked by the API's own schema. A modification
- * without `confirm` is only previewed: the reviewer sees the server's diff before anything is decided.
+ * A posted decision form → decide, confirm first, or refuse, from the task as it is now:
+ * - Approve with an edited payload is never the original's approval: it becomes the confirm step
+ *   of Approve with changes (409), so the edit is neither lost nor silently applied.
+ * - Approve with changes and Reject each decide only with `confirm=1`, after the reviewer has seen
+ *   the diff (with field paths and a change count) or the rejection's reason; Reject needs a reason.
  */
 export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision {
-  const { action, comment, modifiedPayload: edited, confirm } = readForm(decisionForm, body);
-  if (action === 'approve_with_modifications') {
-    const parsed = parseEditedPayload(task.payload, edited);
-    if (!parsed.ok) return { kind: 'invalid', error: parsed.error, edited };
-    if (confirm !== '1') {
-      const diff = lineDiff(payloadText(task.payload), payloadText(parsed.value));
-      if (!diff.some((line) => line.op !== 'same')) {
-        return { kind: 'invalid', error: 'You have not changed the payload; use Approve instead.', edited };
-      }
-      return { kind: 'preview', preview: { diff, edited, comment: comment ?? '' } };
+  const form = readForm(decisionForm, body);
+  const { action, modifiedPayload: edited, confirm } = form;
+  const comment = form.comment.replace(/\r\n/g, '\n');
+  const typed: Typed = { edited, comment };
+  const commentOrNone = optionalFormText.parse(comment);
+
+  if (action === 'edit') return { kind: 'panel', typed, status: 200 };
+
+  if (action === 'approve' || action === 'approve_with_modifications') {
+    const wantsChanges = action === 'approve_with_modifications';
+    if (edited === undefined) {
+      if (wantsChanges) return { kind: 'panel', typed, error: 'Edit the payload first.', status: 400 };
+      return decide({ action, comment: commentOrNone }, typed);
     }
-    return { kind: 'decide', input: decisionInputSchema.parse({ action, comment, modifiedPayload: parsed.value }) };
+    const parsed = parseEditedPayload(task.payload, edited);
+    if (!parsed.ok) {
+      const error = wantsChanges ? parsed.error : `${EDITED_APPROVE_REFUSED} ${parsed.error}`;
+      return { kind: 'panel', typed, error, status: 400 };
+    }
+    if (samePayload(task.payload, parsed.value)) {
+      if (!wantsChanges) return decide({ action, comment: commentOrNone }, typed);
+      return { kind: 'panel', typed, error: 'You have not changed the payload; use Approve instead.', status: 400 };
+    }
+    const preview: DecisionPreview = {
+      kind: 'modify',
+      changes: fieldChanges(task.payload, parsed.value),
+      diff: lineDiff(payloadText(task.payload), payloadText(parsed.value)),
+      edited,
+      comment,
+    };
+    if (!wantsChanges) return { kind: 'preview', preview, error: EDITED_APPROVE_REFUSED, status: 409 };
+    if (confirm !== '1') return { kind: 'preview', preview, status: 200 };
+    return decide({ action, comment: commentOrNone, modifiedPayload: parsed.value }, typed);
   }
-  const result = decisionInputSchema.safeParse({ action, comment });
-  if (!result.success) return { kind: 'invalid', error: 'Choose approve, reject or approve with modifications.' };
+
+  if (action === 'reject') {
+    const preview: DecisionPreview = { kind: 'reject', edited, comment };
+    if (confirm !== '1') return { kind: 'preview', preview, status: 200 };
+    if (commentOrNone === undefined) return { kind: 'preview', preview, error: REJECT_NEEDS_REASON, status: 400 };
+    return decide({ action, comment: commentOrNone }, typed);
+  }
+
+  return { kind: 'panel', typed, error: 'Choose approve, reject or approve with changes.', status: 400 };
+}
+
+function decide(input: unknown, typed: Typed): FormDecision {
+  const result = decisionInputSchema.safeParse(input);
+  if (!result.success) {
+    return {
+      kind: 'panel',
+      typed,
+      error: result.error.issues[0]?.message ?? 'The decision is not valid.',
+      status: 400,
+    };
+  }
   return { kind: 'decide', input: result.data };
 }

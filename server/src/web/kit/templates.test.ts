@@ -83,16 +83,46 @@ const columns = boardColumnsView({
   now: NOW,
 });
 const member = { userId: 'usr_1', email: 'rita@example.com', name: 'Rita', role: 'admin' as const, createdAt: NOW };
+const options = {
+  blocked: {
+    approve: null,
+    reject: null,
+    approve_with_modifications: 'Level 1 (review) is decided by the "ops" group',
+  },
+  level: {
+    number: 1,
+    of: 2,
+    name: 'review',
+    group: 'ops',
+    quorum: 1,
+    mode: 'unanimous' as const,
+    approvals: 0,
+    rejections: 0,
+  },
+  assignee: actor,
+  claimed: true,
+  ownVote: null,
+};
 const panel = {
-  ...taskSummaryView(task),
+  ...taskSummaryView(task, options, NOW),
   allowed: ['approve' as const, 'reject' as const, 'approve_with_modifications' as const],
+  blocked: options.blocked,
+  blockedNote: 'Closed',
   formAction: '/tasks/tsk_1/decide',
   backHref: '/tasks/tsk_1',
   csrf: chrome.csrf,
   error: 'Try again',
   edited: '{}',
-  preview: { diff: [{ op: 'add' as const, text: '"amount": 30' }], edited: '{}', comment: '' },
+  comment: 'typed',
+  preview: {
+    kind: 'modify' as const,
+    changes: [{ path: 'amount', op: 'changed' as const, before: '40', after: '30' }],
+    diff: [{ op: 'add' as const, text: '"amount": 30' }],
+    edited: '{}',
+    comment: '',
+  },
 };
+const rejectPanel = { ...panel, preview: { kind: 'reject' as const, edited: '{}', comment: 'no' } };
 const queue = { name: 'support', config: {} as never, createdAt: NOW, updatedAt: NOW, builtIn: false };
 const summary = {
   description: 'Refunds',
@@ -139,10 +169,15 @@ const SAMPLES: Samples = {
       deliveries: [],
       canRedeliver: true,
       decisionDiff: [{ kind: 'hunk', text: '@@' }],
-      canDecide: true,
+      decisionChanges: [{ path: 'amount', op: 'changed', before: '40', after: '30' }],
+      done: { text: 'Approved with 1 change', kind: 'ok' },
+      nextHref: '/tasks/next',
     },
   ],
-  review: [{ ...panel, reviewer: 'rita@example.com' }],
+  review: [
+    { ...panel, reviewer: 'rita@example.com' },
+    { ...rejectPanel, reviewer: 'rita@example.com' },
+  ],
   adminUsers: [
     {
       ...chrome,

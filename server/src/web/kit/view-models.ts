@@ -1,6 +1,9 @@
 import type { DecisionAction, Delivery, FieldError, Role } from '@loopgate/shared';
+import type { DecisionOptions } from '../../domain/approvals/decision-options.js';
 import {
   type DiffLine,
+  type FieldChange,
+  fieldChanges,
   payloadText,
   unifiedDiffLines,
   unifiedPayloadDiff,
@@ -12,6 +15,7 @@ import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewer
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
+import { type KeyValueRow, keyValueRows } from './key-value.js';
 import type { QueueSummary } from './queue-summary.js';
 
 /*
@@ -67,33 +71,56 @@ export interface InviteView {
   error?: string;
 }
 
-/** task-summary.eta: the task's facts, description, context and payload. */
+/** How much time a task has left, in words: "due in 2 h 5 min", "overdue 12 min", "no deadline". */
+export function slaText(dueAt: number | null, now: number): { text: string; overdue: boolean } {
+  if (dueAt === null) return { text: 'no deadline', overdue: false };
+  const minutes = Math.round(Math.abs(dueAt - now) / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const span =
+    days > 0 ? `${days} d ${hours} h` : hours > 0 ? `${hours} h ${mins} min` : minutes > 0 ? `${mins} min` : 'now';
+  if (dueAt <= now) return { text: minutes > 0 ? `overdue ${span}` : 'due now', overdue: true };
+  return { text: minutes > 0 ? `due in ${span}` : 'due now', overdue: false };
+}
+
+/** task-summary.eta: the decision panel's summary (facts, level, votes, claim) and the payload. */
 export interface TaskSummaryView {
   task: TaskRecord;
   payloadText: string;
+  payloadRows: KeyValueRow[];
   contextText: string;
   payloadKind: 'text' | 'json';
+  sla: { text: string; overdue: boolean };
+  /** Level, votes so far, assignee and claim, and what this viewer may do (null: not computed, e.g. closed). */
+  options: DecisionOptions | null;
 }
 
-export function taskSummaryView(task: TaskRecord): TaskSummaryView {
+export function taskSummaryView(task: TaskRecord, options: DecisionOptions | null, now: number): TaskSummaryView {
   return {
     task,
     payloadText: payloadText(task.payload),
+    payloadRows: keyValueRows(task.payload),
     contextText: task.context === null ? '' : payloadText(task.context as JsonValue),
     payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
+    sla: slaText(task.dueAt, now),
+    options,
   };
 }
 
-/** A modification the reviewer checks before confirming it. */
-export interface PayloadPreview {
-  diff: DiffLine[];
-  edited: string;
-  comment: string;
-}
+/** The confirm step: an edit's changes and full diff, or a rejection's reason, before anything is decided. */
+export type DecisionPreview =
+  | { kind: 'modify'; changes: FieldChange[]; diff: DiffLine[]; edited: string; comment: string }
+  | { kind: 'reject'; edited?: string; comment: string };
 
-/** approval-panel.eta: the decision forms (task page with a session, review page with a link token). */
+/** approval-panel.eta: the one decision form (task page with a session, review page with a link token). */
 export interface ApprovalPanelView extends TaskSummaryView {
+  /** The buttons this page offers (an e-mail link may offer one). */
   allowed: DecisionAction[];
+  /** For each offered button: why it is disabled for this viewer, or null. */
+  blocked: Record<DecisionAction, string | null>;
+  /** Every offered button is blocked for the same reason: said once instead of under each. */
+  blockedNote: string | null;
   formAction: string;
   backHref: string;
   /** Absent on e-mail link pages: the link's token is the credential. */
@@ -101,10 +128,29 @@ export interface ApprovalPanelView extends TaskSummaryView {
   error?: string;
   /** What the reviewer typed, shown again when it was refused. */
   edited?: string;
-  preview?: PayloadPreview;
+  comment?: string;
+  preview?: DecisionPreview;
+}
+
+/** The panel's buttons and their reasons from the server's own rules (decisionOptions). */
+export function panelAccess(
+  allowed: DecisionAction[],
+  options: DecisionOptions | null,
+): Pick<ApprovalPanelView, 'allowed' | 'blocked' | 'blockedNote'> {
+  const closed = 'This task is closed.';
+  const blocked = options?.blocked ?? { approve: closed, reject: closed, approve_with_modifications: closed };
+  const reasons = new Set(allowed.map((action) => blocked[action]));
+  const [only] = [...reasons];
+  return { allowed, blocked, blockedNote: reasons.size === 1 && only ? only : null };
 }
 
 export type DecisionDiffLine = ReturnType<typeof unifiedDiffLines>[number];
+
+/** The confirmation shown after this viewer decided, with the Next task button. */
+export interface DoneView {
+  text: string;
+  kind: 'ok' | 'info';
+}
 
 export type TaskView = ApprovalPanelView &
   SignedIn & {
@@ -113,7 +159,9 @@ export type TaskView = ApprovalPanelView &
     deliveries: Delivery[];
     canRedeliver: boolean;
     decisionDiff: DecisionDiffLine[] | null;
-    canDecide: boolean;
+    decisionChanges: FieldChange[] | null;
+    done: DoneView | null;
+    nextHref: string;
   };
 
 /** The diff stored with the decision is the record; decisions from before it was stored get one computed. */
@@ -121,6 +169,13 @@ export function decisionDiffOf(task: TaskRecord): DecisionDiffLine[] | null {
   const decision = task.decision;
   if (decision?.action !== 'approve_with_modifications' || decision.modifiedPayload === null) return null;
   return unifiedDiffLines(decision.diff ?? unifiedPayloadDiff(task.payload, decision.modifiedPayload));
+}
+
+/** The stored decision's changes by field path, as the confirm step showed them. */
+export function decisionChangesOf(task: TaskRecord): FieldChange[] | null {
+  const decision = task.decision;
+  if (decision?.action !== 'approve_with_modifications' || decision.modifiedPayload === null) return null;
+  return fieldChanges(task.payload, decision.modifiedPayload);
 }
 
 export type ReviewView = ApprovalPanelView & { reviewer: string };

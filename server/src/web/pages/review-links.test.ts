@@ -124,6 +124,44 @@ for (const database of DATABASES) {
         expect(after.decision.modifiedPayload).toBe(edited);
       });
 
+      test('the reject link asks to confirm with a reason; the modify link never approves the original after an edit', async () => {
+        const task = await createTask({ title: 'Link reject', payload: { refund: { amount: 480 } } });
+        await mailFor(task.id);
+        const links = linksOf(w.mail.find((m) => m.to[0] === 'rev@example.com')!);
+        const reject = new URL(links.reject).pathname;
+        const page = await request(w.app).get(reject);
+        expect(page.text).toContain('id="reject"');
+        expect(page.text).not.toContain('id="approve"');
+        expect(page.text).not.toContain('id="payload-editor"');
+        // The buttons come before the payload on the link page (a phone shows them on its first screen).
+        expect(page.text.indexOf('id="reject"')).toBeLessThan(page.text.indexOf('id="payload-kv"'));
+        const ask = await request(w.app).post(reject).type('form').send({ action: 'reject', comment: '' });
+        expect(ask.status).toBe(200);
+        expect(ask.text).toContain('Reject this task?');
+        const noReason = await request(w.app).post(reject).type('form').send({ action: 'reject', confirm: '1' });
+        expect(noReason.status).toBe(400);
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+
+        const modify = new URL(linksOf(w.mail.find((m) => m.to[0] === 'rev2@example.com')!).modify).pathname;
+        const edited = JSON.stringify({ refund: { amount: 100 } });
+        const refused = await request(w.app)
+          .post(modify)
+          .type('form')
+          .send({ action: 'approve', modifiedPayload: edited });
+        expect(refused.status).toBe(409);
+        expect(refused.text).toContain('<code class="path">refund.amount</code>');
+        expect((await apiTask(task.id)).status).toBe('pending_review');
+
+        const done = await request(w.app)
+          .post(reject)
+          .type('form')
+          .send({ action: 'reject', comment: 'Too much', confirm: '1' });
+        expect(done.status).toBe(200);
+        expect(done.text).toContain('Rejected: Too much');
+        expect(done.text).toContain('href="/tasks/next"');
+        expect((await apiTask(task.id)).decision).toMatchObject({ action: 'reject', comment: 'Too much' });
+      });
+
       test('a link stops at the task deadline and says so', async () => {
         const task = await createTask({ title: 'Link expiry', slaSeconds: 60 });
         await mailFor(task.id);

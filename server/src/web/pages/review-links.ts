@@ -1,11 +1,15 @@
-import { type DecisionAction, isFinalStatus } from '@loopgate/shared';
+import { type DecisionAction, type DecisionInput, isFinalStatus } from '@loopgate/shared';
 import type { Response, Router } from 'express';
-import { decideByReviewLink, openReviewLink } from '../../domain/reviewers/review-links.js';
+import { decisionOptions } from '../../domain/approvals/decision-options.js';
+import { fieldChanges } from '../../domain/approvals/payload-diff.js';
+import { AppError } from '../../domain/kernel/errors.js';
+import { decideByReviewLink, linkAllows, openReviewLink } from '../../domain/reviewers/review-links.js';
 import type { ReviewLinkAction } from '../../domain/reviewers/reviewer-ports.js';
+import type { JsonValue } from '../../domain/tasks/task-record.js';
 import { readDecisionForm } from '../kit/decision-form.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
-import { type ReviewView, taskSummaryView } from '../kit/view-models.js';
+import { type DecisionPreview, panelAccess, taskSummaryView } from '../kit/view-models.js';
 
 /** What each e-mailed link lets its reviewer do: one button, or the whole panel for "Review & modify". */
 const DECISION_ACTIONS_BY_LINK: Record<ReviewLinkAction, DecisionAction[]> = {
@@ -21,18 +25,19 @@ export function register(router: Router, kit: PageKit): void {
   async function sendReview(
     res: Response,
     token: string,
-    extra: Pick<ReviewView, 'error' | 'edited' | 'preview'> = {},
+    extra: { error?: string; edited?: string; comment?: string; preview?: DecisionPreview } = {},
     status = 200,
   ) {
     const opened = await openReviewLink(deps, token);
     const href = `/review/${encodeURIComponent(token)}`;
+    const options = await decisionOptions(deps, opened.principal, opened.task);
     kit.send(
       res,
       TEMPLATES.review,
       {
-        ...taskSummaryView(opened.task),
+        ...taskSummaryView(opened.task, options, deps.clock()),
+        ...panelAccess(DECISION_ACTIONS_BY_LINK[opened.link.action], options),
         reviewer: opened.link.email,
-        allowed: DECISION_ACTIONS_BY_LINK[opened.link.action],
         formAction: href,
         backHref: href,
         ...extra,
@@ -57,12 +62,20 @@ export function register(router: Router, kit: PageKit): void {
     try {
       const opened = await openReviewLink(deps, token);
       const decision = readDecisionForm(opened.task, req.body);
-      if (decision.kind === 'invalid') {
-        await sendReview(res, token, { error: decision.error, edited: decision.edited }, 400);
+      const action = (req.body as { action?: unknown } | undefined)?.action;
+      if (typeof action === 'string' && action !== 'edit' && !linkAllows(opened.link, action)) {
+        throw new AppError(
+          'forbidden',
+          `This link can only ${opened.link.action}; use the review link to do something else.`,
+        );
+      }
+      if (decision.kind === 'panel') {
+        const { edited, comment } = decision.typed;
+        await sendReview(res, token, { error: decision.error, edited, comment }, decision.status);
         return;
       }
       if (decision.kind === 'preview') {
-        await sendReview(res, token, { preview: decision.preview });
+        await sendReview(res, token, { preview: decision.preview, error: decision.error }, decision.status);
         return;
       }
       const after = await decideByReviewLink(deps, token, decision.input);
@@ -70,12 +83,22 @@ export function register(router: Router, kit: PageKit): void {
         ? `The task is now ${after.status.replace(/_/g, ' ')}.`
         : 'Your vote is recorded; the task waits for the other reviewers.';
       kit.send(res, TEMPLATES.message, {
-        heading: 'Thank you',
-        text: `Your decision was recorded. ${outcome}`,
+        heading: decidedHeading(opened.task.payload, decision.input),
+        text: `Thank you, your decision was recorded. ${outcome}`,
         kind: 'ok',
+        // Opens the most urgent task this reviewer can decide (after logging in, when they are not).
+        link: { href: '/tasks/next', label: 'Next task' },
       });
     } catch (error) {
       kit.fail(req, res, error, null);
     }
   });
+}
+
+/** "Approved", "Approved with 2 changes", "Rejected: <reason>". */
+function decidedHeading(original: JsonValue, input: DecisionInput): string {
+  if (input.action === 'reject') return `Rejected: ${input.comment ?? 'no reason given'}`;
+  if (input.action === 'approve') return 'Approved';
+  const count = fieldChanges(original, input.modifiedPayload as JsonValue).length;
+  return `Approved with ${count} change${count === 1 ? '' : 's'}`;
 }

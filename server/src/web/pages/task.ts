@@ -1,7 +1,9 @@
-import { isFinalStatus } from '@loopgate/shared';
+import { type DecisionAction, isFinalStatus } from '@loopgate/shared';
 import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { claimTask, escalateTask, releaseTask } from '../../domain/approvals/claims.js';
+import { decisionOptions } from '../../domain/approvals/decision-options.js';
+import { fieldChanges } from '../../domain/approvals/payload-diff.js';
 import { decideTask } from '../../domain/approvals/vote.js';
 import { listDeliveries, redeliver } from '../../domain/delivery/deliveries.js';
 import { can } from '../../domain/kernel/access.js';
@@ -14,6 +16,7 @@ import {
   STAGE_TITLES,
   stageOf,
 } from '../../domain/reviewers/board.js';
+import { nextTaskFor } from '../../domain/reviewers/next-task.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { getTask, listTaskEvents } from '../../domain/tasks/read-tasks.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
@@ -22,10 +25,24 @@ import { readDecisionForm } from '../kit/decision-form.js';
 import { readForm } from '../kit/forms.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
-import { decisionDiffOf, signedIn, type TaskView, taskSummaryView } from '../kit/view-models.js';
+import {
+  type DecisionPreview,
+  type DoneView,
+  decisionChangesOf,
+  decisionDiffOf,
+  panelAccess,
+  signedIn,
+  taskSummaryView,
+} from '../kit/view-models.js';
 
 /** The most recent deliveries the task page lists; the API pages through all of them. */
 const TASK_PAGE_DELIVERIES = 20;
+
+/** Every decision the task page offers; what this viewer may take is decisionOptions' answer. */
+const ALL_ACTIONS: DecisionAction[] = ['approve', 'approve_with_modifications', 'reject'];
+
+/** Opens the most urgent task the signed-in reviewer can decide. */
+const NEXT_TASK_HREF = '/tasks/next';
 
 const moveForm = z.object({ to: z.enum(BOARD_STAGES, { error: `Move to one of: ${BOARD_STAGES.join(', ')}` }) });
 
@@ -37,38 +54,79 @@ export function register(router: Router, kit: PageKit): void {
     res: Response,
     web: SessionPrincipal,
     task: TaskRecord,
-    extra: Pick<TaskView, 'error' | 'edited' | 'preview'> = {},
+    extra: { error?: string; edited?: string; comment?: string; preview?: DecisionPreview; done?: DoneView } = {},
     status = 200,
   ) {
-    const [events, { deliveries }] = await Promise.all([
+    const [events, { deliveries }, options] = await Promise.all([
       listTaskEvents(deps, web.principal, task.id),
       listDeliveries(deps, web.principal, { taskId: task.id, limit: TASK_PAGE_DELIVERIES }),
+      decisionOptions(deps, web.principal, task),
     ]);
     const taskPath = `/tasks/${encodeURIComponent(task.id)}`;
     kit.send(
       res,
       TEMPLATES.task,
       {
-        ...taskSummaryView(task),
+        ...taskSummaryView(task, options, deps.clock()),
         ...signedIn(web),
+        ...panelAccess(ALL_ACTIONS, options),
         events,
         deliveries,
         canRedeliver: can(web.principal.role, 'workspace:admin'),
         decisionDiff: decisionDiffOf(task),
-        canDecide: can(web.principal.role, 'task:decide') && !isFinalStatus(task.status),
-        allowed: ['approve', 'reject', 'approve_with_modifications'],
+        decisionChanges: decisionChangesOf(task),
         formAction: `${taskPath}/decide`,
         backHref: taskPath,
+        nextHref: NEXT_TASK_HREF,
+        done: extra.done ?? null,
         ...extra,
       },
       status,
     );
   }
 
+  /** "Approved with 2 changes", "Rejected: <reason>": what this viewer's own vote was, and what it did. */
+  async function doneOf(web: SessionPrincipal, task: TaskRecord): Promise<DoneView | undefined> {
+    const { ownVote } = await decisionOptions(deps, web.principal, task);
+    if (!ownVote) return undefined;
+    const changes = ownVote.modifiedPayload === null ? 0 : fieldChanges(task.payload, ownVote.modifiedPayload).length;
+    const what =
+      ownVote.action === 'reject'
+        ? `Rejected: ${ownVote.comment ?? 'no reason given'}`
+        : changes > 0
+          ? `Approved with ${changes} change${changes === 1 ? '' : 's'}`
+          : 'Approved';
+    const after = isFinalStatus(task.status)
+      ? `The task is now ${task.status.replace(/_/g, ' ')}.`
+      : 'Your vote is recorded; the task waits for the other reviewers.';
+    return { text: `${what}. ${after}`, kind: 'ok' };
+  }
+
+  // Before /tasks/:id, which would take "next" for an id.
+  router.get(
+    NEXT_TASK_HREF,
+    kit.page(async (_req, res, web) => {
+      const next = await nextTaskFor(deps, web.principal);
+      if (next) {
+        res.redirect(303, `/tasks/${encodeURIComponent(next.id)}`);
+        return;
+      }
+      kit.send(res, TEMPLATES.message, {
+        heading: 'Nothing waiting for you',
+        text: 'No open task is waiting for your decision right now.',
+        kind: 'info',
+        ...signedIn(web),
+        link: { href: '/board', label: 'Back to the board' },
+      });
+    }),
+  );
+
   router.get(
     '/tasks/:id',
     kit.page(async (req, res, web) => {
-      await sendTask(res, web, await getTask(deps, web.principal, String(req.params.id)));
+      const task = await getTask(deps, web.principal, String(req.params.id));
+      const done = req.query.decided === '1' ? await doneOf(web, task) : undefined;
+      await sendTask(res, web, task, { done });
     }),
   );
 
@@ -78,12 +136,13 @@ export function register(router: Router, kit: PageKit): void {
     kit.page(async (req, res, web) => {
       const task = await getTask(deps, web.principal, String(req.params.id));
       const decision = readDecisionForm(task, req.body);
-      if (decision.kind === 'invalid') {
-        await sendTask(res, web, task, { error: decision.error, edited: decision.edited }, 400);
+      if (decision.kind === 'panel') {
+        const { edited, comment } = decision.typed;
+        await sendTask(res, web, task, { error: decision.error, edited, comment }, decision.status);
         return;
       }
       if (decision.kind === 'preview') {
-        await sendTask(res, web, task, { preview: decision.preview });
+        await sendTask(res, web, task, { preview: decision.preview, error: decision.error }, decision.status);
         return;
       }
       try {
@@ -92,10 +151,13 @@ export function register(router: Router, kit: PageKit): void {
         const appError = toAppError(error);
         if (appError.code === 'internal_error') throw error;
         const now = await getTask(deps, web.principal, task.id);
-        await sendTask(res, web, now, { error: appError.message }, appError.status);
+        // Refused by the domain (claimed meanwhile, already decided…): show why, keep what was typed.
+        const kept = readDecisionForm(task, { ...req.body, action: 'edit' });
+        const typed = kept.kind === 'panel' ? kept.typed : { comment: '' };
+        await sendTask(res, web, now, { error: appError.message, ...typed }, appError.status);
         return;
       }
-      res.redirect(303, `/tasks/${encodeURIComponent(task.id)}`);
+      res.redirect(303, `/tasks/${encodeURIComponent(task.id)}?decided=1`);
     }),
   );
 
