@@ -104,6 +104,7 @@ for (const database of DATABASES) {
       const task = await createTask({ title: 'Browser modify' });
       const { context, page } = await loggedIn('rev2@example.com');
       await page.goto(`${stack.url}/tasks/${task.id}`);
+      await page.click('#edit-payload summary');
       const editor = page.locator('#payload-editor');
       await editor.fill('{ "amount": 40, ');
       await page.locator('#editor-error').waitFor({ state: 'visible' });
@@ -167,8 +168,11 @@ for (const database of DATABASES) {
       const { context, page } = await loggedIn('view@example.com');
       await expectLocator(column(page, 'pending').locator(`[data-id="${task.id}"] button`)).toHaveCount(0);
       await page.goto(`${stack.url}/tasks/${task.id}`);
-      await page.locator('#read-only').waitFor();
-      await expectLocator(page.locator('#approve')).toHaveCount(0);
+      // The buttons are shown disabled, with the reason.
+      expect(await page.locator('#approve').isDisabled()).toBe(true);
+      await page
+        .locator('#blocked-note', { hasText: 'Your role (viewer) can read tasks but not decide them.' })
+        .waitFor();
       // Even a hand-made POST with the viewer's own CSRF token is refused by the domain.
       const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
       const status = await page.evaluate(

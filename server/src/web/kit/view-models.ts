@@ -1,4 +1,4 @@
-import type { DecisionAction, Delivery, FieldError, Role } from '@loopgate/shared';
+import { type DecisionAction, type Delivery, type FieldError, isFinalStatus, type Role } from '@loopgate/shared';
 import type { DecisionOptions } from '../../domain/approvals/decision-options.js';
 import {
   type DiffLine,
@@ -103,7 +103,7 @@ export function taskSummaryView(task: TaskRecord, options: DecisionOptions | nul
     payloadRows: keyValueRows(task.payload),
     contextText: task.context === null ? '' : payloadText(task.context as JsonValue),
     payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
-    sla: slaText(task.dueAt, now),
+    sla: isFinalStatus(task.status) ? { text: 'closed', overdue: false } : slaText(task.dueAt, now),
     options,
   };
 }
