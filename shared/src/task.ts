@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formPathProblems, formSchema } from './forms.js';
 import { TASK_STATUSES } from './lifecycle.js';
 
 /** Any JSON value: what agents send for payloads and context, stored and returned untouched. */
@@ -59,10 +60,24 @@ export const createTaskInputSchema = z
       .describe(
         "Reviewers' e-mail addresses (workspace members) to ask by e-mail instead of the queue's reviewer group",
       ),
+    /** Payload fields a reviewer edits through labelled inputs; each property's pointer must be writable in payload. */
+    form: formSchema.optional(),
+    /** What a reviewer must answer when approving; the answers come back as decision.response. */
+    responseForm: formSchema.optional(),
   })
   .refine((input) => !(input.dueAt !== undefined && input.slaSeconds !== undefined), {
     message: 'Give either dueAt or slaSeconds, not both',
     path: ['dueAt'],
+  })
+  .superRefine((input, ctx) => {
+    if (input.form === undefined) return;
+    for (const problem of formPathProblems(input.form, input.payload)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['form', 'properties', problem.path, 'x-loopgate-path'],
+        message: problem.message,
+      });
+    }
   })
   .meta({ id: 'CreateTaskInput' });
 export type CreateTaskInput = z.infer<typeof createTaskInputSchema>;
@@ -171,6 +186,10 @@ export const taskSchema = z
     updatedAt: z.iso.datetime(),
     closedAt: z.iso.datetime().nullable(),
     createdBy: actorSchema,
+    form: formSchema
+      .nullable()
+      .describe('The payload fields a reviewer edits through labelled inputs, as the task was created with'),
+    responseForm: formSchema.nullable().describe('What a reviewer answers when approving (decision.response)'),
     decision: decisionSchema.nullable(),
     workflow: taskWorkflowSchema,
     version: z.number().int(),

@@ -22,6 +22,8 @@ export const SAMPLE_TASK: Task = {
   updatedAt: '2026-11-25T17:00:00.000Z',
   closedAt: null,
   createdBy: { type: 'api_key', id: 'key_01jdx4a0zapier0000000000000', name: 'zapier' },
+  form: null,
+  responseForm: null,
   decision: null,
   workflow: {
     routingRule: 'rules[0]:confidence_below',

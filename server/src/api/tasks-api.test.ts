@@ -114,6 +114,24 @@ for (const database of DATABASES) {
         errorPaths: ['callbackUrl'],
       },
       {
+        name: 'a form pointer through a list in the payload',
+        body: {
+          title: 'x',
+          payload: { refund: [{ amount: 1 }] },
+          form: { type: 'object', properties: { amount: { type: 'number', 'x-loopgate-path': '/refund/amount' } } },
+        },
+        status: 400,
+        code: 'validation_failed',
+        errorPaths: ['form.properties.amount.x-loopgate-path'],
+      },
+      {
+        name: 'a form property of a type elicitation has no input for',
+        body: { ...validTask, responseForm: { type: 'object', properties: { tags: { type: 'array' } } } },
+        status: 400,
+        code: 'validation_failed',
+        errorPaths: ['responseForm.properties.tags.type'],
+      },
+      {
         name: 'malformed JSON',
         rawBody: '{"title":',
         contentType: 'application/json',
@@ -168,6 +186,39 @@ for (const database of DATABASES) {
       const countAfter = (await request(d.app).get('/api/v1/tasks?limit=200').set(bearer(d.keys.admin))).body.data
         .length;
       expect(countAfter).toBe(countBefore);
+    });
+
+    test('a task carries form and responseForm: stored, returned as sent, described in OpenAPI', async () => {
+      const form = {
+        type: 'object',
+        properties: {
+          amount: { type: 'number', title: 'Refund <b>amount</b>', minimum: 0, 'x-loopgate-path': '/refund/amount' },
+          reason: { type: 'string', enum: ['damaged', 'late'], enumNames: ['Damaged', 'Late'] },
+          note: { type: 'string', 'x-loopgate-path': '/notes/customer' },
+        },
+        required: ['amount'],
+      };
+      const responseForm = {
+        type: 'object',
+        properties: { reply: { type: 'string', maxLength: 500 }, fraud: { type: 'boolean' } },
+        required: ['reply'],
+      };
+      const res = await request(d.app)
+        .post('/api/v1/tasks')
+        .set(bearer(d.keys.reviewer))
+        .send({ title: 'Refund', payload: { refund: { amount: 480 } }, form, responseForm });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ form, responseForm });
+      const got = await request(d.app).get(`/api/v1/tasks/${res.body.id}`).set(bearer(d.keys.viewer));
+      expect(got.body.form).toEqual(form);
+      expect(got.body.responseForm).toEqual(responseForm);
+      const plain = await d.createTask();
+      expect(plain).toMatchObject({ form: null, responseForm: null });
+      const doc = (await request(d.app).get('/api/openapi.json')).body;
+      expect(doc.components.schemas.CreateTaskInput.properties.form).toEqual({ $ref: '#/components/schemas/Form' });
+      expect(Object.keys(doc.components.schemas.Form.properties)).toEqual(
+        expect.arrayContaining(['type', 'properties', 'required']),
+      );
     });
 
     test('another workspace sees nothing: 404 for its ids, absent from its lists', async () => {

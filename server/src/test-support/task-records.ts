@@ -28,6 +28,8 @@ export function taskRecord(
     closedAt: null,
     version: 1,
     createdBy: { type: 'system', id: null, name: 'test' },
+    form: null,
+    responseForm: null,
     decision: null,
     ...extra,
   };

@@ -83,6 +83,8 @@ export async function createTask(
     closedAt: null,
     version: 1,
     createdBy: principal.actor,
+    form: input.form ?? null,
+    responseForm: input.responseForm ?? null,
     decision: null,
   };
   let task: TaskRecord;

@@ -1,4 +1,4 @@
-import type { Actor, DecisionAction, RiskLevel, TaskStatus } from '@loopgate/shared';
+import type { Actor, DecisionAction, Form, RiskLevel, TaskStatus } from '@loopgate/shared';
 
 /** JSON as stored and returned: whatever the agent sent, never interpreted by the server. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -35,6 +35,10 @@ export interface TaskRecord {
   closedAt: number | null;
   version: number;
   createdBy: Actor;
+  /** Payload fields a reviewer edits through labelled inputs (shared/forms); null without one. */
+  form: Form | null;
+  /** What a reviewer must answer when approving; the answers are the decision's `response`. */
+  responseForm: Form | null;
   decision: DecisionRecord | null;
   /** Queue workflow state (routing, level, escalation); absent means the defaults of a fresh task. */
   workflow?: TaskWorkflowRecord;

@@ -30,6 +30,8 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
     updatedAt: iso(task.updatedAt),
     closedAt: isoOrNull(task.closedAt),
     createdBy: task.createdBy,
+    form: task.form,
+    responseForm: task.responseForm,
     decision: task.decision
       ? {
           action: task.decision.action,

@@ -21,6 +21,15 @@ function fullTask(workspaceId: string, id: string): TaskRecord {
     updatedAt: 1_764_000_000_456,
     version: 3,
     createdBy: { type: 'api_key', id: 'key_abc', name: 'n8n prod' },
+    form: {
+      type: 'object',
+      properties: {
+        amount: { type: 'number', title: 'Amount <b>', minimum: 0, 'x-loopgate-path': '/amount' },
+        reason: { type: 'string', enum: ['a', 'b'], enumNames: ['A', 'B'] },
+      },
+      required: ['amount'],
+    },
+    responseForm: { type: 'object', properties: { reply: { type: 'string', maxLength: 500 } } },
     workflow: {
       routingRule: 'big-refunds',
       routingReason: 'amount > 10',

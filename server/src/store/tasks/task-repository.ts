@@ -1,4 +1,4 @@
-import { type DecisionAction, isFinalStatus, type RiskLevel, type TaskStatus } from '@loopgate/shared';
+import { type DecisionAction, type Form, isFinalStatus, type RiskLevel, type TaskStatus } from '@loopgate/shared';
 import type { TaskCursor, TaskListFilter, TaskRepository } from '../../domain/tasks/task-ports.js';
 import {
   DEFAULT_WORKFLOW,
@@ -42,6 +42,9 @@ export interface TaskRow {
   created_by_type: ActorType;
   created_by_id: string | null;
   created_by_name: string | null;
+  /** A JSON form (shared/forms), NULL without one. */
+  form: JsonText | null;
+  response_form: JsonText | null;
   // The decision columns are NULL until a transition decides the task, and then all set together.
   decision_action: DecisionAction | null;
   decision_comment: string | null;
@@ -95,6 +98,8 @@ function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn> {
     created_by_type: task.createdBy.type,
     created_by_id: task.createdBy.id,
     created_by_name: task.createdBy.name,
+    form: stringifyOrNull(task.form),
+    response_form: stringifyOrNull(task.responseForm),
     routing_rule: flow.routingRule,
     routing_reason: flow.routingReason,
     levels_required: flow.levels,
@@ -134,6 +139,8 @@ function rowToTask(row: TaskRow): TaskRecord {
     closedAt: row.closed_at,
     version: row.version,
     createdBy: { type: row.created_by_type, id: row.created_by_id, name: row.created_by_name },
+    form: parseJsonOrNull<Form>(row.form),
+    responseForm: parseJsonOrNull<Form>(row.response_form),
     decision:
       row.decision_action === null || decidedBy === null || row.decided_at === null
         ? null

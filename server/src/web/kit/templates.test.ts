@@ -49,6 +49,8 @@ const task: TaskRecord = {
   closedAt: NOW,
   version: 2,
   createdBy: actor,
+  form: null,
+  responseForm: null,
   decision: {
     action: 'approve_with_modifications',
     comment: 'capped',
