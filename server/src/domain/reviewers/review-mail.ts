@@ -65,52 +65,128 @@ async function recipientsOf(deps: Pick<ReviewMailDeps, 'store'>, task: TaskRecor
   return [...out.values()];
 }
 
+/** Thrown inside the link transaction to roll back a half-claimed set (another process holds the rest). */
+class LinkSetTaken extends Error {}
+
 /**
- * Mails every reviewer the task is currently offered to, once per task, level and reviewer: the
- * link insert is the claim (a unique key), so any number of processes hearing of the same change
- * send one mail. Returns how many mails this call sent.
+ * A link made before the deadline ends at it; one made at or after it (an escalation that reassigns
+ * the task at its deadline, a reminder after it) lives as long as the task is open at this level —
+ * otherwise the reviewer the task was just handed to would get a link that is dead on arrival.
  */
-export async function sendReviewMails(deps: ReviewMailDeps, workspaceId: string, taskId: string): Promise<number> {
-  const task = await deps.store.read.tasks.findById(workspaceId, taskId);
-  if (!task || isFinalStatus(task.status)) return 0;
-  const level = workflowOf(task).level;
-  let sent = 0;
-  for (const recipient of await recipientsOf(deps, task)) {
-    const now = deps.clock();
-    const tokens = {} as Record<ReviewLinkAction, string>;
-    const won = await deps.store.transaction(async (tx) => {
-      for (const action of ACTIONS) {
+export function linkExpiry(task: Pick<TaskRecord, 'dueAt'>, now: number): number | null {
+  return task.dueAt !== null && task.dueAt > now ? task.dueAt : null;
+}
+
+/**
+ * Claims one reviewer's three links for this task and level: inserts them (the unique key is the
+ * claim), or, when this reviewer's earlier links expired unused, renews them (a compare-and-set).
+ * Null when the reviewer already holds live links, has used them, or another process won.
+ */
+async function claimLinks(
+  deps: Pick<ReviewMailDeps, 'store'>,
+  task: TaskRecord,
+  level: number,
+  recipient: Recipient,
+  now: number,
+): Promise<Record<ReviewLinkAction, string> | null> {
+  const tokens = {} as Record<ReviewLinkAction, string>;
+  try {
+    await deps.store.transaction(async (tx) => {
+      let renewing = false;
+      for (const [index, action] of ACTIONS.entries()) {
         const token = randomToken();
         tokens[action] = token;
         const link: ReviewLinkRecord = {
           tokenHash: hashToken(token),
-          workspaceId,
-          taskId,
+          workspaceId: task.workspaceId,
+          taskId: task.id,
           level,
           userId: recipient.userId,
           email: recipient.email,
           action,
-          expiresAt: task.dueAt,
+          expiresAt: linkExpiry(task, now),
           usedAt: null,
           createdAt: now,
         };
-        if (!(await tx.reviewLinks.insert(link))) return false;
+        if (!renewing && (await tx.reviewLinks.insert(link))) continue;
+        // The first action decides which way the set goes; a mixed outcome means someone else is at it.
+        if (index === 0) renewing = true;
+        if (!renewing || !(await tx.reviewLinks.renewExpired(link, now))) throw new LinkSetTaken();
       }
-      return true;
     });
-    if (!won) continue;
+  } catch (error) {
+    if (error instanceof LinkSetTaken) return null;
+    throw error;
+  }
+  return tokens;
+}
+
+export interface ReviewLinkOffer {
+  /** Mails this call sent. */
+  sent: number;
+  /**
+   * Whom this call mailed links (lower case) — with `since`, also whom another process mailed links
+   * at or after it (the review mailer hearing of the same change races this call; one of them wins).
+   */
+  mailed: string[];
+  /**
+   * Everyone the task is offered to by review mail (lower case): they now hold live links (from this
+   * call or an earlier one) or have used theirs, so a reminder or escalation notice leaves them out.
+   */
+  covered: string[];
+}
+
+/**
+ * Mails every reviewer the task is currently offered to, once per task, level and reviewer — and
+ * once more only when their links expired unused (the task is still open after its deadline). The
+ * link insert or renewal is the claim, so any number of processes hearing of the same change send
+ * one mail.
+ */
+export async function offerReviewLinks(
+  deps: ReviewMailDeps,
+  workspaceId: string,
+  taskId: string,
+  options: { since?: number } = {},
+): Promise<ReviewLinkOffer> {
+  const task = await deps.store.read.tasks.findById(workspaceId, taskId);
+  if (!task || isFinalStatus(task.status)) return { sent: 0, mailed: [], covered: [] };
+  const level = workflowOf(task).level;
+  const recipients = await recipientsOf(deps, task);
+  const mailed: string[] = [];
+  for (const recipient of recipients) {
+    const now = deps.clock();
+    const tokens = await claimLinks(deps, task, level, recipient, now);
+    if (!tokens) continue;
     const base = deps.publicUrl.replace(/\/+$/, '');
     const links = {
       approve: `${base}/review/${tokens.approve}`,
       reject: `${base}/review/${tokens.reject}`,
       modify: `${base}/review/${tokens.modify}`,
     };
-    const message = reviewMail(task, recipient.email, links);
+    const message = reviewMail(task, recipient.email, links, now);
     await deps.notifier.send(message);
     deps.onSent?.(message, links);
-    sent++;
+    mailed.push(recipient.email.toLowerCase());
   }
-  return sent;
+  const sent = mailed.length;
+  if (options.since !== undefined) {
+    // A claim another process holds has committed by now (the insert or renewal above waited for it).
+    const fresh = new Set(await deps.store.read.reviewLinks.usersMailedSince(task.id, level, options.since));
+    for (const r of recipients) if (fresh.has(r.userId)) mailed.push(r.email.toLowerCase());
+  }
+  return { sent, mailed: [...new Set(mailed)], covered: recipients.map((r) => r.email.toLowerCase()) };
+}
+
+/** `offerReviewLinks`, counting the mails sent. */
+export async function sendReviewMails(deps: ReviewMailDeps, workspaceId: string, taskId: string): Promise<number> {
+  return (await offerReviewLinks(deps, workspaceId, taskId)).sent;
+}
+
+/** Why this mail: an escalated task, one past its deadline, or a new one to review. */
+function subjectLead(task: TaskRecord, now: number): string {
+  if (workflowOf(task).escalated) return 'Escalated to you';
+  if (task.dueAt !== null && task.dueAt <= now) return 'Overdue, still needs review';
+  return 'Review';
 }
 
 /** Control characters out (they could fake headers or lines in some clients), then cut to `max`. */
@@ -129,7 +205,12 @@ export function payloadSummary(payload: JsonValue, max = 600): string {
  * The mail is plain text only: agent-written content cannot run script, load remote images or
  * hide a link behind other words in plain text, whatever the agent put in it.
  */
-export function reviewMail(task: TaskRecord, to: string, links: Record<ReviewLinkAction, string>): EmailMessage {
+export function reviewMail(
+  task: TaskRecord,
+  to: string,
+  links: Record<ReviewLinkAction, string>,
+  now: number,
+): EmailMessage {
   const title = plainSnippet(task.title, 150).replace(/\s+/g, ' ');
   const lines = [
     `A task needs your review: ${title}`,
@@ -151,7 +232,9 @@ export function reviewMail(task: TaskRecord, to: string, links: Record<ReviewLin
     `Review & modify:   ${links.modify}`,
     '',
     'Each link asks you to confirm before anything is decided, works once, and stops working when',
-    'the task is decided or its deadline passes. Do not forward this mail: the links act as you.',
+    linkExpiry(task, now) === null
+      ? 'the task is decided or moves on to another step. Do not forward this mail: the links act as you.'
+      : 'the task is decided or its deadline passes. Do not forward this mail: the links act as you.',
   ];
-  return { to: [to], subject: `[Loopgate] Review: ${title}`, text: `${lines.join('\n')}\n` };
+  return { to: [to], subject: `[Loopgate] ${subjectLead(task, now)}: ${title}`, text: `${lines.join('\n')}\n` };
 }
