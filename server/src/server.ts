@@ -17,6 +17,7 @@ import { FlexibleAttemptLimiter, memoryAttemptLimiter } from './limits/attempt-l
 import { createLogger } from './logger.js';
 import { createEmailNotifier } from './notify/email-notifier.js';
 import { openStore } from './store/open-store.js';
+import { renderReviewMailHtml } from './web/kit/mail.js';
 
 export interface RunningServer {
   config: Readonly<Config>;
@@ -98,6 +99,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     clock,
     notifier,
     publicUrl: config.publicUrl,
+    renderHtml: renderReviewMailHtml,
     onSent: (message, links) => {
       if (notifier.mode === 'file')
         log.warn({ to: message.to, reviewLink: links.modify }, linkLoggedBecauseNoSmtp('review'));

@@ -1,4 +1,5 @@
 import { isFinalStatus, type Role } from '@loopgate/shared';
+import { resolveQueue } from '../approvals/queue-config.js';
 import { can } from '../kernel/access.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
 import { hashToken, randomToken } from '../kernel/secrets.js';
@@ -21,6 +22,8 @@ export interface ReviewMailDeps {
   clock: () => number;
   notifier: Notifier;
   publicUrl: string;
+  /** Renders the HTML part of review mail (web/kit); without it review mail is plain text only. */
+  renderHtml?: (view: ReviewMailView) => string;
   /** Told of every mail sent with its links (the file transport logs them, so a first run works offline). */
   onSent?: (message: EmailMessage, links: Record<ReviewLinkAction, string>) => void;
 }
@@ -152,6 +155,7 @@ export async function offerReviewLinks(
   if (!task || isFinalStatus(task.status)) return { sent: 0, mailed: [], covered: [] };
   const level = workflowOf(task).level;
   const recipients = await recipientsOf(deps, task);
+  const { mailPayload } = (await resolveQueue(deps.store.read, workspaceId, task.queue)).config;
   const mailed: string[] = [];
   for (const recipient of recipients) {
     const now = deps.clock();
@@ -163,7 +167,7 @@ export async function offerReviewLinks(
       reject: `${base}/review/${tokens.reject}`,
       modify: `${base}/review/${tokens.modify}`,
     };
-    const message = reviewMail(task, recipient.email, links, now);
+    const message = reviewMail(task, recipient.email, links, now, { mailPayload, renderHtml: deps.renderHtml });
     await deps.notifier.send(message);
     deps.onSent?.(message, links);
     mailed.push(recipient.email.toLowerCase());
@@ -202,39 +206,148 @@ export function payloadSummary(payload: JsonValue, max = 600): string {
 }
 
 /**
- * The mail is plain text only: agent-written content cannot run script, load remote images or
- * hide a link behind other words in plain text, whatever the agent put in it.
+ * Text a mail client cannot turn into a link: a zero-width space after every `:` before `//`, before
+ * every `@` and after every `www`, which defeats the linkifiers of common clients (they match
+ * `scheme://`, `www.` and `name@host`). The words read the same; only a link cannot be made of them.
+ */
+export function unlinkable(text: string): string {
+  return text
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/@/g, '\u200b@')
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\u200b.`);
+}
+
+/** A time as a reviewer reads it, in their time zone: "Tue 1 Dec 2026, 14:05 CET". */
+export function humanTime(ms: number, timeZone = 'UTC'): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+}
+
+/** How much of the payload a queue lets into mail (queue setting `mailPayload`). */
+export type MailPayloadMode = 'full' | 'summary' | 'none';
+
+/**
+ * What a review mail shows, every string as plain text: the HTML part (templates/mail/review.eta)
+ * escapes each one where it is written, and the text part is built from the same fields.
+ */
+export interface ReviewMailView {
+  /** "Review", "Escalated to you" or "Overdue, still needs review". */
+  lead: string;
+  title: string;
+  queue: string;
+  risk: string;
+  confidence: string;
+  due: string;
+  why: string;
+  links: Record<ReviewLinkAction, string>;
+  payload: { mode: 'full'; text: string } | { mode: 'summary'; keys: string[] } | { mode: 'none' };
+  /** When the links stop working. */
+  linkNote: string;
+}
+
+export interface ReviewMailOptions {
+  mailPayload?: MailPayloadMode;
+  /** IANA name; times in the mail are shown in it. */
+  timeZone?: string;
+  /** Renders the HTML part (the web kit's mail template); without it the mail is text only. */
+  renderHtml?: (view: ReviewMailView) => string;
+}
+
+export function reviewMailView(
+  task: TaskRecord,
+  links: Record<ReviewLinkAction, string>,
+  now: number,
+  options: Pick<ReviewMailOptions, 'mailPayload' | 'timeZone'> = {},
+): ReviewMailView {
+  const mode = options.mailPayload ?? 'full';
+  const payload: ReviewMailView['payload'] =
+    mode === 'none'
+      ? { mode }
+      : mode === 'summary'
+        ? {
+            mode,
+            keys:
+              task.payload !== null && typeof task.payload === 'object' && !Array.isArray(task.payload)
+                ? Object.keys(task.payload)
+                    .slice(0, 30)
+                    .map((key) => plainSnippet(key, 64))
+                : [],
+          }
+        : { mode, text: payloadSummary(task.payload) };
+  return {
+    lead: subjectLead(task, now),
+    title: plainSnippet(task.title, 150).replace(/\s+/g, ' '),
+    queue: plainSnippet(task.queue, 64),
+    risk: task.riskLevel ?? 'not given',
+    confidence: task.confidence === null ? 'not given' : `${Math.round(task.confidence * 100)} %`,
+    due: task.dueAt === null ? 'no deadline' : humanTime(task.dueAt, options.timeZone),
+    why: plainSnippet(workflowOf(task).routingReason ?? 'routed to a human by the queue policy', 300),
+    links,
+    payload,
+    linkNote:
+      linkExpiry(task, now) === null
+        ? 'They stop working when the task is decided or moves on to another step.'
+        : 'They stop working when the task is decided or its deadline passes.',
+  };
+}
+
+function payloadLines(payload: ReviewMailView['payload']): string[] {
+  switch (payload.mode) {
+    case 'full':
+      return ['Payload (shortened):', ...payload.text.split('\n').map((line) => `  ${line}`)];
+    case 'summary':
+      return [`Payload fields: ${payload.keys.length > 0 ? payload.keys.join(', ') : '(none)'}`];
+    case 'none':
+      return ['The payload is not included in mail for this queue; open a link to see it.'];
+  }
+}
+
+/**
+ * The mail: a plain-text part (agent-written content cannot run script, load remote images or hide
+ * a link behind other words in plain text) and, given `renderHtml`, an HTML part with the same
+ * content, each agent-written string escaped by the template and kept from being made a link.
  */
 export function reviewMail(
   task: TaskRecord,
   to: string,
   links: Record<ReviewLinkAction, string>,
   now: number,
+  options: ReviewMailOptions = {},
 ): EmailMessage {
-  const title = plainSnippet(task.title, 150).replace(/\s+/g, ' ');
+  const view = reviewMailView(task, links, now, options);
   const lines = [
-    `A task needs your review: ${title}`,
+    `A task needs your review: ${view.title}`,
     '',
-    `Queue:      ${plainSnippet(task.queue, 64)}`,
-    `Risk:       ${task.riskLevel ?? 'not given'}`,
-    `Confidence: ${task.confidence === null ? 'not given' : `${Math.round(task.confidence * 100)} %`}`,
-    `Deadline:   ${task.dueAt === null ? 'none' : new Date(task.dueAt).toISOString()}`,
-    `Why:        ${plainSnippet(workflowOf(task).routingReason ?? 'routed to a human by the queue policy', 300)}`,
+    `Queue:      ${view.queue}`,
+    `Risk:       ${view.risk}`,
+    `Confidence: ${view.confidence}`,
+    `Deadline:   ${view.due}`,
+    `Why:        ${view.why}`,
     '',
-    'Payload (shortened):',
-    payloadSummary(task.payload)
-      .split('\n')
-      .map((line) => `  ${line}`)
-      .join('\n'),
+    ...payloadLines(view.payload),
     '',
     `Approve:           ${links.approve}`,
     `Reject:            ${links.reject}`,
     `Review & modify:   ${links.modify}`,
     '',
-    'Each link asks you to confirm before anything is decided, works once, and stops working when',
-    linkExpiry(task, now) === null
-      ? 'the task is decided or moves on to another step. Do not forward this mail: the links act as you.'
-      : 'the task is decided or its deadline passes. Do not forward this mail: the links act as you.',
+    `Each link asks you to confirm before anything is decided and works once. ${view.linkNote}`,
+    'Do not forward this mail: the links act as you.',
   ];
-  return { to: [to], subject: `[Loopgate] ${subjectLead(task, now)}: ${title}`, text: `${lines.join('\n')}\n` };
+  return {
+    to: [to],
+    subject: `[Loopgate] ${view.lead}: ${view.title}`,
+    text: `${lines.join('\n')}\n`,
+    ...(options.renderHtml ? { html: options.renderHtml(view) } : {}),
+  };
 }
