@@ -6,6 +6,7 @@ import { hashToken, randomToken } from '../kernel/secrets.js';
 import type { CreateTaskDeps } from '../tasks/create-task.js';
 import type { JsonValue, TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
+import { mailPreferences } from './mail-settings.js';
 import type { ReviewLinkAction, ReviewLinkRecord } from './reviewer-ports.js';
 
 /**
@@ -167,7 +168,12 @@ export async function offerReviewLinks(
       reject: `${base}/review/${tokens.reject}`,
       modify: `${base}/review/${tokens.modify}`,
     };
-    const message = reviewMail(task, recipient.email, links, now, { mailPayload, renderHtml: deps.renderHtml });
+    const { timeZone } = await mailPreferences(deps.store.read, workspaceId, recipient.userId);
+    const message = reviewMail(task, recipient.email, links, now, {
+      mailPayload,
+      timeZone,
+      renderHtml: deps.renderHtml,
+    });
     await deps.notifier.send(message);
     deps.onSent?.(message, links);
     mailed.push(recipient.email.toLowerCase());
