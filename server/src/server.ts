@@ -6,6 +6,7 @@ import { type Config, loadConfig } from './config.js';
 import { setUpDelivery } from './delivery-setup.js';
 import { ApiKeyAuthenticator } from './domain/admin/authenticate.js';
 import { bootstrapAdmin } from './domain/admin/users.js';
+import { offerReviewLinks, type ReviewMailDeps } from './domain/reviewers/review-mail.js';
 import type { Store } from './domain/store.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
@@ -16,6 +17,7 @@ import { FlexibleAttemptLimiter, memoryAttemptLimiter } from './limits/attempt-l
 import { createLogger } from './logger.js';
 import { createEmailNotifier } from './notify/email-notifier.js';
 import { openStore } from './store/open-store.js';
+import { renderReviewMailHtml } from './web/kit/mail.js';
 
 export interface RunningServer {
   config: Readonly<Config>;
@@ -92,18 +94,18 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   delivery.outbox.start();
   // Review e-mails with single-use links; without SMTP_URL the link is logged, so a first run works offline.
-  const reviewMailer = startReviewMailer({
+  const reviewMail: ReviewMailDeps = {
     store,
-    bus,
     clock,
     notifier,
     publicUrl: config.publicUrl,
-    logger: log,
+    renderHtml: renderReviewMailHtml,
     onSent: (message, links) => {
       if (notifier.mode === 'file')
         log.warn({ to: message.to, reviewLink: links.modify }, linkLoggedBecauseNoSmtp('review'));
     },
-  });
+  };
+  const reviewMailer = startReviewMailer({ ...reviewMail, bus, logger: log });
   // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.
   const sweeper =
     config.slaSweepSeconds > 0
@@ -115,6 +117,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
             onTaskChange: delivery.onTaskChange,
             notifier,
             publicUrl: config.publicUrl,
+            offerReviewLinks: (task, since) => offerReviewLinks(reviewMail, task.workspaceId, task.id, { since }),
             onNotifyError: (error) => log.warn({ err: error }, 'could not send an escalation e-mail'),
           },
           { intervalSeconds: config.slaSweepSeconds, batchSize: config.slaSweepBatch, logger: log },

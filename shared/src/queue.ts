@@ -73,6 +73,12 @@ export const queueConfigSchema = z
   .strictObject({
     description: z.string().max(2000).nullable().default(null),
     reviewerGroups: z.array(slugSchema).max(20).default([]).describe('Groups the queue is offered to'),
+    mailPayload: z
+      .enum(['full', 'summary', 'none'])
+      .default('full')
+      .describe(
+        'How much of the payload review mail shows: full, summary (top-level keys only) or none (keeps PHI out of mail)',
+      ),
     policy: z
       .strictObject({
         rules: z.array(policyRuleSchema).max(50).default([]),

@@ -6,6 +6,7 @@ import { resetPassword, upsertUser } from '../domain/admin/users.js';
 import { createWorkspace } from '../domain/admin/workspaces.js';
 import type { TaskEventBus } from '../domain/kernel/bus.js';
 import { AppError } from '../domain/kernel/errors.js';
+import { setWorkspaceTimeZone } from '../domain/reviewers/mail-settings.js';
 import type { Store } from '../domain/store.js';
 import { publishInvalidation } from '../events/redis-bus.js';
 import { openStore } from '../store/open-store.js';
@@ -88,6 +89,18 @@ export function buildCli(): Command {
     .action(async (slug: string, options: { name?: string }) => {
       const created = await withStore((store) => createWorkspace({ store, clock }, slug, options.name));
       process.stdout.write(`${created.id}\n`);
+    });
+
+  workspace
+    .command('set-time-zone <slug> <time-zone>')
+    .description('Set the time zone mail shows times in for members who chose none (IANA name; "UTC" or "" for UTC)')
+    .action(async (slug: string, timeZone: string) => {
+      const zone = await withStore(async (store) => {
+        const found = await store.read.workspaces.findBySlug(slug);
+        if (!found) throw new AppError('not_found', `No workspace "${slug}"`);
+        return setWorkspaceTimeZone({ store }, found.id, timeZone);
+      });
+      process.stderr.write(`workspace ${slug} now shows times in ${zone ?? 'UTC'}\n`);
     });
 
   const apiKey = program.command('api-key').description('Manage API keys');

@@ -22,7 +22,7 @@ export function createEmailNotifier(options: EmailNotifierOptions): Notifier & {
     return {
       mode: 'smtp',
       async send(message: EmailMessage) {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
+        await transport.sendMail(mailOf(options.from, message));
       },
     };
   }
@@ -30,15 +30,21 @@ export function createEmailNotifier(options: EmailNotifierOptions): Notifier & {
   return {
     mode: 'file',
     async send(message: EmailMessage) {
-      const info = await transport.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-      });
+      const info = await transport.sendMail(mailOf(options.from, message));
       await mkdir(options.mailDir, { recursive: true });
       const name = `${Date.now()}-${randomBytes(4).toString('hex')}.eml`;
       await writeFile(path.join(options.mailDir, name), info.message as Buffer);
     },
+  };
+}
+
+/** Text only, or text and HTML as multipart/alternative (nodemailer puts the text part first). */
+function mailOf(from: string, message: EmailMessage) {
+  return {
+    from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    ...(message.html === undefined ? {} : { html: message.html }),
   };
 }

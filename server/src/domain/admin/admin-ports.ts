@@ -12,6 +12,22 @@ export interface WorkspaceRepository {
   findBySlug(slug: string): Promise<WorkspaceRecord | null>;
   findById(id: string): Promise<WorkspaceRecord | null>;
   list(): Promise<WorkspaceRecord[]>;
+  /** The time zone the workspace's members fall back to (IANA name); null: UTC. */
+  findTimeZone(id: string): Promise<string | null>;
+  setTimeZone(id: string, timeZone: string | null): Promise<boolean>;
+}
+
+/** How review mail reaches a user: one mail per task, or an hourly or daily digest. */
+export type MailMode = 'each' | 'hourly' | 'daily';
+export const MAIL_MODES: readonly MailMode[] = ['each', 'hourly', 'daily'];
+/** Mails an hour a user takes unless they chose otherwise; the rest wait for the next digest. */
+export const DEFAULT_MAILS_PER_HOUR = 20;
+
+/** A user's own mail settings; null fields mean the default. */
+export interface UserMailSettings {
+  timeZone: string | null;
+  mailMode: MailMode | null;
+  mailsPerHour: number | null;
 }
 
 export interface UserRecord {
@@ -47,6 +63,10 @@ export interface UserRepository {
   /** Adds the membership unless the user is a member already (then their role stays); true when this call added it. */
   addMembership(membership: MembershipRecord): Promise<boolean>;
   findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
+  /** Null when there is no such user. */
+  findMailSettings(userId: string): Promise<UserMailSettings | null>;
+  /** True when the user exists. */
+  setMailSettings(userId: string, settings: UserMailSettings): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -12,10 +12,20 @@ export const SWEEPER_ACTOR: Actor = { type: 'system', id: null, name: 'sla-sweep
 
 export interface SweeperDeps extends TaskChangeDeps {
   notifier?: Notifier;
-  /** Where a failed e-mail is reported; the step itself stays applied. */
-  onNotifyError?: (error: unknown, message: EmailMessage) => void;
+  /** Where a failed e-mail is reported (null: the review mail); the step itself stays applied. */
+  onNotifyError?: (error: unknown, message: EmailMessage | null) => void;
   /** Base URL for links in reminder e-mails. */
   publicUrl?: string;
+  /**
+   * Review mail (reviewers/review-mail `offerReviewLinks`): called after each committed step with the
+   * task as changed, before the step's own notice. It mails links to whoever the task is now offered to
+   * and lacks live ones (the new group after a reassign; anyone whose links died at the deadline) and
+   * says whom links were mailed since `since` (by it or a review mailer that heard of the same step)
+   * and whom review mail covers. Nobody gets a notice on top of the review mail
+   * this step sent them, and a reminder leaves out everyone review mail covers: they hold live links
+   * (or have used theirs), so a reminder would only re-mail them.
+   */
+  offerReviewLinks?: (task: TaskRecord, since: number) => Promise<{ mailed: string[]; covered: string[] }>;
 }
 
 export interface SweepResult {
@@ -94,8 +104,17 @@ async function sweepTask(
 
   const after = await commitChange(deps, task, planned);
   if (!after) return 'lost';
+  const offered =
+    deps.offerReviewLinks && planned.notify
+      ? await deps.offerReviewLinks(after, now).catch((error: unknown) => {
+          deps.onNotifyError?.(error, null);
+          return { mailed: [], covered: [] };
+        })
+      : { mailed: [], covered: [] };
+  const skip = new Set(step?.action === 'reminder' ? [...offered.mailed, ...offered.covered] : offered.mailed);
   if (planned.notify && deps.notifier) {
     const message = await planned.notify(after).catch(() => null);
+    if (message) message.to = message.to.filter((email) => !skip.has(email.toLowerCase()));
     if (message && message.to.length > 0) {
       await deps.notifier.send(message).catch((error: unknown) => deps.onNotifyError?.(error, message));
     }

@@ -3,6 +3,8 @@ export interface EmailMessage {
   to: string[];
   subject: string;
   text: string;
+  /** An HTML alternative to `text` (sent as multipart/alternative); every mail has the text part. */
+  html?: string;
 }
 
 export interface Notifier {

@@ -1,10 +1,12 @@
 import { isFinalStatus, type Role } from '@loopgate/shared';
+import { resolveQueue } from '../approvals/queue-config.js';
 import { can } from '../kernel/access.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
 import { hashToken, randomToken } from '../kernel/secrets.js';
 import type { CreateTaskDeps } from '../tasks/create-task.js';
 import type { JsonValue, TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
+import { mailPreferences } from './mail-settings.js';
 import type { ReviewLinkAction, ReviewLinkRecord } from './reviewer-ports.js';
 
 /**
@@ -21,6 +23,8 @@ export interface ReviewMailDeps {
   clock: () => number;
   notifier: Notifier;
   publicUrl: string;
+  /** Renders the HTML part of review mail (web/kit); without it review mail is plain text only. */
+  renderHtml?: (view: ReviewMailView) => string;
   /** Told of every mail sent with its links (the file transport logs them, so a first run works offline). */
   onSent?: (message: EmailMessage, links: Record<ReviewLinkAction, string>) => void;
 }
@@ -65,52 +69,134 @@ async function recipientsOf(deps: Pick<ReviewMailDeps, 'store'>, task: TaskRecor
   return [...out.values()];
 }
 
+/** Thrown inside the link transaction to roll back a half-claimed set (another process holds the rest). */
+class LinkSetTaken extends Error {}
+
 /**
- * Mails every reviewer the task is currently offered to, once per task, level and reviewer: the
- * link insert is the claim (a unique key), so any number of processes hearing of the same change
- * send one mail. Returns how many mails this call sent.
+ * A link made before the deadline ends at it; one made at or after it (an escalation that reassigns
+ * the task at its deadline, a reminder after it) lives as long as the task is open at this level —
+ * otherwise the reviewer the task was just handed to would get a link that is dead on arrival.
  */
-export async function sendReviewMails(deps: ReviewMailDeps, workspaceId: string, taskId: string): Promise<number> {
-  const task = await deps.store.read.tasks.findById(workspaceId, taskId);
-  if (!task || isFinalStatus(task.status)) return 0;
-  const level = workflowOf(task).level;
-  let sent = 0;
-  for (const recipient of await recipientsOf(deps, task)) {
-    const now = deps.clock();
-    const tokens = {} as Record<ReviewLinkAction, string>;
-    const won = await deps.store.transaction(async (tx) => {
-      for (const action of ACTIONS) {
+export function linkExpiry(task: Pick<TaskRecord, 'dueAt'>, now: number): number | null {
+  return task.dueAt !== null && task.dueAt > now ? task.dueAt : null;
+}
+
+/**
+ * Claims one reviewer's three links for this task and level: inserts them (the unique key is the
+ * claim), or, when this reviewer's earlier links expired unused, renews them (a compare-and-set).
+ * Null when the reviewer already holds live links, has used them, or another process won.
+ */
+async function claimLinks(
+  deps: Pick<ReviewMailDeps, 'store'>,
+  task: TaskRecord,
+  level: number,
+  recipient: Recipient,
+  now: number,
+): Promise<Record<ReviewLinkAction, string> | null> {
+  const tokens = {} as Record<ReviewLinkAction, string>;
+  try {
+    await deps.store.transaction(async (tx) => {
+      let renewing = false;
+      for (const [index, action] of ACTIONS.entries()) {
         const token = randomToken();
         tokens[action] = token;
         const link: ReviewLinkRecord = {
           tokenHash: hashToken(token),
-          workspaceId,
-          taskId,
+          workspaceId: task.workspaceId,
+          taskId: task.id,
           level,
           userId: recipient.userId,
           email: recipient.email,
           action,
-          expiresAt: task.dueAt,
+          expiresAt: linkExpiry(task, now),
           usedAt: null,
           createdAt: now,
         };
-        if (!(await tx.reviewLinks.insert(link))) return false;
+        if (!renewing && (await tx.reviewLinks.insert(link))) continue;
+        // The first action decides which way the set goes; a mixed outcome means someone else is at it.
+        if (index === 0) renewing = true;
+        if (!renewing || !(await tx.reviewLinks.renewExpired(link, now))) throw new LinkSetTaken();
       }
-      return true;
     });
-    if (!won) continue;
+  } catch (error) {
+    if (error instanceof LinkSetTaken) return null;
+    throw error;
+  }
+  return tokens;
+}
+
+export interface ReviewLinkOffer {
+  /** Mails this call sent. */
+  sent: number;
+  /**
+   * Whom this call mailed links (lower case) — with `since`, also whom another process mailed links
+   * at or after it (the review mailer hearing of the same change races this call; one of them wins).
+   */
+  mailed: string[];
+  /**
+   * Everyone the task is offered to by review mail (lower case): they now hold live links (from this
+   * call or an earlier one) or have used theirs, so a reminder or escalation notice leaves them out.
+   */
+  covered: string[];
+}
+
+/**
+ * Mails every reviewer the task is currently offered to, once per task, level and reviewer — and
+ * once more only when their links expired unused (the task is still open after its deadline). The
+ * link insert or renewal is the claim, so any number of processes hearing of the same change send
+ * one mail.
+ */
+export async function offerReviewLinks(
+  deps: ReviewMailDeps,
+  workspaceId: string,
+  taskId: string,
+  options: { since?: number } = {},
+): Promise<ReviewLinkOffer> {
+  const task = await deps.store.read.tasks.findById(workspaceId, taskId);
+  if (!task || isFinalStatus(task.status)) return { sent: 0, mailed: [], covered: [] };
+  const level = workflowOf(task).level;
+  const recipients = await recipientsOf(deps, task);
+  const { mailPayload } = (await resolveQueue(deps.store.read, workspaceId, task.queue)).config;
+  const mailed: string[] = [];
+  for (const recipient of recipients) {
+    const now = deps.clock();
+    const tokens = await claimLinks(deps, task, level, recipient, now);
+    if (!tokens) continue;
     const base = deps.publicUrl.replace(/\/+$/, '');
     const links = {
       approve: `${base}/review/${tokens.approve}`,
       reject: `${base}/review/${tokens.reject}`,
       modify: `${base}/review/${tokens.modify}`,
     };
-    const message = reviewMail(task, recipient.email, links);
+    const { timeZone } = await mailPreferences(deps.store.read, workspaceId, recipient.userId);
+    const message = reviewMail(task, recipient.email, links, now, {
+      mailPayload,
+      timeZone,
+      renderHtml: deps.renderHtml,
+    });
     await deps.notifier.send(message);
     deps.onSent?.(message, links);
-    sent++;
+    mailed.push(recipient.email.toLowerCase());
   }
-  return sent;
+  const sent = mailed.length;
+  if (options.since !== undefined) {
+    // A claim another process holds has committed by now (the insert or renewal above waited for it).
+    const fresh = new Set(await deps.store.read.reviewLinks.usersMailedSince(task.id, level, options.since));
+    for (const r of recipients) if (fresh.has(r.userId)) mailed.push(r.email.toLowerCase());
+  }
+  return { sent, mailed: [...new Set(mailed)], covered: recipients.map((r) => r.email.toLowerCase()) };
+}
+
+/** `offerReviewLinks`, counting the mails sent. */
+export async function sendReviewMails(deps: ReviewMailDeps, workspaceId: string, taskId: string): Promise<number> {
+  return (await offerReviewLinks(deps, workspaceId, taskId)).sent;
+}
+
+/** Why this mail: an escalated task, one past its deadline, or a new one to review. */
+function subjectLead(task: TaskRecord, now: number): string {
+  if (workflowOf(task).escalated) return 'Escalated to you';
+  if (task.dueAt !== null && task.dueAt <= now) return 'Overdue, still needs review';
+  return 'Review';
 }
 
 /** Control characters out (they could fake headers or lines in some clients), then cut to `max`. */
@@ -126,32 +212,148 @@ export function payloadSummary(payload: JsonValue, max = 600): string {
 }
 
 /**
- * The mail is plain text only: agent-written content cannot run script, load remote images or
- * hide a link behind other words in plain text, whatever the agent put in it.
+ * Text a mail client cannot turn into a link: a zero-width space after every `:` before `//`, before
+ * every `@` and after every `www`, which defeats the linkifiers of common clients (they match
+ * `scheme://`, `www.` and `name@host`). The words read the same; only a link cannot be made of them.
  */
-export function reviewMail(task: TaskRecord, to: string, links: Record<ReviewLinkAction, string>): EmailMessage {
-  const title = plainSnippet(task.title, 150).replace(/\s+/g, ' ');
+export function unlinkable(text: string): string {
+  return text
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/@/g, '\u200b@')
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\u200b.`);
+}
+
+/** A time as a reviewer reads it, in their time zone: "Tue 1 Dec 2026, 14:05 CET". */
+export function humanTime(ms: number, timeZone = 'UTC'): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+}
+
+/** How much of the payload a queue lets into mail (queue setting `mailPayload`). */
+export type MailPayloadMode = 'full' | 'summary' | 'none';
+
+/**
+ * What a review mail shows, every string as plain text: the HTML part (templates/mail/review.eta)
+ * escapes each one where it is written, and the text part is built from the same fields.
+ */
+export interface ReviewMailView {
+  /** "Review", "Escalated to you" or "Overdue, still needs review". */
+  lead: string;
+  title: string;
+  queue: string;
+  risk: string;
+  confidence: string;
+  due: string;
+  why: string;
+  links: Record<ReviewLinkAction, string>;
+  payload: { mode: 'full'; text: string } | { mode: 'summary'; keys: string[] } | { mode: 'none' };
+  /** When the links stop working. */
+  linkNote: string;
+}
+
+export interface ReviewMailOptions {
+  mailPayload?: MailPayloadMode;
+  /** IANA name; times in the mail are shown in it. */
+  timeZone?: string;
+  /** Renders the HTML part (the web kit's mail template); without it the mail is text only. */
+  renderHtml?: (view: ReviewMailView) => string;
+}
+
+export function reviewMailView(
+  task: TaskRecord,
+  links: Record<ReviewLinkAction, string>,
+  now: number,
+  options: Pick<ReviewMailOptions, 'mailPayload' | 'timeZone'> = {},
+): ReviewMailView {
+  const mode = options.mailPayload ?? 'full';
+  const payload: ReviewMailView['payload'] =
+    mode === 'none'
+      ? { mode }
+      : mode === 'summary'
+        ? {
+            mode,
+            keys:
+              task.payload !== null && typeof task.payload === 'object' && !Array.isArray(task.payload)
+                ? Object.keys(task.payload)
+                    .slice(0, 30)
+                    .map((key) => plainSnippet(key, 64))
+                : [],
+          }
+        : { mode, text: payloadSummary(task.payload) };
+  return {
+    lead: subjectLead(task, now),
+    title: plainSnippet(task.title, 150).replace(/\s+/g, ' '),
+    queue: plainSnippet(task.queue, 64),
+    risk: task.riskLevel ?? 'not given',
+    confidence: task.confidence === null ? 'not given' : `${Math.round(task.confidence * 100)} %`,
+    due: task.dueAt === null ? 'no deadline' : humanTime(task.dueAt, options.timeZone),
+    why: plainSnippet(workflowOf(task).routingReason ?? 'routed to a human by the queue policy', 300),
+    links,
+    payload,
+    linkNote:
+      linkExpiry(task, now) === null
+        ? 'They stop working when the task is decided or moves on to another step.'
+        : 'They stop working when the task is decided or its deadline passes.',
+  };
+}
+
+function payloadLines(payload: ReviewMailView['payload']): string[] {
+  switch (payload.mode) {
+    case 'full':
+      return ['Payload (shortened):', ...payload.text.split('\n').map((line) => `  ${line}`)];
+    case 'summary':
+      return [`Payload fields: ${payload.keys.length > 0 ? payload.keys.join(', ') : '(none)'}`];
+    case 'none':
+      return ['The payload is not included in mail for this queue; open a link to see it.'];
+  }
+}
+
+/**
+ * The mail: a plain-text part (agent-written content cannot run script, load remote images or hide
+ * a link behind other words in plain text) and, given `renderHtml`, an HTML part with the same
+ * content, each agent-written string escaped by the template and kept from being made a link.
+ */
+export function reviewMail(
+  task: TaskRecord,
+  to: string,
+  links: Record<ReviewLinkAction, string>,
+  now: number,
+  options: ReviewMailOptions = {},
+): EmailMessage {
+  const view = reviewMailView(task, links, now, options);
   const lines = [
-    `A task needs your review: ${title}`,
+    `A task needs your review: ${view.title}`,
     '',
-    `Queue:      ${plainSnippet(task.queue, 64)}`,
-    `Risk:       ${task.riskLevel ?? 'not given'}`,
-    `Confidence: ${task.confidence === null ? 'not given' : `${Math.round(task.confidence * 100)} %`}`,
-    `Deadline:   ${task.dueAt === null ? 'none' : new Date(task.dueAt).toISOString()}`,
-    `Why:        ${plainSnippet(workflowOf(task).routingReason ?? 'routed to a human by the queue policy', 300)}`,
+    `Queue:      ${view.queue}`,
+    `Risk:       ${view.risk}`,
+    `Confidence: ${view.confidence}`,
+    `Deadline:   ${view.due}`,
+    `Why:        ${view.why}`,
     '',
-    'Payload (shortened):',
-    payloadSummary(task.payload)
-      .split('\n')
-      .map((line) => `  ${line}`)
-      .join('\n'),
+    ...payloadLines(view.payload),
     '',
     `Approve:           ${links.approve}`,
     `Reject:            ${links.reject}`,
     `Review & modify:   ${links.modify}`,
     '',
-    'Each link asks you to confirm before anything is decided, works once, and stops working when',
-    'the task is decided or its deadline passes. Do not forward this mail: the links act as you.',
+    `Each link asks you to confirm before anything is decided and works once. ${view.linkNote}`,
+    'Do not forward this mail: the links act as you.',
   ];
-  return { to: [to], subject: `[Loopgate] Review: ${title}`, text: `${lines.join('\n')}\n` };
+  return {
+    to: [to],
+    subject: `[Loopgate] ${view.lead}: ${view.title}`,
+    text: `${lines.join('\n')}\n`,
+    ...(options.renderHtml ? { html: options.renderHtml(view) } : {}),
+  };
 }

@@ -33,7 +33,10 @@ export interface ReviewLinkRecord {
   userId: string;
   email: string;
   action: ReviewLinkAction;
-  /** The task's deadline when the link was made; closing the task ends it too. */
+  /**
+   * The task's deadline when the link was made before it; null for a link made at or after the
+   * deadline (the task is still open, so it lives until the task closes or moves on a level).
+   */
   expiresAt: number | null;
   usedAt: number | null;
   createdAt: number;
@@ -43,6 +46,14 @@ export interface ReviewLinkRepository {
   /** False when this task, level, reviewer and action already has a link (the mail went out). */
   insert(link: ReviewLinkRecord): Promise<boolean>;
   findByHash(tokenHash: string): Promise<ReviewLinkRecord | null>;
+  /**
+   * Compare-and-set: gives the unused link of this task, level, reviewer and action that expired at or
+   * before `now` a new token, expiry and creation time; false when there is no such link (it is live,
+   * used, or another process renewed it first). The renewal is the claim to send the new mail.
+   */
+  renewExpired(link: ReviewLinkRecord, now: number): Promise<boolean>;
+  /** Reviewers whose links for this task and level were made (or renewed) at or after `since`. */
+  usersMailedSince(taskId: string, level: number, since: number): Promise<string[]>;
   /** Compare-and-set: marks every link of this task, level and reviewer used; true when this call did it. */
   use(link: Pick<ReviewLinkRecord, 'tokenHash' | 'taskId' | 'level' | 'userId'>, now: number): Promise<boolean>;
   /** Gives the links back when the decision they were used for did not happen. */

@@ -1,5 +1,11 @@
 import type { Role } from '@loopgate/shared';
-import type { MembershipRecord, UserRecord, UserRepository } from '../../domain/admin/admin-ports.js';
+import type {
+  MailMode,
+  MembershipRecord,
+  UserMailSettings,
+  UserRecord,
+  UserRepository,
+} from '../../domain/admin/admin-ports.js';
 import { insertRow, type Sql } from '../sql.js';
 
 /** A `users` row. */
@@ -10,6 +16,13 @@ export interface UserRow {
   /** NULL for an account that has never had a password. */
   password_hash: string | null;
   created_at: number;
+}
+
+/** The mail-settings columns of a `users` row (NULL: the default). */
+interface UserMailSettingsRow {
+  time_zone: string | null;
+  mail_mode: MailMode | null;
+  mails_per_hour: number | null;
 }
 
 /** A `memberships` row: a user's role in a workspace. */
@@ -67,6 +80,29 @@ export class SqlUserRepository implements UserRepository {
     const { affected } = await this.sql.query(
       'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NULL',
       [passwordHash, userId],
+    );
+    return affected === 1;
+  }
+
+  async findMailSettings(userId: string): Promise<UserMailSettings | null> {
+    const { rows } = await this.sql.query<UserMailSettingsRow>(
+      'SELECT time_zone, mail_mode, mails_per_hour FROM users WHERE id = ?',
+      [userId],
+    );
+    const row = rows[0];
+    return row
+      ? {
+          timeZone: row.time_zone,
+          mailMode: row.mail_mode,
+          mailsPerHour: row.mails_per_hour === null ? null : Number(row.mails_per_hour),
+        }
+      : null;
+  }
+
+  async setMailSettings(userId: string, settings: UserMailSettings): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      'UPDATE users SET time_zone = ?, mail_mode = ?, mails_per_hour = ? WHERE id = ?',
+      [settings.timeZone, settings.mailMode, settings.mailsPerHour, userId],
     );
     return affected === 1;
   }

@@ -40,4 +40,17 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
     const { rows } = await this.sql.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, id');
     return rows.map(rowToWorkspace);
   }
+
+  async findTimeZone(id: string): Promise<string | null> {
+    const { rows } = await this.sql.query<{ time_zone: string | null }>(
+      'SELECT time_zone FROM workspaces WHERE id = ?',
+      [id],
+    );
+    return rows[0]?.time_zone ?? null;
+  }
+
+  async setTimeZone(id: string, timeZone: string | null): Promise<boolean> {
+    const { affected } = await this.sql.query('UPDATE workspaces SET time_zone = ? WHERE id = ?', [timeZone, id]);
+    return affected === 1;
+  }
 }

@@ -60,6 +60,34 @@ export class SqlReviewLinkRepository implements ReviewLinkRepository {
       : null;
   }
 
+  async renewExpired(link: ReviewLinkRecord, now: number): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      `UPDATE review_links SET token_hash = ?, email = ?, expires_at = ?, created_at = ?
+       WHERE task_id = ? AND level = ? AND user_id = ? AND action = ?
+         AND used_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?`,
+      [
+        link.tokenHash,
+        link.email,
+        link.expiresAt,
+        link.createdAt,
+        link.taskId,
+        link.level,
+        link.userId,
+        link.action,
+        now,
+      ],
+    );
+    return affected === 1;
+  }
+
+  async usersMailedSince(taskId: string, level: number, since: number): Promise<string[]> {
+    const { rows } = await this.sql.query<{ user_id: string }>(
+      'SELECT DISTINCT user_id FROM review_links WHERE task_id = ? AND level = ? AND created_at >= ?',
+      [taskId, level, since],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   async use(link: Pick<ReviewLinkRecord, 'tokenHash' | 'taskId' | 'level' | 'userId'>, now: number): Promise<boolean> {
     // The presented link must still be unused; then its siblings (the other two actions) go with it.
     const { affected } = await this.sql.query(

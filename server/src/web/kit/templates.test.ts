@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { inertnessProblems } from '../xss-corpus.js';
 import { render, TEMPLATE_HELPERS, type Template, WEB_ROOT } from './render.js';
@@ -139,6 +140,12 @@ const summary = {
   timeout: 'At the deadline: reject',
 };
 
+const MAIL_PAYLOADS: ReviewMailView['payload'][] = [
+  { mode: 'full', text: '{"amount": 40}' },
+  { mode: 'summary', keys: ['amount'] },
+  { mode: 'none' },
+];
+
 const SAMPLES: Samples = {
   login: [{ csrf: chrome.csrf, next: '/board', email: 'rita@example.com', workspace: '', error: 'No' }],
   message: [{ heading: 'Hi', text: 'Text', kind: 'error', ...chrome, link: { href: '/board', label: 'Back' } }],
@@ -199,6 +206,22 @@ const SAMPLES: Samples = {
       groups: [{ name: 'ops', members: [{ kind: 'user', label: 'Rita' }] }],
     },
   ],
+  reviewMail: [0, 1, 2].map((n) => ({
+    lead: 'Review',
+    title: 'Refund order 42',
+    queue: 'support',
+    risk: 'high',
+    confidence: '50 %',
+    due: 'Tue 1 Jan 2030, 00:00 UTC',
+    why: 'policy',
+    links: {
+      approve: 'https://lg.example/review/a',
+      reject: 'https://lg.example/review/r',
+      modify: 'https://lg.example/review/m',
+    },
+    payload: MAIL_PAYLOADS[n]!,
+    linkNote: 'They stop working when the task is decided.',
+  })),
   queueEdit: [
     {
       ...chrome,
@@ -217,8 +240,9 @@ describe('templates and their view models', () => {
   test('every template is in TEMPLATES or is a partial one of them includes (or the layout)', () => {
     const rendered = new Set<string>(Object.values(TEMPLATES).map((entry) => entry.name));
     const included = new Set([...rendered].flatMap(includesOf));
-    for (const file of readdirSync(TEMPLATE_DIR)) {
-      const name = file.replace(/\.eta$/, '');
+    const files = readdirSync(TEMPLATE_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.eta'));
+    for (const file of files) {
+      const name = file.replace(/\.eta$/, '').replaceAll(path.sep, '/');
       expect([name, rendered.has(name) || included.has(name) || name === 'layout']).toEqual([name, true]);
     }
   });

@@ -8,6 +8,7 @@ import type {
   MessageView,
   QueueEditView,
   QueueSettingsView,
+  ReviewMailHtmlView,
   ReviewView,
   TaskView,
 } from './view-models.js';
@@ -28,4 +29,6 @@ export const TEMPLATES = {
   adminUsers: template<AdminUsersView>('admin-users'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
   queueEdit: template<QueueEditView>('queue-edit'),
+  /** The HTML part of review mail (web/kit/mail.ts). */
+  reviewMail: template<ReviewMailHtmlView>('mail/review'),
 } as const;

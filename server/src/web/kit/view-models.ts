@@ -12,6 +12,7 @@ import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
 import { type BoardColumn, type BoardStage, movesFrom } from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
+import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
@@ -277,3 +278,6 @@ export type QueueEditView = SignedIn & {
   error?: string;
   problems: FieldError[];
 };
+
+/** The HTML part of a review mail: the domain's mail view, its agent-written strings made unlinkable (kit/mail.ts). */
+export type ReviewMailHtmlView = ReviewMailView;
