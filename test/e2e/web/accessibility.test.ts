@@ -213,6 +213,60 @@ for (const database of DATABASES) {
       });
     }
 
+    async function createTask(title: string): Promise<string> {
+      const res = await stack.api('/api/v1/tasks', {
+        key: stack.keys.reviewer,
+        body: { queue: 'support', title, payload: { amount: 1 } },
+      });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    }
+
+    /** Marks the board's columns, then waits until a live redraw has replaced them. */
+    async function afterRedraw(page: Page, change: () => Promise<unknown>): Promise<void> {
+      await page.evaluate("document.getElementById('columns').setAttribute('data-stale', '1')");
+      await change();
+      await page.locator('#columns:not([data-stale])').waitFor({ state: 'attached' });
+    }
+
+    const focused = (page: Page) =>
+      page.evaluate<{ id: string | null; control: string | null; text: string | null }>(
+        `(() => { const el = document.activeElement; return { id: el.closest('.card')?.dataset.id ?? null, control: el.dataset.control ?? null, text: el.textContent.trim() }; })()`,
+      );
+
+    test('keyboard: focus stays on the same card control across a live board redraw', async () => {
+      const id = await createTask('Focus survives redraws');
+      const page = await (await contextFor('reviewer', 'desktop')).newPage();
+      await page.goto(`${stack.url}/board`);
+      await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+      await page.locator(`.card[data-id="${id}"] [data-control="escalate"]`).focus();
+      // Another task arriving redraws every column; the Escalate button of the same card keeps focus.
+      await afterRedraw(page, () => createTask('Something else arrives'));
+      expect(await focused(page)).toEqual({ id, control: 'escalate', text: 'Escalate' });
+      await page.close();
+    });
+
+    test('keyboard: Claim and Escalate by Enter, through the same endpoint the drag uses', async () => {
+      const id = await createTask('Escalate by keyboard');
+      const page = await (await contextFor('reviewer', 'phone')).newPage();
+      await page.goto(`${stack.url}/board`);
+      await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+      await page.locator(`.card[data-id="${id}"] [data-control="claim"]`).focus();
+      await afterRedraw(page, () => page.keyboard.press('Enter'));
+      await page.locator(`.column[data-stage="in_progress"] .card[data-id="${id}"]`).waitFor();
+      // The Claim button is gone with the claim; focus went to the card's title, not to the page's top.
+      expect(await focused(page)).toMatchObject({ id, control: null, text: 'Escalate by keyboard' });
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toMatchObject({ id, control: 'escalate' });
+      await afterRedraw(page, () => page.keyboard.press('Enter'));
+      await page.locator(`.column[data-stage="escalated"] .card[data-id="${id}"]`).waitFor();
+      expect(await page.locator('#board-status').textContent()).toBe('Escalated.');
+      const task = await stack.api(`/api/v1/tasks/${id}`);
+      expect(task.body.workflow).toMatchObject({ escalated: true });
+      await page.close();
+    });
+
     test('phone: the e-mail link page shows its decision buttons within the first screen', async () => {
       const page = await (await contextFor('anonymous', 'phone')).newPage();
       await page.goto(fixtures.reviewLink);
