@@ -64,6 +64,8 @@ const PAGES: PageCase[] = [
   { name: 'queue edit', as: 'admin', path: () => '/settings/queues/support' },
   { name: 'users', as: 'admin', path: () => '/admin/users' },
   { name: 'invitation', as: 'anonymous', path: (f) => f.inviteLink },
+  { name: 'unknown page', as: 'reviewer', path: () => '/no/such/page', status: 404 },
+  { name: 'unknown page (signed out)', as: 'anonymous', path: () => '/no/such/page', status: 404 },
 ];
 
 let browser: Browser;
