@@ -269,7 +269,7 @@ for (const database of DATABASES) {
       await page.close();
     });
 
-    test('phone: the e-mail link page shows its decision buttons within the first screen', async () => {
+    test('phone: the e-mail link page shows its decision buttons within the first screen, then the Markdown', async () => {
       const page = await (await contextFor('anonymous', 'phone')).newPage();
       await page.goto(fixtures.reviewLink);
       for (const id of ['#approve', '#reject']) {
@@ -277,6 +277,11 @@ for (const database of DATABASES) {
         expect(box).not.toBeNull();
         expect(box!.y + box!.height).toBeLessThanOrEqual(VIEWPORTS.phone.height);
       }
+      // Below the buttons: the description as Markdown, the context's URL as a link that opens safely.
+      expect(await page.locator('#description strong').textContent()).toBe('a cracked water tank');
+      const ticket = page.locator('#context a');
+      expect(await ticket.getAttribute('href')).toBe('https://support.example.com/tickets/48213');
+      expect(await ticket.getAttribute('rel')).toBe('noopener noreferrer');
       await page.close();
     });
   });

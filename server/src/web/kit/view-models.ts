@@ -12,6 +12,7 @@ import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewer
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
+import { linkifyText, renderMarkdown, type SafeHtml } from './markdown.js';
 import type { QueueSummary } from './queue-summary.js';
 
 /*
@@ -67,11 +68,14 @@ export interface InviteView {
   error?: string;
 }
 
-/** task-summary.eta: the task's facts, description, context and payload. */
+/** task-summary.eta (task-head + task-details): the task's facts, description, context and payload. */
 export interface TaskSummaryView {
   task: TaskRecord;
   payloadText: string;
-  contextText: string;
+  /** The description rendered as Markdown (kit/markdown.ts: no raw HTML, http(s)/mailto links only). */
+  descriptionHtml: SafeHtml | null;
+  /** The context as pretty-printed JSON, escaped, its http(s)/mailto URLs made links. */
+  contextHtml: SafeHtml;
   payloadKind: 'text' | 'json';
 }
 
@@ -79,7 +83,8 @@ export function taskSummaryView(task: TaskRecord): TaskSummaryView {
   return {
     task,
     payloadText: payloadText(task.payload),
-    contextText: task.context === null ? '' : payloadText(task.context as JsonValue),
+    descriptionHtml: task.description ? renderMarkdown(task.description) : null,
+    contextHtml: linkifyText(task.context === null ? '' : payloadText(task.context as JsonValue)),
     payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
   };
 }
