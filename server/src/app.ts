@@ -27,7 +27,7 @@ import { problemHandler } from './http-common/problem.js';
 import { redactTokenPath } from './http-common/redact-url.js';
 import { memoryAttemptLimiter } from './limits/attempt-limiter.js';
 import { serializeError } from './logger.js';
-import { webRouter } from './web/web-router.js';
+import { webPages } from './web/web-router.js';
 
 export interface AppDeps extends CreateTaskDeps {
   store: Store;
@@ -147,9 +147,11 @@ export function createApp(deps: AppDeps): Express {
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
   // Server-rendered pages (login, board, task detail, e-mail review links); session auth, own CSP.
-  app.use(webRouter({ ...deps, limiter, kickDeliveries: delivery.kick }));
+  const pages = webPages({ ...deps, limiter, kickDeliveries: delivery.kick });
+  app.use(pages.router);
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
-  app.use(problemHandler(deps.logger));
+  // Browsers get error pages in the layout (an HTML 404); the API and scripts get problem+json.
+  app.use(problemHandler(deps.logger, pages.errorPage));
   return app;
 }

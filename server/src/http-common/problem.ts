@@ -1,5 +1,5 @@
 import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE, type Problem, problemTypeFor } from '@loopgate/shared';
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/kernel/errors.js';
 
@@ -44,14 +44,41 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
-/** The one place where errors become HTTP responses. Unexpected errors are logged, never shown. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+/** Writes an error as an HTML page in the site's layout (the web layer supplies it). */
+export type HtmlErrorPage = (req: Request, res: Response, error: AppError) => Promise<void>;
+
+/**
+ * A person's browser rather than a program: not under /api/, and the Accept header prefers HTML
+ * to JSON. A tie (`*\/*`, or no Accept at all, as curl and fetch send) stays JSON.
+ */
+export function prefersHtml(req: Request): boolean {
+  return !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html';
+}
+
+/**
+ * The one place where errors become HTTP responses. Unexpected errors are logged, never shown.
+ * Content negotiation happens here too: a browser asking for a page gets `htmlPage` (an HTML
+ * 404 with a link home, say) with the same status; everything else gets problem+json.
+ */
+export function problemHandler(logger: Logger, htmlPage?: HtmlErrorPage): ErrorRequestHandler {
+  return async (error, req, res, _next) => {
     const appError = toAppError(error);
     if (appError.code === 'internal_error') (req.log ?? logger).error({ err: error }, 'unhandled error');
     if (res.headersSent) {
       res.end();
       return;
+    }
+    if (htmlPage && prefersHtml(req)) {
+      try {
+        await htmlPage(req, res, appError);
+        return;
+      } catch (pageError) {
+        (req.log ?? logger).error({ err: pageError }, 'error page failed');
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+      }
     }
     sendProblem(res, appError, req.originalUrl);
   };

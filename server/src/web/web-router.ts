@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { HtmlErrorPage } from '../http-common/problem.js';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
 import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
 import * as adminUsers from './pages/admin-users.js';
@@ -24,10 +25,19 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */
 export function webRouter(deps: WebDeps): Router {
+  return webPages(deps).router;
+}
+
+/**
+ * The pages, and the error page the app's one error handler (http-common/problem.ts) shows a
+ * browser for a request no route answered or that failed outside a page (an unknown URL: an HTML
+ * 404 in the layout with a link home, the signed-in user's header included).
+ */
+export function webPages(deps: WebDeps): { router: Router; errorPage: HtmlErrorPage } {
   const router = express.Router();
   router.get('/static/jsdiff.js', (_req, res) => res.sendFile(JSDIFF_BROWSER_BUILD, { maxAge: '1h' }));
   router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
   const kit = pageKit(deps);
   for (const pages of PAGES) pages.register(router, kit);
-  return router;
+  return { router, errorPage: kit.errorPage };
 }

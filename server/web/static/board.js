@@ -1,6 +1,8 @@
 // Queue board: live updates over SSE, SLA countdowns, drag a card between the stages it may move to
 // (claim → In Progress, release → back, escalate → Escalated); the server re-checks every move.
-// Plain script, no inline code anywhere (the page's CSP allows scripts from this origin only).
+// Every move is also a button (Claim, Release, Escalate) for keyboards and phones, and keyboard
+// focus survives the live redraws. Plain script, no inline code anywhere (the page's CSP allows
+// scripts from this origin only).
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
   const status = document.getElementById('board-status');
@@ -25,6 +27,27 @@
     }
   }
 
+  // A redraw replaces every card, so the focused control is remembered by its card's id and its
+  // role (data-control, or the title link) and focused again in the new columns. When it is gone
+  // (the Claim button of a card just claimed) the card's title takes focus; when the card left
+  // the board, its column's heading does.
+  function focusedControl() {
+    const el = document.activeElement;
+    const card = el?.closest?.('#columns .card');
+    if (card) return { id: card.dataset.id, control: el.dataset.control ?? null, stage: card.dataset.stage };
+    const column = el?.closest?.('#columns .column');
+    return column ? { id: null, control: null, stage: column.dataset.stage } : null;
+  }
+  function restoreFocus(was) {
+    if (!was) return;
+    const card = was.id ? document.querySelector(`#columns .card[data-id="${CSS.escape(was.id)}"]`) : null;
+    const target =
+      (card && was.control && card.querySelector(`[data-control="${was.control}"]`)) ||
+      card?.querySelector('a.title') ||
+      document.querySelector(`#columns .column[data-stage="${CSS.escape(was.stage)}"] h2`);
+    target?.focus({ preventScroll: true });
+  }
+
   let refreshTimer = null;
   let refreshing = false;
   async function refresh() {
@@ -44,7 +67,9 @@
       // The fragment is server-rendered with auto-escaping, from this origin.
       const next = new DOMParser().parseFromString(html, 'text/html').getElementById('columns');
       if (next) {
+        const was = focusedControl();
         current.replaceWith(document.adoptNode(next));
+        restoreFocus(was);
         wireDragAndDrop();
         tickSla();
       }

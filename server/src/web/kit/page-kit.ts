@@ -41,6 +41,8 @@ export interface PageKit {
   send: typeof sendPage;
   /** The error page (or JSON for scripts) for an error a handler caught. */
   fail(req: Request, res: Response, error: unknown, web: SessionPrincipal | null): void;
+  /** The same error page for a request outside any page (an unknown URL), with the visitor's session if any. */
+  errorPage(req: Request, res: Response, error: unknown): Promise<void>;
   log(req: Request): Logger;
   /** Before a session exists, CSRF is a double-submit token: this cookie plus the form's hidden field. */
   issueLoginCsrf(res: Response): string;
@@ -88,6 +90,10 @@ export function pageKit(deps: WebDeps): PageKit {
     sameOrigin: sameOriginForms(deps.publicUrl, (req, res, error) => fail(req, res, error, null)),
     send: sendPage,
     fail,
+    async errorPage(req, res, error) {
+      const web = await sessionOf(req, res).catch(() => null);
+      sendError(req, res, error, web, deps.logger, { html: true });
+    },
     log: (req) => req.log ?? deps.logger,
 
     page(handler) {

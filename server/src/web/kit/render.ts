@@ -15,8 +15,10 @@ export const JSDIFF_BROWSER_BUILD = path.join(path.dirname(require.resolve('diff
 
 /**
  * Eta with auto-escaping: `<%= %>` escapes & < > " ' and is the only output tag the templates use
- * for data; `<%~ %>` (raw) appears only for the layout body and included partials, which are
- * themselves templates. Agent-written text therefore reaches the page as text, never as markup.
+ * for data; `<%~ %>` (raw) appears only for the layout body, included partials (themselves
+ * templates) and the `SafeHtml` that kit/markdown.ts makes from a task's description and context
+ * (raw HTML off, http(s)/mailto links only). Agent-written text therefore never reaches the page as
+ * its own markup.
  */
 const views = new Eta({
   views: path.join(WEB_ROOT, 'templates'),

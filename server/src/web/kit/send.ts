@@ -36,6 +36,15 @@ export function sendFragment<View>(res: Response, page: Template<View>, view: No
   res.type('html').send(render(page, view));
 }
 
+const HEADINGS: Partial<Record<ReturnType<typeof toAppError>['code'], string>> = {
+  review_link_invalid: 'This link no longer works',
+  invitation_invalid: 'This link no longer works',
+  not_found: 'Page not found',
+};
+
+/** An unknown URL's message names no route or method: it is for a person, not a developer. */
+const NOT_FOUND_TEXT = 'There is no page at this address. It may have been mistyped, or the page has moved.';
+
 /**
  * A failed page request: a page that says what went wrong (with the error's status), or for a
  * script's request (Accept: JSON) `{ code, detail }`. Only unexpected errors are logged.
@@ -46,6 +55,7 @@ export function sendError(
   error: unknown,
   web: SessionPrincipal | null,
   logger: Logger,
+  options: { html?: boolean } = {},
 ): void {
   const appError = toAppError(error);
   if (appError.code === 'internal_error') (req.log ?? logger).error({ err: error }, 'page failed');
@@ -53,7 +63,7 @@ export function sendError(
     res.end();
     return;
   }
-  if (req.accepts(['html', 'json']) === 'json') {
+  if (!options.html && req.accepts(['html', 'json']) === 'json') {
     res.status(appError.status).json({ code: appError.code, detail: appError.message });
     return;
   }
@@ -62,14 +72,14 @@ export function sendError(
     res,
     TEMPLATES.message,
     {
-      heading:
-        appError.code === 'review_link_invalid' || appError.code === 'invitation_invalid'
-          ? 'This link no longer works'
-          : 'That did not work',
-      text: appError.message,
+      heading: HEADINGS[appError.code] ?? 'That did not work',
+      text: options.html && appError.code === 'not_found' ? NOT_FOUND_TEXT : appError.message,
       kind: 'error',
       ...chrome,
-      link: web ? { href: '/board', label: 'Back to the board' } : null,
+      link:
+        web || appError.code === 'not_found'
+          ? { href: web ? '/board' : '/', label: web ? 'Back to the board' : 'Go to the start page' }
+          : null,
     },
     appError.status,
   );

@@ -17,6 +17,7 @@ import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewer
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
 import { type KeyValueRow, keyValueRows } from './key-value.js';
+import { linkifyText, renderMarkdown, type SafeHtml } from './markdown.js';
 import type { QueueSummary } from './queue-summary.js';
 
 /*
@@ -85,12 +86,15 @@ export function slaText(dueAt: number | null, now: number): { text: string; over
   return { text: minutes > 0 ? `due in ${span}` : 'due now', overdue: false };
 }
 
-/** task-summary.eta: the decision panel's summary (facts, level, votes, claim) and the payload. */
+/** task-summary.eta + task-payload.eta: the decision panel's summary (facts, level, votes, claim) and the payload. */
 export interface TaskSummaryView {
   task: TaskRecord;
   payloadText: string;
   payloadRows: KeyValueRow[];
-  contextText: string;
+  /** The description rendered as Markdown (kit/markdown.ts: no raw HTML, http(s)/mailto links only). */
+  descriptionHtml: SafeHtml | null;
+  /** The context as pretty-printed JSON, escaped, its http(s)/mailto URLs made links. */
+  contextHtml: SafeHtml;
   payloadKind: 'text' | 'json';
   sla: { text: string; overdue: boolean };
   /** Level, votes so far, assignee and claim, and what this viewer may do (null: not computed, e.g. closed). */
@@ -102,7 +106,8 @@ export function taskSummaryView(task: TaskRecord, options: DecisionOptions | nul
     task,
     payloadText: payloadText(task.payload),
     payloadRows: keyValueRows(task.payload),
-    contextText: task.context === null ? '' : payloadText(task.context as JsonValue),
+    descriptionHtml: task.description ? renderMarkdown(task.description) : null,
+    contextHtml: linkifyText(task.context === null ? '' : payloadText(task.context as JsonValue)),
     payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
     sla: isFinalStatus(task.status) ? { text: 'closed', overdue: false } : slaText(task.dueAt, now),
     options,

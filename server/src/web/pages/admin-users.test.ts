@@ -67,9 +67,9 @@ for (const database of DATABASES) {
       ]);
       const after = await agent.get(res.headers.location as string);
       expect(after.text).toContain('Invitation sent to pending@example.com');
-      const row = /<tr>\s*<td>pending@example\.com[\s\S]*?<\/tr>/.exec(after.text)?.[0] ?? '';
+      const row = /<tr>\s*<td[^>]*>pending@example\.com[\s\S]*?<\/tr>/.exec(after.text)?.[0] ?? '';
       expect(row).toContain('invited (pending)');
-      const adminRow = /<tr>\s*<td>admin@example\.com[\s\S]*?<\/tr>/.exec(after.text)?.[0] ?? '';
+      const adminRow = /<tr>\s*<td[^>]*>admin@example\.com[\s\S]*?<\/tr>/.exec(after.text)?.[0] ?? '';
       expect(adminRow).not.toContain('invited (pending)');
       expect(w.mail.map((m) => m.to)).toEqual([['pending@example.com']]);
       expect(w.logged[w.logged.length - 1]).toEqual({

@@ -208,7 +208,7 @@ for (const database of DATABASES) {
         const path = await inviteByForm(email, 'viewer', evil);
         const { agent } = await w.login('admin@example.com');
         const pages = [(await agent.get('/admin/users')).text, (await request(w.app).get(path)).text];
-        expect(pages[0]).toContain(`<td>${email}`);
+        expect(pages[0]).toContain(`<td data-label="E-mail">${email}`);
         expect(pages[1]).toContain('Welcome, ');
         for (const page of pages) expect(inertnessProblems(page, evil)).toEqual([]);
         expect(w.mail[w.mail.length - 1]?.subject).not.toMatch(/[\r\n]/);

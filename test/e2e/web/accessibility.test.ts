@@ -1,0 +1,288 @@
+/**
+ * Every page, as the role that uses it, in Debian's Chromium at a desktop (1280×800) and a phone
+ * (390×844): no page is wider than the phone's screen, a "Skip to content" link comes first, and
+ * the live board keeps keyboard focus across its redraws. PAGES is the one list of pages: a new
+ * page is one line there.
+ */
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { DATABASES } from '../../../server/src/test-support/databases.js';
+import { until } from '../../../server/src/test-support/until.js';
+import { PASSWORD, startWebStack, type WebStack } from './web-stack.js';
+
+const CHROMIUM = process.env.LOOPGATE_CHROMIUM ?? '/usr/bin/chromium';
+const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+type Role = 'anonymous' | 'admin' | 'reviewer' | 'viewer';
+const EMAIL: Record<Exclude<Role, 'anonymous'>, string> = {
+  admin: 'admin@example.com',
+  reviewer: 'rev@example.com',
+  viewer: 'view@example.com',
+};
+
+/** What the pages are opened with: made once per database (see `makeFixtures`). */
+interface Fixtures {
+  taskId: string;
+  decidedTaskId: string;
+  reviewLink: string;
+  usedReviewLink: string;
+  inviteLink: string;
+}
+
+interface PageCase {
+  name: string;
+  as: Role;
+  /** The path (or a whole URL) to open… */
+  path?: (f: Fixtures) => string;
+  /** …or how to reach a page that follows a form post. */
+  open?: (page: Page, f: Fixtures) => Promise<void>;
+  status?: number;
+}
+
+const PAGES: PageCase[] = [
+  { name: 'login', as: 'anonymous', path: () => '/login' },
+  { name: 'board', as: 'reviewer', path: () => '/board' },
+  { name: 'board (viewer)', as: 'viewer', path: () => '/board' },
+  { name: 'list view', as: 'reviewer', path: () => '/board?view=list' },
+  { name: 'task page', as: 'reviewer', path: (f) => `/tasks/${f.taskId}` },
+  { name: 'task page (viewer)', as: 'viewer', path: (f) => `/tasks/${f.taskId}` },
+  { name: 'decided task page', as: 'reviewer', path: (f) => `/tasks/${f.decidedTaskId}` },
+  { name: 'e-mail link page', as: 'anonymous', path: (f) => f.reviewLink },
+  {
+    name: 'e-mail link: check your change',
+    as: 'anonymous',
+    open: async (page, f) => {
+      await page.goto(f.reviewLink);
+      const editor = page.locator('#payload-editor');
+      await editor.fill((await editor.inputValue()).replace('"amount": 480', '"amount": 100'));
+      await page.click('#preview-modify');
+      await page.locator('#confirm-modify').waitFor();
+    },
+  },
+  { name: 'e-mail link already used', as: 'anonymous', path: (f) => f.usedReviewLink, status: 410 },
+  { name: 'queue settings', as: 'admin', path: () => '/settings/queues' },
+  { name: 'queue settings (reviewer)', as: 'reviewer', path: () => '/settings/queues' },
+  { name: 'queue edit', as: 'admin', path: () => '/settings/queues/support' },
+  { name: 'users', as: 'admin', path: () => '/admin/users' },
+  { name: 'invitation', as: 'anonymous', path: (f) => f.inviteLink },
+  { name: 'unknown page', as: 'reviewer', path: () => '/no/such/page', status: 404 },
+  { name: 'unknown page (signed out)', as: 'anonymous', path: () => '/no/such/page', status: 404 },
+];
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+});
+afterAll(async () => browser?.close());
+
+const LONG_PAYLOAD = {
+  refund: { amount: 480, currency: 'EUR', method: 'original_payment' },
+  order: { id: '48213', items: ['Espresso machine Duo 2', 'Descaler 500 ml', 'Milk jug 350 ml'] },
+  trackingUrl: `https://tracking.example.com/parcels/${'X'.repeat(120)}`,
+  note: 'a-very-long-word-without-any-spaces-'.repeat(8),
+  lines: Array.from({ length: 30 }, (_, i) => ({ sku: `SKU-${i}`, qty: i + 1, price: 9.5 + i })),
+};
+
+for (const database of DATABASES) {
+  describe(`${database}: every page on a phone and a keyboard`, () => {
+    let stack: WebStack;
+    let fixtures: Fixtures;
+    const contexts = new Map<string, BrowserContext>();
+
+    async function contextFor(as: Role, device: keyof typeof VIEWPORTS): Promise<BrowserContext> {
+      const key = `${as}/${device}`;
+      const known = contexts.get(key);
+      if (known) return known;
+      const context = await browser.newContext({ viewport: VIEWPORTS[device] });
+      if (as !== 'anonymous') {
+        const page = await context.newPage();
+        await page.goto(`${stack.url}/login`);
+        await page.fill('input[name=email]', EMAIL[as]);
+        await page.fill('input[name=password]', PASSWORD);
+        await page.click('button[type=submit]');
+        await page.waitForURL(/\/board$/);
+        await page.close();
+      }
+      contexts.set(key, context);
+      return context;
+    }
+
+    const linkIn = (text: string, label: string) => new RegExp(`${label}:\\s+(http\\S+)`).exec(text)?.[1] ?? '';
+    async function reviewLinkFor(title: string): Promise<string> {
+      const mail = await until(
+        `review mail for ${title}`,
+        () => stack.smtp.mails.find((m) => m.text.includes(title) && m.to[0] === 'rev@example.com'),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      return linkIn(mail.text, 'Review & modify');
+    }
+
+    async function makeFixtures(): Promise<Fixtures> {
+      const create = async (title: string) => {
+        const res = await stack.api('/api/v1/tasks', {
+          key: stack.keys.reviewer,
+          body: {
+            queue: 'support',
+            title,
+            riskLevel: 'high',
+            confidence: 0.62,
+            slaSeconds: 3600,
+            description: 'The customer reports **a cracked water tank**. See https://help.example.com/refunds',
+            context: { ticket: 'https://support.example.com/tickets/48213', customer: 'Maria Jensen' },
+            payload: LONG_PAYLOAD,
+          },
+        });
+        expect(res.status).toBe(201);
+        return res.body.id as string;
+      };
+      const taskId = await create('Refund order #48213 for a damaged espresso machine');
+      const decidedTaskId = await create('Refund order #48214, already decided');
+      const usedTaskId = await create('Refund order #48215, link used');
+      const reviewLink = await reviewLinkFor('#48213');
+      const usedReviewLink = await reviewLinkFor('#48215');
+      const used = await fetch(usedReviewLink, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'action=approve',
+      });
+      expect(used.status).toBe(200);
+      expect((await stack.api(`/api/v1/tasks/${usedTaskId}`)).body.status).toBe('approved');
+      const modified = { ...LONG_PAYLOAD, refund: { ...LONG_PAYLOAD.refund, amount: 100 } };
+      const decided = await stack.api(`/api/v1/tasks/${decidedTaskId}/decision`, {
+        key: stack.keys.admin,
+        body: { action: 'approve_with_modifications', modifiedPayload: modified, comment: 'Capped at €100' },
+      });
+      expect(decided.status).toBe(200);
+
+      const admin = await (await contextFor('admin', 'desktop')).newPage();
+      await admin.goto(`${stack.url}/admin/users`);
+      await admin.fill('#invite-form input[name=email]', 'new.reviewer@example.com');
+      await admin.click('#invite-form button[type=submit]');
+      await admin.locator('.notice').waitFor();
+      await admin.close();
+      const invite = await until(
+        'invitation mail',
+        () => stack.smtp.mails.find((m) => m.to[0] === 'new.reviewer@example.com'),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      const inviteLink = /(http\S+\/invite\/\S+)/.exec(invite.text)?.[1] ?? '';
+      expect(inviteLink).not.toBe('');
+      return { taskId, decidedTaskId, reviewLink, usedReviewLink, inviteLink };
+    }
+
+    beforeAll(async () => {
+      stack = await startWebStack(database);
+      fixtures = await makeFixtures();
+    });
+    afterAll(async () => {
+      for (const context of contexts.values()) await context.close();
+      await stack?.stop();
+    });
+
+    async function open(page: Page, entry: PageCase): Promise<void> {
+      if (entry.open) {
+        await entry.open(page, fixtures);
+        return;
+      }
+      const target = entry.path!(fixtures);
+      const response = await page.goto(target.startsWith('http') ? target : `${stack.url}${target}`);
+      expect(response?.status()).toBe(entry.status ?? 200);
+    }
+
+    for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+      describe(`${device} ${VIEWPORTS[device].width}×${VIEWPORTS[device].height}`, () => {
+        test.each(PAGES.map((p) => [p.name, p] as const))('%s', async (_name, entry) => {
+          const page = await (await contextFor(entry.as, device)).newPage();
+          try {
+            await open(page, entry);
+            const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+              '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+            );
+            expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+            // The first Tab lands on the skip link; following it moves focus to the page's content.
+            await page.keyboard.press('Tab');
+            expect(await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()')).toBe(
+              'Skip to content',
+            );
+            await page.keyboard.press('Enter');
+            expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('main');
+          } finally {
+            await page.close();
+          }
+        });
+      });
+    }
+
+    async function createTask(title: string): Promise<string> {
+      const res = await stack.api('/api/v1/tasks', {
+        key: stack.keys.reviewer,
+        body: { queue: 'support', title, payload: { amount: 1 } },
+      });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    }
+
+    /** Marks the board's columns, then waits until a live redraw has replaced them. */
+    async function afterRedraw(page: Page, change: () => Promise<unknown>): Promise<void> {
+      await page.evaluate("document.getElementById('columns').setAttribute('data-stale', '1')");
+      await change();
+      await page.locator('#columns:not([data-stale])').waitFor({ state: 'attached' });
+    }
+
+    const focused = (page: Page) =>
+      page.evaluate<{ id: string | null; control: string | null; text: string | null }>(
+        `(() => { const el = document.activeElement; return { id: el.closest('.card')?.dataset.id ?? null, control: el.dataset.control ?? null, text: el.textContent.trim() }; })()`,
+      );
+
+    test('keyboard: focus stays on the same card control across a live board redraw', async () => {
+      const id = await createTask('Focus survives redraws');
+      const page = await (await contextFor('reviewer', 'desktop')).newPage();
+      await page.goto(`${stack.url}/board`);
+      await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+      await page.locator(`.card[data-id="${id}"] [data-control="escalate"]`).focus();
+      // Another task arriving redraws every column; the Escalate button of the same card keeps focus.
+      await afterRedraw(page, () => createTask('Something else arrives'));
+      expect(await focused(page)).toEqual({ id, control: 'escalate', text: 'Escalate' });
+      await page.close();
+    });
+
+    test('keyboard: Claim and Escalate by Enter, through the same endpoint the drag uses', async () => {
+      const id = await createTask('Escalate by keyboard');
+      const page = await (await contextFor('reviewer', 'phone')).newPage();
+      await page.goto(`${stack.url}/board`);
+      await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+      await page.locator(`.card[data-id="${id}"] [data-control="claim"]`).focus();
+      await afterRedraw(page, () => page.keyboard.press('Enter'));
+      await page.locator(`.column[data-stage="in_progress"] .card[data-id="${id}"]`).waitFor();
+      // The Claim button is gone with the claim; focus went to the card's title, not to the page's top.
+      expect(await focused(page)).toMatchObject({ id, control: null, text: 'Escalate by keyboard' });
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toMatchObject({ id, control: 'escalate' });
+      await afterRedraw(page, () => page.keyboard.press('Enter'));
+      await page.locator(`.column[data-stage="escalated"] .card[data-id="${id}"]`).waitFor();
+      expect(await page.locator('#board-status').textContent()).toBe('Escalated.');
+      const task = await stack.api(`/api/v1/tasks/${id}`);
+      expect(task.body.workflow).toMatchObject({ escalated: true });
+      await page.close();
+    });
+
+    test('phone: the e-mail link page shows its decision buttons within the first screen, then the Markdown', async () => {
+      const page = await (await contextFor('anonymous', 'phone')).newPage();
+      await page.goto(fixtures.reviewLink);
+      for (const id of ['#approve', '#reject']) {
+        const box = await page.locator(id).boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.y + box!.height).toBeLessThanOrEqual(VIEWPORTS.phone.height);
+      }
+      // Below the buttons: the description as Markdown, the context's URL as a link that opens safely.
+      expect(await page.locator('#description strong').textContent()).toBe('a cracked water tank');
+      const ticket = page.locator('#context a');
+      expect(await ticket.getAttribute('href')).toBe('https://support.example.com/tickets/48213');
+      expect(await ticket.getAttribute('rel')).toBe('noopener noreferrer');
+      await page.close();
+    });
+  });
+}
