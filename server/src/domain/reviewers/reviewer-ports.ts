@@ -86,8 +86,14 @@ export interface BoardCard {
   assigneeId: string | null;
   claimed: boolean;
   escalated: boolean;
+  /** 0 normal; raised by escalation. */
+  priority: number;
+  /** Approval level the task is on, and how many it needs. */
+  level: number;
+  levels: number;
   dueAt: number | null;
   createdAt: number;
+  closedAt: number | null;
   decisionAction: DecisionAction | null;
 }
 
@@ -108,10 +114,15 @@ export interface BoardColumnQuery {
   claimed?: boolean;
   /** Completed column: only tasks closed after this time. */
   closedAfter?: number;
+  /**
+   * Open work in urgency order (domain/tasks/urgency.ts: most overdue first); closed work most
+   * recently closed first.
+   */
+  order: 'urgency' | 'recently_closed';
 }
 
 export interface BoardRepository {
-  /** One column: its newest `limit` cards and how many match in all. */
+  /** One column: its first `limit` cards in the column's order and how many match in all. */
   column(
     workspaceId: string,
     column: BoardColumnQuery,

@@ -7,6 +7,7 @@ import type {
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
 import { allOf, compare, condition, equals, isIn, type Sql } from '../sql.js';
 import type { TaskRow } from '../tasks/task-repository.js';
+import { URGENCY_ORDER_SQL } from '../tasks/urgency-sql.js';
 
 /** The columns of `tasks` a board card shows. */
 const CARD_COLUMNS = [
@@ -21,8 +22,12 @@ const CARD_COLUMNS = [
   'assignee_id',
   'claimed',
   'escalated',
+  'priority',
+  'current_level',
+  'levels_required',
   'due_at',
   'created_at',
+  'closed_at',
   'decision_action',
 ] as const satisfies readonly (keyof TaskRow)[];
 
@@ -41,8 +46,12 @@ function rowToCard(row: CardRow): BoardCard {
     assigneeId: row.assignee_id,
     claimed: row.claimed === 1,
     escalated: row.escalated === 1,
+    priority: row.priority,
+    level: row.current_level,
+    levels: row.levels_required,
     dueAt: row.due_at,
     createdAt: row.created_at,
+    closedAt: row.closed_at,
     decisionAction: row.decision_action,
   };
 }
@@ -51,6 +60,11 @@ function rowToCard(row: CardRow): BoardCard {
 function titleContains(search: string) {
   return condition("title LIKE ? ESCAPE '!'", `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`);
 }
+
+const ORDERS: Record<BoardColumnQuery['order'], string> = {
+  urgency: URGENCY_ORDER_SQL,
+  recently_closed: 'closed_at DESC, id DESC',
+};
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
@@ -63,7 +77,7 @@ export class SqlBoardRepository implements BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }> {
-    // Read through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
+    // Filtered through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
     const where = allOf(
       equals('workspace_id', workspaceId),
       isIn('status', column.statuses),
@@ -77,7 +91,7 @@ export class SqlBoardRepository implements BoardRepository {
       filter.search ? titleContains(filter.search) : undefined,
     );
     const { rows } = await this.sql.query<CardRow>(
-      `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY created_at DESC LIMIT ?`,
+      `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY ${ORDERS[column.order]} LIMIT ?`,
       [...where.params, limit],
     );
     const cards = rows.map(rowToCard);

@@ -72,8 +72,12 @@ const card = {
   assigneeId: null,
   claimed: false,
   escalated: false,
+  priority: 0,
+  level: 1,
+  levels: 1,
   dueAt: NOW,
   createdAt: NOW,
+  closedAt: null,
   decisionAction: null,
 };
 const columns = boardColumnsView({

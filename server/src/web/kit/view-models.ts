@@ -7,7 +7,13 @@ import {
 } from '../../domain/approvals/payload-diff.js';
 import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
-import { type BoardColumn, type BoardStage, movesFrom } from '../../domain/reviewers/board.js';
+import {
+  BOARD_COLUMN_LIMIT,
+  BOARD_COLUMN_MAX,
+  type BoardColumn,
+  type BoardStage,
+  movesFrom,
+} from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
@@ -138,6 +144,8 @@ export interface BoardColumnView {
   title: string;
   total: number;
   cards: BoardCardView[];
+  /** The same board with this column showing more cards; null when it shows all it can. */
+  moreHref: string | null;
 }
 
 /** board-columns.eta: the columns alone, also sent as the fragment the live board swaps in. */
@@ -156,6 +164,8 @@ export function boardColumnsView(input: {
   principal: Principal;
   csrf: string;
   now: number;
+  /** The page's link for "show `count` cards of `stage`"; without it no column offers more. */
+  moreHref?: (stage: BoardStage, count: number) => string;
 }): BoardColumnsView {
   const { principal } = input;
   const canDecide = can(principal.role, 'task:decide');
@@ -167,6 +177,10 @@ export function boardColumnsView(input: {
       stage: column.stage,
       title: column.title,
       total: column.total,
+      moreHref:
+        input.moreHref && column.total > column.cards.length && column.cards.length < BOARD_COLUMN_MAX
+          ? input.moreHref(column.stage, column.cards.length + BOARD_COLUMN_LIMIT)
+          : null,
       cards: column.cards.map((card) => {
         const moves = canDecide ? movesFrom(card) : [];
         // Only whoever claimed a card (or an admin) hands it back.

@@ -1,7 +1,7 @@
 import { listTasksQuerySchema, riskLevelSchema } from '@loopgate/shared';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { loadBoard } from '../../domain/reviewers/board.js';
+import { BOARD_STAGES, type BoardStage, loadBoard } from '../../domain/reviewers/board.js';
 import { listMembers } from '../../domain/reviewers/members.js';
 import type { BoardFilter } from '../../domain/reviewers/reviewer-ports.js';
 import { listTasks } from '../../domain/tasks/read-tasks.js';
@@ -22,7 +22,41 @@ const boardQuery = z.object({
   view: queryText(200),
   cursor: queryText(200),
   fragment: queryText(200),
+  show: queryText(200),
 });
+
+/**
+ * `show=pending:100,escalated:150`: how many cards a column shows after "Show more". Kept in the
+ * URL, so the live board's refresh (the same URL with fragment=1) keeps what the user opened.
+ */
+function parseShown(show: string | undefined): Partial<Record<BoardStage, number>> {
+  const shown: Partial<Record<BoardStage, number>> = {};
+  for (const part of (show ?? '').split(',')) {
+    const [stage, count] = part.split(':');
+    if ((BOARD_STAGES as readonly string[]).includes(stage ?? '') && /^\d{1,5}$/.test(count ?? '')) {
+      shown[stage as BoardStage] = Number(count);
+    }
+  }
+  return shown;
+}
+
+function moreHrefFor(query: z.output<typeof boardQuery>, shown: Partial<Record<BoardStage, number>>) {
+  return (stage: BoardStage, count: number): string => {
+    const params = new URLSearchParams();
+    for (const key of ['queue', 'risk', 'source', 'assignee', 'q'] as const) {
+      const value = query[key];
+      if (value) params.set(key, value);
+    }
+    const next = { ...shown, [stage]: count };
+    params.set(
+      'show',
+      Object.entries(next)
+        .map(([s, n]) => `${s}:${n}`)
+        .join(','),
+    );
+    return `/board?${params}#column-${stage}`;
+  };
+}
 
 /** The queue board (columns, or a paged list) and its live feed. Moves and claims are task.ts. */
 export function register(router: Router, kit: PageKit): void {
@@ -69,11 +103,13 @@ export function register(router: Router, kit: PageKit): void {
         });
         return;
       }
+      const shown = parseShown(query.show);
       const columns = boardColumnsView({
-        columns: await loadBoard(deps, web.principal, filter),
+        columns: await loadBoard(deps, web.principal, filter, shown),
         principal: web.principal,
         csrf: web.session.csrfToken,
         now,
+        moreHref: moreHrefFor(query, shown),
       });
       if (query.fragment === '1') {
         sendFragment(res, TEMPLATES.boardColumns, columns);
