@@ -204,8 +204,14 @@ export const listTasksQuerySchema = z
     externalRef: z.string().max(255).optional(),
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
+    sort: z
+      .enum(['newest', 'urgency'])
+      .default('newest')
+      .describe(
+        "newest: newest first. urgency: the board's order — earliest deadline first (so the most overdue lead), tasks without a deadline after those with one, then risk (critical first), priority, age (oldest first)",
+      ),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('nextCursor of the previous page, with the same sort'),
   })
   .describe('Filters and paging for GET /api/v1/tasks');
 export type ListTasksQuery = z.infer<typeof listTasksQuerySchema>;

@@ -1,5 +1,6 @@
 import type { RiskLevel, TaskStatus } from '@loopgate/shared';
 import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+import type { UrgencyKey } from './urgency.js';
 
 /**
  * What the domain needs from storage, and nothing about how it is stored. The store package
@@ -25,6 +26,8 @@ export interface TaskRepository {
   insert(task: TaskRecord): Promise<void>;
   findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
   list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]>;
+  /** The same filters in urgency order (urgency.ts), after the row whose key is `after`. */
+  listByUrgency(workspaceId: string, filter: TaskListFilter, limit: number, after?: UrgencyKey): Promise<TaskRecord[]>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

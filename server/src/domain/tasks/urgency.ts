@@ -1,4 +1,5 @@
 import type { RiskLevel } from '@loopgate/shared';
+import { AppError } from '../kernel/errors.js';
 
 /**
  * Urgency: the order a person should look at open work in. Most overdue first (the earliest
@@ -45,4 +46,20 @@ export function compareUrgency(a: UrgencyFacts, b: UrgencyFacts): number {
     if (d !== 0) return d;
   }
   return x[4] < y[4] ? -1 : x[4] > y[4] ? 1 : 0;
+}
+
+/** Opaque to clients: base64url of `u:<key parts>`, the position after the last row of a page. */
+export function encodeUrgencyCursor(key: UrgencyKey): string {
+  return Buffer.from(`u:${key.join(':')}`, 'utf8').toString('base64url');
+}
+
+export function decodeUrgencyCursor(cursor: string): UrgencyKey {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^u:(\d{1,16}):([0-4]):(-?\d{1,9}):(\d{1,15}):([a-z]{3}_[0-9a-z]{1,40})$/.exec(decoded);
+  if (!match) {
+    throw new AppError('validation_failed', 'cursor is not one this API returned for sort=urgency', [
+      { path: 'cursor', message: 'invalid cursor' },
+    ]);
+  }
+  return [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4]), match[5] as string];
 }

@@ -6,6 +6,7 @@ import {
   type TaskTransition,
   type TaskWorkflowRecord,
 } from '../../domain/tasks/task-record.js';
+import type { UrgencyKey } from '../../domain/tasks/urgency.js';
 import {
   type ActorType,
   actorOrNull,
@@ -16,6 +17,7 @@ import {
   stringifyOrNull,
 } from '../rows.js';
 import { allOf, compare, equals, insertRow, olderThan, type Sql } from '../sql.js';
+import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
 
 /** A `tasks` row. */
 export interface TaskRow {
@@ -174,6 +176,19 @@ const WORKFLOW_COLUMNS: [keyof TaskWorkflowRecord, keyof TaskRow, (value: never)
   ['claimed', 'claimed', (v: boolean) => (v ? 1 : 0)],
 ];
 
+function listConditions(workspaceId: string, filter: TaskListFilter) {
+  return [
+    equals('workspace_id', workspaceId),
+    equals('status', filter.status),
+    equals('queue', filter.queue),
+    equals('risk_level', filter.riskLevel),
+    equals('source', filter.source),
+    equals('external_ref', filter.externalRef),
+    compare('created_at', '>', filter.createdAfter),
+    compare('created_at', '<', filter.createdBefore),
+  ];
+}
+
 export class SqlTaskRepository implements TaskRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -190,19 +205,23 @@ export class SqlTaskRepository implements TaskRepository {
   }
 
   async list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]> {
-    const where = allOf(
-      equals('workspace_id', workspaceId),
-      equals('status', filter.status),
-      equals('queue', filter.queue),
-      equals('risk_level', filter.riskLevel),
-      equals('source', filter.source),
-      equals('external_ref', filter.externalRef),
-      compare('created_at', '>', filter.createdAfter),
-      compare('created_at', '<', filter.createdBefore),
-      olderThan(after),
-    );
+    const where = allOf(...listConditions(workspaceId, filter), olderThan(after));
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM tasks WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, limit],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async listByUrgency(
+    workspaceId: string,
+    filter: TaskListFilter,
+    limit: number,
+    after?: UrgencyKey,
+  ): Promise<TaskRecord[]> {
+    const where = allOf(...listConditions(workspaceId, filter), afterUrgency(after));
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE ${where.sql} ORDER BY ${URGENCY_ORDER_SQL} LIMIT ?`,
       [...where.params, limit],
     );
     return rows.map(rowToTask);
