@@ -216,6 +216,16 @@ export const listTasksQuerySchema = z
   .describe('Filters and paging for GET /api/v1/tasks');
 export type ListTasksQuery = z.infer<typeof listTasksQuerySchema>;
 
+export const exportTasksQuerySchema = listTasksQuerySchema
+  .omit({ limit: true, cursor: true })
+  .extend({
+    format: z
+      .enum(['csv', 'jsonl'])
+      .describe('csv: a header row, then one row per task; jsonl: one JSON object per line'),
+  })
+  .describe('Filters and order for GET /api/v1/tasks/export: every matching task, streamed');
+export type ExportTasksQuery = z.infer<typeof exportTasksQuerySchema>;
+
 export const taskPageSchema = z
   .object({ data: z.array(taskSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'TaskPage' });
