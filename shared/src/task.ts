@@ -202,6 +202,18 @@ export const listTasksQuerySchema = z
     riskLevel: riskLevelSchema.optional(),
     source: z.string().max(64).optional(),
     externalRef: z.string().max(255).optional(),
+    tag: z.string().trim().min(1).max(64).optional().describe('Tasks carrying this tag'),
+    assignee: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Tasks assigned to this user or API key id; "unassigned" for tasks nobody is assigned to'),
+    breached: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('true: only tasks whose deadline has passed (with status=… for the open ones)'),
+    q: z.string().max(200).optional().describe('A substring of the title'),
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
     sort: z

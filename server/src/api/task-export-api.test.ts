@@ -107,6 +107,28 @@ for (const database of DATABASES) {
       expect(lines[0].dueAt).toBe(soon);
     });
 
+    test('the list and the export share the filters: tag, assignee, breached and title search', async () => {
+      const source = `filters-${database}`;
+      const past = await d.createTask({ title: 'F past', payload: {}, source, tags: ['vip'], slaSeconds: 1 });
+      const plain = await d.createTask({ title: 'F plain', payload: {}, source, tags: ['vipish'] });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const ids = async (path: string, query: Record<string, string>) => {
+        const res = await request(d.app).get(path).query({ source, ...query }).set(bearer(d.keys.viewer));
+        expect(res.status).toBe(200);
+        return path.endsWith('export')
+          ? res.text.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line).id)
+          : res.body.data.map((task: { id: string }) => task.id);
+      };
+      for (const path of ['/api/v1/tasks', '/api/v1/tasks/export']) {
+        const format = path.endsWith('export') ? { format: 'jsonl' } : {};
+        expect(await ids(path, { ...format, tag: 'vip' })).toEqual([past.id]);
+        expect(await ids(path, { ...format, breached: 'true' })).toEqual([past.id]);
+        expect(await ids(path, { ...format, q: 'plain' })).toEqual([plain.id]);
+        expect(await ids(path, { ...format, assignee: 'unassigned' })).toEqual([plain.id, past.id]);
+        expect(await ids(path, { ...format, assignee: 'usr_nobody' })).toEqual([]);
+      }
+    });
+
     test('bad input is a problem before any byte; another workspace exports nothing of this one', async () => {
       const noFormat = await request(d.app).get('/api/v1/tasks/export').set(bearer(d.keys.viewer));
       expect([noFormat.status, noFormat.body.errors?.[0]?.path]).toEqual([400, 'query.format']);

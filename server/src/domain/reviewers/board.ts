@@ -1,4 +1,5 @@
 import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
+import { DEFAULT_QUEUE_NAME } from '../approvals/queue-config.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
@@ -134,4 +135,16 @@ export async function loadBoard(
       return { stage, title: STAGES[stage].title, cards, total };
     }),
   );
+}
+
+/** What the board's filter selects offer: the workspace's queues, the sources its tasks came from, its members. */
+export async function boardFilterOptions(deps: { store: Store }, principal: Principal) {
+  authorize(principal, 'task:read');
+  const [queues, sources, members] = await Promise.all([
+    deps.store.read.queues.list(principal.workspaceId),
+    deps.store.read.board.sources(principal.workspaceId, 100),
+    deps.store.read.members.listForWorkspace(principal.workspaceId),
+  ]);
+  const queueNames = [...new Set([DEFAULT_QUEUE_NAME, ...queues.map((queue) => queue.name)])].sort();
+  return { queues: queueNames, sources, members };
 }

@@ -1,4 +1,5 @@
 import type { DecisionAction, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { TaskListFilter } from '../tasks/task-ports.js';
 
 /** Storage for the web side: login sessions, e-mail review links, workspace members and board cards. */
 
@@ -97,15 +98,8 @@ export interface BoardCard {
   decisionAction: DecisionAction | null;
 }
 
-export interface BoardFilter {
-  queue?: string;
-  riskLevel?: RiskLevel;
-  source?: string;
-  /** An assignee id (user or API key). */
-  assigneeId?: string;
-  /** Substring of the title. */
-  search?: string;
-}
+/** The board filters the same way as the task list and its export. */
+export type BoardFilter = Omit<TaskListFilter, 'externalRef' | 'createdAfter' | 'createdBefore'>;
 
 /** Which tasks a column holds: statuses plus optional claimed/escalated flags. */
 export interface BoardColumnQuery {
@@ -122,6 +116,8 @@ export interface BoardColumnQuery {
 }
 
 export interface BoardRepository {
+  /** The sources the workspace's tasks came from, for the board's filter (at most `limit`). */
+  sources(workspaceId: string, limit: number): Promise<string[]>;
   /** One column: its first `limit` cards in the column's order and how many match in all. */
   column(
     workspaceId: string,

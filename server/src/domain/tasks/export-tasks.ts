@@ -54,7 +54,7 @@ const EXPORT_PAGE = 500;
  * memory stays flat however many there are, and the caller's stream sets the pace.
  */
 export async function* exportTasks(
-  deps: { store: Store },
+  deps: { store: Store; clock: () => number },
   principal: Principal,
   query: ExportTasksQuery,
 ): AsyncGenerator<ExportRow> {

@@ -3,6 +3,7 @@ import { authorize, type Principal } from '../kernel/access.js';
 import { notFound } from '../kernel/errors.js';
 import type { Store } from '../store.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
+import type { TaskListFilter } from './task-ports.js';
 import { workflowOf } from './task-transition.js';
 import { decodeUrgencyCursor, encodeUrgencyCursor, urgencyKey } from './urgency.js';
 
@@ -13,17 +14,30 @@ export async function getTask(deps: { store: Store }, principal: Principal, id: 
   return task;
 }
 
-export async function listTasks(deps: { store: Store }, principal: Principal, query: ListTasksQuery) {
-  authorize(principal, 'task:read');
-  const filter = {
+/** The list's query as the store's filter; "breached" is judged at `now`. */
+export function taskListFilter(query: Omit<ListTasksQuery, 'limit' | 'cursor' | 'sort'>, now: number): TaskListFilter {
+  return {
     status: query.status,
     queue: query.queue,
     riskLevel: query.riskLevel,
     source: query.source,
     externalRef: query.externalRef,
+    tag: query.tag,
+    ...(query.assignee === 'unassigned' ? { unassigned: true } : { assigneeId: query.assignee }),
+    dueBy: query.breached === 'true' ? now : undefined,
+    search: query.q || undefined,
     createdAfter: query.createdAfter === undefined ? undefined : Date.parse(query.createdAfter),
     createdBefore: query.createdBefore === undefined ? undefined : Date.parse(query.createdBefore),
   };
+}
+
+export async function listTasks(
+  deps: { store: Store; clock: () => number },
+  principal: Principal,
+  query: ListTasksQuery,
+) {
+  authorize(principal, 'task:read');
+  const filter = taskListFilter(query, deps.clock());
   const tasks = deps.store.read.tasks;
   // One extra row tells whether another page exists without a COUNT query.
   const rows =

@@ -12,6 +12,16 @@ export interface TaskListFilter {
   riskLevel?: RiskLevel;
   source?: string;
   externalRef?: string;
+  /** Assigned to this user or API key. */
+  assigneeId?: string;
+  /** Only tasks nobody is assigned to. */
+  unassigned?: boolean;
+  /** Tasks carrying this tag. */
+  tag?: string;
+  /** Only tasks whose deadline is at or before this time (breached, when it is now). */
+  dueBy?: number;
+  /** A substring of the title. */
+  search?: string;
   createdAfter?: number;
   createdBefore?: number;
 }

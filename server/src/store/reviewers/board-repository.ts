@@ -5,7 +5,8 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { allOf, compare, condition, equals, isIn, type Sql } from '../sql.js';
+import { allOf, compare, equals, isIn, type Sql } from '../sql.js';
+import { taskFilterConditions } from '../tasks/task-filters.js';
 import type { TaskRow } from '../tasks/task-repository.js';
 import { URGENCY_ORDER_SQL } from '../tasks/urgency-sql.js';
 
@@ -56,11 +57,6 @@ function rowToCard(row: CardRow): BoardCard {
   };
 }
 
-/** `title LIKE ?` for a substring, with LIKE's own characters (and the escape) taken literally. */
-function titleContains(search: string) {
-  return condition("title LIKE ? ESCAPE '!'", `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`);
-}
-
 const ORDERS: Record<BoardColumnQuery['order'], string> = {
   urgency: URGENCY_ORDER_SQL,
   recently_closed: 'closed_at DESC, id DESC',
@@ -71,6 +67,14 @@ const flag = (value: boolean | undefined) => (value === undefined ? undefined : 
 export class SqlBoardRepository implements BoardRepository {
   constructor(private readonly sql: Sql) {}
 
+  async sources(workspaceId: string, limit: number): Promise<string[]> {
+    const { rows } = await this.sql.query<{ source: string }>(
+      'SELECT DISTINCT source FROM tasks WHERE workspace_id = ? ORDER BY source LIMIT ?',
+      [workspaceId, limit],
+    );
+    return rows.map((row) => row.source);
+  }
+
   async column(
     workspaceId: string,
     column: BoardColumnQuery,
@@ -79,16 +83,11 @@ export class SqlBoardRepository implements BoardRepository {
   ): Promise<{ cards: BoardCard[]; total: number }> {
     // Filtered through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
     const where = allOf(
-      equals('workspace_id', workspaceId),
+      ...taskFilterConditions(workspaceId, filter),
       isIn('status', column.statuses),
       equals('escalated', flag(column.escalated)),
       equals('claimed', flag(column.claimed)),
       compare('closed_at', '>', column.closedAfter),
-      equals('queue', filter.queue),
-      equals('risk_level', filter.riskLevel),
-      equals('source', filter.source),
-      equals('assignee_id', filter.assigneeId),
-      filter.search ? titleContains(filter.search) : undefined,
     );
     const { rows } = await this.sql.query<CardRow>(
       `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY ${ORDERS[column.order]} LIMIT ?`,

@@ -17,6 +17,7 @@ import {
   stringifyOrNull,
 } from '../rows.js';
 import { allOf, compare, equals, insertRow, olderThan, type Sql } from '../sql.js';
+import { taskFilterConditions } from './task-filters.js';
 import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
 
 /** A `tasks` row. */
@@ -176,19 +177,6 @@ const WORKFLOW_COLUMNS: [keyof TaskWorkflowRecord, keyof TaskRow, (value: never)
   ['claimed', 'claimed', (v: boolean) => (v ? 1 : 0)],
 ];
 
-function listConditions(workspaceId: string, filter: TaskListFilter) {
-  return [
-    equals('workspace_id', workspaceId),
-    equals('status', filter.status),
-    equals('queue', filter.queue),
-    equals('risk_level', filter.riskLevel),
-    equals('source', filter.source),
-    equals('external_ref', filter.externalRef),
-    compare('created_at', '>', filter.createdAfter),
-    compare('created_at', '<', filter.createdBefore),
-  ];
-}
-
 export class SqlTaskRepository implements TaskRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -205,7 +193,7 @@ export class SqlTaskRepository implements TaskRepository {
   }
 
   async list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]> {
-    const where = allOf(...listConditions(workspaceId, filter), olderThan(after));
+    const where = allOf(...taskFilterConditions(workspaceId, filter), olderThan(after));
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM tasks WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
       [...where.params, limit],
@@ -219,7 +207,7 @@ export class SqlTaskRepository implements TaskRepository {
     limit: number,
     after?: UrgencyKey,
   ): Promise<TaskRecord[]> {
-    const where = allOf(...listConditions(workspaceId, filter), afterUrgency(after));
+    const where = allOf(...taskFilterConditions(workspaceId, filter), afterUrgency(after));
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM tasks WHERE ${where.sql} ORDER BY ${URGENCY_ORDER_SQL} LIMIT ?`,
       [...where.params, limit],

@@ -87,6 +87,21 @@ const columns = boardColumnsView({
   now: NOW,
 });
 const member = { userId: 'usr_1', email: 'rita@example.com', name: 'Rita', role: 'admin' as const, createdAt: NOW };
+const boardCommon = {
+  form: {
+    queue: 'q',
+    risk: 'high',
+    status: 'in_review',
+    source: 'n8n',
+    tag: 't',
+    assignee: 'mine',
+    breached: '1',
+    q: 's',
+  },
+  options: { queues: ['default', 'q'], sources: ['n8n'], members: [member] },
+  filtered: true,
+  exportHref: (format: 'csv' | 'jsonl') => `/board/export?format=${format}`,
+};
 const panel = {
   ...taskSummaryView(task),
   allowed: ['approve' as const, 'reject' as const, 'approve_with_modifications' as const],
@@ -131,8 +146,17 @@ const SAMPLES: Samples = {
     },
   ],
   board: [
-    { ...chrome, filter: {}, members: [member], view: 'board', ...columns },
-    { ...chrome, filter: {}, members: [member], view: 'list', tasks: [task], nextCursor: 'next', nextHref: '/board?x' },
+    { ...chrome, ...boardCommon, view: 'board', ...columns },
+    {
+      ...chrome,
+      ...boardCommon,
+      view: 'list',
+      sort: 'urgency',
+      now: NOW,
+      tasks: [task],
+      nextCursor: 'next',
+      nextHref: '/board?x',
+    },
   ],
   boardColumns: [columns],
   task: [

@@ -15,7 +15,7 @@ import {
   movesFrom,
 } from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
-import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
+import type { BoardCard, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
 import type { QueueSummary } from './queue-summary.js';
@@ -192,11 +192,38 @@ export function boardColumnsView(input: {
   };
 }
 
-type BoardCommon = SignedIn & { filter: BoardFilter; members: MemberRecord[] };
+/** The board's filter form as submitted (empty strings for filters not set), shown again as chosen. */
+export interface BoardFilterForm {
+  queue: string;
+  risk: string;
+  status: string;
+  source: string;
+  tag: string;
+  /** A member's id, "mine" or "unassigned". */
+  assignee: string;
+  /** "1": only tasks past their deadline. */
+  breached: string;
+  q: string;
+}
+
+type BoardCommon = SignedIn & {
+  form: BoardFilterForm;
+  options: { queues: string[]; sources: string[]; members: MemberRecord[] };
+  /** Whether any filter is set (an empty result then offers to clear them). */
+  filtered: boolean;
+  exportHref: (format: 'csv' | 'jsonl') => string;
+};
 
 export type BoardView = BoardCommon &
   (
-    | { view: 'list'; tasks: TaskRecord[]; nextCursor: string | null; nextHref: string }
+    | {
+        view: 'list';
+        sort: 'newest' | 'urgency';
+        now: number;
+        tasks: TaskRecord[];
+        nextCursor: string | null;
+        nextHref: string;
+      }
     | ({ view: 'board' } & BoardColumnsView)
   );
 
