@@ -120,7 +120,7 @@ for (const database of DATABASES) {
           : res.body.data.map((task: { id: string }) => task.id);
       };
       for (const path of ['/api/v1/tasks', '/api/v1/tasks/export']) {
-        const format = path.endsWith('export') ? { format: 'jsonl' } : {};
+        const format: Record<string, string> = path.endsWith('export') ? { format: 'jsonl' } : {};
         expect(await ids(path, { ...format, tag: 'vip' })).toEqual([past.id]);
         expect(await ids(path, { ...format, breached: 'true' })).toEqual([past.id]);
         expect(await ids(path, { ...format, q: 'plain' })).toEqual([plain.id]);
