@@ -14,6 +14,7 @@ import { queueRoutes } from './api/queues.js';
 import { type AnyRouteSpec, mountRoute } from './api/route.js';
 import { SLACK_INTERACTIONS_PATH, slackRoutes } from './api/slack.js';
 import { systemRouter } from './api/system.js';
+import { taskExportRoutes } from './api/task-export.js';
 import { taskRoutes } from './api/tasks.js';
 import type { TrustProxySetting } from './config.js';
 import type { ApiKeyAuthenticator } from './domain/admin/authenticate.js';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): Express {
   const limiter = deps.limiter ?? memoryAttemptLimiter(deps.logger);
   const delivery: DeliveryAppDeps = deps.delivery ?? { respondToSlack: async () => undefined };
   const routes: AnyRouteSpec[] = [
+    ...taskExportRoutes(deps),
     ...taskRoutes(deps),
     ...approvalRoutes(deps),
     ...queueRoutes(deps),

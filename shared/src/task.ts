@@ -221,13 +221,41 @@ export const listTasksQuerySchema = z
     riskLevel: riskLevelSchema.optional(),
     source: z.string().max(64).optional(),
     externalRef: z.string().max(255).optional(),
+    tag: z.string().trim().min(1).max(64).optional().describe('Tasks carrying this tag'),
+    assignee: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Tasks assigned to this user or API key id; "unassigned" for tasks nobody is assigned to'),
+    breached: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('true: only tasks whose deadline has passed (with status=… for the open ones)'),
+    q: z.string().max(200).optional().describe('A substring of the title'),
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
+    sort: z
+      .enum(['newest', 'urgency'])
+      .default('newest')
+      .describe(
+        "newest: newest first. urgency: the board's order — earliest deadline first (so the most overdue lead), tasks without a deadline after those with one, then risk (critical first), priority, age (oldest first)",
+      ),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('nextCursor of the previous page, with the same sort'),
   })
   .describe('Filters and paging for GET /api/v1/tasks');
 export type ListTasksQuery = z.infer<typeof listTasksQuerySchema>;
+
+export const exportTasksQuerySchema = listTasksQuerySchema
+  .omit({ limit: true, cursor: true })
+  .extend({
+    format: z
+      .enum(['csv', 'jsonl'])
+      .describe('csv: a header row, then one row per task; jsonl: one JSON object per line'),
+  })
+  .describe('Filters and order for GET /api/v1/tasks/export: every matching task, streamed');
+export type ExportTasksQuery = z.infer<typeof exportTasksQuerySchema>;
 
 export const taskPageSchema = z
   .object({ data: z.array(taskSchema), nextCursor: z.string().nullable() })

@@ -332,6 +332,59 @@ for (const database of DATABASES) {
       expect(badCursor.body.errors[0].path).toBe('cursor');
     });
 
+    test("sort=urgency pages through tasks in the board's order: earliest deadline first, none last", async () => {
+      const source = `urgency-${database}`;
+      const now = Date.now();
+      const made: { id: string; dueAt: number | null; riskLevel: string | null }[] = [];
+      const shapes = [
+        { dueAt: now + 3_600_000, riskLevel: 'low' },
+        { dueAt: null, riskLevel: 'critical' },
+        { dueAt: now + 600_000, riskLevel: 'medium' },
+        { dueAt: now + 600_000, riskLevel: 'critical' },
+        { dueAt: null, riskLevel: null },
+        { dueAt: now + 7_200_000, riskLevel: null },
+        { dueAt: null, riskLevel: 'high' },
+      ];
+      for (const shape of shapes) {
+        const res = await request(d.app)
+          .post('/api/v1/tasks')
+          .set(bearer(d.keys.reviewer))
+          .send({
+            title: 'Urgency',
+            payload: {},
+            source,
+            ...(shape.dueAt === null ? {} : { dueAt: new Date(shape.dueAt).toISOString() }),
+            ...(shape.riskLevel === null ? {} : { riskLevel: shape.riskLevel }),
+          });
+        expect(res.status).toBe(201);
+        made.push({ id: res.body.id, ...shape });
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: request.Response = await request(d.app)
+          .get('/api/v1/tasks')
+          .query({ source, sort: 'urgency', limit: 2, ...(cursor ? { cursor } : {}) })
+          .set(bearer(d.keys.viewer));
+        expect(res.status).toBe(200);
+        seen.push(...res.body.data.map((x: { id: string }) => x.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      // Deadlines ascending (a tie by risk), then the tasks without one: critical, high, unknown.
+      expect(seen).toEqual([3, 2, 0, 5, 1, 6, 4].map((i) => made[i]?.id));
+
+      const newestCursor = (
+        await request(d.app).get('/api/v1/tasks').query({ source, limit: 1 }).set(bearer(d.keys.viewer))
+      ).body.nextCursor;
+      const mixed = await request(d.app)
+        .get('/api/v1/tasks')
+        .query({ source, sort: 'urgency', cursor: newestCursor })
+        .set(bearer(d.keys.viewer));
+      expect([mixed.status, mixed.body.errors?.[0]?.path]).toEqual([400, 'cursor']);
+      const badSort = await request(d.app).get('/api/v1/tasks?sort=oldest').set(bearer(d.keys.viewer));
+      expect([badSort.status, badSort.body.errors?.[0]?.path]).toEqual([400, 'query.sort']);
+    });
+
     test('unknown routes and ids answer problem+json 404', async () => {
       const route = await request(d.app).get('/api/v1/nothing').set(bearer(d.keys.viewer));
       expect(route.status).toBe(404);

@@ -81,7 +81,7 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/v1/tasks',
-      summary: 'List tasks, newest first',
+      summary: 'List tasks, newest first or by urgency (sort=urgency)',
       tags: ['tasks'],
       permission: 'task:read',
       query: listTasksQuerySchema,

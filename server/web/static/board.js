@@ -10,20 +10,27 @@
     if (status) status.textContent = text;
   };
 
+  // Worded as the server words it (web/kit/render.ts, formatDue): "overdue 12 min", "due in 3 h 5 min".
+  function spanText(ms) {
+    const minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return `${Math.floor(ms / 1000)} s`;
+    if (minutes < 60) return `${minutes} min`;
+    const hours = Math.floor(minutes / 60);
+    if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+    const days = Math.floor(hours / 24);
+    return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+  }
+  const dueText = (left) => (left <= 0 ? `overdue ${spanText(-left)}` : `due in ${spanText(left)}`);
+
   function tickSla() {
     const now = Date.now();
     for (const el of document.querySelectorAll('.sla[data-due]')) {
       const left = Number(el.dataset.due) - now;
+      el.textContent = dueText(left);
       if (left <= 0) {
-        el.textContent = 'SLA breached';
         el.classList.add('breached');
         el.closest('.card')?.classList.add('breached');
-        continue;
       }
-      const s = Math.floor(left / 1000);
-      const h = Math.floor(s / 3600);
-      const m = Math.floor((s % 3600) / 60);
-      el.textContent = `${h > 0 ? `${h}h ` : ''}${m}m ${s % 60}s left`;
     }
   }
 

@@ -1,4 +1,5 @@
 import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
+import { DEFAULT_QUEUE_NAME } from '../approvals/queue-config.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
@@ -16,20 +17,27 @@ export type BoardStage = (typeof BOARD_STAGES)[number];
 const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardColumnQuery }> = {
   pending: {
     title: 'Pending Review',
-    query: () => ({ statuses: ['pending_review'], escalated: false, claimed: false }),
+    query: () => ({ statuses: ['pending_review'], escalated: false, claimed: false, order: 'urgency' }),
   },
   in_progress: {
     title: 'In Progress',
-    query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: false, claimed: true }),
+    query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: false, claimed: true, order: 'urgency' }),
   },
   needs_approval: {
     title: 'Needs Approval',
-    query: () => ({ statuses: ['in_review'], escalated: false, claimed: false }),
+    query: () => ({ statuses: ['in_review'], escalated: false, claimed: false, order: 'urgency' }),
   },
-  escalated: { title: 'Escalated', query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: true }) },
+  escalated: {
+    title: 'Escalated',
+    query: () => ({ statuses: OPEN_TASK_STATUSES, escalated: true, order: 'urgency' }),
+  },
   completed: {
     title: 'Completed',
-    query: (now) => ({ statuses: FINAL_TASK_STATUSES, closedAfter: now - 24 * 60 * 60 * 1000 }),
+    query: (now) => ({
+      statuses: FINAL_TASK_STATUSES,
+      closedAfter: now - 24 * 60 * 60 * 1000,
+      order: 'recently_closed',
+    }),
   },
 };
 
@@ -91,13 +99,28 @@ export interface BoardColumn {
   total: number;
 }
 
+/** Cards a column shows at first, and how many more each "Show more" adds. */
 export const BOARD_COLUMN_LIMIT = 50;
 
+/** Past this a column sends people to the list view: a page of thousands of cards helps nobody. */
+export const BOARD_COLUMN_MAX = 1000;
+
+/** How many cards a column shows when the page asks for `requested` (none: the first page). */
+export function columnLimit(requested: number | undefined): number {
+  if (requested === undefined || !Number.isFinite(requested)) return BOARD_COLUMN_LIMIT;
+  return Math.min(BOARD_COLUMN_MAX, Math.max(BOARD_COLUMN_LIMIT, Math.trunc(requested)));
+}
+
+/**
+ * The board: each column's first cards in its order (open work by urgency, so the most overdue
+ * never falls off) and its real count. `limit` is one number for every column, or a number per
+ * stage ("Show more" on one column).
+ */
 export async function loadBoard(
   deps: { store: Store; clock: () => number },
   principal: Principal,
   filter: BoardFilter,
-  limit = BOARD_COLUMN_LIMIT,
+  limit: number | Partial<Record<BoardStage, number>> = BOARD_COLUMN_LIMIT,
 ): Promise<BoardColumn[]> {
   authorize(principal, 'task:read');
   const now = deps.clock();
@@ -107,9 +130,21 @@ export async function loadBoard(
         principal.workspaceId,
         STAGES[stage].query(now),
         filter,
-        limit,
+        typeof limit === 'number' ? limit : columnLimit(limit[stage]),
       );
       return { stage, title: STAGES[stage].title, cards, total };
     }),
   );
+}
+
+/** What the board's filter selects offer: the workspace's queues, the sources its tasks came from, its members. */
+export async function boardFilterOptions(deps: { store: Store }, principal: Principal) {
+  authorize(principal, 'task:read');
+  const [queues, sources, members] = await Promise.all([
+    deps.store.read.queues.list(principal.workspaceId),
+    deps.store.read.board.sources(principal.workspaceId, 100),
+    deps.store.read.members.listForWorkspace(principal.workspaceId),
+  ]);
+  const queueNames = [...new Set([DEFAULT_QUEUE_NAME, ...queues.map((queue) => queue.name)])].sort();
+  return { queues: queueNames, sources, members };
 }

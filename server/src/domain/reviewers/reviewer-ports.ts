@@ -1,4 +1,5 @@
 import type { DecisionAction, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type { TaskListFilter } from '../tasks/task-ports.js';
 
 /** Storage for the web side: login sessions, e-mail review links, workspace members and board cards. */
 
@@ -97,20 +98,19 @@ export interface BoardCard {
   assigneeId: string | null;
   claimed: boolean;
   escalated: boolean;
+  /** 0 normal; raised by escalation. */
+  priority: number;
+  /** Approval level the task is on, and how many it needs. */
+  level: number;
+  levels: number;
   dueAt: number | null;
   createdAt: number;
+  closedAt: number | null;
   decisionAction: DecisionAction | null;
 }
 
-export interface BoardFilter {
-  queue?: string;
-  riskLevel?: RiskLevel;
-  source?: string;
-  /** An assignee id (user or API key). */
-  assigneeId?: string;
-  /** Substring of the title. */
-  search?: string;
-}
+/** The board filters the same way as the task list and its export. */
+export type BoardFilter = Omit<TaskListFilter, 'externalRef' | 'createdAfter' | 'createdBefore'>;
 
 /** Which tasks a column holds: statuses plus optional claimed/escalated flags. */
 export interface BoardColumnQuery {
@@ -119,10 +119,17 @@ export interface BoardColumnQuery {
   claimed?: boolean;
   /** Completed column: only tasks closed after this time. */
   closedAfter?: number;
+  /**
+   * Open work in urgency order (domain/tasks/urgency.ts: most overdue first); closed work most
+   * recently closed first.
+   */
+  order: 'urgency' | 'recently_closed';
 }
 
 export interface BoardRepository {
-  /** One column: its newest `limit` cards and how many match in all. */
+  /** The sources the workspace's tasks came from, for the board's filter (at most `limit`). */
+  sources(workspaceId: string, limit: number): Promise<string[]>;
+  /** One column: its first `limit` cards in the column's order and how many match in all. */
   column(
     workspaceId: string,
     column: BoardColumnQuery,

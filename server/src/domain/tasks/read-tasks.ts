@@ -3,6 +3,9 @@ import { authorize, type Principal } from '../kernel/access.js';
 import { notFound } from '../kernel/errors.js';
 import type { Store } from '../store.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
+import type { TaskListFilter } from './task-ports.js';
+import { workflowOf } from './task-transition.js';
+import { decodeUrgencyCursor, encodeUrgencyCursor, urgencyKey } from './urgency.js';
 
 export async function getTask(deps: { store: Store }, principal: Principal, id: string) {
   authorize(principal, 'task:read');
@@ -11,24 +14,55 @@ export async function getTask(deps: { store: Store }, principal: Principal, id: 
   return task;
 }
 
-export async function listTasks(deps: { store: Store }, principal: Principal, query: ListTasksQuery) {
-  authorize(principal, 'task:read');
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const filter = {
+/** The list's query as the store's filter; "breached" is judged at `now`. */
+export function taskListFilter(query: Omit<ListTasksQuery, 'limit' | 'cursor' | 'sort'>, now: number): TaskListFilter {
+  return {
     status: query.status,
     queue: query.queue,
     riskLevel: query.riskLevel,
     source: query.source,
     externalRef: query.externalRef,
+    tag: query.tag,
+    ...(query.assignee === 'unassigned' ? { unassigned: true } : { assigneeId: query.assignee }),
+    dueBy: query.breached === 'true' ? now : undefined,
+    search: query.q || undefined,
     createdAfter: query.createdAfter === undefined ? undefined : Date.parse(query.createdAfter),
     createdBefore: query.createdBefore === undefined ? undefined : Date.parse(query.createdBefore),
   };
+}
+
+export async function listTasks(
+  deps: { store: Store; clock: () => number },
+  principal: Principal,
+  query: ListTasksQuery,
+) {
+  authorize(principal, 'task:read');
+  const filter = taskListFilter(query, deps.clock());
+  const tasks = deps.store.read.tasks;
   // One extra row tells whether another page exists without a COUNT query.
-  const rows = await deps.store.read.tasks.list(principal.workspaceId, filter, query.limit + 1, after);
+  const rows =
+    query.sort === 'urgency'
+      ? await tasks.listByUrgency(
+          principal.workspaceId,
+          filter,
+          query.limit + 1,
+          query.cursor === undefined ? undefined : decodeUrgencyCursor(query.cursor),
+        )
+      : await tasks.list(
+          principal.workspaceId,
+          filter,
+          query.limit + 1,
+          query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  let nextCursor: string | null = null;
+  if (rows.length > query.limit && last) {
+    nextCursor =
+      query.sort === 'urgency'
+        ? encodeUrgencyCursor(urgencyKey({ ...last, priority: workflowOf(last).priority }))
+        : encodeCursor({ createdAt: last.createdAt, id: last.id });
+  }
   return { tasks: page, nextCursor };
 }
 

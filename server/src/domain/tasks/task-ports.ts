@@ -1,5 +1,6 @@
 import type { RiskLevel, TaskStatus } from '@loopgate/shared';
 import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+import type { UrgencyKey } from './urgency.js';
 
 /**
  * What the domain needs from storage, and nothing about how it is stored. The store package
@@ -11,6 +12,16 @@ export interface TaskListFilter {
   riskLevel?: RiskLevel;
   source?: string;
   externalRef?: string;
+  /** Assigned to this user or API key. */
+  assigneeId?: string;
+  /** Only tasks nobody is assigned to. */
+  unassigned?: boolean;
+  /** Tasks carrying this tag. */
+  tag?: string;
+  /** Only tasks whose deadline is at or before this time (breached, when it is now). */
+  dueBy?: number;
+  /** A substring of the title. */
+  search?: string;
   createdAfter?: number;
   createdBefore?: number;
 }
@@ -30,6 +41,8 @@ export interface TaskRepository {
    * last), then the highest priority, then the oldest. `offset` pages through them.
    */
   listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]>;
+  /** The same filters in urgency order (urgency.ts), after the row whose key is `after`. */
+  listByUrgency(workspaceId: string, filter: TaskListFilter, limit: number, after?: UrgencyKey): Promise<TaskRecord[]>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

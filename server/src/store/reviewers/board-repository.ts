@@ -5,8 +5,10 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { allOf, compare, condition, equals, isIn, type Sql } from '../sql.js';
+import { allOf, compare, equals, isIn, type Sql } from '../sql.js';
+import { taskFilterConditions } from '../tasks/task-filters.js';
 import type { TaskRow } from '../tasks/task-repository.js';
+import { URGENCY_ORDER_SQL } from '../tasks/urgency-sql.js';
 
 /** The columns of `tasks` a board card shows. */
 const CARD_COLUMNS = [
@@ -21,8 +23,12 @@ const CARD_COLUMNS = [
   'assignee_id',
   'claimed',
   'escalated',
+  'priority',
+  'current_level',
+  'levels_required',
   'due_at',
   'created_at',
+  'closed_at',
   'decision_action',
 ] as const satisfies readonly (keyof TaskRow)[];
 
@@ -41,21 +47,33 @@ function rowToCard(row: CardRow): BoardCard {
     assigneeId: row.assignee_id,
     claimed: row.claimed === 1,
     escalated: row.escalated === 1,
+    priority: row.priority,
+    level: row.current_level,
+    levels: row.levels_required,
     dueAt: row.due_at,
     createdAt: row.created_at,
+    closedAt: row.closed_at,
     decisionAction: row.decision_action,
   };
 }
 
-/** `title LIKE ?` for a substring, with LIKE's own characters (and the escape) taken literally. */
-function titleContains(search: string) {
-  return condition("title LIKE ? ESCAPE '!'", `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`);
-}
+const ORDERS: Record<BoardColumnQuery['order'], string> = {
+  urgency: URGENCY_ORDER_SQL,
+  recently_closed: 'closed_at DESC, id DESC',
+};
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export class SqlBoardRepository implements BoardRepository {
   constructor(private readonly sql: Sql) {}
+
+  async sources(workspaceId: string, limit: number): Promise<string[]> {
+    const { rows } = await this.sql.query<{ source: string }>(
+      'SELECT DISTINCT source FROM tasks WHERE workspace_id = ? ORDER BY source LIMIT ?',
+      [workspaceId, limit],
+    );
+    return rows.map((row) => row.source);
+  }
 
   async column(
     workspaceId: string,
@@ -63,21 +81,16 @@ export class SqlBoardRepository implements BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }> {
-    // Read through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
+    // Filtered through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
     const where = allOf(
-      equals('workspace_id', workspaceId),
+      ...taskFilterConditions(workspaceId, filter),
       isIn('status', column.statuses),
       equals('escalated', flag(column.escalated)),
       equals('claimed', flag(column.claimed)),
       compare('closed_at', '>', column.closedAfter),
-      equals('queue', filter.queue),
-      equals('risk_level', filter.riskLevel),
-      equals('source', filter.source),
-      equals('assignee_id', filter.assigneeId),
-      filter.search ? titleContains(filter.search) : undefined,
     );
     const { rows } = await this.sql.query<CardRow>(
-      `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY created_at DESC LIMIT ?`,
+      `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY ${ORDERS[column.order]} LIMIT ?`,
       [...where.params, limit],
     );
     const cards = rows.map(rowToCard);

@@ -34,8 +34,12 @@ const card = (task: TaskRecord): BoardCard => ({
   assigneeId: task.workflow?.assignee?.id ?? null,
   claimed: task.workflow?.claimed ?? false,
   escalated: task.workflow?.escalated ?? false,
+  priority: task.workflow?.priority ?? 0,
+  level: task.workflow?.level ?? 1,
+  levels: task.workflow?.levels ?? 1,
   dueAt: task.dueAt,
   createdAt: task.createdAt,
+  closedAt: task.closedAt,
   decisionAction: task.decision?.action ?? null,
 });
 
@@ -157,15 +161,18 @@ for (const database of DATABASES) {
       await store.transaction(async (tx) => {
         for (const task of tasks) await tx.tasks.insert(task);
       });
-      const column = async (query: Parameters<Store['read']['board']['column']>[1], filter = {}, limit = 10) => {
-        const { cards, total } = await store.read.board.column(bw, query, filter, limit);
+      type ColumnQuery = Omit<Parameters<Store['read']['board']['column']>[1], 'order'>;
+      // Open work in urgency order: tsk_b1 has the only deadline, the rest follow oldest first.
+      const column = async (query: ColumnQuery, filter = {}, limit = 10) => {
+        const order = query.closedAfter === undefined ? 'urgency' : 'recently_closed';
+        const { cards, total } = await store.read.board.column(bw, { ...query, order }, filter, limit);
         return { ids: cards.map((c) => c.id), total };
       };
       const open = ['pending_review', 'in_review'] as const;
-      expect(await column({ statuses: open })).toEqual({ ids: ['tsk_b4', 'tsk_b3', 'tsk_b2', 'tsk_b1'], total: 4 });
-      expect(await column({ statuses: open }, {}, 2)).toEqual({ ids: ['tsk_b4', 'tsk_b3'], total: 4 });
+      expect(await column({ statuses: open })).toEqual({ ids: ['tsk_b1', 'tsk_b2', 'tsk_b3', 'tsk_b4'], total: 4 });
+      expect(await column({ statuses: open }, {}, 2)).toEqual({ ids: ['tsk_b1', 'tsk_b2'], total: 4 });
       expect(await column({ statuses: open, escalated: false, claimed: false })).toEqual({
-        ids: ['tsk_b4', 'tsk_b1'],
+        ids: ['tsk_b1', 'tsk_b4'],
         total: 2,
       });
       expect(await column({ statuses: open, claimed: true })).toEqual({ ids: ['tsk_b2'], total: 1 });
@@ -181,9 +188,9 @@ for (const database of DATABASES) {
       // The search is a substring, with LIKE's own characters taken literally.
       expect(await column({ statuses: open }, { search: '100%' })).toEqual({ ids: ['tsk_b1'], total: 1 });
       expect(await column({ statuses: open }, { search: 'f_s' })).toEqual({ ids: ['tsk_b1'], total: 1 });
-      expect(await column({ statuses: open }, { search: '100' })).toEqual({ ids: ['tsk_b4', 'tsk_b1'], total: 2 });
-      const { cards } = await store.read.board.column(bw, { statuses: open }, {}, 10);
-      expect(cards).toEqual(tasks.slice(0, 4).reverse().map(card));
+      expect(await column({ statuses: open }, { search: '100' })).toEqual({ ids: ['tsk_b1', 'tsk_b4'], total: 2 });
+      const { cards } = await store.read.board.column(bw, { statuses: open, order: 'urgency' }, {}, 10);
+      expect(cards).toEqual(tasks.slice(0, 4).map(card));
     });
 
     test('invitations: read back as written, revoked, used once while valid, and pruned in batches', async () => {

@@ -6,6 +6,7 @@ import {
   type TaskTransition,
   type TaskWorkflowRecord,
 } from '../../domain/tasks/task-record.js';
+import type { UrgencyKey } from '../../domain/tasks/urgency.js';
 import {
   type ActorType,
   actorOrNull,
@@ -16,6 +17,8 @@ import {
   stringifyOrNull,
 } from '../rows.js';
 import { allOf, compare, equals, insertRow, olderThan, type Sql } from '../sql.js';
+import { taskFilterConditions } from './task-filters.js';
+import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
 
 /** A `tasks` row. */
 export interface TaskRow {
@@ -197,17 +200,7 @@ export class SqlTaskRepository implements TaskRepository {
   }
 
   async list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]> {
-    const where = allOf(
-      equals('workspace_id', workspaceId),
-      equals('status', filter.status),
-      equals('queue', filter.queue),
-      equals('risk_level', filter.riskLevel),
-      equals('source', filter.source),
-      equals('external_ref', filter.externalRef),
-      compare('created_at', '>', filter.createdAfter),
-      compare('created_at', '<', filter.createdBefore),
-      olderThan(after),
-    );
+    const where = allOf(...taskFilterConditions(workspaceId, filter), olderThan(after));
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM tasks WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
       [...where.params, limit],
@@ -220,6 +213,20 @@ export class SqlTaskRepository implements TaskRepository {
       `SELECT * FROM tasks WHERE workspace_id = ? AND status IN ('pending_review', 'in_review')
        ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, priority DESC, created_at, id LIMIT ? OFFSET ?`,
       [workspaceId, limit, offset],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async listByUrgency(
+    workspaceId: string,
+    filter: TaskListFilter,
+    limit: number,
+    after?: UrgencyKey,
+  ): Promise<TaskRecord[]> {
+    const where = allOf(...taskFilterConditions(workspaceId, filter), afterUrgency(after));
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE ${where.sql} ORDER BY ${URGENCY_ORDER_SQL} LIMIT ?`,
+      [...where.params, limit],
     );
     return rows.map(rowToTask);
   }

@@ -39,8 +39,36 @@ export function formatConfidence(value: number | null): string {
   return value === null ? '—' : `${Math.round(value * 100)} %`;
 }
 
-/** What every template may use besides its view model: `it.time(…)`, `it.confidence(…)`, `it.countCap`. */
-export const TEMPLATE_HELPERS = { time: formatTime, confidence: formatConfidence, countCap: BOARD_COUNT_CAP } as const;
+/** A span as a person reads it at a glance: "40 s", "12 min", "3 h 5 min", "2 d 4 h". */
+function spanText(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return `${Math.floor(ms / 1000)} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+/**
+ * "overdue 12 min" or "due in 3 h 5 min". The board's script (static/board.js, dueText) words its
+ * live countdown the same way.
+ */
+export function formatDue(dueAt: number, now: number): string {
+  const left = dueAt - now;
+  return left <= 0 ? `overdue ${spanText(-left)}` : `due in ${spanText(left)}`;
+}
+
+/**
+ * What every template may use besides its view model: `it.time(…)`, `it.due(…)`, `it.confidence(…)`,
+ * `it.countCap`.
+ */
+export const TEMPLATE_HELPERS = {
+  time: formatTime,
+  due: formatDue,
+  confidence: formatConfidence,
+  countCap: BOARD_COUNT_CAP,
+} as const;
 
 declare const viewModel: unique symbol;
 

@@ -75,8 +75,12 @@ const card = {
   assigneeId: null,
   claimed: false,
   escalated: false,
+  priority: 0,
+  level: 1,
+  levels: 1,
   dueAt: NOW,
   createdAt: NOW,
+  closedAt: null,
   decisionAction: null,
 };
 const columns = boardColumnsView({
@@ -105,6 +109,21 @@ const options = {
   assignee: actor,
   claimed: true,
   ownVote: null,
+};
+const boardCommon = {
+  form: {
+    queue: 'q',
+    risk: 'high',
+    status: 'in_review',
+    source: 'n8n',
+    tag: 't',
+    assignee: 'mine',
+    breached: '1',
+    q: 's',
+  },
+  options: { queues: ['default', 'q'], sources: ['n8n'], members: [member] },
+  filtered: true,
+  exportHref: (format: 'csv' | 'jsonl') => `/board/export?format=${format}`,
 };
 const panel = {
   ...taskSummaryView(task, options, NOW),
@@ -166,8 +185,17 @@ const SAMPLES: Samples = {
     },
   ],
   board: [
-    { ...chrome, filter: {}, members: [member], view: 'board', ...columns },
-    { ...chrome, filter: {}, members: [member], view: 'list', tasks: [task], nextCursor: 'next', nextHref: '/board?x' },
+    { ...chrome, ...boardCommon, view: 'board', ...columns },
+    {
+      ...chrome,
+      ...boardCommon,
+      view: 'list',
+      sort: 'urgency',
+      now: NOW,
+      tasks: [task],
+      nextCursor: 'next',
+      nextHref: '/board?x',
+    },
   ],
   boardColumns: [columns],
   task: [

@@ -10,10 +10,16 @@ import {
 } from '../../domain/approvals/payload-diff.js';
 import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
-import { type BoardColumn, type BoardStage, movesFrom } from '../../domain/reviewers/board.js';
+import {
+  BOARD_COLUMN_LIMIT,
+  BOARD_COLUMN_MAX,
+  type BoardColumn,
+  type BoardStage,
+  movesFrom,
+} from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
 import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
-import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
+import type { BoardCard, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
 import { type KeyValueRow, keyValueRows } from './key-value.js';
@@ -199,6 +205,8 @@ export interface BoardColumnView {
   title: string;
   total: number;
   cards: BoardCardView[];
+  /** The same board with this column showing more cards; null when it shows all it can. */
+  moreHref: string | null;
 }
 
 /** board-columns.eta: the columns alone, also sent as the fragment the live board swaps in. */
@@ -217,6 +225,8 @@ export function boardColumnsView(input: {
   principal: Principal;
   csrf: string;
   now: number;
+  /** The page's link for "show `count` cards of `stage`"; without it no column offers more. */
+  moreHref?: (stage: BoardStage, count: number) => string;
 }): BoardColumnsView {
   const { principal } = input;
   const canDecide = can(principal.role, 'task:decide');
@@ -228,6 +238,10 @@ export function boardColumnsView(input: {
       stage: column.stage,
       title: column.title,
       total: column.total,
+      moreHref:
+        input.moreHref && column.total > column.cards.length && column.cards.length < BOARD_COLUMN_MAX
+          ? input.moreHref(column.stage, column.cards.length + BOARD_COLUMN_LIMIT)
+          : null,
       cards: column.cards.map((card) => {
         const moves = canDecide ? movesFrom(card) : [];
         // Only whoever claimed a card (or an admin) hands it back.
@@ -239,11 +253,38 @@ export function boardColumnsView(input: {
   };
 }
 
-type BoardCommon = SignedIn & { filter: BoardFilter; members: MemberRecord[] };
+/** The board's filter form as submitted (empty strings for filters not set), shown again as chosen. */
+export interface BoardFilterForm {
+  queue: string;
+  risk: string;
+  status: string;
+  source: string;
+  tag: string;
+  /** A member's id, "mine" or "unassigned". */
+  assignee: string;
+  /** "1": only tasks past their deadline. */
+  breached: string;
+  q: string;
+}
+
+type BoardCommon = SignedIn & {
+  form: BoardFilterForm;
+  options: { queues: string[]; sources: string[]; members: MemberRecord[] };
+  /** Whether any filter is set (an empty result then offers to clear them). */
+  filtered: boolean;
+  exportHref: (format: 'csv' | 'jsonl') => string;
+};
 
 export type BoardView = BoardCommon &
   (
-    | { view: 'list'; tasks: TaskRecord[]; nextCursor: string | null; nextHref: string }
+    | {
+        view: 'list';
+        sort: 'newest' | 'urgency';
+        now: number;
+        tasks: TaskRecord[];
+        nextCursor: string | null;
+        nextHref: string;
+      }
     | ({ view: 'board' } & BoardColumnsView)
   );
 

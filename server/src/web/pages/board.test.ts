@@ -7,6 +7,50 @@ for (const database of DATABASES) {
     const { createTask, apiTask, events } = taskHelpers(w);
 
     describe('board', () => {
+      test('triage: the most overdue lead their column, and "Show more" reaches every open card', async () => {
+        const start = w.clock();
+        // The ten most overdue are created first: newest-first with a cap of 50 used to hide them.
+        const overdue: string[] = [];
+        for (let i = 0; i < 10; i += 1) {
+          const dueAt = new Date(start + 60_000 + i * 1_000).toISOString();
+          overdue.push((await createTask({ title: `Triage overdue ${i}`, dueAt })).id);
+        }
+        const later: string[] = [];
+        for (let i = 0; i < 110; i += 1) {
+          const body = i % 2 === 0 ? { slaSeconds: 86_400 + i } : {};
+          later.push((await createTask({ title: `Triage later ${i}`, ...body })).id);
+        }
+        w.clockOffset = 60 * 60 * 1000; // an hour on: the first ten are 59 minutes overdue
+        const { agent } = await w.login('rev@example.com');
+        const pending = (html: string) =>
+          html.split('<section class="column" data-stage="pending"')[1]?.split('<section')[0] ?? '';
+        const ids = (html: string) =>
+          [...pending(html).matchAll(/<li class="card[^"]*"\s+data-id="([^"]+)"/g)].map((m) => m[1] ?? '');
+
+        const first = (await agent.get('/board?q=Triage')).text;
+        expect(ids(first).slice(0, 10)).toEqual(overdue);
+        expect(ids(first)).toHaveLength(50);
+        expect(pending(first)).toContain('overdue 59 min');
+        expect(pending(first)).toMatch(/<span class="count" data-count="120">120<\/span>/);
+        expect(pending(first)).toContain('Showing the 50 most urgent of 120.');
+
+        // Follow "Show more" as a person would; the live fragment keeps what was opened.
+        const seen = new Set<string>();
+        let html = first;
+        for (let page = 0; page < 5; page += 1) {
+          for (const id of ids(html)) seen.add(id);
+          const more = /<a href="([^"]+)">Show \d+ more<\/a>/.exec(pending(html))?.[1];
+          if (!more) break;
+          html = (await agent.get(more.replace(/&amp;/g, '&'))).text;
+        }
+        expect(ids(html)).toHaveLength(120);
+        expect([...seen].sort()).toEqual([...overdue, ...later].sort());
+        const fragment = (await agent.get('/board?q=Triage&show=pending:150&fragment=1')).text;
+        expect(ids(fragment)).toHaveLength(120);
+        // With deadlines before tasks without one: the SLA'd half of the rest comes next.
+        expect(ids(first)[10]).toBe(later[0]);
+      });
+
       test('claim moves a card to In Progress and writes a claimed event', async () => {
         const task = await createTask({ title: 'Board claim me' });
         const { agent, csrf } = await w.login('rev@example.com');
