@@ -93,7 +93,14 @@ const panel = {
   edited: '{}',
   preview: { diff: [{ op: 'add' as const, text: '"amount": 30' }], edited: '{}', comment: '' },
 };
-const queue = { name: 'support', config: {} as never, createdAt: NOW, updatedAt: NOW, builtIn: false };
+const queue = {
+  name: 'support',
+  config: {} as never,
+  createdAt: NOW,
+  updatedAt: NOW,
+  builtIn: false,
+  warnings: [{ path: 'policy.rules[1]', message: 'Never reached' }],
+};
 const summary = {
   description: 'Refunds',
   reviewerGroups: ['ops'],
