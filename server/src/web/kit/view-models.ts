@@ -1,10 +1,11 @@
-import type { DecisionAction, Delivery, FieldError, Role } from '@loopgate/shared';
+import type { DecisionAction, Delivery, FieldError, QueuePreview, Role } from '@loopgate/shared';
 import {
   type DiffLine,
   payloadText,
   unifiedDiffLines,
   unifiedPayloadDiff,
 } from '../../domain/approvals/payload-diff.js';
+import type { ConfigWarning } from '../../domain/approvals/policy-warnings.js';
 import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
 import { type BoardColumn, type BoardStage, movesFrom } from '../../domain/reviewers/board.js';
@@ -12,6 +13,7 @@ import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewer
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
+import type { BUILDER_CHOICES, BuilderState } from './queue-builder.js';
 import type { QueueSummary } from './queue-summary.js';
 
 /*
@@ -221,4 +223,16 @@ export type QueueEditView = SignedIn & {
   action: string;
   error?: string;
   problems: FieldError[];
+  /** The queue builder's rows (web/pages/queue-settings-builder.ts), as typed. */
+  builder: BuilderState;
+  /** Builder problems by config path (`policy.rules[1].threshold`), shown beside the field. */
+  fieldErrors: Record<string, string>;
+  /** Existing reviewer groups, for the builder's pickers. */
+  groups: string[];
+  choices: typeof BUILDER_CHOICES;
+  /** Which editor the admin last used: the JSON one opens its "Advanced" section. */
+  editor: 'builder' | 'json';
+  warnings: ConfigWarning[];
+  /** After "Preview": what the config would have done with the queue's recent tasks (nothing saved). */
+  preview?: QueuePreview['recent'];
 };
