@@ -190,10 +190,13 @@ const count = (n: number) => `${n} task${n === 1 ? '' : 's'}`;
 
 function previewSentence(recent: Omit<QueuePreview['recent'], 'summary'>): string {
   if (recent.tasks === 0) return 'This queue has no tasks yet, so there is nothing to preview.';
+  const { autoApproved, autoApprovedButRejected: rejectedCount } = recent;
   const rejected =
-    recent.autoApproved === 0
+    autoApproved === 0
       ? ''
-      : `; ${recent.autoApprovedButRejected} of those ${recent.autoApproved} ${recent.autoApprovedButRejected === 1 ? 'was' : 'were'} rejected by humans`;
+      : rejectedCount === 0
+        ? `; none of ${autoApproved === 1 ? 'them' : `those ${autoApproved}`} was rejected by a human`
+        : `; ${rejectedCount} of those ${autoApproved} ${rejectedCount === 1 ? 'was' : 'were'} rejected by humans`;
   return `Of the last ${count(recent.tasks)}, this config would send ${recent.review} to humans and auto-approve ${recent.autoApproved}${rejected}.`;
 }
 

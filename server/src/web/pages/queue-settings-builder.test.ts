@@ -154,7 +154,7 @@ for (const database of DATABASES) {
         .send({ _csrf: csrf, config: JSON.stringify(proposed), intent: 'preview' });
       expect(res.status).toBe(200);
       expect(section(res.text, 'config-preview')).toContain(
-        'Of the last 3 tasks, this config would send 1 to humans and auto-approve 2; 0 of those 2 were rejected by humans.',
+        'Of the last 3 tasks, this config would send 1 to humans and auto-approve 2; none of those 2 was rejected by a human.',
       );
       expect(section(res.text, 'config-warnings')).toContain('policy.rules[2] : Never reached');
       // The builder shows the proposed rules, and the JSON editor stays open with the text as typed.
