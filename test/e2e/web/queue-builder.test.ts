@@ -45,17 +45,15 @@ for (const database of DATABASES) {
     }
 
     /** Parts of the settings page that stick out past the right edge of the screen (the top bar is the layout's). */
-    const widerThanScreen = (page: Page) =>
-      page.evaluate(() => {
+    const widerThanScreen = (page: Page): Promise<string[]> =>
+      // A string, so this Node-typed file need not know the DOM's types; it runs in the page.
+      page.evaluate(`(() => {
         const width = document.documentElement.clientWidth;
-
         return [...document.querySelectorAll('.settings, .settings *')]
           .filter((el) => el.getBoundingClientRect().right > width + 1)
           .slice(0, 5)
-          .map(
-            (el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${el.getBoundingClientRect().right}`,
-          );
-      });
+          .map((el) => el.tagName.toLowerCase() + '#' + el.id + '.' + el.className + ' right=' + el.getBoundingClientRect().right);
+      })()`);
 
     test('add rules with buttons, preview with warnings, save: the API has that config', async () => {
       for (const confidence of [0.95, 0.4]) {
@@ -81,10 +79,10 @@ for (const database of DATABASES) {
 
       await page.locator('#queue-builder .form-actions').getByRole('button', { name: 'Preview' }).click();
       await page.locator('#config-preview').waitFor();
-      expect(await page.locator('#config-preview').innerText()).toContain(
+      expect(await page.locator('#config-preview').textContent()).toContain(
         'Of the last 2 tasks, this config would send 1 to humans and auto-approve 1',
       );
-      expect(await page.locator('#rule-2').innerText()).toContain('Never reached');
+      expect(await page.locator('#rule-2').textContent()).toContain('Never reached');
       await page.screenshot({ path: path.join(SHOTS, `${database}-queue-builder-desktop.png`), fullPage: true });
       expect((await stack.api('/api/v1/queues/support')).body.config.policy.rules).toEqual([]);
 
@@ -114,7 +112,7 @@ for (const database of DATABASES) {
       await page.fill('input[name="level.1.quorum"]', '0');
       await page.locator('#queue-builder .form-actions').getByRole('button', { name: 'Save' }).click();
       await page.locator('#form-problems').waitFor();
-      expect(await page.locator('#level-1').innerText()).toMatch(/Too small/);
+      expect(await page.locator('#level-1').textContent()).toMatch(/Too small/);
       await page.screenshot({ path: path.join(SHOTS, `${database}-queue-builder-phone.png`), fullPage: true });
       expect(await widerThanScreen(page)).toEqual([]);
       await page.goto(`${stack.url}/settings/queues`);
