@@ -151,6 +151,15 @@ export type CreateQueueInput = z.infer<typeof createQueueInputSchema>;
 
 export const updateQueueInputSchema = z.strictObject({ config: queueConfigSchema }).meta({ id: 'UpdateQueueInput' });
 
+/** Valid but almost certainly a mistake: a rule no task reaches, fewer approval levels than a later rule asks for, … */
+export const configWarningSchema = z
+  .object({
+    path: z.string().describe('Where in the config, as written: "policy.rules[2]", "escalation[1]"'),
+    message: z.string(),
+  })
+  .meta({ id: 'ConfigWarning' });
+export type ConfigWarningView = z.infer<typeof configWarningSchema>;
+
 export const queueSchema = z
   .object({
     name: z.string(),
@@ -158,6 +167,9 @@ export const queueSchema = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     builtIn: z.boolean().describe('true for the default queue until an admin configures it'),
+    warnings: z
+      .array(configWarningSchema)
+      .describe('Rules that can never match or that shadow a later one, and similar mistakes the schema allows'),
   })
   .meta({ id: 'Queue' });
 export type Queue = z.infer<typeof queueSchema>;
@@ -198,9 +210,37 @@ export const policyDryRunResultSchema = z
     levels: z.array(z.string()).describe('Approval levels the task would go through'),
     dueAt: z.iso.datetime().nullable(),
     sampled: z.boolean().nullable().describe('For queues with a sampling rule: whether this task id samples in'),
+    warnings: z.array(configWarningSchema).describe("The queue config's shadowing warnings"),
   })
   .meta({ id: 'PolicyDryRunResult' });
 export type PolicyDryRunResult = z.infer<typeof policyDryRunResultSchema>;
+
+/** A proposed config for an existing queue, to preview before saving it. */
+export const queuePreviewInputSchema = z.strictObject({ config: queueConfigSchema }).meta({ id: 'QueuePreviewInput' });
+
+export const QUEUE_PREVIEW_TASKS = 200;
+export const queuePreviewSchema = z
+  .object({
+    queue: z.string(),
+    warnings: z.array(configWarningSchema).describe("The proposed config's shadowing warnings"),
+    recent: z
+      .object({
+        tasks: z
+          .number()
+          .int()
+          .describe(`How many of the queue's most recent tasks were routed (at most ${QUEUE_PREVIEW_TASKS})`),
+        review: z.number().int().describe('Would go to human review under the proposed config'),
+        autoApproved: z.number().int().describe('Would be approved automatically'),
+        autoApprovedButRejected: z
+          .number()
+          .int()
+          .describe('Of those auto-approved, how many a human actually rejected'),
+        summary: z.string().describe('The same in one sentence'),
+      })
+      .describe("The proposed routing policy run over the queue's most recent tasks; nothing is saved"),
+  })
+  .meta({ id: 'QueuePreview' });
+export type QueuePreview = z.infer<typeof queuePreviewSchema>;
 
 export const voteSchema = z
   .object({

@@ -138,12 +138,87 @@ for (const database of DATABASES) {
             expect.objectContaining({ type: 'user', email: 'boss@example.com' }),
           ],
         ]);
+        expect([created.warnings, put.body.warnings]).toEqual([[], []]);
         const badMember = await request(app)
           .post('/api/v1/reviewer-groups')
           .set(bearer(keys.admin))
           .send({ name: 'ghosts', members: ['nobody@example.com'] });
         expect([badMember.status, badMember.body.code]).toEqual([400, 'validation_failed']);
       });
+    });
+
+    test("create, replace and the dry run answer with the config's shadowing warnings (saving is not refused)", async () => {
+      const shadowed = await queue('shadowed', {
+        policy: { rules: [{ type: 'auto_approve' }, { type: 'risk', levels: { high: 1 } }] },
+      });
+      expect(shadowed.warnings).toEqual([
+        { path: 'policy.rules[1]', message: expect.stringMatching(/^Never reached: rules\[0\]:auto_approve/) },
+      ]);
+      const put = await request(app)
+        .put('/api/v1/queues/shadowed')
+        .set(bearer(keys.admin))
+        .send({ config: { escalation: [{ action: 'reminder', afterSeconds: 0 }], sla: { seconds: 60 } } });
+      expect([put.status, put.body.warnings]).toEqual([
+        200,
+        [{ path: 'escalation[0]', message: expect.stringContaining('same moment as the timeout') }],
+      ]);
+      const dry = await request(app)
+        .post('/api/v1/policy/dry-run')
+        .set(bearer(keys.reviewer))
+        .send({ title: 'x', payload: {}, queue: 'shadowed' });
+      expect([dry.status, dry.body.warnings]).toEqual([200, put.body.warnings]);
+    });
+
+    test("preview runs a proposed config over the queue's recent tasks and saves nothing", async () => {
+      await queue('previewed', {});
+      const confident = [];
+      for (let i = 0; i < 5; i++) confident.push(await create({ queue: 'previewed', confidence: 0.95 }));
+      for (let i = 0; i < 3; i++) await create({ queue: 'previewed', confidence: 0.4 });
+      await create({}); // a task of another queue (default) is not counted
+      for (const task of confident.slice(0, 2))
+        expect((await decide(task.id, keys.outsider, 'reject')).status).toBe(200);
+      expect((await decide(confident[2]!.id, keys.outsider)).status).toBe(200);
+      const proposed = {
+        policy: {
+          rules: [
+            { type: 'confidence_below', threshold: 0.8 },
+            { type: 'auto_approve' },
+            { type: 'sample', rate: 0.1 },
+          ],
+        },
+      };
+      const res = await request(app)
+        .post('/api/v1/queues/previewed/preview')
+        .set(bearer(keys.admin))
+        .send({ config: proposed });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        queue: 'previewed',
+        warnings: [{ path: 'policy.rules[2]', message: expect.stringMatching(/^Never reached/) }],
+        recent: {
+          tasks: 8,
+          review: 3,
+          autoApproved: 5,
+          autoApprovedButRejected: 2,
+          summary:
+            'Of the last 8 tasks, this config would send 3 to humans and auto-approve 5; 2 of those 5 were rejected by humans.',
+        },
+      });
+      const unchanged = await request(app).get('/api/v1/queues/previewed').set(bearer(keys.viewer));
+      expect(unchanged.body.config.policy).toEqual({ rules: [], otherwise: 'review' });
+      const refused = await Promise.all([
+        request(app).post('/api/v1/queues/previewed/preview').set(bearer(keys.reviewer)).send({ config: proposed }),
+        request(app).post('/api/v1/queues/nowhere/preview').set(bearer(keys.admin)).send({ config: {} }),
+        request(app)
+          .post('/api/v1/queues/previewed/preview')
+          .set(bearer(keys.admin))
+          .send({ config: { levels: [] } }),
+      ]);
+      expect(refused.map((r) => [r.status, r.body.code])).toEqual([
+        [403, 'forbidden'],
+        [404, 'not_found'],
+        [400, 'validation_failed'],
+      ]);
     });
 
     describe('routing policy', () => {

@@ -3,6 +3,8 @@ import {
   createTaskInputSchema,
   policyDryRunResultSchema,
   queueListSchema,
+  queuePreviewInputSchema,
+  queuePreviewSchema,
   queueSchema,
   reviewerGroupInputSchema,
   reviewerGroupListSchema,
@@ -20,6 +22,7 @@ import {
   getQueue,
   listQueues,
   listReviewerGroups,
+  previewQueueConfig,
   type QueueServiceDeps,
   type QueueView,
   setReviewerGroupMembers,
@@ -99,6 +102,23 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
       },
       async handler({ principal, params, body }) {
         return { status: 200, body: queueView(await updateQueue(deps, principal, params.name, body.config)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/queues/{name}/preview',
+      summary:
+        "Before saving: run a proposed config over the queue's last 200 tasks (to humans, auto-approved, auto-approved but rejected by humans) and list its warnings",
+      tags: ['queues'],
+      permission: 'workspace:admin',
+      params: nameParams,
+      body: queuePreviewInputSchema,
+      responses: {
+        200: { description: 'What the proposed config would have done; nothing is saved', schema: queuePreviewSchema },
+        ...problemResponses(400, 401, 403, 404, 415),
+      },
+      async handler({ principal, params, body }) {
+        return { status: 200, body: await previewQueueConfig(deps, principal, params.name, body.config) };
       },
     }),
     defineRoute({

@@ -113,10 +113,17 @@ for (const database of DATABASES) {
       const plain = await d.createTask({ title: 'F plain', payload: {}, source, tags: ['vipish'] });
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const ids = async (path: string, query: Record<string, string>) => {
-        const res = await request(d.app).get(path).query({ source, ...query }).set(bearer(d.keys.viewer));
+        const res = await request(d.app)
+          .get(path)
+          .query({ source, ...query })
+          .set(bearer(d.keys.viewer));
         expect(res.status).toBe(200);
         return path.endsWith('export')
-          ? res.text.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line).id)
+          ? res.text
+              .trimEnd()
+              .split('\n')
+              .filter(Boolean)
+              .map((line) => JSON.parse(line).id)
           : res.body.data.map((task: { id: string }) => task.id);
       };
       for (const path of ['/api/v1/tasks', '/api/v1/tasks/export']) {

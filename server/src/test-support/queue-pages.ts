@@ -46,8 +46,8 @@ export const REFUNDS: QueueConfigInput = {
   policy: {
     rules: [
       { type: 'flag', name: 'regulatory' },
-      { type: 'confidence_below', threshold: 0.8, levels: 1 },
       { type: 'risk', levels: { medium: 1, high: 2, critical: 2 } },
+      { type: 'confidence_below', threshold: 0.8, levels: 1 },
       { type: 'sample', rate: 0.05, levels: 1 },
     ],
     otherwise: 'auto_approve',
@@ -94,4 +94,47 @@ export function queueApi(world: PageWorld) {
       return res.body.data.map((queue: { name: string }) => queue.name);
     },
   };
+}
+
+/**
+ * What a browser would submit from the form with this id, as [name, value] pairs in page order:
+ * inputs (checkboxes only when checked), the selected option of each select (else its first),
+ * textareas; no buttons. Enough for the server-rendered forms these pages write.
+ */
+export function formFields(html: string, formId: string): [string, string][] {
+  const start = html.indexOf(`id="${formId}"`);
+  if (start < 0) throw new Error(`no #${formId} in the page`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  const attrs = (tag: string) => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  const fields: [number, string, string][] = [];
+  for (const m of form.matchAll(/<input\b[^>]*>/g)) {
+    const a = attrs(m[0]);
+    if (!a.name || ((a.type === 'checkbox' || a.type === 'radio') && !/\schecked\b/.test(m[0]))) continue;
+    fields.push([m.index, a.name, unescaped(a.value ?? '')]);
+  }
+  for (const m of form.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
+    const name = attrs(m[1] ?? '').name;
+    const options = [...(m[2] ?? '').matchAll(/<option\b([^>]*)>/g)];
+    const chosen = options.find((o) => /\sselected\b/.test(o[1] ?? '')) ?? options[0];
+    if (name && chosen) fields.push([m.index, name, unescaped(attrs(chosen[1] ?? '').value ?? '')]);
+  }
+  for (const m of form.matchAll(/<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/g)) {
+    const name = attrs(m[1] ?? '').name;
+    if (name) fields.push([m.index, name, unescaped(m[2] ?? '')]);
+  }
+  return fields.sort((a, b) => a[0] - b[0]).map(([, name, value]) => [name, value]);
+}
+
+/** Form fields as a urlencoded body, repeated names kept (superagent's own encoding would index them). */
+export function formBody(fields: [string, string][], changes: Record<string, string> = {}): string {
+  const body = new URLSearchParams();
+  const changed = new Set<string>();
+  for (const [name, value] of fields) {
+    if (name in changes) {
+      if (!changed.has(name)) body.append(name, changes[name] as string);
+      changed.add(name);
+    } else body.append(name, value);
+  }
+  for (const [name, value] of Object.entries(changes)) if (!changed.has(name)) body.append(name, value);
+  return body.toString();
 }

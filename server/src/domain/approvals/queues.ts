@@ -1,10 +1,17 @@
-import type { CreateTaskInput, PolicyDryRunResult, QueueConfig } from '@loopgate/shared';
+import {
+  type CreateTaskInput,
+  type PolicyDryRunResult,
+  QUEUE_PREVIEW_TASKS,
+  type QueueConfig,
+  type QueuePreview,
+} from '@loopgate/shared';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Store } from '../store.js';
 import type { JsonValue } from '../tasks/task-record.js';
 import type { GroupMember, QueueRecord, ReviewerGroupRecord } from './approval-ports.js';
+import { type ConfigWarning, queueConfigWarnings } from './policy-warnings.js';
 import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue } from './queue-config.js';
 import { evaluatePolicy, queueDueAt, sweepOffsetMs } from './routing-policy.js';
 
@@ -19,6 +26,7 @@ export interface QueueView {
   createdAt: number;
   updatedAt: number;
   builtIn: boolean;
+  warnings: ConfigWarning[];
 }
 
 function view(queue: QueueRecord): QueueView {
@@ -28,6 +36,7 @@ function view(queue: QueueRecord): QueueView {
     createdAt: queue.createdAt,
     updatedAt: queue.updatedAt,
     builtIn: false,
+    warnings: queueConfigWarnings(queue.config),
   };
 }
 
@@ -119,7 +128,14 @@ export async function getQueue(deps: QueueServiceDeps, principal: Principal, nam
 }
 
 function builtInDefault(): QueueView {
-  return { name: DEFAULT_QUEUE_NAME, config: FAIL_CLOSED_CONFIG, createdAt: 0, updatedAt: 0, builtIn: true };
+  return {
+    name: DEFAULT_QUEUE_NAME,
+    config: FAIL_CLOSED_CONFIG,
+    createdAt: 0,
+    updatedAt: 0,
+    builtIn: true,
+    warnings: queueConfigWarnings(FAIL_CLOSED_CONFIG),
+  };
 }
 
 export async function listQueues(deps: QueueServiceDeps, principal: Principal): Promise<QueueView[]> {
@@ -166,6 +182,55 @@ export async function dryRunPolicy(
     levels: config.levels.slice(0, routing.levels).map((level) => level.name),
     dueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
     sampled: routing.sampled,
+    warnings: queueConfigWarnings(config),
+  };
+}
+
+const count = (n: number) => `${n} task${n === 1 ? '' : 's'}`;
+
+function previewSentence(recent: Omit<QueuePreview['recent'], 'summary'>): string {
+  if (recent.tasks === 0) return 'This queue has no tasks yet, so there is nothing to preview.';
+  const { autoApproved, autoApprovedButRejected: rejectedCount } = recent;
+  const rejected =
+    autoApproved === 0
+      ? ''
+      : rejectedCount === 0
+        ? `; none of ${autoApproved === 1 ? 'them' : `those ${autoApproved}`} was rejected by a human`
+        : `; ${rejectedCount} of those ${autoApproved} ${rejectedCount === 1 ? 'was' : 'were'} rejected by humans`;
+  return `Of the last ${count(recent.tasks)}, this config would send ${recent.review} to humans and auto-approve ${recent.autoApproved}${rejected}.`;
+}
+
+/**
+ * What a proposed config would have done with the queue's most recent tasks, before an admin saves
+ * it: how many go to humans, how many are auto-approved, and how many of those auto-approved ones
+ * a human actually rejected (the cost of the change). Reads only; nothing is saved.
+ */
+export async function previewQueueConfig(
+  deps: QueueServiceDeps,
+  principal: Principal,
+  name: string,
+  config: QueueConfig,
+): Promise<QueuePreview> {
+  authorize(principal, 'workspace:admin');
+  const queue = await getQueue(deps, principal, name);
+  const tasks = await deps.store.read.tasks.list(principal.workspaceId, { queue: queue.name }, QUEUE_PREVIEW_TASKS);
+  const recent = { tasks: tasks.length, review: 0, autoApproved: 0, autoApprovedButRejected: 0 };
+  for (const task of tasks) {
+    const routed = evaluatePolicy(config, task);
+    if (routed.outcome === 'review') {
+      recent.review++;
+      continue;
+    }
+    recent.autoApproved++;
+    const decision = task.decision;
+    if (decision && decision.action === 'reject' && decision.decidedBy.type !== 'policy') {
+      recent.autoApprovedButRejected++;
+    }
+  }
+  return {
+    queue: queue.name,
+    warnings: queueConfigWarnings(config),
+    recent: { ...recent, summary: previewSentence(recent) },
   };
 }
 

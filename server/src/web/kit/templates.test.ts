@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { queueConfigSchema } from '@loopgate/shared';
 import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { inertnessProblems } from '../xss-corpus.js';
+import { BUILDER_CHOICES, builderState } from './queue-builder.js';
 import { render, TEMPLATE_HELPERS, type Template, WEB_ROOT } from './render.js';
 import { TEMPLATES } from './templates.js';
 import { boardColumnsView, type SignedIn, taskSummaryView } from './view-models.js';
@@ -145,7 +147,14 @@ const panel = {
   },
 };
 const rejectPanel = { ...panel, preview: { kind: 'reject' as const, edited: '{}', comment: 'no' } };
-const queue = { name: 'support', config: {} as never, createdAt: NOW, updatedAt: NOW, builtIn: false };
+const queue = {
+  name: 'support',
+  config: {} as never,
+  createdAt: NOW,
+  updatedAt: NOW,
+  builtIn: false,
+  warnings: [{ path: 'policy.rules[1]', message: 'Never reached' }],
+};
 const summary = {
   description: 'Refunds',
   reviewerGroups: ['ops'],
@@ -260,6 +269,13 @@ const SAMPLES: Samples = {
       action: '/settings/queues/support',
       error: 'No',
       problems: [],
+      builder: builderState(queueConfigSchema.parse({ policy: { rules: [{ type: 'risk', levels: { high: 2 } }] } })),
+      fieldErrors: { 'policy.rules[0].levels.high': 'Too big' },
+      groups: ['ops'],
+      choices: BUILDER_CHOICES,
+      editor: 'builder',
+      warnings: [{ path: 'policy.rules[0]', message: 'Never reached' }],
+      preview: { tasks: 2, review: 1, autoApproved: 1, autoApprovedButRejected: 1, summary: 'Of the last 2 tasks…' },
     },
   ],
 };

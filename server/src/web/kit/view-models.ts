@@ -1,5 +1,13 @@
-import { type DecisionAction, type Delivery, type FieldError, isFinalStatus, type Role } from '@loopgate/shared';
+import {
+  type DecisionAction,
+  type Delivery,
+  type FieldError,
+  isFinalStatus,
+  type QueuePreview,
+  type Role,
+} from '@loopgate/shared';
 import type { DecisionOptions } from '../../domain/approvals/decision-options.js';
+
 import {
   type DiffLine,
   type FieldChange,
@@ -8,6 +16,7 @@ import {
   unifiedDiffLines,
   unifiedPayloadDiff,
 } from '../../domain/approvals/payload-diff.js';
+import type { ConfigWarning } from '../../domain/approvals/policy-warnings.js';
 import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
 import {
@@ -22,8 +31,11 @@ import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
 import type { BoardCard, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
+
 import { type KeyValueRow, keyValueRows } from './key-value.js';
 import { linkifyText, renderMarkdown, type SafeHtml } from './markdown.js';
+import type { BUILDER_CHOICES, BuilderState } from './queue-builder.js';
+
 import type { QueueSummary } from './queue-summary.js';
 
 /*
@@ -323,6 +335,18 @@ export type QueueEditView = SignedIn & {
   action: string;
   error?: string;
   problems: FieldError[];
+  /** The queue builder's rows (web/pages/queue-settings-builder.ts), as typed. */
+  builder: BuilderState;
+  /** Builder problems by config path (`policy.rules[1].threshold`), shown beside the field. */
+  fieldErrors: Record<string, string>;
+  /** Existing reviewer groups, for the builder's pickers. */
+  groups: string[];
+  choices: typeof BUILDER_CHOICES;
+  /** Which editor the admin last used: the JSON one opens its "Advanced" section. */
+  editor: 'builder' | 'json';
+  warnings: ConfigWarning[];
+  /** After "Preview": what the config would have done with the queue's recent tasks (nothing saved). */
+  preview?: QueuePreview['recent'];
 };
 
 /** The HTML part of a review mail: the domain's mail view, its agent-written strings made unlinkable (kit/mail.ts). */

@@ -1,7 +1,15 @@
 import { type FieldError, type QueueConfig, queueConfigSchema, slugSchema } from '@loopgate/shared';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { createQueue, getQueue, listQueues, listReviewerGroups, updateQueue } from '../../domain/approvals/queues.js';
+import { queueConfigWarnings } from '../../domain/approvals/policy-warnings.js';
+import {
+  createQueue,
+  getQueue,
+  listQueues,
+  listReviewerGroups,
+  previewQueueConfig,
+  updateQueue,
+} from '../../domain/approvals/queues.js';
 import { can } from '../../domain/kernel/access.js';
 import { AppError } from '../../domain/kernel/errors.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
@@ -9,12 +17,22 @@ import { fieldErrorsOf } from '../../http-common/field-errors.js';
 import { toAppError } from '../../http-common/problem.js';
 import { formText, readForm } from '../kit/forms.js';
 import type { PageKit } from '../kit/page-kit.js';
+import {
+  applyOperation,
+  BUILDER_CHOICES,
+  type BuilderState,
+  builderState,
+  readBuilder,
+  toConfigInput,
+} from '../kit/queue-builder.js';
 import { summarizeQueue } from '../kit/queue-summary.js';
 import { TEMPLATES } from '../kit/templates.js';
-import { type GroupMemberView, signedIn } from '../kit/view-models.js';
+import { type GroupMemberView, type QueueEditView, signedIn } from '../kit/view-models.js';
 
 /** The name is checked after reading, so a bad one is shown again together with the config's problems. */
 const queueForm = z.object({ name: formText.transform((name) => name.trim()), config: formText });
+
+const FAIL_CLOSED: QueueConfig = queueConfigSchema.parse({});
 
 /** Errors an admin fixes in the form; anything else (forbidden, not found) is the router's error page. */
 const FORM_ERRORS = new Set(['validation_failed', 'malformed_json', 'conflict']);
@@ -61,6 +79,11 @@ function readConfig(text: string, emptyMeansDefaults: boolean): ConfigReading {
       };
     }
   }
+  return checkConfig(value);
+}
+
+/** The one check both editors' configs go through: the schema the API uses, problems by config path. */
+function checkConfig(value: unknown): ConfigReading {
   const parsed = queueConfigSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data };
   const problems = fieldErrorsOf(parsed.error, configPath);
@@ -97,18 +120,28 @@ function requireAdmin(web: SessionPrincipal): void {
 export function register(router: Router, kit: PageKit): void {
   const { deps } = kit;
 
+  /** The builder's rows can be many (10 rules × 8 fields, levels, steps): a wider field limit than other forms. */
+  const builderBody = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 600 });
+
   interface FormState {
     mode: 'create' | 'edit';
     name: string;
     text: string;
+    builder: BuilderState;
+    editor: 'builder' | 'json';
     builtIn?: boolean;
     error?: AppError;
+    warnings?: QueueEditView['warnings'];
+    preview?: QueueEditView['preview'];
   }
 
-  function sendForm(res: Response, web: SessionPrincipal, state: FormState, status = 200): void {
+  async function sendForm(res: Response, web: SessionPrincipal, state: FormState, status = 200): Promise<void> {
     const problems =
       state.error?.fieldErrors ??
       (state.error?.code === 'conflict' ? [{ path: 'name', message: state.error.message }] : []);
+    const fieldErrors: Record<string, string> = {};
+    for (const problem of problems) fieldErrors[problem.path] ??= problem.message;
+    const groups = (await listReviewerGroups(deps, web.principal)).map((group) => group.name);
     kit.send(
       res,
       TEMPLATES.queueEdit,
@@ -121,9 +154,45 @@ export function register(router: Router, kit: PageKit): void {
         action: state.mode === 'create' ? '/settings/queues' : `/settings/queues/${encodeURIComponent(state.name)}`,
         error: state.error?.message,
         problems,
+        builder: state.builder,
+        fieldErrors: state.editor === 'builder' ? fieldErrors : {},
+        groups,
+        choices: BUILDER_CHOICES,
+        editor: state.editor,
+        warnings: state.warnings ?? [],
+        preview: state.preview,
       },
       status,
     );
+  }
+
+  interface Submitted {
+    editor: 'builder' | 'json';
+    intent: 'save' | 'preview' | 'rows';
+    text: string;
+    builder: BuilderState;
+    reading: ConfigReading;
+  }
+
+  /**
+   * Either editor's form, read into the config it stands for. The builder's rows become the config
+   * the JSON editor would send (`toConfigInput`), and both go through `checkConfig`: one check, one
+   * save. A row button ("Add rule", "↑") is `intent: 'rows'`: re-render, nothing saved.
+   */
+  function readSubmitted(body: Record<string, unknown>, fallback: QueueConfig, emptyMeansDefaults: boolean): Submitted {
+    const op = typeof body.op === 'string' ? body.op : '';
+    const intent = op !== '' ? 'rows' : body.intent === 'preview' ? 'preview' : 'save';
+    if (body.editor === 'builder') {
+      const rows = readBuilder(body);
+      const builder = op
+        ? applyOperation(rows, op, typeof body.newRuleType === 'string' ? body.newRuleType : '')
+        : rows;
+      const value = toConfigInput(builder);
+      return { editor: 'builder', intent, builder, text: JSON.stringify(value, null, 2), reading: checkConfig(value) };
+    }
+    const text = typeof body.config === 'string' ? body.config : '';
+    const reading = readConfig(text, emptyMeansDefaults);
+    return { editor: 'json', intent, text, reading, builder: builderState(reading.ok ? reading.config : fallback) };
   }
 
   router.get(
@@ -154,14 +223,27 @@ export function register(router: Router, kit: PageKit): void {
 
   router.post(
     '/settings/queues',
-    kit.form,
+    builderBody,
     kit.page(async (req, res, web) => {
       requireAdmin(web);
-      const { name, config: text } = readForm(queueForm, req.body);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const name = readForm(queueForm.pick({ name: true }), body).name;
+      const submitted = readSubmitted(body, FAIL_CLOSED, true);
+      const state: FormState = {
+        mode: 'create',
+        name,
+        text: submitted.text,
+        builder: submitted.builder,
+        editor: submitted.editor,
+      };
       const validName = slugSchema.safeParse(name, { reportInput: true });
-      const reading = readConfig(text, true);
+      const { reading } = submitted;
       try {
-        if (!validName.success) {
+        if (submitted.intent === 'rows') {
+          await sendForm(res, web, state);
+          return;
+        }
+        if (!validName.success && submitted.intent === 'save') {
           // Report the config's problems too, so one round trip shows everything to fix.
           throw new AppError('validation_failed', 'The queue name is not valid', [
             ...fieldErrorsOf(validName.error, () => 'name'),
@@ -169,11 +251,22 @@ export function register(router: Router, kit: PageKit): void {
           ]);
         }
         if (!reading.ok) throw reading.error;
+        if (submitted.intent === 'preview') {
+          const preview = { tasks: 0, review: 0, autoApproved: 0, autoApprovedButRejected: 0 };
+          const summary = 'A new queue has no tasks yet: only the warnings can be previewed.';
+          await sendForm(res, web, {
+            ...state,
+            warnings: queueConfigWarnings(reading.config),
+            preview: { ...preview, summary },
+          });
+          return;
+        }
+        if (!validName.success) throw new AppError('validation_failed', 'The queue name is not valid');
         await createQueue(deps, web.principal, { name: validName.data, config: reading.config });
       } catch (error) {
         const appError = toAppError(error);
         if (!FORM_ERRORS.has(appError.code)) throw error;
-        sendForm(res, web, { mode: 'create', name, text, error: appError }, appError.status);
+        await sendForm(res, web, { ...state, error: appError }, appError.status);
         return;
       }
       res.redirect(303, `/settings/queues?created=${encodeURIComponent(validName.data)}`);
@@ -185,35 +278,50 @@ export function register(router: Router, kit: PageKit): void {
     kit.page(async (req, res, web) => {
       requireAdmin(web);
       const queue = await getQueue(deps, web.principal, String(req.params.name));
-      sendForm(res, web, {
+      await sendForm(res, web, {
         mode: 'edit',
         name: queue.name,
         text: JSON.stringify(queue.config, null, 2),
+        builder: builderState(queue.config),
+        editor: 'builder',
         builtIn: queue.builtIn,
+        warnings: queue.warnings,
       });
     }),
   );
 
   router.post(
     '/settings/queues/:name',
-    kit.form,
+    builderBody,
     kit.page(async (req, res, web) => {
       requireAdmin(web);
       const queue = await getQueue(deps, web.principal, String(req.params.name));
-      const { config: text } = readForm(queueForm, req.body);
+      const submitted = readSubmitted((req.body ?? {}) as Record<string, unknown>, queue.config, false);
+      const state: FormState = {
+        mode: 'edit',
+        name: queue.name,
+        text: submitted.text,
+        builder: submitted.builder,
+        editor: submitted.editor,
+        builtIn: queue.builtIn,
+      };
       try {
-        const reading = readConfig(text, false);
+        if (submitted.intent === 'rows') {
+          await sendForm(res, web, state);
+          return;
+        }
+        const { reading } = submitted;
         if (!reading.ok) throw reading.error;
+        if (submitted.intent === 'preview') {
+          const preview = await previewQueueConfig(deps, web.principal, queue.name, reading.config);
+          await sendForm(res, web, { ...state, warnings: preview.warnings, preview: preview.recent });
+          return;
+        }
         await updateQueue(deps, web.principal, queue.name, reading.config);
       } catch (error) {
         const appError = toAppError(error);
         if (!FORM_ERRORS.has(appError.code)) throw error;
-        sendForm(
-          res,
-          web,
-          { mode: 'edit', name: queue.name, text, builtIn: queue.builtIn, error: appError },
-          appError.status,
-        );
+        await sendForm(res, web, { ...state, error: appError }, appError.status);
         return;
       }
       res.redirect(303, `/settings/queues?saved=${encodeURIComponent(queue.name)}`);

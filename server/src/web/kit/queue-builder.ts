@@ -1,0 +1,289 @@
+import { ESCALATION_ACTIONS, type PolicyRule, type QueueConfig, RISK_LEVELS, type RiskLevel } from '@loopgate/shared';
+
+/**
+ * The queue builder: the queue config as form rows a person fills in, and back. Every field is kept
+ * as the text the admin typed, so a re-render (after "Add rule", or a refused save) shows exactly
+ * what they typed; only `toConfigInput` turns the text into the config the JSON editor would send,
+ * and the same schema and use case then check and save it.
+ */
+
+export const RULE_TYPES = ['confidence_below', 'risk', 'flag', 'sample', 'auto_approve'] as const;
+export type RuleType = (typeof RULE_TYPES)[number];
+
+export interface RuleRow {
+  type: RuleType;
+  threshold: string;
+  name: string;
+  rate: string;
+  /** confidence_below, flag, sample: approval levels ('' = all). */
+  levels: string;
+  /** risk: levels per risk level ('' = none). */
+  risk: Record<RiskLevel, string>;
+}
+export interface LevelRow {
+  name: string;
+  group: string;
+  quorum: string;
+  mode: string;
+}
+export interface StepRow {
+  action: string;
+  afterMinutes: string;
+  group: string;
+}
+export interface BuilderState {
+  description: string;
+  reviewerGroups: string[];
+  creatorMayApprove: boolean;
+  rules: RuleRow[];
+  otherwise: string;
+  levels: LevelRow[];
+  slaMinutes: string;
+  slaByRisk: Record<RiskLevel, string>;
+  steps: StepRow[];
+  timeoutAction: string;
+  timeoutAfterMinutes: string;
+  /** Config fields this form has no row for, carried through unchanged (JSON). */
+  rest: string;
+}
+
+/** Config keys the builder has fields for; anything else rides along in `rest`. */
+const BUILDER_KEYS = new Set([
+  'description',
+  'reviewerGroups',
+  'creatorMayApprove',
+  'policy',
+  'levels',
+  'sla',
+  'escalation',
+  'timeoutAction',
+  'timeoutAfterSeconds',
+]);
+
+const MAX_ROWS = 10;
+const noRisk = (): Record<RiskLevel, string> => ({ low: '', medium: '', high: '', critical: '' });
+const text = (value: number | undefined | null) => (value === undefined || value === null ? '' : String(value));
+const minutes = (seconds: number | null | undefined) =>
+  seconds === null || seconds === undefined ? '' : String(Math.round((seconds / 60) * 1000) / 1000);
+
+export function emptyRule(type: RuleType): RuleRow {
+  return { type, threshold: '', name: '', rate: '', levels: '', risk: noRisk() };
+}
+
+function ruleRow(rule: PolicyRule): RuleRow {
+  const row = emptyRule(rule.type);
+  switch (rule.type) {
+    case 'confidence_below':
+      return { ...row, threshold: String(rule.threshold), levels: text(rule.levels) };
+    case 'flag':
+      return { ...row, name: rule.name, levels: text(rule.levels) };
+    case 'sample':
+      return { ...row, rate: String(rule.rate), levels: text(rule.levels) };
+    case 'risk':
+      return {
+        ...row,
+        risk: { ...noRisk(), ...Object.fromEntries(RISK_LEVELS.map((r) => [r, text(rule.levels[r])])) },
+      };
+    case 'auto_approve':
+      return row;
+  }
+}
+
+export function builderState(config: QueueConfig): BuilderState {
+  const rest = Object.fromEntries(Object.entries(config).filter(([key]) => !BUILDER_KEYS.has(key)));
+  return {
+    description: config.description ?? '',
+    reviewerGroups: [...config.reviewerGroups],
+    creatorMayApprove: config.creatorMayApprove,
+    rules: config.policy.rules.map(ruleRow),
+    otherwise: config.policy.otherwise,
+    levels: config.levels.map((level) => ({
+      name: level.name,
+      group: level.group ?? '',
+      quorum: String(level.quorum),
+      mode: level.mode,
+    })),
+    slaMinutes: minutes(config.sla.seconds),
+    slaByRisk: { ...noRisk(), ...Object.fromEntries(RISK_LEVELS.map((r) => [r, minutes(config.sla.byRisk[r])])) },
+    steps: config.escalation.map((step) => ({
+      action: step.action,
+      afterMinutes: minutes(step.afterSeconds),
+      group: step.group ?? '',
+    })),
+    timeoutAction: config.timeoutAction,
+    timeoutAfterMinutes: minutes(config.timeoutAfterSeconds),
+    rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
+  };
+}
+
+type Form = Record<string, unknown>;
+const field = (form: Form, name: string): string => {
+  const value = form[name];
+  return typeof value === 'string' ? value : '';
+};
+const count = (form: Form, name: string): number => {
+  const n = Number.parseInt(field(form, name), 10);
+  return Number.isFinite(n) ? Math.max(0, Math.min(n, MAX_ROWS)) : 0;
+};
+const oneOf = <T extends string>(values: readonly T[], value: string, fallback: T): T =>
+  (values as readonly string[]).includes(value) ? (value as T) : fallback;
+
+/** The builder's rows as the browser sent them: nothing typed is dropped, whatever it says. */
+export function readBuilder(form: Form): BuilderState {
+  const groups = form.reviewerGroups;
+  const rules = Array.from({ length: count(form, 'ruleCount') }, (_, i): RuleRow => {
+    const at = (name: string) => field(form, `rule.${i}.${name}`);
+    return {
+      type: oneOf(RULE_TYPES, at('type'), 'confidence_below'),
+      threshold: at('threshold'),
+      name: at('name'),
+      rate: at('rate'),
+      levels: at('levels'),
+      risk: Object.fromEntries(RISK_LEVELS.map((r) => [r, at(`risk.${r}`)])) as Record<RiskLevel, string>,
+    };
+  });
+  return {
+    description: field(form, 'description'),
+    reviewerGroups: Array.isArray(groups) ? groups.map(String) : typeof groups === 'string' ? [groups] : [],
+    creatorMayApprove: field(form, 'creatorMayApprove') === 'yes',
+    rules,
+    otherwise: field(form, 'otherwise'),
+    levels: Array.from({ length: count(form, 'levelCount') }, (_, i) => ({
+      name: field(form, `level.${i}.name`),
+      group: field(form, `level.${i}.group`),
+      quorum: field(form, `level.${i}.quorum`),
+      mode: field(form, `level.${i}.mode`),
+    })),
+    slaMinutes: field(form, 'sla.minutes'),
+    slaByRisk: Object.fromEntries(RISK_LEVELS.map((r) => [r, field(form, `sla.${r}`)])) as Record<RiskLevel, string>,
+    steps: Array.from({ length: count(form, 'stepCount') }, (_, i) => ({
+      action: field(form, `step.${i}.action`),
+      afterMinutes: field(form, `step.${i}.afterMinutes`),
+      group: field(form, `step.${i}.group`),
+    })),
+    timeoutAction: field(form, 'timeoutAction'),
+    timeoutAfterMinutes: field(form, 'timeoutAfterMinutes'),
+    rest: field(form, 'rest'),
+  };
+}
+
+function move<T>(rows: T[], from: number, to: number): T[] {
+  if (from < 0 || to < 0 || from >= rows.length || to >= rows.length) return rows;
+  const copy = [...rows];
+  const [row] = copy.splice(from, 1);
+  copy.splice(to, 0, row as T);
+  return copy;
+}
+
+/**
+ * A row button ("add-rule", "remove-rule-2", "rule-up-1", "add-level", "step-down-0", …) applied to
+ * the state; the page re-renders it, nothing saved. Unknown operations change nothing.
+ */
+export function applyOperation(state: BuilderState, op: string, newRuleType: string): BuilderState {
+  const match = /^(add|remove|up|down)-(rule|level|step)(?:-(\d+))?$/.exec(op);
+  if (!match) return state;
+  const [, verb, kind, at] = match;
+  const index = Number(at ?? -1);
+  const edit = <T>(rows: T[], fresh: () => T): T[] => {
+    if (verb === 'add') return rows.length >= MAX_ROWS ? rows : [...rows, fresh()];
+    if (verb === 'remove') return rows.filter((_row, i) => i !== index);
+    return move(rows, index, verb === 'up' ? index - 1 : index + 1);
+  };
+  switch (kind) {
+    case 'rule':
+      return {
+        ...state,
+        rules: edit(state.rules, () => emptyRule(oneOf(RULE_TYPES, newRuleType, 'confidence_below'))),
+      };
+    case 'level':
+      return {
+        ...state,
+        levels: edit(state.levels, () => ({ name: '', group: '', quorum: '1', mode: 'unanimous' })),
+      };
+    default:
+      return { ...state, steps: edit(state.steps, () => ({ action: 'reminder', afterMinutes: '0', group: '' })) };
+  }
+}
+
+/** A number field: blank is "not given"; anything else a number, or the text itself so the schema names the problem. */
+function numberOr(text: string): number | string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : trimmed;
+}
+function secondsOf(minutesText: string): number | string | undefined {
+  const n = numberOr(minutesText);
+  return typeof n === 'number' ? Math.round(n * 60) : n;
+}
+const withoutUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+function ruleInput(row: RuleRow): Record<string, unknown> {
+  switch (row.type) {
+    case 'confidence_below':
+      return withoutUndefined({ type: row.type, threshold: numberOr(row.threshold), levels: numberOr(row.levels) });
+    case 'flag':
+      return withoutUndefined({ type: row.type, name: row.name.trim(), levels: numberOr(row.levels) });
+    case 'sample':
+      return withoutUndefined({ type: row.type, rate: numberOr(row.rate), levels: numberOr(row.levels) });
+    case 'risk':
+      return {
+        type: row.type,
+        levels: withoutUndefined(Object.fromEntries(RISK_LEVELS.map((r) => [r, numberOr(row.risk[r])]))),
+      };
+    case 'auto_approve':
+      return { type: row.type };
+  }
+}
+
+/**
+ * The config the JSON editor would send for these rows: what the schema then checks, and the
+ * one use case saves. A `rest` that is not a JSON object is passed on as given, so the schema
+ * refuses it rather than this form quietly dropping it.
+ */
+export function toConfigInput(state: BuilderState): Record<string, unknown> {
+  let rest: unknown = {};
+  if (state.rest.trim() !== '') {
+    try {
+      rest = JSON.parse(state.rest);
+    } catch {
+      rest = { rest: state.rest };
+    }
+  }
+  return {
+    ...(rest !== null && typeof rest === 'object' && !Array.isArray(rest) ? rest : { rest }),
+    description: state.description.trim() === '' ? null : state.description,
+    reviewerGroups: state.reviewerGroups,
+    policy: { rules: state.rules.map(ruleInput), otherwise: state.otherwise },
+    levels: state.levels.map((level) =>
+      withoutUndefined({
+        name: level.name.trim(),
+        group: level.group === '' ? null : level.group,
+        quorum: numberOr(level.quorum),
+        mode: level.mode,
+      }),
+    ),
+    creatorMayApprove: state.creatorMayApprove,
+    sla: {
+      seconds: secondsOf(state.slaMinutes) ?? null,
+      byRisk: withoutUndefined(Object.fromEntries(RISK_LEVELS.map((r) => [r, secondsOf(state.slaByRisk[r])]))),
+    },
+    escalation: state.steps.map((step) =>
+      withoutUndefined({
+        action: step.action,
+        afterSeconds: secondsOf(step.afterMinutes) ?? 0,
+        group: step.action === 'reassign' || step.group !== '' ? step.group || undefined : undefined,
+      }),
+    ),
+    timeoutAction: state.timeoutAction,
+    timeoutAfterSeconds: secondsOf(state.timeoutAfterMinutes) ?? 0,
+  };
+}
+
+export const BUILDER_CHOICES = {
+  ruleTypes: RULE_TYPES,
+  riskLevels: RISK_LEVELS,
+  escalationActions: ESCALATION_ACTIONS,
+  modes: ['unanimous', 'majority'] as const,
+};

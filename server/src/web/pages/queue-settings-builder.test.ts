@@ -1,0 +1,173 @@
+import request from 'supertest';
+import { DATABASES } from '../../test-support/databases.js';
+import { bearer, usePageWorld } from '../../test-support/page-world.js';
+import {
+  escaped,
+  formBody,
+  formFields,
+  problemsOf,
+  QUEUE_DESK,
+  queueApi,
+  REFUNDS,
+  section,
+} from '../../test-support/queue-pages.js';
+
+for (const database of DATABASES) {
+  describe(`${database}: queue settings: the queue builder`, () => {
+    const w = usePageWorld(database, QUEUE_DESK);
+    const { apiQueue } = queueApi(w);
+
+    async function freshQueue(name: string, config: object = REFUNDS) {
+      const res = await request(w.app).post('/api/v1/queues').set(bearer(w.keys.admin)).send({ name, config });
+      expect(res.status).toBe(201);
+      return res.body;
+    }
+
+    async function builder(name: string) {
+      const { agent, csrf } = await w.login('admin@example.com');
+      const page = await agent.get(`/settings/queues/${name}`);
+      expect(page.status).toBe(200);
+      return { agent, csrf, page, fields: formFields(page.text, 'queue-builder') };
+    }
+
+    test('the builder saves exactly the config the JSON editor would for the same settings', async () => {
+      await freshQueue('via-builder');
+      await freshQueue('via-json');
+      const { agent, csrf, fields } = await builder('via-builder');
+      // Untouched, the builder's rows stand for the saved config: saving them changes nothing.
+      const untouched = await agent
+        .post('/settings/queues/via-builder')
+        .type('form')
+        .send(formBody(fields, { intent: 'save' }));
+      expect(untouched.status).toBe(303);
+      expect((await apiQueue('via-builder')).body.config).toEqual((await apiQueue('via-json')).body.config);
+
+      const saved = await agent
+        .post('/settings/queues/via-builder')
+        .type('form')
+        .send(
+          formBody(fields, {
+            intent: 'save',
+            'rule.2.threshold': '0.7',
+            'sla.minutes': '120',
+            'level.1.quorum': '3',
+            'step.0.afterMinutes': '-15',
+            creatorMayApprove: 'yes',
+          }),
+        );
+      expect([saved.status, saved.headers.location]).toEqual([303, '/settings/queues?saved=via-builder']);
+      const edited = structuredClone((await apiQueue('via-json')).body.config);
+      edited.policy.rules[2].threshold = 0.7;
+      edited.sla.seconds = 7200;
+      edited.levels[1].quorum = 3;
+      edited.escalation[0].afterSeconds = -900;
+      edited.creatorMayApprove = true;
+      const json = await agent
+        .post('/settings/queues/via-json')
+        .type('form')
+        .send({ _csrf: csrf, config: JSON.stringify(edited) });
+      expect(json.status).toBe(303);
+      const [viaBuilder, viaJson] = [(await apiQueue('via-builder')).body, (await apiQueue('via-json')).body];
+      expect(viaBuilder.config).toEqual(viaJson.config);
+      expect(viaBuilder.config.sla.seconds).toBe(7200);
+    });
+
+    test('"Add rule" re-renders with the new row and nothing typed lost; nothing is saved', async () => {
+      await freshQueue('adding');
+      const before = await apiQueue('adding');
+      const { agent, fields } = await builder('adding');
+      const typed = 'Half-typed <b>description</b>';
+      const res = await agent
+        .post('/settings/queues/adding')
+        .type('form')
+        .send(formBody(fields, { description: typed, 'rule.2.threshold': 'abc', op: 'add-rule', newRuleType: 'flag' }));
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(`>${escaped(typed)}</textarea>`);
+      expect(res.text).toContain('name="rule.2.threshold" value="abc"');
+      const after = formFields(res.text, 'queue-builder');
+      expect(after).toContainEqual(['ruleCount', '5']);
+      expect(after).toContainEqual(['rule.4.type', 'flag']);
+      expect(await apiQueue('adding')).toEqual(before);
+    });
+
+    test('rules reorder and are removed with buttons, and the order saved is the order shown', async () => {
+      await freshQueue('reordering');
+      const { agent, fields } = await builder('reordering');
+      const moved = await agent
+        .post('/settings/queues/reordering')
+        .type('form')
+        .send(formBody(fields, { op: 'up-rule-2' }));
+      expect(moved.status).toBe(200);
+      expect(section(moved.text, 'rule-1')).toContain('Confidence below');
+      expect(section(moved.text, 'rule-2')).toContain('Risk level');
+      const removed = await agent
+        .post('/settings/queues/reordering')
+        .type('form')
+        .send(formBody(formFields(moved.text, 'queue-builder'), { op: 'remove-rule-3' }));
+      const saved = await agent
+        .post('/settings/queues/reordering')
+        .type('form')
+        .send(formBody(formFields(removed.text, 'queue-builder'), { intent: 'save' }));
+      expect(saved.status).toBe(303);
+      const types = (await apiQueue('reordering')).body.config.policy.rules.map((rule: { type: string }) => rule.type);
+      expect(types).toEqual(['flag', 'confidence_below', 'risk']);
+      // The first rule cannot move up: the button says so by being disabled.
+      expect(moved.text).toMatch(/value="up-rule-0" disabled/);
+    });
+
+    test('a refused save shows each problem beside its field, keeps what was typed, saves nothing', async () => {
+      await freshQueue('refusing');
+      const before = await apiQueue('refusing');
+      const { agent, fields } = await builder('refusing');
+      const res = await agent
+        .post('/settings/queues/refusing')
+        .type('form')
+        .send(formBody(fields, { intent: 'save', 'rule.2.threshold': '2', 'step.1.group': '', 'level.0.quorum': '0' }));
+      expect(res.status).toBe(400);
+      expect(problemsOf(res.text)).toContain('<code>policy.rules[2].threshold</code>');
+      expect(section(res.text, 'rule-2')).toMatch(/Threshold \(0–1\) .*Too big/);
+      expect(section(res.text, 'step-1')).toContain('reassign needs a group');
+      expect(section(res.text, 'level-0')).toMatch(/Quorum .*Too small/);
+      expect(res.text).toContain('name="rule.2.threshold" value="2"');
+      expect(await apiQueue('refusing')).toEqual(before);
+    });
+
+    test('Preview runs the proposed config over recent tasks with its warnings; only Save saves', async () => {
+      await freshQueue('previewing', {});
+      for (const confidence of [0.95, 0.95, 0.3]) {
+        const task = await request(w.app)
+          .post('/api/v1/tasks')
+          .set(bearer(w.keys.reviewer))
+          .send({ title: 'Refund', payload: { amount: 5 }, queue: 'previewing', confidence });
+        expect(task.status).toBe(201);
+      }
+      const before = await apiQueue('previewing');
+      const { agent, csrf } = await w.login('admin@example.com');
+      const proposed = {
+        policy: {
+          rules: [{ type: 'confidence_below', threshold: 0.8 }, { type: 'auto_approve' }, { type: 'flag', name: 'x' }],
+        },
+      };
+      const res = await agent
+        .post('/settings/queues/previewing')
+        .type('form')
+        .send({ _csrf: csrf, config: JSON.stringify(proposed), intent: 'preview' });
+      expect(res.status).toBe(200);
+      expect(section(res.text, 'config-preview')).toContain(
+        'Of the last 3 tasks, this config would send 1 to humans and auto-approve 2; none of those 2 was rejected by a human.',
+      );
+      expect(section(res.text, 'config-warnings')).toContain('policy.rules[2] : Never reached');
+      // The builder shows the proposed rules, and the JSON editor stays open with the text as typed.
+      expect(formFields(res.text, 'queue-builder')).toContainEqual(['rule.2.type', 'flag']);
+      expect(res.text).toMatch(/<details class="advanced" id="json-editor" open>/);
+      expect(await apiQueue('previewing')).toEqual(before);
+    });
+
+    test("the edit page shows the saved config's warnings beside the rule", async () => {
+      await freshQueue('warned', { policy: { rules: [{ type: 'auto_approve' }, { type: 'sample', rate: 0.1 }] } });
+      const { page } = await builder('warned');
+      expect(section(page.text, 'config-warnings')).toContain('policy.rules[1] : Never reached');
+      expect(section(page.text, 'rule-1')).toContain('Warning: Never reached');
+    });
+  });
+}
