@@ -16,7 +16,7 @@ import {
   parseJsonOrNull,
   stringifyOrNull,
 } from '../rows.js';
-import { allOf, compare, equals, insertRow, olderThan, type Sql } from '../sql.js';
+import { allOf, insertRow, olderThan, type Sql } from '../sql.js';
 import { taskFilterConditions } from './task-filters.js';
 import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
 
