@@ -9,7 +9,7 @@ const PAGE = 50;
 const MAX_SCANNED = 1_000;
 
 /**
- * The "Next task" button: the most urgent open task (earliest deadline, then priority, then oldest)
+ * The "Next task" button: the most urgent open task (tasks/urgency.ts, the board's order)
  * that `principal` can decide right now — in the level's group, not claimed by someone else, not
  * already voted on, approvable or at least rejectable — or null when there is none.
  */

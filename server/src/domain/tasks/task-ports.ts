@@ -36,10 +36,7 @@ export interface TaskRepository {
   insert(task: TaskRecord): Promise<void>;
   findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
   list(workspaceId: string, filter: TaskListFilter, limit: number, after?: TaskCursor): Promise<TaskRecord[]>;
-  /**
-   * Open tasks (pending or in review), most urgent first: the earliest deadline (tasks without one
-   * last), then the highest priority, then the oldest. `offset` pages through them.
-   */
+  /** Open tasks (pending or in review) in urgency order (urgency.ts); `offset` pages through them. */
   listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]>;
   /** The same filters in urgency order (urgency.ts), after the row whose key is `after`. */
   listByUrgency(workspaceId: string, filter: TaskListFilter, limit: number, after?: UrgencyKey): Promise<TaskRecord[]>;

@@ -211,7 +211,7 @@ export class SqlTaskRepository implements TaskRepository {
   async listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]> {
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM tasks WHERE workspace_id = ? AND status IN ('pending_review', 'in_review')
-       ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, priority DESC, created_at, id LIMIT ? OFFSET ?`,
+       ORDER BY ${URGENCY_ORDER_SQL} LIMIT ? OFFSET ?`,
       [workspaceId, limit, offset],
     );
     return rows.map(rowToTask);

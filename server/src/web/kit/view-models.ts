@@ -37,6 +37,7 @@ import { linkifyText, renderMarkdown, type SafeHtml } from './markdown.js';
 import type { BUILDER_CHOICES, BuilderState } from './queue-builder.js';
 
 import type { QueueSummary } from './queue-summary.js';
+import { formatDue } from './render.js';
 
 /*
  * One view model per template (server/web/templates): exactly what the template reads from `it`,
@@ -91,17 +92,10 @@ export interface InviteView {
   error?: string;
 }
 
-/** How much time a task has left, in words: "due in 2 h 5 min", "overdue 12 min", "no deadline". */
+/** How much time a task has left, in words (render.ts formatDue, as the board says it), or "no deadline". */
 export function slaText(dueAt: number | null, now: number): { text: string; overdue: boolean } {
   if (dueAt === null) return { text: 'no deadline', overdue: false };
-  const minutes = Math.round(Math.abs(dueAt - now) / 60_000);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  const span =
-    days > 0 ? `${days} d ${hours} h` : hours > 0 ? `${hours} h ${mins} min` : minutes > 0 ? `${mins} min` : 'now';
-  if (dueAt <= now) return { text: minutes > 0 ? `overdue ${span}` : 'due now', overdue: true };
-  return { text: minutes > 0 ? `due in ${span}` : 'due now', overdue: false };
+  return { text: formatDue(dueAt, now), overdue: dueAt <= now };
 }
 
 /** task-summary.eta + task-payload.eta: the decision panel's summary (facts, level, votes, claim) and the payload. */
