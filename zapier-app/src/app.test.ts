@@ -283,7 +283,10 @@ describe('Request Approval (and wait)', () => {
     // A real, signed rejection of one task is the material for the forgeries.
     const { out, callbackPath } = await performWithCallback('forged', refund);
     const pending = out.results as { id: string };
-    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, { action: 'reject' });
+    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, {
+      action: 'reject',
+      comment: 'No receipt',
+    });
     const real = JSON.parse((await lg.requestTo(callbackPath)).body);
     const open = await performWithCallback('forged-open', refund);
     const openId = (open.out.results as { id: string }).id;
