@@ -29,16 +29,50 @@ function task(status: string, decision: Partial<NonNullable<ServerTask['decision
 
 describe('decisionFromTask', () => {
   test.each([
-    ['approved', {}, { decision: 'approved', approved: true, payload: { amount: 900 }, modified: false, diff: null }],
+    [
+      'approved',
+      {},
+      {
+        decision: 'approved',
+        approved: true,
+        payload: { amount: 900 },
+        modified: false,
+        diff: null,
+        reasonCode: null,
+        response: null,
+      },
+    ],
     [
       'approved_with_modifications',
-      { action: 'approve_with_modifications', modifiedPayload: { amount: 400 }, diff: DIFF },
-      { decision: 'approved_with_modifications', approved: true, payload: { amount: 400 }, modified: true, diff: DIFF },
+      {
+        action: 'approve_with_modifications',
+        modifiedPayload: { amount: 400 },
+        diff: DIFF,
+        reasonCode: null,
+        response: { reply: 'Partial refund', goodwill: 5, voucher: true },
+      },
+      {
+        decision: 'approved_with_modifications',
+        approved: true,
+        payload: { amount: 400 },
+        modified: true,
+        diff: DIFF,
+        reasonCode: null,
+        response: { reply: 'Partial refund', goodwill: 5, voucher: true },
+      },
     ],
     [
       'rejected',
-      { action: 'reject' },
-      { decision: 'rejected', approved: false, payload: { amount: 900 }, modified: false, diff: null },
+      { action: 'reject', reasonCode: 'no-receipt', response: null },
+      {
+        decision: 'rejected',
+        approved: false,
+        payload: { amount: 900 },
+        modified: false,
+        diff: null,
+        reasonCode: 'no-receipt',
+        response: null,
+      },
     ],
   ])("%s resumes with the server's decision and the payload to act on", (status, decision, expected) => {
     expect(decisionFromTask(task(status, decision), [], at)).toEqual({
@@ -78,6 +112,8 @@ describe('decisionFromTask', () => {
         modified: false,
         reviewer: null,
         comment: reason,
+        reasonCode: null,
+        response: null,
         event,
         decidedAt: null,
       }),

@@ -29,6 +29,10 @@ export interface ServerTask {
     comment: string | null;
     modifiedPayload: Json;
     diff: string | null;
+    /** reject: the reason's code (the queue's rejectReasons); absent from servers before forms. */
+    reasonCode?: string | null;
+    /** An approval: the answers to the task's responseForm. */
+    response?: { [key: string]: string | number | boolean } | null;
     decidedBy: ActorJson;
     decidedAt: string;
   } | null;
@@ -55,6 +59,10 @@ export interface DecisionItem {
   reviewer: { type: string; id: string | null; name: string | null } | null;
   /** The reviewer's comment; for an expired or cancelled task, the reason Loopgate recorded. */
   comment: string | null;
+  /** A reject's reason code, one of the queue's rejectReasons; null otherwise. */
+  reasonCode: string | null;
+  /** An approval's answers to the task's responseForm ("Response Fields"); null without one. */
+  response: { [key: string]: string | number | boolean } | null;
   taskId: string;
   externalRef: string | null;
   /** The webhook event the final status is delivered as (task.decided, task.expired, task.cancelled). */
@@ -95,6 +103,8 @@ export function decisionFromTask(
       diff: modified ? taken.diff : null,
       reviewer: taken ? { type: taken.decidedBy.type, id: taken.decidedBy.id, name: taken.decidedBy.name } : null,
       comment: taken ? taken.comment : (closing?.reason ?? null),
+      reasonCode: taken?.reasonCode ?? null,
+      response: taken?.response ?? null,
       taskId: task.id,
       externalRef: task.externalRef,
       event: WEBHOOK_EVENT_FOR_FINAL_STATUS[decision],

@@ -1,6 +1,51 @@
 import { BACKSTOP_GRACE_MS, buildCreateTaskBody, InputError, WAIT_INDEFINITELY, waitTill } from './task-input.js';
 
 describe('buildCreateTaskBody', () => {
+  test('Form Fields and Response Fields become form and responseForm', () => {
+    const body = buildCreateTaskBody({
+      title: 't',
+      payload: { refund: { amount: 480 } },
+      formFields: [
+        { name: 'amount', label: 'Refund amount', type: 'number', required: true, path: '/refund/amount' },
+        { name: 'customer', type: 'string', readOnly: true },
+      ],
+      responseFields: [
+        { name: 'reply', label: 'Note to the customer', type: 'string', required: true },
+        { name: 'code', type: 'enum', options: 'ok=All good, fraud=Looks like fraud' },
+      ],
+    });
+    expect(body.form).toEqual({
+      type: 'object',
+      properties: {
+        amount: { type: 'number', title: 'Refund amount', 'x-loopgate-path': '/refund/amount' },
+        customer: { type: 'string', readOnly: true },
+      },
+      required: ['amount'],
+    });
+    expect(body.responseForm).toEqual({
+      type: 'object',
+      properties: {
+        reply: { type: 'string', title: 'Note to the customer' },
+        code: { type: 'string', enum: ['ok', 'fraud'], enumNames: ['All good', 'Looks like fraud'] },
+      },
+      required: ['reply'],
+    });
+    expect(buildCreateTaskBody({ title: 't', payload: 1, formFields: [], responseFields: [{}] })).toEqual({
+      title: 't',
+      payload: 1,
+      source: 'n8n',
+    });
+  });
+
+  test('a bad form row is an InputError naming the collection and the field', () => {
+    expect(() => buildCreateTaskBody({ title: 't', payload: 1, formFields: [{ name: 'a', type: 'enum' }] })).toThrow(
+      new InputError('Form Fields, field 1 ("a"): a choice field needs options'),
+    );
+    expect(() => buildCreateTaskBody({ title: 't', payload: 1, responseFields: [{ name: 'a', path: '/a' }] })).toThrow(
+      /^Response Fields, field 1 \("a"\): answers have no payload path$/,
+    );
+  });
+
   test('maps every field and marks the source as n8n', () => {
     expect(
       buildCreateTaskBody(

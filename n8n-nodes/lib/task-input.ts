@@ -2,6 +2,8 @@
  * Node parameters → the body of POST /api/v1/tasks, and the n8n wait deadline. Pure functions, so the
  * rules are unit-tested without an n8n host; the node turns a thrown InputError into a NodeOperationError.
  */
+import { buildFormFromRows, type FormFieldRow } from '@loopgate/shared/form-builder';
+import type { Form } from '@loopgate/shared/forms';
 
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -27,6 +29,10 @@ export interface TaskFields {
   /** An absolute due time (ISO 8601); exclusive with slaMinutes. */
   dueAt?: string;
   externalRef?: string;
+  /** "Form Fields": payload fields the reviewer edits through labelled inputs. */
+  formFields?: FormFieldRow[];
+  /** "Response Fields": what the reviewer must answer when approving (decision.response). */
+  responseFields?: FormFieldRow[];
 }
 
 export interface CreateTaskBody {
@@ -44,6 +50,8 @@ export interface CreateTaskBody {
   dueAt?: string;
   externalRef?: string;
   callbackUrl?: string;
+  form?: Form;
+  responseForm?: Form;
 }
 
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
@@ -109,6 +117,12 @@ export function buildCreateTaskBody(fields: TaskFields, callbackUrl?: string): C
     body.dueAt = new Date(due).toISOString();
   }
   if (fields.externalRef) body.externalRef = fields.externalRef;
+  const form = buildFormFromRows(fields.formFields, 'Form Fields', true);
+  if (!form.ok) throw new InputError(form.message);
+  if (form.form) body.form = form.form;
+  const responseForm = buildFormFromRows(fields.responseFields, 'Response Fields', false);
+  if (!responseForm.ok) throw new InputError(responseForm.message);
+  if (responseForm.form) body.responseForm = responseForm.form;
   if (callbackUrl !== undefined) body.callbackUrl = callbackUrl;
   return body;
 }

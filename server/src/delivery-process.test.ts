@@ -120,7 +120,12 @@ mysqlOnly('mysql: two server processes with Redis', () => {
         ids.push(task.body.id as string);
         const other = i % 2 === 0 ? b : a;
         expect(
-          (await api(other, key, 'POST', `/api/v1/tasks/${task.body.id}/decision`, { action: 'reject' })).status,
+          (
+            await api(other, key, 'POST', `/api/v1/tasks/${task.body.id}/decision`, {
+              action: 'reject',
+              comment: 'not this one',
+            })
+          ).status,
         ).toBe(200);
       }
       await receiver.waitFor(20);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from './lifecycle.js';
-import { actorSchema, httpUrlSchema, jsonValueSchema, taskSchema } from './task.js';
+import { actorSchema, formResponseSchema, httpUrlSchema, jsonValueSchema, taskSchema } from './task.js';
 
 /**
  * Decision delivery on the wire: subscription and delivery shapes, and the envelope every delivery
@@ -107,6 +107,8 @@ export const webhookPayloadSchema = z
         .string()
         .nullable()
         .describe('approve_with_modifications: unified diff from original to modified payload'),
+      reasonCode: z.string().nullable().describe("reject: the chosen reason's code (the queue's rejectReasons)"),
+      response: formResponseSchema.nullable().describe("approval: the reviewer's answers to the task's responseForm"),
       externalRef: z.string().nullable(),
       event: z.object({
         id: z.string(),

@@ -2,6 +2,7 @@ export * from './api-keys.js';
 export * from './caller.js';
 export * from './deliveries.js';
 export * from './errors.js';
+export * from './form-builder.js';
 export * from './forms.js';
 export * from './json.js';
 export * from './lifecycle.js';

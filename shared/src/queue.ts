@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { actorSchema, createTaskInputSchema, jsonValueSchema, riskLevelSchema, slugSchema } from './task.js';
+import {
+  actorSchema,
+  createTaskInputSchema,
+  formResponseSchema,
+  jsonValueSchema,
+  riskLevelSchema,
+  slugSchema,
+} from './task.js';
 
 /**
  * Queues: where a task lands, which routing policy decides whether a human must look at it, how many
@@ -69,6 +76,18 @@ export const escalationStepSchema = z
   .meta({ id: 'EscalationStep' });
 export type EscalationStep = z.infer<typeof escalationStepSchema>;
 
+export const rejectReasonSchema = z
+  .strictObject({
+    code: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'Use lower-case letters, digits, ".", "-" and "_"'),
+    label: z.string().trim().min(1).max(200).describe('What a reviewer reads in the choice'),
+  })
+  .meta({ id: 'RejectReason' });
+export type RejectReason = z.infer<typeof rejectReasonSchema>;
+
 export const queueConfigSchema = z
   .strictObject({
     description: z.string().max(2000).nullable().default(null),
@@ -117,8 +136,22 @@ export const queueConfigSchema = z
       .max(MAX_SECONDS)
       .default(0)
       .describe('When the timeout action runs, relative to dueAt; at least the last escalation step'),
+    rejectReasons: z
+      .array(rejectReasonSchema)
+      .max(50)
+      .default([])
+      .describe(
+        'Reasons a reviewer picks from when rejecting; when any are listed, a reject must carry one as reasonCode',
+      ),
   })
   .superRefine((config, ctx) => {
+    const codes = new Set<string>();
+    config.rejectReasons.forEach((reason, index) => {
+      if (codes.has(reason.code)) {
+        ctx.addIssue({ code: 'custom', path: ['rejectReasons', index, 'code'], message: 'codes must be distinct' });
+      }
+      codes.add(reason.code);
+    });
     let previous = Number.NEGATIVE_INFINITY;
     config.escalation.forEach((step, index) => {
       if (step.afterSeconds < previous) {
@@ -249,6 +282,8 @@ export const voteSchema = z
     action: z.enum(['approve', 'reject', 'approve_with_modifications']),
     comment: z.string().nullable(),
     modifiedPayload: jsonValueSchema.nullable(),
+    reasonCode: z.string().nullable(),
+    response: formResponseSchema.nullable(),
     actor: actorSchema,
     createdAt: z.iso.datetime(),
   })

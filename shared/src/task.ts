@@ -82,13 +82,43 @@ export const createTaskInputSchema = z
   .meta({ id: 'CreateTaskInput' });
 export type CreateTaskInput = z.infer<typeof createTaskInputSchema>;
 
+/** A reviewer's answers to a task's responseForm: property name → a JSON primitive. */
+export const formResponseSchema = z
+  .record(
+    z.string().max(64),
+    z.union([z.string().max(20_000), z.number().refine(Number.isFinite, 'Must be a finite number'), z.boolean()]),
+  )
+  .refine((response) => Object.keys(response).length <= 50, 'At most 50 answers')
+  .meta({ id: 'FormResponse' });
+export type FormResponse = z.infer<typeof formResponseSchema>;
+
 export const decisionInputSchema = z
   .strictObject({
     action: decisionActionSchema,
-    comment: z.string().max(5000).optional(),
+    comment: z
+      .string()
+      .max(5000)
+      .optional()
+      .describe('Required (not blank) with reject: the reason the requester reads'),
     modifiedPayload: jsonValueSchema.optional(),
+    response: formResponseSchema
+      .optional()
+      .describe("Answers to the task's responseForm; required (its required fields) when the task has one"),
+    reasonCode: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("reject: why, as a code; must be one of the queue's rejectReasons when it lists any"),
   })
   .superRefine((input, ctx) => {
+    if (input.action === 'reject' && input.response !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['response'], message: 'response is only allowed with an approval' });
+    }
+    if (input.action !== 'reject' && input.reasonCode !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reasonCode'], message: `reasonCode is only allowed with reject` });
+    }
     if (input.action === 'approve_with_modifications' && input.modifiedPayload === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -134,6 +164,8 @@ export const decisionSchema = z
       .describe(
         'approve_with_modifications: unified diff (3 lines of context) from the original payload to the modified one, as the reviewer confirmed it; JSON payloads are compared pretty-printed with 2-space indents',
       ),
+    reasonCode: z.string().nullable().describe("reject: the reason's code (one of the queue's rejectReasons)"),
+    response: formResponseSchema.nullable().describe("An approval: the reviewer's answers to the task's responseForm"),
     decidedBy: actorSchema,
     decidedAt: z.iso.datetime(),
   })

@@ -248,6 +248,62 @@ describe('Request Approval (and wait)', () => {
     30_000,
   );
 
+  test('Response Fields (line items): the answers and a reject reason come out of the resumed step', async () => {
+    const queue = await lg.api(lg.keys.admin, 'POST', '/api/v1/queues', {
+      name: 'zap-reasons',
+      config: { rejectReasons: [{ code: 'no-receipt', label: 'No receipt' }] },
+    });
+    expect(queue.status).toBe(201);
+    const responseFields = [
+      {
+        responseName: 'reply',
+        responseLabel: 'Note to the customer',
+        responseType: 'string',
+        responseRequired: 'true',
+      },
+      { responseName: 'goodwill', responseLabel: 'Goodwill (EUR)', responseType: 'number', responseRequired: 'false' },
+    ];
+    const resumeWith = async (name: string, decision: object) => {
+      const { out, callbackPath } = await performWithCallback(name, {
+        ...refund,
+        queue: 'zap-reasons',
+        externalRef: `order-${name}`,
+        responseFields,
+      });
+      const pending = out.results as { id: string };
+      const stored = await lg.api<{ responseForm: unknown }>(lg.keys.zapier, 'GET', `/api/v1/tasks/${pending.id}`);
+      expect(stored.body.responseForm).toEqual({
+        type: 'object',
+        properties: {
+          reply: { type: 'string', title: 'Note to the customer' },
+          goodwill: { type: 'number', title: 'Goodwill (EUR)' },
+        },
+        required: ['reply'],
+      });
+      const decided = await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, decision);
+      expect(decided.status).toBe(200);
+      const callback = await lg.requestTo(callbackPath);
+      return appTester(fn(operation.requestApproval.performResume), {
+        authData,
+        inputData: {},
+        outputData: pending,
+        cleanedRequest: JSON.parse(callback.body),
+        rawRequest: { content: callback.body },
+      });
+    };
+    const approved = await resumeWith('answered', {
+      action: 'approve',
+      response: { reply: 'Refund sent', goodwill: 5 },
+    });
+    expect(approved).toMatchObject({
+      decision: 'approved',
+      response: { reply: 'Refund sent', goodwill: 5 },
+      reasonCode: null,
+    });
+    const rejected = await resumeWith('reasoned', { action: 'reject', comment: 'No', reasonCode: 'no-receipt' });
+    expect(rejected).toMatchObject({ decision: 'rejected', reasonCode: 'no-receipt', response: null });
+  }, 30_000);
+
   test('expired: the SLA sweeper times the task out and the step comes out with decision "expired"', async () => {
     const { out, callbackPath } = await performWithCallback('expire', {
       ...refund,
@@ -283,7 +339,10 @@ describe('Request Approval (and wait)', () => {
     // A real, signed rejection of one task is the material for the forgeries.
     const { out, callbackPath } = await performWithCallback('forged', refund);
     const pending = out.results as { id: string };
-    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, { action: 'reject' });
+    await lg.api(lg.keys.reviewer, 'POST', `/api/v1/tasks/${pending.id}/decision`, {
+      action: 'reject',
+      comment: 'No receipt',
+    });
     const real = JSON.parse((await lg.requestTo(callbackPath)).body);
     const open = await performWithCallback('forged-open', refund);
     const openId = (open.out.results as { id: string }).id;
@@ -330,7 +389,7 @@ describe('Request Approval (and wait)', () => {
     })) as Record<string, unknown>;
     expect(embellished).toMatchObject({
       decision: 'rejected',
-      comment: null,
+      comment: 'No receipt',
       reviewer: 'dana',
       reviewers: [{ type: 'api_key', name: 'dana' }],
       originalPayload: { orderId: 1234, amount: 42.5 },
@@ -433,6 +492,59 @@ describe('Create Task and server errors', () => {
       tags: ['refund'],
       dueAt: expect.any(String),
     });
+  });
+
+  test('Form Fields and Response Fields (line items) are sent as form and responseForm', async () => {
+    const task = await appTester(fn(operation.createTask.perform), {
+      authData,
+      inputData: {
+        ...refund,
+        payload: '{"refund": {"amount": 480}, "customer": "ada@example.com"}',
+        formFields: [
+          {
+            formName: 'amount',
+            formLabel: 'Refund amount',
+            formType: 'number',
+            formRequired: 'true',
+            formPath: '/refund/amount',
+          },
+          { formName: 'customer', formType: 'string', formReadOnly: true },
+          { formName: 'reason', formType: 'enum', formOptions: 'late=Arrived late, damaged' },
+        ],
+        responseFields: [{ responseName: 'reply', responseLabel: 'Note to the customer', responseRequired: 'yes' }],
+      },
+    });
+    expect(task).toMatchObject({
+      form: {
+        type: 'object',
+        properties: {
+          amount: { type: 'number', title: 'Refund amount', 'x-loopgate-path': '/refund/amount' },
+          customer: { type: 'string', readOnly: true },
+          reason: { type: 'string', enum: ['late', 'damaged'], enumNames: ['Arrived late', 'damaged'] },
+        },
+        required: ['amount'],
+      },
+      responseForm: { type: 'object', properties: { reply: { type: 'string', title: 'Note to the customer' } } },
+    });
+    const bad = await zapierError(
+      appTester(fn(operation.createTask.perform), {
+        authData,
+        inputData: { ...refund, formFields: [{ formName: 'a', formType: 'enum' }] },
+      }),
+    );
+    expect(bad).toMatchObject({
+      code: 'validation_failed',
+      message: 'Form Fields, field 1 ("a"): a choice field needs options',
+    });
+    // A path the payload cannot hold is the server's 400, in its words.
+    const unwritable = await zapierError(
+      appTester(fn(operation.createTask.perform), {
+        authData,
+        inputData: { ...refund, formFields: [{ formName: 'amount', formPath: '/orderId/amount' }] },
+      }),
+    );
+    expect(unwritable).toMatchObject({ code: 'validation_failed' });
+    expect(unwritable.message).toMatch(/x-loopgate-path/);
   });
 
   test.each([

@@ -9,6 +9,8 @@ export const taskEventOutputFields: PlainOutputField[] = [
   { key: 'queue', label: 'Queue' },
   { key: 'action', label: 'Reviewer Action' },
   { key: 'comment', label: 'Reviewer Comment' },
+  { key: 'reasonCode', label: 'Rejection Reason Code' },
+  { key: 'response', label: "Reviewer's Answers (Response Fields)" },
   { key: 'reviewer', label: 'Reviewer' },
   { key: 'wasModified', label: 'Payload Was Modified?', type: 'boolean' },
   { key: 'diff', label: 'Reviewer Changes (unified diff)' },

@@ -1,7 +1,46 @@
 import type { CreateTaskInput, RiskLevel } from '@loopgate/shared';
+import { buildFormFromRows, type FormFieldRow } from '@loopgate/shared/form-builder';
 import type { Bundle, PlainInputField, ZObject } from 'zapier-platform-core';
 
 const RISK_LEVELS: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
+
+const FIELD_TYPES = [
+  { value: 'string', label: 'Text', sample: 'string' },
+  { value: 'number', label: 'Number', sample: 'number' },
+  { value: 'integer', label: 'Whole number', sample: 'integer' },
+  { value: 'boolean', label: 'Yes/No', sample: 'boolean' },
+  { value: 'enum', label: 'Choice', sample: 'enum' },
+];
+
+/**
+ * The line-item fields of one form row; payload path and read-only only for the payload form. Zapier
+ * wants child keys unique across the action, so each group's keys carry its prefix (`formName`, `responseName`).
+ */
+function formRowFields(prefix: 'form' | 'response', intro: string): PlainInputField[] {
+  const row: PlainInputField[] = [
+    { key: `${prefix}Name`, label: 'Field Name', required: false, helpText: `${intro} The name: e.g. \`amount\`.` },
+    { key: `${prefix}Label`, label: 'Label', required: false, helpText: 'What the reviewer reads next to the input.' },
+    { key: `${prefix}Type`, label: 'Type', required: false, choices: FIELD_TYPES, default: 'string' },
+    {
+      key: `${prefix}Options`,
+      label: 'Choices',
+      required: false,
+      helpText: 'Choice fields: `value` or `value=Label`, comma-separated (e.g. `late=Arrived late, damaged`).',
+    },
+    { key: `${prefix}Required`, label: 'Required', type: 'boolean', required: false },
+  ];
+  if (prefix === 'response') return row;
+  return [
+    ...row,
+    {
+      key: 'formPath',
+      label: 'Payload Path',
+      required: false,
+      helpText: 'A JSON Pointer to the payload value this field edits, e.g. `/refund/amount`. Empty: `/<field name>`.',
+    },
+    { key: 'formReadOnly', label: 'Read-Only', type: 'boolean', required: false },
+  ];
+}
 
 /** The fields a Zap fills in to create a task; shared by "Request Approval" and "Create Task". */
 export const taskInputFields: PlainInputField[] = [
@@ -64,6 +103,24 @@ export const taskInputFields: PlainInputField[] = [
     helpText:
       "E-mail addresses of workspace members to ask by e-mail instead of the queue's reviewer group. Empty: the queue decides.",
   },
+  {
+    key: 'formFields',
+    label: 'Form Fields',
+    required: false,
+    children: formRowFields(
+      'form',
+      'Payload fields the reviewer edits through labelled inputs instead of raw JSON, one line per field (the payload must be JSON).',
+    ),
+  },
+  {
+    key: 'responseFields',
+    label: 'Response Fields',
+    required: false,
+    children: formRowFields(
+      'response',
+      'What the reviewer must answer when approving, one line per field; the answers come out as "Response".',
+    ),
+  },
 ];
 
 /** JSON when it parses as JSON, otherwise the text itself: Zap fields arrive as strings. */
@@ -102,6 +159,39 @@ function listOf(value: unknown): string[] {
   return values.map((item) => String(item).trim()).filter((item) => item !== '');
 }
 
+/** Zapier hands line-item checkboxes over as booleans or as text ("true", "yes"). */
+function checked(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  return ['true', 'yes', '1', 'on'].includes(
+    String(value ?? '')
+      .trim()
+      .toLowerCase(),
+  );
+}
+
+/** A line-item group (an array of objects, one per line, keys carrying `prefix`) as form rows. */
+function formRowsOf(value: unknown, prefix: 'form' | 'response'): FormFieldRow[] {
+  const lines = Array.isArray(value) ? value : [];
+  return lines
+    .filter((line): line is Record<string, unknown> => typeof line === 'object' && line !== null)
+    .map((line) => ({
+      name: optionalString(line[`${prefix}Name`]),
+      label: optionalString(line[`${prefix}Label`]),
+      type: optionalString(line[`${prefix}Type`]),
+      options: optionalString(line[`${prefix}Options`]),
+      required: checked(line[`${prefix}Required`]),
+      path: optionalString(line[`${prefix}Path`]),
+      readOnly: checked(line[`${prefix}ReadOnly`]),
+    }));
+}
+
+function formFrom(z: ZObject, value: unknown, prefix: 'form' | 'response') {
+  const what = prefix === 'form' ? 'Form Fields' : 'Response Fields';
+  const built = buildFormFromRows(formRowsOf(value, prefix), what, prefix === 'form');
+  if (!built.ok) throw new z.errors.Error(built.message, 'validation_failed', 400);
+  return built.form;
+}
+
 /** The POST /api/v1/tasks body from a Zap's input; the server validates it and answers in its own words. */
 export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
   const input = bundle.inputData;
@@ -127,5 +217,9 @@ export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
   if (externalRef !== undefined) body.externalRef = externalRef;
   if (tags.length > 0) body.tags = tags;
   if (reviewers.length > 0) body.reviewers = reviewers;
+  const form = formFrom(z, input.formFields, 'form');
+  if (form !== undefined) body.form = form;
+  const responseForm = formFrom(z, input.responseFields, 'response');
+  if (responseForm !== undefined) body.responseForm = responseForm;
   return body;
 }

@@ -30,6 +30,10 @@ export interface TaskEventOutput {
   /** The unified diff the reviewer confirmed (original → modified); "" when nothing was modified. */
   diff: string;
   comment: string | null;
+  /** An approval's answers to the task's Response Fields (numbers and yes/no as JSON); null without them. */
+  response: { [key: string]: string | number | boolean } | null;
+  /** A rejection's reason code, one of the queue's rejectReasons; null otherwise. */
+  reasonCode: string | null;
   /** Who decided, as names joined by ", " (several with a quorum); "" when nobody has yet. */
   reviewer: string;
   reviewers: Actor[];
@@ -74,6 +78,8 @@ export function outputFromTask(task: Task, event: WebhookEventType, historyEntry
     wasModified: (decision?.modifiedPayload ?? null) !== null,
     diff: decision?.diff ?? '',
     comment: decision?.comment ?? why,
+    response: decision?.response ?? null,
+    reasonCode: decision?.reasonCode ?? null,
     reviewer: reviewers.map(actorName).join(', '),
     reviewers,
     reason: historyEntry?.reason ?? null,

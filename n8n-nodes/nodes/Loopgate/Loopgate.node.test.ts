@@ -113,6 +113,44 @@ describe('Request Approval (and Wait)', () => {
     });
   });
 
+  test('Form Fields and Response Fields are sent as form and responseForm', async () => {
+    const { ctx, calls } = fakeContext({
+      params: {
+        ...approvalParams,
+        payload: '{"refund": {"amount": 250}}',
+        formFields: {
+          field: [
+            { name: 'amount', label: 'Refund amount', type: 'number', required: true, path: '/refund/amount' },
+            { name: 'reason', label: 'Reason', type: 'enum', options: 'late=Arrived late, damaged', readOnly: false },
+          ],
+        },
+        responseFields: { field: [{ name: 'reply', label: 'Note to the customer', type: 'string', required: true }] },
+      },
+      responses: [{ statusCode: 201, body: { id: 'tsk_1' } }],
+    });
+    await new Loopgate().execute.call(ctx);
+    expect(calls[0]?.options.body).toMatchObject({
+      form: {
+        type: 'object',
+        properties: {
+          amount: { type: 'number', title: 'Refund amount', 'x-loopgate-path': '/refund/amount' },
+          reason: {
+            type: 'string',
+            title: 'Reason',
+            enum: ['late', 'damaged'],
+            enumNames: ['Arrived late', 'damaged'],
+          },
+        },
+        required: ['amount'],
+      },
+      responseForm: {
+        type: 'object',
+        properties: { reply: { type: 'string', title: 'Note to the customer' } },
+        required: ['reply'],
+      },
+    });
+  });
+
   test("a server error becomes a NodeApiError with the problem's code, and nothing waits", async () => {
     const { ctx, waits } = fakeContext({
       params: approvalParams,
@@ -270,6 +308,27 @@ describe("webhook (the resume): the server's state, for the task this execution 
         },
       ],
     ]);
+  });
+
+  test("the reviewer's answers and a reject's reason code come out of the server's decision", async () => {
+    const decided = (status: string, decision: Record<string, unknown>) => (url: string) => {
+      const task = serverTask(status, url);
+      return [ok({ ...task, decision: { ...task.decision, ...decision } })];
+    };
+    const approved = resumedItem(
+      await webhookContext({
+        body: body('approved', { response: { reply: 'forged' } }),
+        answers: decided('approved', { response: { reply: 'Refund sent', goodwill: 5 }, reasonCode: null }),
+      }).run(),
+    );
+    expect(approved).toMatchObject({ response: { reply: 'Refund sent', goodwill: 5 }, reasonCode: null });
+    const rejected = resumedItem(
+      await webhookContext({
+        body: body('rejected', { reasonCode: 'forged' }),
+        answers: decided('rejected', { reasonCode: 'no-receipt', response: null }),
+      }).run(),
+    );
+    expect(rejected).toMatchObject({ decision: 'rejected', reasonCode: 'no-receipt', response: null });
   });
 
   test.each([

@@ -1,3 +1,4 @@
+import type { FormFieldRow } from '@loopgate/shared/form-builder';
 import {
   type IDataObject,
   type IExecuteFunctions,
@@ -24,6 +25,78 @@ import { buildCreateTaskBody, RISK_LEVEL_OPTIONS, type TaskFields, waitTill } fr
 const REQUEST_APPROVAL = 'sendAndWait';
 
 const taskOperations = [REQUEST_APPROVAL, 'create'];
+
+/** One row of "Form Fields" or "Response Fields"; payload path and read-only apply to form fields only. */
+function formFieldRow(editable: boolean): INodeProperties[] {
+  const row: INodeProperties[] = [
+    {
+      displayName: 'Name',
+      name: 'name',
+      type: 'string',
+      default: '',
+      placeholder: editable ? 'amount' : 'reply',
+      description: editable
+        ? 'Field name; the payload member it edits unless a payload path is given'
+        : 'Field name; the answer comes back under this name in "response"',
+    },
+    {
+      displayName: 'Label',
+      name: 'label',
+      type: 'string',
+      default: '',
+      placeholder: editable ? 'Refund amount' : 'Note to the customer',
+      description: 'What the reviewer reads next to the input',
+    },
+    {
+      displayName: 'Type',
+      name: 'type',
+      type: 'options',
+      options: [
+        { name: 'Choice', value: 'enum' },
+        { name: 'Number', value: 'number' },
+        { name: 'Text', value: 'string' },
+        { name: 'Whole Number', value: 'integer' },
+        { name: 'Yes/No', value: 'boolean' },
+      ],
+      default: 'string',
+    },
+    {
+      displayName: 'Options',
+      name: 'options',
+      type: 'string',
+      default: '',
+      placeholder: 'damaged=Arrived damaged, late=Arrived late',
+      description: 'The choices, comma-separated: value or value=Label',
+      displayOptions: { show: { type: ['enum'] } },
+    },
+    {
+      displayName: 'Required',
+      name: 'required',
+      type: 'boolean',
+      default: false,
+      description: 'Whether the reviewer must fill it in',
+    },
+  ];
+  if (!editable) return row;
+  return [
+    ...row,
+    {
+      displayName: 'Payload Path',
+      name: 'path',
+      type: 'string',
+      default: '',
+      placeholder: '/refund/amount',
+      description: 'JSON Pointer to the payload value this field edits; empty: /&lt;name&gt;',
+    },
+    {
+      displayName: 'Read-Only',
+      name: 'readOnly',
+      type: 'boolean',
+      default: false,
+      description: 'Whether the field is shown but not editable',
+    },
+  ];
+}
 
 const taskFields: INodeProperties[] = [
   {
@@ -131,6 +204,28 @@ const taskFields: INodeProperties[] = [
         description: 'Comma-separated',
       },
     ],
+  },
+  {
+    displayName: 'Form Fields',
+    name: 'formFields',
+    type: 'fixedCollection',
+    typeOptions: { multipleValues: true },
+    placeholder: 'Add Form Field',
+    default: {},
+    description: 'Payload fields the reviewer edits through labelled inputs instead of raw JSON',
+    displayOptions: { show: { operation: taskOperations } },
+    options: [{ displayName: 'Field', name: 'field', values: formFieldRow(true) }],
+  },
+  {
+    displayName: 'Response Fields',
+    name: 'responseFields',
+    type: 'fixedCollection',
+    typeOptions: { multipleValues: true },
+    placeholder: 'Add Response Field',
+    default: {},
+    description: 'What the reviewer must answer when approving; the answers come back in "response"',
+    displayOptions: { show: { operation: taskOperations } },
+    options: [{ displayName: 'Field', name: 'field', values: formFieldRow(false) }],
   },
 ];
 
@@ -347,7 +442,14 @@ function taskFieldsAt(ctx: IExecuteFunctions, i: number): TaskFields {
     slaMinutes: extra.slaMinutes as number | undefined,
     dueAt: extra.dueAt as string | undefined,
     externalRef: extra.externalRef as string | undefined,
+    formFields: fieldRowsAt(ctx, 'formFields', i),
+    responseFields: fieldRowsAt(ctx, 'responseFields', i),
   };
+}
+
+function fieldRowsAt(ctx: IExecuteFunctions, name: string, i: number): FormFieldRow[] {
+  const collection = ctx.getNodeParameter(name, i, {}) as { field?: FormFieldRow[] };
+  return collection.field ?? [];
 }
 
 function defaultExternalRef(ctx: IExecuteFunctions): string {

@@ -86,6 +86,8 @@ for (const database of DATABASES) {
             action: 'approve',
             comment: 'ok',
             modifiedPayload: null,
+            reasonCode: null,
+            response: null,
             actor: expect.objectContaining({ type: 'api_key', name: 'ops1' }),
             createdAt: new Date(w.now).toISOString(),
           },

@@ -83,6 +83,8 @@ export function approvalRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
               action: vote.action,
               comment: vote.comment,
               modifiedPayload: vote.modifiedPayload,
+              reasonCode: vote.reasonCode,
+              response: vote.response,
               actor: vote.actor,
               createdAt: new Date(vote.createdAt).toISOString(),
             })),

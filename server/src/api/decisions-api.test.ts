@@ -48,7 +48,7 @@ for (const database of DATABASES) {
         const second = await request(d.app)
           .post(`/api/v1/tasks/${task.id}/decision`)
           .set(bearer(d.keys.admin))
-          .send({ action: 'reject' });
+          .send({ action: 'reject', comment: 'too late' });
         expect(second.status).toBe(409);
         expect(second.body.code).toBe('task_already_decided');
         expect((await d.eventsOf(task.id)).length).toBe(2);
@@ -59,6 +59,13 @@ for (const database of DATABASES) {
       [{ action: 'approve_with_modifications' }, 'modifiedPayload'],
       [{ action: 'approve', modifiedPayload: { a: 1 } }, 'modifiedPayload'],
       [{ action: 'maybe' }, 'action'],
+      [{ action: 'reject' }, 'comment'],
+      [{ action: 'reject', comment: ' ' }, 'comment'],
+      [{ action: 'reject', comment: 'no', response: { a: 'b' } }, 'response'],
+      [{ action: 'approve', reasonCode: 'fraud' }, 'reasonCode'],
+      [{ action: 'approve', response: { note: 'no responseForm on this task' } }, 'response'],
+      [{ action: 'approve', response: { nested: { a: 1 } } }, 'response.nested'],
+      [{ action: 'reject', comment: 'no', reasonCode: 'x'.repeat(65) }, 'reasonCode'],
     ])('decision %j is refused with a field error on %s and changes nothing', async (body, path) => {
       const task = await d.createTask();
       const res = await request(d.app)
@@ -120,7 +127,7 @@ for (const database of DATABASES) {
       const decided = await request(d.app)
         .post(`/api/v1/tasks/${task.id}/decision`)
         .set(bearer(d.keys.reviewer))
-        .send({ action: 'reject' });
+        .send({ action: 'reject', comment: 'too late' });
       const waited = await waiting;
       expect(waited.status).toBe(200);
       expect(waited.body).toEqual(decided.body);

@@ -12,12 +12,21 @@ for (const database of DATABASES) {
     test('a decision POSTs the signed final outcome to the callback URL once; the attempt is logged', async () => {
       const seen = d.receiver.requests.length;
       const { id } = await d.create(
-        task({ callbackUrl: `${d.receiver.url}/n8n/resume/abc`, externalRef: 'order-1234' }),
+        task({
+          callbackUrl: `${d.receiver.url}/n8n/resume/abc`,
+          externalRef: 'order-1234',
+          responseForm: { type: 'object', properties: { reply: { type: 'string' } }, required: ['reply'] },
+        }),
       );
       const decided = await request(d.app)
         .post(`/api/v1/tasks/${id}/decision`)
         .set(bearer(d.keys.reviewer))
-        .send({ action: 'approve_with_modifications', comment: 'lower amount', modifiedPayload: { amount: 40 } });
+        .send({
+          action: 'approve_with_modifications',
+          comment: 'lower amount',
+          modifiedPayload: { amount: 40 },
+          response: { reply: 'Partial refund, sorry' },
+        });
       expect(decided.status).toBe(200);
       const [received] = (await d.receiver.waitFor(seen + 1)).slice(seen);
       expect(received?.path).toBe('/n8n/resume/abc');
@@ -35,9 +44,12 @@ for (const database of DATABASES) {
           originalPayload: { orderId: 1234, amount: 42.5 },
           modifiedPayload: { amount: 40 },
           diff: expect.stringContaining('-  "amount": 42.5\n+  "amount": 40\n'),
+          reasonCode: null,
+          response: { reply: 'Partial refund, sorry' },
           externalRef: 'order-1234',
         },
       });
+      expect(payload.data.task.decision?.response).toEqual({ reply: 'Partial refund, sorry' });
       // The payload's task copy never carries the resume URL, only its origin (subscribers get the same body shape).
       expect(payload.data.task).toMatchObject({ callbackUrl: d.receiver.url, hasCallback: true });
       const [row] = await d.settled(id);
@@ -49,13 +61,45 @@ for (const database of DATABASES) {
 
     test.each([
       ['cancel', 'cancelled', 'task.cancelled', (id: string) => `/api/v1/tasks/${id}/cancel`, {}],
-      ['reject', 'rejected', 'task.decided', (id: string) => `/api/v1/tasks/${id}/decision`, { action: 'reject' }],
+      [
+        'reject',
+        'rejected',
+        'task.decided',
+        (id: string) => `/api/v1/tasks/${id}/decision`,
+        { action: 'reject', comment: 'no' },
+      ],
     ])('%s: the callback receives %s as %s', async (_name, status, type, path, body) => {
       const seen = d.receiver.requests.length;
       const { id } = await d.create(task({ callbackUrl: `${d.receiver.url}/cb/${_name}` }));
       expect((await request(d.app).post(path(id)).set(bearer(d.keys.reviewer)).send(body)).status).toBe(200);
       const [received] = (await d.receiver.waitFor(seen + 1)).slice(seen);
       expect(JSON.parse(received?.body ?? '{}')).toMatchObject({ type, data: { taskId: id, status } });
+    });
+
+    test("a reject's reason code travels in the callback, top level and in the task copy", async () => {
+      const queue = await request(d.app)
+        .post('/api/v1/queues')
+        .set(bearer(d.keys.admin))
+        .send({ name: 'refund-reasons', config: { rejectReasons: [{ code: 'no-receipt', label: 'No receipt' }] } });
+      expect(queue.status).toBe(201);
+      const seen = d.receiver.requests.length;
+      const { id } = await d.create(task({ queue: 'refund-reasons', callbackUrl: `${d.receiver.url}/cb/reason` }));
+      const refused = await request(d.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(d.keys.reviewer))
+        .send({ action: 'reject', comment: 'no' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toEqual([{ path: 'reasonCode', message: 'Choose a reason: one of no-receipt' }]);
+      const decided = await request(d.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(d.keys.reviewer))
+        .send({ action: 'reject', comment: 'Ask for the receipt', reasonCode: 'no-receipt' });
+      expect(decided.status).toBe(200);
+      expect(decided.body.decision).toMatchObject({ reasonCode: 'no-receipt', response: null });
+      const [received] = (await d.receiver.waitFor(seen + 1)).slice(seen);
+      const payload = JSON.parse(received?.body ?? '{}') as WebhookPayload;
+      expect(payload.data).toMatchObject({ status: 'rejected', reasonCode: 'no-receipt', response: null });
+      expect(payload.data.task.decision?.reasonCode).toBe('no-receipt');
     });
 
     test.each([

@@ -25,7 +25,7 @@ for (const database of DATABASES) {
         await request(d.app)
           .post(`/api/v1/tasks/${id}/decision`)
           .set(bearer(d.keys.reviewer))
-          .send({ action: 'reject' });
+          .send({ action: 'reject', comment: 'no' });
         await stream.read('"status":"rejected"');
         const events = stream
           .text()

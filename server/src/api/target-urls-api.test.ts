@@ -22,7 +22,10 @@ for (const database of DATABASES) {
       d.receiver.respondWith(() => 503);
       const { id } = await d.create(task({ callbackUrl: `${d.receiver.url}/resume/secret-token-123?sig=abc` }));
       const other = await d.create(task());
-      await request(d.app).post(`/api/v1/tasks/${id}/decision`).set(bearer(d.keys.reviewer)).send({ action: 'reject' });
+      await request(d.app)
+        .post(`/api/v1/tasks/${id}/decision`)
+        .set(bearer(d.keys.reviewer))
+        .send({ action: 'reject', comment: 'no' });
       const [row] = await d.settled(id);
 
       const admin = await logInAs(d.app, 'page-admin@example.com', PASSWORD);

@@ -31,6 +31,8 @@ export const decision = (extra: Partial<DecisionRecord> = {}): DecisionRecord =>
   comment: 'fine by me',
   modifiedPayload: null,
   diff: null,
+  reasonCode: null,
+  response: null,
   decidedBy: REVIEWER,
   decidedAt: AT,
   ...extra,

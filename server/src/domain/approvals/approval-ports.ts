@@ -1,4 +1,4 @@
-import type { Actor, DecisionAction, QueueConfig } from '@loopgate/shared';
+import type { Actor, DecisionAction, FormResponse, QueueConfig } from '@loopgate/shared';
 import type { JsonValue } from '../tasks/task-record.js';
 
 /** Storage for queues, reviewer groups, votes and the SLA sweeper's due list. */
@@ -56,6 +56,10 @@ export interface VoteRecord {
   action: DecisionAction;
   comment: string | null;
   modifiedPayload: JsonValue | null;
+  /** reject: the reason's code. */
+  reasonCode: string | null;
+  /** An approval: the answers to the task's responseForm. */
+  response: FormResponse | null;
   actor: Actor;
   createdAt: number;
 }

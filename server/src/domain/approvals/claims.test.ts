@@ -62,7 +62,7 @@ for (const database of DATABASES) {
         ['released', 'Released from ops1 by an admin'],
         ['escalated', 'customer called twice'],
       ]);
-      await w.decide(task.id, w.as('ops2'), 'reject');
+      await w.decide(task.id, w.as('ops2'), 'reject', { comment: 'not ours' });
       const closed = await refusal(escalate(task.id, 'ops2'));
       expect([closed.status, closed.code]).toEqual([409, 'task_already_decided']);
     });

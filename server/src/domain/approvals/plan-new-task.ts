@@ -45,6 +45,8 @@ export async function planNewTask(deps: { store: Store }, task: TaskRecord, now:
     comment: routing.reason,
     modifiedPayload: null,
     diff: null,
+    reasonCode: null,
+    response: null,
     decidedBy: POLICY_ACTOR,
     decidedAt: now,
   };

@@ -4,15 +4,16 @@ import {
   QUEUE_PREVIEW_TASKS,
   type QueueConfig,
   type QueuePreview,
+  type RejectReason,
 } from '@loopgate/shared';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Store } from '../store.js';
-import type { JsonValue } from '../tasks/task-record.js';
+import type { JsonValue, TaskRecord } from '../tasks/task-record.js';
 import type { GroupMember, QueueRecord, ReviewerGroupRecord } from './approval-ports.js';
 import { type ConfigWarning, queueConfigWarnings } from './policy-warnings.js';
-import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue } from './queue-config.js';
+import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue, resolveQueue } from './queue-config.js';
 import { evaluatePolicy, queueDueAt, sweepOffsetMs } from './routing-policy.js';
 
 export interface QueueServiceDeps {
@@ -143,6 +144,19 @@ export async function listQueues(deps: QueueServiceDeps, principal: Principal): 
   const queues = (await deps.store.read.queues.list(principal.workspaceId)).map(view);
   if (!queues.some((queue) => queue.name === DEFAULT_QUEUE_NAME)) queues.unshift(builtInDefault());
   return queues;
+}
+
+/**
+ * The reasons a reviewer chooses from when rejecting `task`: its queue's rejectReasons, in the admin's
+ * order. Empty means the queue lists none, and a reject needs only its comment. Pages offer these as
+ * choices; decideTask refuses a reject of such a task without one of their codes.
+ */
+export async function rejectReasonsForTask(
+  deps: { store: Pick<Store, 'read'> },
+  task: Pick<TaskRecord, 'workspaceId' | 'queue'>,
+): Promise<RejectReason[]> {
+  const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
+  return config.rejectReasons;
 }
 
 /**

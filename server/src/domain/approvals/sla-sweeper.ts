@@ -219,6 +219,8 @@ function planTimeout(task: TaskRecord, config: QueueConfig, now: number): Planne
       comment: 'Auto-approved: no decision before the deadline (queue timeout action)',
       modifiedPayload: null,
       diff: null,
+      reasonCode: null,
+      response: null,
       decidedBy: actor,
       decidedAt: now,
     };

@@ -1,7 +1,20 @@
-import type { DecisionAction } from '@loopgate/shared';
+import type { DecisionAction, FieldError } from '@loopgate/shared';
 import { useApprovalsWorld } from '../../test-support/approvals-world.js';
 import { DATABASES } from '../../test-support/databases.js';
 import { answerOf } from '../../test-support/outcomes.js';
+import { AppError } from '../kernel/errors.js';
+import { rejectReasonsForTask } from './queues.js';
+
+/** The field errors a validation_failed refusal names; fails the test on any other outcome. */
+async function fieldErrorsOf(work: Promise<unknown>): Promise<FieldError[]> {
+  try {
+    await work;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'validation_failed') return error.fieldErrors ?? [];
+    throw error;
+  }
+  throw new Error('expected validation_failed');
+}
 
 for (const database of DATABASES) {
   describe(`${database}: voting`, () => {
@@ -105,7 +118,8 @@ for (const database of DATABASES) {
       test.each(scenarios)('$name', async ({ queue: q, votes, final, events: expected }) => {
         const task = await w.create({ queue: q }, w.as('ops1'));
         for (const [voter, action, status, code] of votes) {
-          const answer = await answerOf(w.decide(task.id, w.as(voter), action));
+          const reason = action === 'reject' ? { comment: `${voter} says no` } : {};
+          const answer = await answerOf(w.decide(task.id, w.as(voter), action, reason));
           expect([voter, action, answer.ok ? 'ok' : answer.status, answer.code]).toEqual([voter, action, status, code]);
         }
         const got = await w.get(task.id);
@@ -216,6 +230,137 @@ for (const database of DATABASES) {
           expect(await w.votes(task.id)).toHaveLength(1);
         },
       );
+    });
+
+    describe('responses and reject reasons', () => {
+      const reasons = [
+        { code: 'fraud', label: 'Looks like fraud' },
+        { code: 'duplicate', label: 'Already refunded' },
+      ];
+      const responseForm = {
+        type: 'object',
+        properties: {
+          reply: { type: 'string', title: 'Note to the customer', minLength: 2, maxLength: 200 },
+          goodwill: { type: 'number', minimum: 0, maximum: 50 },
+          escalate: { type: 'boolean' },
+        },
+        required: ['reply'],
+      };
+      beforeAll(async () => {
+        await w.queue('reasons', { rejectReasons: reasons });
+        await w.queue('reasons-majority', {
+          rejectReasons: reasons,
+          levels: [{ name: 'ops', group: 'ops', quorum: 2, mode: 'majority' }],
+        });
+        await w.queue('answered-twice', {
+          levels: [
+            { name: 'operations', group: 'ops' },
+            { name: 'compliance', group: 'compliance' },
+          ],
+        });
+      });
+
+      test('every reject needs a comment; nothing is stored when it has none', async () => {
+        const task = await w.create();
+        for (const comment of [undefined, '', '   ']) {
+          const errors = await fieldErrorsOf(w.decide(task.id, w.as('reviewer'), 'reject', { comment }));
+          expect(errors).toEqual([{ path: 'comment', message: 'A reject needs a reason: say why in the comment' }]);
+        }
+        expect((await w.get(task.id)).status).toBe('pending_review');
+        expect(await w.votes(task.id)).toEqual([]);
+        const rejected = await w.decide(task.id, w.as('reviewer'), 'reject', { comment: 'No receipt' });
+        expect(rejected.decision).toMatchObject({ action: 'reject', comment: 'No receipt', reasonCode: null });
+      });
+
+      test("a queue's rejectReasons: a reject must carry one of their codes, which the decision keeps", async () => {
+        const task = await w.create({ queue: 'reasons' });
+        expect(await rejectReasonsForTask(w.deps, { workspaceId: w.workspaceId, queue: 'reasons' })).toEqual(reasons);
+        expect(await rejectReasonsForTask(w.deps, { workspaceId: w.workspaceId, queue: 'default' })).toEqual([]);
+        expect(await fieldErrorsOf(w.decide(task.id, w.as('reviewer'), 'reject', { comment: 'no' }))).toEqual([
+          { path: 'reasonCode', message: 'Choose a reason: one of fraud, duplicate' },
+        ]);
+        const unknown = w.decide(task.id, w.as('reviewer'), 'reject', { comment: 'no', reasonCode: 'bored' });
+        expect((await fieldErrorsOf(unknown)).map((e) => e.path)).toEqual(['reasonCode']);
+        const both = await fieldErrorsOf(w.decide(task.id, w.as('reviewer'), 'reject', {}));
+        expect(both.map((e) => e.path)).toEqual(['comment', 'reasonCode']);
+        expect(await w.votes(task.id)).toEqual([]);
+
+        const rejected = await w.decide(task.id, w.as('reviewer'), 'reject', {
+          comment: 'Same order twice',
+          reasonCode: 'duplicate',
+        });
+        expect(rejected.status).toBe('rejected');
+        expect(rejected.decision).toMatchObject({
+          reasonCode: 'duplicate',
+          response: null,
+          comment: 'Same order twice',
+        });
+        expect((await w.get(task.id)).decision?.reasonCode).toBe('duplicate');
+        expect((await w.votes(task.id))[0]).toMatchObject({ reasonCode: 'duplicate', response: null });
+      });
+
+      test('an approval needs no reason code, and an approval may not carry one', async () => {
+        const task = await w.create({ queue: 'reasons' });
+        await expect(w.decide(task.id, w.as('reviewer'), 'approve', { reasonCode: 'fraud' })).rejects.toThrow(
+          /reasonCode is only allowed with reject/,
+        );
+        const approved = await w.decide(task.id, w.as('reviewer'), 'approve');
+        expect(approved.decision).toMatchObject({ action: 'approve', reasonCode: null, response: null });
+      });
+
+      test('a responseForm: an approval must answer it validly, and the decision keeps the answers', async () => {
+        const task = await w.create({ responseForm });
+        expect(task.responseForm).toEqual(responseForm);
+        expect((await fieldErrorsOf(w.decide(task.id, w.as('reviewer'), 'approve'))).map((e) => e.path)).toEqual([
+          'response.reply',
+        ]);
+        const bad = w.decide(task.id, w.as('reviewer'), 'approve', {
+          response: { reply: 'x', goodwill: 80, escalate: 'yes', extra: 1 },
+        });
+        expect(await fieldErrorsOf(bad)).toEqual([
+          { path: 'response.extra', message: 'Is not a field of this form' },
+          { path: 'response.reply', message: 'Must be at least 2 characters' },
+          { path: 'response.goodwill', message: 'Must be at most 50' },
+          { path: 'response.escalate', message: 'Must be true or false' },
+        ]);
+        expect(await w.votes(task.id)).toEqual([]);
+        const answers = { reply: 'Refund on its way <b>', goodwill: 5, escalate: false };
+        const approved = await w.decide(task.id, w.as('reviewer'), 'approve_with_modifications', {
+          response: answers,
+          modifiedPayload: { amount: 40 },
+        });
+        expect(approved.decision).toMatchObject({ action: 'approve_with_modifications', response: answers });
+        expect((await w.get(task.id)).decision?.response).toEqual(answers);
+      });
+
+      test('a reject of a task with a responseForm needs no answers; a task without one takes none', async () => {
+        const withForm = await w.create({ responseForm });
+        const rejected = await w.decide(withForm.id, w.as('reviewer'), 'reject', { comment: 'no' });
+        expect(rejected.decision).toMatchObject({ response: null });
+        const plain = await w.create();
+        const errors = await fieldErrorsOf(w.decide(plain.id, w.as('reviewer'), 'approve', { response: { a: 1 } }));
+        expect(errors).toEqual([
+          { path: 'response', message: 'This task has no responseForm, so it takes no response' },
+        ]);
+      });
+
+      test('across levels the last answers win; under majority the reason is the rejecting vote’s', async () => {
+        const leveled = await w.create({ queue: 'answered-twice', responseForm });
+        await w.decide(leveled.id, w.as('ops1'), 'approve', { response: { reply: 'first level' } });
+        const closed = await w.decide(leveled.id, w.as('comp1'), 'approve', { response: { reply: 'second level' } });
+        expect(closed.decision?.response).toEqual({ reply: 'second level' });
+        expect((await w.votes(leveled.id)).map((vote) => vote.response)).toEqual([
+          { reply: 'first level' },
+          { reply: 'second level' },
+        ]);
+
+        // A 1–1 tie rejects, closed by the approving vote: the reason comes from the reject before it.
+        const tied = await w.create({ queue: 'reasons-majority', responseForm });
+        await w.decide(tied.id, w.as('ops1'), 'reject', { comment: 'fraud ring', reasonCode: 'fraud' });
+        const final = await w.decide(tied.id, w.as('ops2'), 'approve', { response: { reply: 'ok by me' } });
+        expect(final.status).toBe('rejected');
+        expect(final.decision).toMatchObject({ action: 'reject', reasonCode: 'fraud', response: null });
+      });
     });
   });
 }

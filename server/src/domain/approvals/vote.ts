@@ -1,9 +1,11 @@
 import {
   type ApprovalLevel,
   type DecisionInput,
+  type FieldError,
   isFinalStatus,
   type QueueConfig,
   type TaskStatus,
+  validateResponse,
 } from '@loopgate/shared';
 import type { Principal } from '../kernel/access.js';
 import { authorize } from '../kernel/access.js';
@@ -87,6 +89,7 @@ export async function decideTask(
         }
         throw new AppError('already_voted', `You have already voted on task ${task.id}`);
       }
+      const response = checkDecisionInput(task, config, input);
       const flow = workflowOf(task);
       const vote: VoteRecord = {
         taskId: task.id,
@@ -95,6 +98,8 @@ export async function decideTask(
         action: input.action,
         comment: input.comment ?? null,
         modifiedPayload: input.action === 'approve_with_modifications' ? (input.modifiedPayload as JsonValue) : null,
+        reasonCode: input.action === 'reject' ? (input.reasonCode ?? null) : null,
+        response,
         actor: principal.actor,
         createdAt: now,
       };
@@ -118,6 +123,48 @@ export async function decideTask(
     },
     MAX_VOTE_ATTEMPTS,
   );
+}
+
+/**
+ * What a decision must carry beyond its own shape, given the task and its queue: a reject needs a
+ * reason (a comment, and a reasonCode from the queue's rejectReasons when it lists any); an approval
+ * of a task with a responseForm needs valid answers to it, and a task without one takes none. Answers
+ * every problem at once as 400 validation_failed with per-field paths (`response.reply`, `reasonCode`);
+ * returns the answers to store.
+ */
+export function checkDecisionInput(
+  task: Pick<TaskRecord, 'responseForm'>,
+  config: Pick<QueueConfig, 'rejectReasons'>,
+  input: DecisionInput,
+): VoteRecord['response'] {
+  const errors: FieldError[] = [];
+  let response: VoteRecord['response'] = null;
+  if (input.action === 'reject') {
+    if ((input.comment ?? '').trim() === '') {
+      errors.push({ path: 'comment', message: 'A reject needs a reason: say why in the comment' });
+    }
+    const codes = config.rejectReasons.map((reason) => reason.code);
+    if (codes.length > 0 && input.reasonCode === undefined) {
+      errors.push({ path: 'reasonCode', message: `Choose a reason: one of ${codes.join(', ')}` });
+    } else if (codes.length > 0 && !codes.includes(input.reasonCode as string)) {
+      errors.push({ path: 'reasonCode', message: `Not a reason of this queue; use one of ${codes.join(', ')}` });
+    }
+  } else if (task.responseForm !== null) {
+    const checked = validateResponse(task.responseForm, input.response ?? {});
+    if (checked.ok) response = checked.value;
+    else {
+      for (const problem of checked.problems) {
+        errors.push({ path: problem.path === '' ? 'response' : `response.${problem.path}`, message: problem.message });
+      }
+    }
+  } else if (input.response !== undefined) {
+    errors.push({ path: 'response', message: 'This task has no responseForm, so it takes no response' });
+  }
+  if (errors.length > 0) {
+    const first = errors[0] as FieldError;
+    throw new AppError('validation_failed', `${first.path}: ${first.message}`, errors);
+  }
+  return response;
 }
 
 async function voteChange(
@@ -172,11 +219,18 @@ async function voteChange(
   const status: TaskStatus =
     action === 'reject' ? 'rejected' : action === 'approve' ? 'approved' : 'approved_with_modifications';
   const modifiedPayload = action === 'approve_with_modifications' ? (modified?.modifiedPayload ?? null) : null;
+  // Likewise the latest answers of an approving vote, and the reason of the latest rejecting one: under
+  // majority the vote that closes the task may be of the other kind.
+  const latest = [...all].reverse();
+  const answered = action === 'reject' ? undefined : latest.find((v) => v.action !== 'reject' && v.response !== null);
+  const rejecting = action === 'reject' ? latest.find((v) => v.action === 'reject') : undefined;
   const decision: DecisionRecord = {
     action,
     comment: vote.comment,
     modifiedPayload,
     diff: modifiedPayload === null ? null : unifiedPayloadDiff(task.payload, modifiedPayload),
+    reasonCode: rejecting?.reasonCode ?? null,
+    response: answered?.response ?? null,
     decidedBy: vote.actor,
     decidedAt: now,
   };

@@ -27,6 +27,8 @@ export function buildWebhookPayload(type: WebhookEventType, task: TaskRecord, ev
       originalPayload: task.payload,
       modifiedPayload: task.decision?.modifiedPayload ?? null,
       diff: task.decision?.diff ?? null,
+      reasonCode: task.decision?.reasonCode ?? null,
+      response: task.decision?.response ?? null,
       externalRef: task.externalRef,
       event: { id: event.id, type: event.type, reason: event.reason, data: event.data },
       createdAt: iso(task.createdAt),

@@ -104,6 +104,8 @@ for (const database of DATABASES) {
           action: 'approve' as const,
           comment: null,
           modifiedPayload: null,
+          reasonCode: null,
+          response: null,
           actor: REVIEWER,
           createdAt: AT,
         };

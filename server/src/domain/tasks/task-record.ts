@@ -1,4 +1,4 @@
-import type { Actor, DecisionAction, Form, RiskLevel, TaskStatus } from '@loopgate/shared';
+import type { Actor, DecisionAction, Form, FormResponse, RiskLevel, TaskStatus } from '@loopgate/shared';
 
 /** JSON as stored and returned: whatever the agent sent, never interpreted by the server. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -9,6 +9,10 @@ export interface DecisionRecord {
   modifiedPayload: JsonValue | null;
   /** approve_with_modifications: the unified diff from the original payload to the modified one. */
   diff: string | null;
+  /** reject: the chosen reason's code (one of the queue's rejectReasons); null otherwise or when none was given. */
+  reasonCode: string | null;
+  /** An approval: the reviewer's answers to the task's responseForm, as validated; null without one. */
+  response: FormResponse | null;
   decidedBy: Actor;
   decidedAt: number;
 }

@@ -39,6 +39,8 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
           originalPayload: task.payload,
           modifiedPayload: task.decision.modifiedPayload,
           diff: task.decision.diff,
+          reasonCode: task.decision.reasonCode,
+          response: task.decision.response,
           decidedBy: task.decision.decidedBy,
           decidedAt: iso(task.decision.decidedAt),
         }

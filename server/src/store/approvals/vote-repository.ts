@@ -1,4 +1,4 @@
-import type { DecisionAction } from '@loopgate/shared';
+import type { DecisionAction, FormResponse } from '@loopgate/shared';
 import { type VoteRecord, type VoteRepository, voterKey } from '../../domain/approvals/approval-ports.js';
 import { type ActorType, type JsonText, parseJsonOrNull, stringifyOrNull } from '../rows.js';
 import { insertRow, type Sql } from '../sql.js';
@@ -13,6 +13,9 @@ interface VoteRow {
   action: DecisionAction;
   comment: string | null;
   modified_payload: JsonText | null;
+  reason_code: string | null;
+  /** A JSON object of answers (FormResponse). */
+  response: JsonText | null;
   actor_type: ActorType;
   actor_id: string | null;
   actor_name: string | null;
@@ -31,6 +34,8 @@ export class SqlVoteRepository implements VoteRepository {
       action: vote.action,
       comment: vote.comment,
       modified_payload: stringifyOrNull(vote.modifiedPayload),
+      reason_code: vote.reasonCode,
+      response: stringifyOrNull(vote.response),
       actor_type: vote.actor.type,
       actor_id: vote.actor.id,
       actor_name: vote.actor.name,
@@ -51,6 +56,8 @@ export class SqlVoteRepository implements VoteRepository {
       action: row.action,
       comment: row.comment,
       modifiedPayload: parseJsonOrNull(row.modified_payload),
+      reasonCode: row.reason_code,
+      response: parseJsonOrNull<FormResponse>(row.response),
       actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name },
       createdAt: row.created_at,
     }));

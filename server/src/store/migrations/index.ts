@@ -12,6 +12,7 @@ import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-
 import { CreateAuditLog1764740000000 } from './1764740000000-create-audit-log.js';
 import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lifecycle.js';
 import { TasksCarryForms1764800000000 } from './1764800000000-tasks-carry-forms.js';
+import { DecisionsCarryResponseAndReason1764800001000 } from './1764800001000-decisions-carry-response-and-reason.js';
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   AddApiKeyLifecycle1764741000000,
   TasksCarryForms1764800000000,
   AddMailSettings1764802000000,
+  DecisionsCarryResponseAndReason1764800001000,
 ];

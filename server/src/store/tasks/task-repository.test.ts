@@ -83,6 +83,8 @@ for (const database of DATABASES) {
         comment: 'ok <i>',
         modifiedPayload: { amount: 10 },
         diff: '-12.5\n+10',
+        reasonCode: null,
+        response: { reply: 'Refunded <b>', score: 2, fraud: false },
         decidedBy: { type: 'user' as const, id: 'usr_2', name: 'Bo' },
         decidedAt: 5_000,
       };
@@ -119,6 +121,29 @@ for (const database of DATABASES) {
       });
     });
 
+    test('a reject keeps its reason code', async () => {
+      await store.transaction((tx) => tx.tasks.insert(taskRecord(workspaceId, 'tsk_reject', 3_000)));
+      const decision = {
+        action: 'reject' as const,
+        comment: 'Looks like fraud',
+        modifiedPayload: null,
+        diff: null,
+        reasonCode: 'suspected-fraud',
+        response: null,
+        decidedBy: { type: 'user' as const, id: 'usr_3', name: 'Cy' },
+        decidedAt: 3_002,
+      };
+      await store.transaction((tx) =>
+        tx.tasks.transition(
+          workspaceId,
+          'tsk_reject',
+          { status: 'pending_review', version: 1 },
+          { status: 'rejected', updatedAt: 3_002, closedAt: 3_002, decision },
+        ),
+      );
+      expect((await store.read.tasks.findById(workspaceId, 'tsk_reject'))?.decision).toEqual(decision);
+    });
+
     test('a plain approval keeps no modified payload or diff', async () => {
       await store.transaction((tx) => tx.tasks.insert(taskRecord(workspaceId, 'tsk_approve', 3_000)));
       const decision = {
@@ -126,6 +151,8 @@ for (const database of DATABASES) {
         comment: null,
         modifiedPayload: { ignored: true },
         diff: 'ignored',
+        reasonCode: null,
+        response: null,
         decidedBy: { type: 'system' as const, id: null, name: null },
         decidedAt: 3_001,
       };

@@ -1,4 +1,11 @@
-import { type DecisionAction, type Form, isFinalStatus, type RiskLevel, type TaskStatus } from '@loopgate/shared';
+import {
+  type DecisionAction,
+  type Form,
+  type FormResponse,
+  isFinalStatus,
+  type RiskLevel,
+  type TaskStatus,
+} from '@loopgate/shared';
 import type { TaskCursor, TaskListFilter, TaskRepository } from '../../domain/tasks/task-ports.js';
 import {
   DEFAULT_WORKFLOW,
@@ -53,6 +60,9 @@ export interface TaskRow {
   decision_comment: string | null;
   decision_modified_payload: JsonText | null;
   decision_diff: string | null;
+  decision_reason_code: string | null;
+  /** A JSON object of answers (FormResponse). */
+  decision_response: JsonText | null;
   decided_by_type: ActorType | null;
   decided_by_id: string | null;
   decided_by_name: string | null;
@@ -152,6 +162,8 @@ function rowToTask(row: TaskRow): TaskRecord {
             comment: row.decision_comment,
             modifiedPayload: parseJsonOrNull(row.decision_modified_payload),
             diff: row.decision_diff,
+            reasonCode: row.decision_reason_code,
+            response: parseJsonOrNull<FormResponse>(row.decision_response),
             decidedBy,
             decidedAt: row.decided_at,
           },
@@ -255,6 +267,8 @@ export class SqlTaskRepository implements TaskRepository {
         'decision_comment = ?',
         'decision_modified_payload = ?',
         'decision_diff = ?',
+        'decision_reason_code = ?',
+        'decision_response = ?',
         'decided_by_type = ?',
         'decided_by_id = ?',
         'decided_by_name = ?',
@@ -265,6 +279,8 @@ export class SqlTaskRepository implements TaskRepository {
         d.comment,
         d.action === 'approve_with_modifications' ? JSON.stringify(d.modifiedPayload) : null,
         d.action === 'approve_with_modifications' ? d.diff : null,
+        d.reasonCode,
+        stringifyOrNull(d.response),
         d.decidedBy.type,
         d.decidedBy.id,
         d.decidedBy.name,

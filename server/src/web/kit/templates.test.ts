@@ -59,6 +59,8 @@ const task: TaskRecord = {
     comment: 'capped',
     modifiedPayload: { amount: 30 },
     diff: null,
+    reasonCode: null,
+    response: null,
     decidedBy: actor,
     decidedAt: NOW,
   },
