@@ -12,6 +12,7 @@ import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-
 import { CreateAuditLog1764740000000 } from './1764740000000-create-audit-log.js';
 import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lifecycle.js';
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
+import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   CreateAuditLog1764740000000,
   AddApiKeyLifecycle1764741000000,
   AddMailSettings1764802000000,
+  CreateMailDigest1764802050000,
 ];
