@@ -11,6 +11,7 @@ import type { Store } from './domain/store.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
 import { startHousekeeping } from './jobs/housekeeping-job.js';
+import { startMailDigests } from './jobs/mail-digest-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
 import { startSlaSweeper } from './jobs/sla-sweeper-job.js';
 import { FlexibleAttemptLimiter, memoryAttemptLimiter } from './limits/attempt-limiter.js';
@@ -106,6 +107,8 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     },
   };
   const reviewMailer = startReviewMailer({ ...reviewMail, bus, logger: log });
+  // Hourly and daily digests, and review mail held back by a user's hourly cap.
+  const digests = startMailDigests(reviewMail, { logger: log });
   // SLA sweeper: escalation steps and timeouts. Every step is a compare-and-set, so any number of processes may sweep.
   const sweeper =
     config.slaSweepSeconds > 0
@@ -151,6 +154,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       });
       await sweeper?.stop();
       await housekeeping?.stop();
+      await digests.stop();
       await reviewMailer.stop();
       await delivery.outbox.stop();
       await authenticator.stop();

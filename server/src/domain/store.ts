@@ -15,6 +15,7 @@ import type {
 import type { InvitationRepository } from './reviewers/invitation-ports.js';
 import type {
   BoardRepository,
+  MailDigestRepository,
   MemberRepository,
   ReviewLinkRepository,
   SessionRepository,
@@ -40,6 +41,7 @@ export interface Repositories {
   sweep: SweepRepository;
   sessions: SessionRepository;
   reviewLinks: ReviewLinkRepository;
+  mailDigest: MailDigestRepository;
   members: MemberRepository;
   board: BoardRepository;
   taskReviewers: TaskReviewerRepository;

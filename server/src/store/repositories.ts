@@ -12,6 +12,7 @@ import { SqlDeliverySettingsRepository } from './delivery/delivery-settings-repo
 import { SqlWebhookSubscriptionRepository } from './delivery/webhook-subscription-repository.js';
 import { SqlBoardRepository } from './reviewers/board-repository.js';
 import { SqlInvitationRepository } from './reviewers/invitation-repository.js';
+import { SqlMailDigestRepository } from './reviewers/mail-digest-repository.js';
 import { SqlMemberRepository } from './reviewers/member-repository.js';
 import { SqlReviewLinkRepository } from './reviewers/review-link-repository.js';
 import { SqlSessionRepository } from './reviewers/session-repository.js';
@@ -42,6 +43,7 @@ export function createRepositories(sql: Sql): Repositories {
     slack: new SqlSlackRepository(sql),
     sessions: new SqlSessionRepository(sql),
     reviewLinks: new SqlReviewLinkRepository(sql),
+    mailDigest: new SqlMailDigestRepository(sql),
     members: new SqlMemberRepository(sql),
     taskReviewers: new SqlTaskReviewerRepository(sql),
     board: new SqlBoardRepository(sql),

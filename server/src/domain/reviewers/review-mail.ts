@@ -158,33 +158,94 @@ export async function offerReviewLinks(
   const recipients = await recipientsOf(deps, task);
   const { mailPayload } = (await resolveQueue(deps.store.read, workspaceId, task.queue)).config;
   const mailed: string[] = [];
+  let sent = 0;
   for (const recipient of recipients) {
     const now = deps.clock();
     const tokens = await claimLinks(deps, task, level, recipient, now);
     if (!tokens) continue;
-    const base = deps.publicUrl.replace(/\/+$/, '');
-    const links = {
-      approve: `${base}/review/${tokens.approve}`,
-      reject: `${base}/review/${tokens.reject}`,
-      modify: `${base}/review/${tokens.modify}`,
-    };
-    const { timeZone } = await mailPreferences(deps.store.read, workspaceId, recipient.userId);
+    const prefs = await mailPreferences(deps.store.read, workspaceId, recipient.userId);
+    // A digest reader, or anyone at their hourly cap, gets the task in their next digest instead.
+    const hourStart = Math.floor(now / HOUR_MS) * HOUR_MS;
+    const capped =
+      prefs.mailMode === 'each' &&
+      !(await deps.store.transaction((tx) =>
+        tx.mailDigest.claimSendSlot(recipient.userId, hourStart, prefs.mailsPerHour, now),
+      ));
+    if (prefs.mailMode !== 'each' || capped) {
+      await deps.store.transaction((tx) =>
+        tx.mailDigest.add({
+          userId: recipient.userId,
+          taskId: task.id,
+          level,
+          workspaceId,
+          email: recipient.email,
+          dueAt: digestDueAt(prefs.mailMode === 'daily' && !capped ? 'daily' : 'hourly', now, prefs.timeZone),
+          createdAt: now,
+        }),
+      );
+      // Mailed, in their digest: no escalation notice on top.
+      mailed.push(recipient.email.toLowerCase());
+      continue;
+    }
+    const links = linkUrls(deps.publicUrl, tokens);
     const message = reviewMail(task, recipient.email, links, now, {
       mailPayload,
-      timeZone,
+      timeZone: prefs.timeZone,
       renderHtml: deps.renderHtml,
     });
     await deps.notifier.send(message);
     deps.onSent?.(message, links);
     mailed.push(recipient.email.toLowerCase());
+    sent++;
   }
-  const sent = mailed.length;
   if (options.since !== undefined) {
     // A claim another process holds has committed by now (the insert or renewal above waited for it).
     const fresh = new Set(await deps.store.read.reviewLinks.usersMailedSince(task.id, level, options.since));
     for (const r of recipients) if (fresh.has(r.userId)) mailed.push(r.email.toLowerCase());
   }
   return { sent, mailed: [...new Set(mailed)], covered: recipients.map((r) => r.email.toLowerCase()) };
+}
+
+export const HOUR_MS = 3_600_000;
+
+/** The three link addresses for three tokens. */
+export function linkUrls(
+  publicUrl: string,
+  tokens: Record<ReviewLinkAction, string>,
+): Record<ReviewLinkAction, string> {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    approve: `${base}/review/${tokens.approve}`,
+    reject: `${base}/review/${tokens.reject}`,
+    modify: `${base}/review/${tokens.modify}`,
+  };
+}
+
+/** The local hour (0–23) and minute of `ms` in `timeZone`. */
+function localClock(ms: number, timeZone: string): { hour: number; minute: number } {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { hour: get('hour'), minute: get('minute') };
+}
+
+/**
+ * When a digest for an item queued at `now` goes out: hourly at the next full hour; daily at the next
+ * 08:00 in the user's time zone (searched in quarter hours, which every real offset falls on).
+ */
+export function digestDueAt(mode: 'hourly' | 'daily', now: number, timeZone: string): number {
+  const QUARTER = 15 * 60_000;
+  if (mode === 'hourly') return Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
+  let at = Math.floor(now / QUARTER) * QUARTER + QUARTER;
+  for (let i = 0; i < 4 * 26; i++, at += QUARTER) {
+    const local = localClock(at, timeZone);
+    if (local.hour === 8 && local.minute === 0) return at;
+  }
+  return now + 24 * HOUR_MS;
 }
 
 /** `offerReviewLinks`, counting the mails sent. */

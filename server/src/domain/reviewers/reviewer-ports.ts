@@ -53,6 +53,11 @@ export interface ReviewLinkRepository {
    * used, or another process renewed it first). The renewal is the claim to send the new mail.
    */
   renewExpired(link: ReviewLinkRecord, now: number): Promise<boolean>;
+  /**
+   * Gives the unused link of this task, level, reviewer and action a new token (a digest mails links
+   * claimed earlier, whose first tokens nobody ever saw); false when it is used or gone.
+   */
+  reissue(link: Pick<ReviewLinkRecord, 'tokenHash' | 'taskId' | 'level' | 'userId' | 'action'>): Promise<boolean>;
   /** Reviewers whose links for this task and level were made (or renewed) at or after `since`. */
   usersMailedSince(taskId: string, level: number, since: number): Promise<string[]>;
   /** Compare-and-set: marks every link of this task, level and reviewer used; true when this call did it. */
@@ -64,6 +69,34 @@ export interface ReviewLinkRepository {
    * before `closedBefore`; returns how many.
    */
   deleteForClosedTasks(taskStatuses: readonly TaskStatus[], closedBefore: number, limit: number): Promise<number>;
+}
+
+/** A task waiting for a user's next digest (their setting, or the hourly cap was reached). */
+export interface DigestItemRecord {
+  userId: string;
+  taskId: string;
+  level: number;
+  workspaceId: string;
+  email: string;
+  /** When the digest it belongs to goes out. */
+  dueAt: number;
+  createdAt: number;
+}
+
+export interface MailDigestRepository {
+  /** False when the task (at this level) already waits in this user's digest. */
+  add(item: DigestItemRecord): Promise<boolean>;
+  /** Users with at least one item due at `now`, up to `limit`. */
+  usersDue(now: number, limit: number): Promise<string[]>;
+  /** Every item of the user (due or not: a digest takes them all along), oldest first. */
+  listForUser(userId: string): Promise<DigestItemRecord[]>;
+  /** Compare-and-set: removes the item; true when this call did (the claim to mail it). */
+  remove(item: Pick<DigestItemRecord, 'userId' | 'taskId' | 'level'>): Promise<boolean>;
+  /**
+   * Takes one of the user's `cap` mail slots for the clock hour starting at `hourStart` (a unique key
+   * per slot, so concurrent senders cannot exceed it); false when all are taken.
+   */
+  claimSendSlot(userId: string, hourStart: number, cap: number, now: number): Promise<boolean>;
 }
 
 /** E-mail addresses a task names as its reviewers (lower case). */

@@ -14,6 +14,7 @@ import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lif
 import { TasksCarryForms1764800000000 } from './1764800000000-tasks-carry-forms.js';
 import { DecisionsCarryResponseAndReason1764800001000 } from './1764800001000-decisions-carry-response-and-reason.js';
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
+import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   CreateAuditLog1764740000000,
   AddApiKeyLifecycle1764741000000,
   TasksCarryForms1764800000000,
-  AddMailSettings1764802000000,
   DecisionsCarryResponseAndReason1764800001000,
+  AddMailSettings1764802000000,
+  CreateMailDigest1764802050000,
 ];

@@ -80,6 +80,17 @@ export class SqlReviewLinkRepository implements ReviewLinkRepository {
     return affected === 1;
   }
 
+  async reissue(
+    link: Pick<ReviewLinkRecord, 'tokenHash' | 'taskId' | 'level' | 'userId' | 'action'>,
+  ): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      `UPDATE review_links SET token_hash = ?
+       WHERE task_id = ? AND level = ? AND user_id = ? AND action = ? AND used_at IS NULL`,
+      [link.tokenHash, link.taskId, link.level, link.userId, link.action],
+    );
+    return affected === 1;
+  }
+
   async usersMailedSince(taskId: string, level: number, since: number): Promise<string[]> {
     const { rows } = await this.sql.query<{ user_id: string }>(
       'SELECT DISTINCT user_id FROM review_links WHERE task_id = ? AND level = ? AND created_at >= ?',

@@ -154,6 +154,14 @@ for (const database of DATABASES) {
         expect(res.headers.location).toBe('/login?next=%2Fboard');
       });
 
+      test('the login page says how a forgotten password is reset: the operator CLI, not a re-invitation', async () => {
+        const res = await request(w.app).get('/login');
+        expect(res.status).toBe(200);
+        expect(res.text).toContain('Forgot your password?');
+        expect(res.text).toContain('npx loopgate user set-password --email you@example.com --password-stdin');
+        expect(res.text).toContain('does not change an existing password');
+      });
+
       test('failed logins are rate-limited per account and address', async () => {
         const agent = request.agent(w.app);
         const statuses: number[] = [];
