@@ -1,15 +1,20 @@
 /**
  * Every page, as the role that uses it, in Debian's Chromium at a desktop (1280×800) and a phone
- * (390×844): no page is wider than the phone's screen, a "Skip to content" link comes first, and
- * the live board keeps keyboard focus across its redraws. PAGES is the one list of pages: a new
+ * (390×844): axe-core finds no serious or critical violation, no page is wider than the phone's
+ * screen, a "Skip to content" link comes first, and the live board keeps keyboard focus across its
+ * redraws. axe.min.js is injected from the installed axe-core (contexts bypass the page CSP for
+ * that one inline script; the CSP itself is checked by the other browser suites). PAGES is the one list of pages: a new
  * page is one line there.
  */
+import { readFileSync } from 'node:fs';
+import type { AxeResults } from 'axe-core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DATABASES } from '../../../server/src/test-support/databases.js';
 import { until } from '../../../server/src/test-support/until.js';
 import { PASSWORD, startWebStack, type WebStack } from './web-stack.js';
 
 const CHROMIUM = process.env.LOOPGATE_CHROMIUM ?? '/usr/bin/chromium';
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 
 type Role = 'anonymous' | 'admin' | 'reviewer' | 'viewer';
@@ -95,7 +100,7 @@ for (const database of DATABASES) {
       const key = `${as}/${device}`;
       const known = contexts.get(key);
       if (known) return known;
-      const context = await browser.newContext({ viewport: VIEWPORTS[device] });
+      const context = await browser.newContext({ viewport: VIEWPORTS[device], bypassCSP: true });
       if (as !== 'anonymous') {
         const page = await context.newPage();
         await page.goto(`${stack.url}/login`);
@@ -181,6 +186,21 @@ for (const database of DATABASES) {
       await stack?.stop();
     });
 
+    /** axe-core's serious and critical findings on the page as it is now, one line each. */
+    async function seriousViolations(page: Page): Promise<string[]> {
+      await page.addScriptTag({ content: AXE_SOURCE });
+      const result = await page.evaluate<AxeResults>("axe.run(document, { resultTypes: ['violations'] })");
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')}`,
+        );
+    }
+
     async function open(page: Page, entry: PageCase): Promise<void> {
       if (entry.open) {
         await entry.open(page, fixtures);
@@ -201,6 +221,7 @@ for (const database of DATABASES) {
               '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
             );
             expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+            expect(await seriousViolations(page)).toEqual([]);
             // The first Tab lands on the skip link; following it moves focus to the page's content.
             await page.keyboard.press('Tab');
             expect(await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()')).toBe(
