@@ -18,6 +18,16 @@ export interface QueueRepository {
   update(workspaceId: string, name: string, config: QueueConfig, now: number): Promise<boolean>;
   findByName(workspaceId: string, name: string): Promise<QueueRecord | null>;
   list(workspaceId: string): Promise<QueueRecord[]>;
+  /** Open tasks per queue, and how many of them are past their deadline at `now` (one query). */
+  openCounts(workspaceId: string, now: number): Promise<QueueOpenCounts[]>;
+  /** Per queue, how long each task a human decided since `since` took from creation to decision, in ms (one query). */
+  decisionTimes(workspaceId: string, since: number): Promise<{ queue: string; tookMs: number }[]>;
+}
+
+export interface QueueOpenCounts {
+  queue: string;
+  open: number;
+  breached: number;
 }
 
 export type GroupMemberType = 'user' | 'api_key';

@@ -248,6 +248,52 @@ export async function previewQueueConfig(
   };
 }
 
+export const HEALTH_WINDOW_MS = 24 * 3600 * 1000;
+
+/** How a queue is doing now: open and breached tasks, and the median time humans took to decide over the last 24 h. */
+export interface QueueHealth {
+  open: number;
+  breached: number;
+  /** Tasks a human decided in the last 24 h. */
+  decided: number;
+  /** Median creation-to-decision time of those, in ms; null when there were none. */
+  medianDecisionMs: number | null;
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Every queue's health by name (queues with no tasks are absent: all zero). One store query per figure group. */
+export async function queueHealth(deps: QueueServiceDeps, principal: Principal): Promise<Map<string, QueueHealth>> {
+  authorize(principal, 'task:read');
+  const now = deps.clock();
+  const [open, times] = await Promise.all([
+    deps.store.read.queues.openCounts(principal.workspaceId, now),
+    deps.store.read.queues.decisionTimes(principal.workspaceId, now - HEALTH_WINDOW_MS),
+  ]);
+  const health = new Map<string, QueueHealth>();
+  const of = (queue: string) => {
+    let entry = health.get(queue);
+    if (!entry) {
+      entry = { open: 0, breached: 0, decided: 0, medianDecisionMs: null };
+      health.set(queue, entry);
+    }
+    return entry;
+  };
+  for (const row of open) Object.assign(of(row.queue), { open: row.open, breached: row.breached });
+  const byQueue = new Map<string, number[]>();
+  for (const row of times) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row.tookMs]);
+  for (const [queue, took] of byQueue)
+    Object.assign(of(queue), { decided: took.length, medianDecisionMs: median(took) });
+  return health;
+}
+
 async function resolveMembers(deps: QueueServiceDeps, workspaceId: string, refs: string[]): Promise<GroupMember[]> {
   const members: GroupMember[] = [];
   const unknown: string[] = [];

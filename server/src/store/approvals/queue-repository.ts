@@ -1,7 +1,7 @@
-import { queueConfigSchema } from '@loopgate/shared';
-import type { QueueRecord, QueueRepository } from '../../domain/approvals/approval-ports.js';
+import { DECIDED_TASK_STATUSES, OPEN_TASK_STATUSES, queueConfigSchema } from '@loopgate/shared';
+import type { QueueOpenCounts, QueueRecord, QueueRepository } from '../../domain/approvals/approval-ports.js';
 import { type JsonText, parseJson } from '../rows.js';
-import { insertRow, type Sql } from '../sql.js';
+import { insertRow, isIn, type Sql } from '../sql.js';
 
 /** A `queues` row. */
 interface QueueRow {
@@ -62,5 +62,36 @@ export class SqlQueueRepository implements QueueRepository {
       workspaceId,
     ]);
     return rows.map(rowToQueue);
+  }
+
+  async openCounts(workspaceId: string, now: number): Promise<QueueOpenCounts[]> {
+    const open = isIn('status', OPEN_TASK_STATUSES);
+    // MySQL answers COUNT and SUM as strings (BIGINT, DECIMAL): read both through Number.
+    const { rows } = await this.sql.query<{
+      queue: string;
+      open_count: number | string;
+      breached_count: number | string | null;
+    }>(
+      `SELECT queue, COUNT(*) AS open_count,
+              SUM(CASE WHEN due_at IS NOT NULL AND due_at < ? THEN 1 ELSE 0 END) AS breached_count
+         FROM tasks WHERE workspace_id = ? AND ${open.sql} GROUP BY queue`,
+      [now, workspaceId, ...open.params],
+    );
+    return rows.map((row) => ({
+      queue: row.queue,
+      open: Number(row.open_count),
+      breached: Number(row.breached_count ?? 0),
+    }));
+  }
+
+  async decisionTimes(workspaceId: string, since: number): Promise<{ queue: string; tookMs: number }[]> {
+    const decided = isIn('status', DECIDED_TASK_STATUSES);
+    // The policy's auto-approvals take no time and no person; they would pull the median to zero.
+    const { rows } = await this.sql.query<{ queue: string; took: number | string }>(
+      `SELECT queue, closed_at - created_at AS took FROM tasks
+        WHERE workspace_id = ? AND closed_at >= ? AND ${decided.sql} AND decided_by_type <> 'policy'`,
+      [workspaceId, since, ...decided.params],
+    );
+    return rows.map((row) => ({ queue: row.queue, tookMs: Number(row.took) }));
   }
 }

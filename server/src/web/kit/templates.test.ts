@@ -241,7 +241,7 @@ const SAMPLES: Samples = {
       ...chrome,
       canConfigure: true,
       notice: 'Saved',
-      queues: [{ ...queue, summary }],
+      queues: [{ ...queue, summary, health: { open: 3, breached: 1, decided: 2, median: '12 min' } }],
       groups: [{ name: 'ops', members: [{ kind: 'user', label: 'Rita' }] }],
     },
   ],

@@ -314,10 +314,19 @@ export interface GroupMemberView {
   label: string;
 }
 
+/** A queue's health in words for the settings page (domain/approvals/queues.ts `queueHealth`). */
+export interface QueueHealthView {
+  open: number;
+  breached: number;
+  decided: number;
+  /** "12 min", or "no decisions in the last 24 h". */
+  median: string;
+}
+
 export type QueueSettingsView = SignedIn & {
   canConfigure: boolean;
   notice?: string;
-  queues: (QueueView & { summary: QueueSummary })[];
+  queues: (QueueView & { summary: QueueSummary; health: QueueHealthView })[];
   groups: { name: string; members: GroupMemberView[] }[];
 };
 

@@ -1,6 +1,7 @@
 import { queueConfigSchema } from '@loopgate/shared';
+import request from 'supertest';
 import { DATABASES } from '../../test-support/databases.js';
-import { usePageWorld } from '../../test-support/page-world.js';
+import { bearer, usePageWorld } from '../../test-support/page-world.js';
 import { escaped, problemsOf, QUEUE_DESK, queueApi, section } from '../../test-support/queue-pages.js';
 
 for (const database of DATABASES) {
@@ -42,6 +43,31 @@ for (const database of DATABASES) {
       expect(groups).toMatch(/<td[^>]*>operations<\/td>[\s\S]*ana@example\.com/);
       expect(groups).toMatch(/<td[^>]*>managers<\/td>[\s\S]*admin@example\.com/);
       expect(page.text).toContain('href="/settings/queues">Queues</a>');
+    });
+
+    test('each queue shows its health: open, past deadline, median time to decision over 24 h', async () => {
+      const created = await request(w.app).post('/api/v1/queues').set(bearer(w.keys.admin)).send({ name: 'healthy' });
+      expect(created.status).toBe(201);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const task = await request(w.app)
+          .post('/api/v1/tasks')
+          .set(bearer(w.keys.reviewer))
+          .send({ title: 'Refund', payload: { i }, queue: 'healthy', slaSeconds: 60 });
+        expect(task.status).toBe(201);
+        ids.push(task.body.id);
+      }
+      w.clockOffset = 5 * 60_000; // decided five minutes after creation
+      const decision = await request(w.app)
+        .post(`/api/v1/tasks/${ids[0]}/decision`)
+        .set(bearer(w.keys.admin))
+        .send({ action: 'approve' });
+      expect(decision.status).toBe(200);
+      const { agent } = await w.login('view@example.com');
+      const text = section((await agent.get('/settings/queues')).text, 'queue-healthy');
+      expect(text).toContain('Open 2 Past deadline 2 Median time to decision (24 h) 5 min (1 decided)');
+      const quiet = section((await agent.get('/settings/queues')).text, 'queue-default');
+      expect(quiet).toContain('Open 0 Past deadline 0 Median time to decision (24 h) no decisions in the last 24 h');
     });
 
     test('a viewer gets no edit controls, and a viewer POST is 403 and changes nothing', async () => {

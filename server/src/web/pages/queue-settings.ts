@@ -8,6 +8,7 @@ import {
   listQueues,
   listReviewerGroups,
   previewQueueConfig,
+  queueHealth,
   updateQueue,
 } from '../../domain/approvals/queues.js';
 import { can } from '../../domain/kernel/access.js';
@@ -25,7 +26,7 @@ import {
   readBuilder,
   toConfigInput,
 } from '../kit/queue-builder.js';
-import { summarizeQueue } from '../kit/queue-summary.js';
+import { formatDuration, summarizeQueue } from '../kit/queue-summary.js';
 import { TEMPLATES } from '../kit/templates.js';
 import { type GroupMemberView, type QueueEditView, signedIn } from '../kit/view-models.js';
 
@@ -200,11 +201,27 @@ export function register(router: Router, kit: PageKit): void {
     kit.page(async (req, res, web) => {
       const queues = await listQueues(deps, web.principal);
       const groups = await listReviewerGroups(deps, web.principal);
+      const health = await queueHealth(deps, web.principal);
       kit.send(res, TEMPLATES.queueSettings, {
         ...signedIn(web),
         canConfigure: can(web.principal.role, 'workspace:admin'),
         notice: notice(req.query),
-        queues: queues.map((queue) => ({ ...queue, summary: summarizeQueue(queue.config) })),
+        queues: queues.map((queue) => {
+          const h = health.get(queue.name);
+          return {
+            ...queue,
+            summary: summarizeQueue(queue.config),
+            health: {
+              open: h?.open ?? 0,
+              breached: h?.breached ?? 0,
+              decided: h?.decided ?? 0,
+              median:
+                h?.medianDecisionMs === null || h?.medianDecisionMs === undefined
+                  ? 'no decisions in the last 24 h'
+                  : formatDuration(Math.max(1, Math.round(h.medianDecisionMs / 1000))),
+            },
+          };
+        }),
         groups: groups.map((group) => ({
           name: group.name,
           members: group.members.map(
