@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
 import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
+import * as adminApiKeys from './pages/admin-api-keys.js';
 import * as adminUsers from './pages/admin-users.js';
 import * as auth from './pages/auth.js';
 import * as board from './pages/board.js';
@@ -17,6 +18,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   board,
   task,
   adminUsers,
+  adminApiKeys,
   reviewLinks,
   invitations,
   queueSettings,

@@ -107,6 +107,16 @@ const summary = {
   timeout: 'At the deadline: reject',
 };
 
+const apiKeyRow = {
+  id: 'key_1',
+  name: 'n8n',
+  role: 'reviewer' as const,
+  prefix: 'lg_abc',
+  createdAt: NOW,
+  lastUsedAt: null,
+  createdBy: 'Rita',
+};
+
 const SAMPLES: Samples = {
   login: [{ csrf: chrome.csrf, next: '/board', email: 'rita@example.com', workspace: '', error: 'No' }],
   message: [{ heading: 'Hi', text: 'Text', kind: 'error', ...chrome, link: { href: '/board', label: 'Back' } }],
@@ -153,6 +163,18 @@ const SAMPLES: Samples = {
       invite: { email: 'x@example.com', name: 'X', role: 'viewer' },
     },
   ],
+  adminApiKeys: [
+    {
+      ...chrome,
+      keys: [apiKeyRow],
+      maxName: 200,
+      notice: 'Done',
+      error: 'No',
+      form: { name: 'n8n', role: 'reviewer' },
+      created: { ...apiKeyRow, key: 'lg_abc_secret' },
+    },
+  ],
+  adminApiKeyRevoke: [{ ...chrome, key: apiKeyRow }],
   queueSettings: [
     {
       ...chrome,

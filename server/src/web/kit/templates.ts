@@ -1,5 +1,7 @@
 import { template } from './render.js';
 import type {
+  AdminApiKeyRevokeView,
+  AdminApiKeysView,
   AdminUsersView,
   BoardColumnsView,
   BoardView,
@@ -26,6 +28,8 @@ export const TEMPLATES = {
   task: template<TaskView>('task'),
   review: template<ReviewView>('review'),
   adminUsers: template<AdminUsersView>('admin-users'),
+  adminApiKeys: template<AdminApiKeysView>('admin-api-keys'),
+  adminApiKeyRevoke: template<AdminApiKeyRevokeView>('admin-api-key-revoke'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
   queueEdit: template<QueueEditView>('queue-edit'),
 } as const;

@@ -201,6 +201,31 @@ export type AdminUsersView = SignedIn & {
   invite?: InviteFormValues;
 };
 
+/** One active API key as the admin page lists it: never the secret. */
+export interface ApiKeyRowView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** In words: a person's name, "operator (CLI)", … */
+  createdBy: string;
+}
+
+export type AdminApiKeysView = SignedIn & {
+  keys: ApiKeyRowView[];
+  maxName: number;
+  notice?: string;
+  error?: string;
+  /** What the create form held when it was refused. */
+  form?: { name: string; role: Role };
+  /** The key just created, with its secret: shown on this one answer only. */
+  created?: ApiKeyRowView & { key: string };
+};
+
+export type AdminApiKeyRevokeView = SignedIn & { key: ApiKeyRowView };
+
 export interface GroupMemberView {
   kind: 'user' | 'API key';
   label: string;
