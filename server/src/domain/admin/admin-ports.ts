@@ -32,6 +32,8 @@ export interface MembershipRecord {
   userId: string;
   role: Role;
   createdAt: number;
+  /** When an admin deactivated it (no login, no sessions, no review links here); null or absent: active. */
+  deactivatedAt?: number | null;
 }
 
 export interface UserRepository {
@@ -47,6 +49,15 @@ export interface UserRepository {
   /** Adds the membership unless the user is a member already (then their role stays); true when this call added it. */
   addMembership(membership: MembershipRecord): Promise<boolean>;
   findMembership(workspaceId: string, userId: string): Promise<MembershipRecord | null>;
+  /** Sets or clears (null) the membership's deactivation; true when the membership exists and changed. */
+  setMembershipDeactivated(workspaceId: string, userId: string, at: number | null): Promise<boolean>;
+  /** Ends the membership (the account and its history stay); true when there was one. */
+  removeMembership(workspaceId: string, userId: string): Promise<boolean>;
+  /** Active admins of the workspace: the last one may not be removed, deactivated or demoted. */
+  countActiveAdmins(workspaceId: string): Promise<number>;
+  /** How many workspaces the user belongs to (an account in several is not renamed by one's admin). */
+  countMemberships(userId: string): Promise<number>;
+  setName(userId: string, name: string | null): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -11,6 +11,7 @@ import { RecordTargetUrlOwners1764720000000 } from './1764720000000-record-targe
 import { AddCallbackAllowlist1764730000000 } from './1764730000000-add-callback-allowlist.js';
 import { CreateAuditLog1764740000000 } from './1764740000000-create-audit-log.js';
 import { AddApiKeyLifecycle1764741000000 } from './1764741000000-add-api-key-lifecycle.js';
+import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AddCallbackAllowlist1764730000000,
   CreateAuditLog1764740000000,
   AddApiKeyLifecycle1764741000000,
+  AddMembershipDeactivation1764811000000,
 ];

@@ -82,7 +82,14 @@ const columns = boardColumnsView({
   csrf: chrome.csrf,
   now: NOW,
 });
-const member = { userId: 'usr_1', email: 'rita@example.com', name: 'Rita', role: 'admin' as const, createdAt: NOW };
+const member = {
+  userId: 'usr_1',
+  email: 'rita@example.com',
+  name: 'Rita',
+  role: 'admin' as const,
+  createdAt: NOW,
+  deactivatedAt: null,
+};
 const panel = {
   ...taskSummaryView(task),
   allowed: ['approve' as const, 'reject' as const, 'approve_with_modifications' as const],
@@ -156,7 +163,8 @@ const SAMPLES: Samples = {
   adminUsers: [
     {
       ...chrome,
-      members: [member],
+      members: [{ ...member, lastAdminReason: 'Last', renameReason: 'Shared', isYou: true }],
+      maxName: 200,
       invitations: [],
       notice: 'Done',
       error: 'No',

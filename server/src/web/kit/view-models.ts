@@ -9,6 +9,7 @@ import type { QueueView } from '../../domain/approvals/queues.js';
 import { can, type Principal } from '../../domain/kernel/access.js';
 import { type BoardColumn, type BoardStage, movesFrom } from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
+import type { ManagedMember } from '../../domain/reviewers/members.js';
 import type { BoardCard, BoardFilter, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
@@ -194,7 +195,8 @@ export interface InviteFormValues {
 }
 
 export type AdminUsersView = SignedIn & {
-  members: MemberRecord[];
+  members: ManagedMember[];
+  maxName: number;
   invitations: OpenInvitationView[];
   notice?: string;
   error?: string;
