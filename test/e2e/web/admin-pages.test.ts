@@ -2,7 +2,8 @@
  * The admin pages in a real browser (Debian's Chromium via playwright-core, against a real server
  * process, on each database): an admin creates an API key, copies its secret with the Copy button
  * (a static script: the page CSP allows no inline one), revokes it after the confirmation, and the
- * API refuses it at once. The page fits a 390 px phone without sideways scrolling.
+ * API refuses it at once; the admin deactivates a reviewer, whose open session ends and who cannot log
+ * in, then reactivates them. The pages fit a 390 px phone without sideways scrolling.
  * LOOPGATE_SCREENSHOT_DIR=/some/dir saves desktop and phone screenshots to look at.
  */
 import path from 'node:path';
@@ -100,6 +101,33 @@ for (const database of DATABASES) {
       await page.locator('.new-secret').waitFor();
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
       await shoot(page, `api-keys-created-phone-${database}`);
+      await page.context().close();
+    });
+
+    test('Users: deactivate a reviewer (their open session ends), the last admin shown locked, reactivate; fits a phone', async () => {
+      const reviewer = await loggedIn('rev2@example.com');
+      const page = await loggedIn('admin@example.com');
+      await page.click('nav a[href="/admin/users"]');
+      await page.waitForURL(/\/admin\/users$/);
+      const row = (email: string) => page.locator('tr', { has: page.locator(`td:text-is("${email}")`) });
+      // The only admin: its Remove is disabled and says why.
+      await row('admin@example.com').locator('text=The only active admin').first().waitFor();
+      expect(await row('admin@example.com').locator('button', { hasText: 'Remove' }).isDisabled()).toBe(true);
+      await shoot(page, `users-desktop-${database}`);
+      await row('rev2@example.com').locator('button', { hasText: 'Deactivate' }).click();
+      await page.locator('.notice', { hasText: 'rev2@example.com deactivated' }).waitFor();
+      await reviewer.goto(`${stack.url}/board`);
+      await reviewer.waitForURL(/\/login/);
+      await reviewer.fill('input[name=email]', 'rev2@example.com');
+      await reviewer.fill('input[name=password]', PASSWORD);
+      await reviewer.click('button[type=submit]');
+      await reviewer.locator('.error').waitFor();
+      await row('rev2@example.com').locator('button', { hasText: 'Reactivate' }).click();
+      await page.locator('.notice', { hasText: 'reactivated' }).waitFor();
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+      await shoot(page, `users-phone-${database}`);
+      await reviewer.context().close();
       await page.context().close();
     });
   });
