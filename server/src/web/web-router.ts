@@ -8,6 +8,7 @@ import * as board from './pages/board.js';
 import * as invitations from './pages/invitations.js';
 import * as queueSettings from './pages/queue-settings.js';
 import * as reviewLinks from './pages/review-links.js';
+import * as settingsGroups from './pages/settings-groups.js';
 import * as task from './pages/task.js';
 
 export type { WebDeps } from './kit/page-kit.js';
@@ -22,6 +23,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   reviewLinks,
   invitations,
   queueSettings,
+  settingsGroups,
 ];
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */

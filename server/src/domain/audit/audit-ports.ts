@@ -15,9 +15,11 @@ export type AuditAction =
   | 'member.deactivated'
   | 'member.reactivated'
   | 'member.removed'
-  | 'member.renamed';
+  | 'member.renamed'
+  | 'reviewer_group.created'
+  | 'reviewer_group.members_changed';
 
-export type AuditTargetType = 'api_key' | 'user';
+export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group';
 
 /** Who did it, and the role they held at that moment (null for the operator, who acts outside any role). */
 export interface AuditActor extends Actor {

@@ -183,6 +183,16 @@ const SAMPLES: Samples = {
     },
   ],
   adminApiKeyRevoke: [{ ...chrome, key: apiKeyRow }],
+  settingsGroups: [
+    {
+      ...chrome,
+      users: [{ id: 'usr_1', label: 'Rita <rita@example.com>', role: 'reviewer', deactivated: true }],
+      groups: [{ name: 'ops', userIds: ['usr_1'], keys: ['n8n (key_1)'] }],
+      notice: 'Saved',
+      error: 'No',
+      form: { name: 'ops', members: ['usr_1'] },
+    },
+  ],
   queueSettings: [
     {
       ...chrome,

@@ -11,6 +11,7 @@ import type {
   QueueEditView,
   QueueSettingsView,
   ReviewView,
+  SettingsGroupsView,
   TaskView,
 } from './view-models.js';
 
@@ -31,5 +32,6 @@ export const TEMPLATES = {
   adminApiKeys: template<AdminApiKeysView>('admin-api-keys'),
   adminApiKeyRevoke: template<AdminApiKeyRevokeView>('admin-api-key-revoke'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
+  settingsGroups: template<SettingsGroupsView>('settings-groups'),
   queueEdit: template<QueueEditView>('queue-edit'),
 } as const;

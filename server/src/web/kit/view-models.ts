@@ -228,6 +228,15 @@ export type AdminApiKeysView = SignedIn & {
 
 export type AdminApiKeyRevokeView = SignedIn & { key: ApiKeyRowView };
 
+export type SettingsGroupsView = SignedIn & {
+  /** The workspace's members, to pick from. */
+  users: { id: string; label: string; role: Role; deactivated: boolean }[];
+  groups: { name: string; userIds: string[]; keys: string[] }[];
+  notice?: string;
+  error?: string;
+  form?: { name: string; members: string[] };
+};
+
 export interface GroupMemberView {
   kind: 'user' | 'API key';
   label: string;
