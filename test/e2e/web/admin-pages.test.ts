@@ -3,7 +3,7 @@
  * process, on each database): an admin creates an API key, copies its secret with the Copy button
  * (a static script: the page CSP allows no inline one), revokes it after the confirmation, and the
  * API refuses it at once; the admin deactivates a reviewer, whose open session ends and who cannot log
- * in, then reactivates them. The pages fit a 390 px phone without sideways scrolling.
+ * in, then reactivates them; reviewer groups are created and their members ticked. The pages fit a 390 px phone without sideways scrolling.
  * LOOPGATE_SCREENSHOT_DIR=/some/dir saves desktop and phone screenshots to look at.
  */
 import path from 'node:path';
@@ -128,6 +128,34 @@ for (const database of DATABASES) {
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
       await shoot(page, `users-phone-${database}`);
       await reviewer.context().close();
+      await page.context().close();
+    });
+
+    test('Reviewer groups: create a group with a member ticked, add another by keyboard; fits a phone', async () => {
+      const page = await loggedIn('admin@example.com');
+      await page.click('nav a[href="/settings/groups"]');
+      await page.waitForURL(/\/settings\/groups$/);
+      await page.fill('#create-group-form input[name=name]', 'compliance');
+      await page.locator('#create-group-form label', { hasText: 'rev@example.com' }).locator('input').check();
+      await page.click('#create-group-form button[type=submit]');
+      await page.locator('.notice', { hasText: 'Group "compliance" created' }).waitFor();
+      const card = page.locator('section.group-card', { has: page.locator('h2', { hasText: 'compliance' }) });
+      const box = card.locator('label', { hasText: 'view@example.com' }).locator('input');
+      await box.focus();
+      await page.keyboard.press('Space');
+      await card.locator('button', { hasText: 'Save members' }).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('.notice', { hasText: 'Members of "compliance" saved' }).waitFor();
+      const groups = await stack.api('/api/v1/reviewer-groups');
+      const compliance = groups.body.data.find((g: { name: string }) => g.name === 'compliance');
+      expect(compliance.members.map((m: { email: string }) => m.email).sort()).toEqual([
+        'rev@example.com',
+        'view@example.com',
+      ]);
+      await shoot(page, `groups-desktop-${database}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+      await shoot(page, `groups-phone-${database}`);
       await page.context().close();
     });
   });
