@@ -17,9 +17,11 @@ export type AuditAction =
   | 'member.removed'
   | 'member.renamed'
   | 'reviewer_group.created'
-  | 'reviewer_group.members_changed';
+  | 'reviewer_group.members_changed'
+  | 'invitation.sent'
+  | 'invitation.withdrawn';
 
-export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group';
+export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation';
 
 /** Who did it, and the role they held at that moment (null for the operator, who acts outside any role). */
 export interface AuditActor extends Actor {
