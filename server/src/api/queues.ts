@@ -158,8 +158,8 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
         201: { description: 'The group', schema: reviewerGroupSchema },
         ...problemResponses(400, 401, 403, 409, 415),
       },
-      async handler({ principal, body }) {
-        return { status: 201, body: groupView(await createReviewerGroup(deps, principal, body)) };
+      async handler({ principal, body, requestId }) {
+        return { status: 201, body: groupView(await createReviewerGroup(deps, principal, body, requestId)) };
       },
     }),
     defineRoute({
@@ -174,10 +174,10 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
         200: { description: 'The group', schema: reviewerGroupSchema },
         ...problemResponses(400, 401, 403, 404, 415),
       },
-      async handler({ principal, params, body }) {
+      async handler({ principal, params, body, requestId }) {
         return {
           status: 200,
-          body: groupView(await setReviewerGroupMembers(deps, principal, params.name, body.members)),
+          body: groupView(await setReviewerGroupMembers(deps, principal, params.name, body.members, requestId)),
         };
       },
     }),

@@ -2,12 +2,14 @@ import express, { type Router } from 'express';
 import type { HtmlErrorPage } from '../http-common/problem.js';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
 import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
+import * as adminApiKeys from './pages/admin-api-keys.js';
 import * as adminUsers from './pages/admin-users.js';
 import * as auth from './pages/auth.js';
 import * as board from './pages/board.js';
 import * as invitations from './pages/invitations.js';
 import * as queueSettings from './pages/queue-settings.js';
 import * as reviewLinks from './pages/review-links.js';
+import * as settingsGroups from './pages/settings-groups.js';
 import * as task from './pages/task.js';
 
 export type { WebDeps } from './kit/page-kit.js';
@@ -18,9 +20,11 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   board,
   task,
   adminUsers,
+  adminApiKeys,
   reviewLinks,
   invitations,
   queueSettings,
+  settingsGroups,
 ];
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */

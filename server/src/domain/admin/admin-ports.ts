@@ -48,6 +48,8 @@ export interface MembershipRecord {
   userId: string;
   role: Role;
   createdAt: number;
+  /** When an admin deactivated it (no login, no sessions, no review links here); null or absent: active. */
+  deactivatedAt?: number | null;
 }
 
 export interface UserRepository {
@@ -67,6 +69,15 @@ export interface UserRepository {
   findMailSettings(userId: string): Promise<UserMailSettings | null>;
   /** True when the user exists. */
   setMailSettings(userId: string, settings: UserMailSettings): Promise<boolean>;
+  /** Sets or clears (null) the membership's deactivation; true when the membership exists and changed. */
+  setMembershipDeactivated(workspaceId: string, userId: string, at: number | null): Promise<boolean>;
+  /** Ends the membership (the account and its history stay); true when there was one. */
+  removeMembership(workspaceId: string, userId: string): Promise<boolean>;
+  /** Active admins of the workspace: the last one may not be removed, deactivated or demoted. */
+  countActiveAdmins(workspaceId: string): Promise<number>;
+  /** How many workspaces the user belongs to (an account in several is not renamed by one's admin). */
+  countMemberships(userId: string): Promise<number>;
+  setName(userId: string, name: string | null): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -6,6 +6,7 @@ import {
   type QueuePreview,
   type RejectReason,
 } from '@loopgate/shared';
+import { auditActorOf, recordAudit } from '../audit/record-audit.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -320,6 +321,7 @@ export async function createReviewerGroup(
   deps: QueueServiceDeps,
   principal: Principal,
   input: { name: string; members: string[] },
+  requestId: string | null = null,
 ): Promise<ReviewerGroupRecord> {
   authorize(principal, 'workspace:admin');
   const members = await resolveMembers(deps, principal.workspaceId, input.members);
@@ -328,6 +330,15 @@ export async function createReviewerGroup(
   const inserted = await deps.store.transaction(async (tx) => {
     if (!(await tx.reviewerGroups.insert(group))) return false;
     await tx.reviewerGroups.replaceMembers(group.id, members, now);
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: now,
+      actor: auditActorOf(principal),
+      action: 'reviewer_group.created',
+      target: { type: 'reviewer_group', id: group.id },
+      data: { name: group.name, members: members.map((m) => `${m.type}:${m.id}`) },
+      requestId,
+    });
     return true;
   });
   if (!inserted) throw new AppError('conflict', `Reviewer group "${input.name}" already exists`);
@@ -339,12 +350,29 @@ export async function setReviewerGroupMembers(
   principal: Principal,
   name: string,
   refs: string[],
+  requestId: string | null = null,
 ): Promise<ReviewerGroupRecord> {
   authorize(principal, 'workspace:admin');
   const group = await deps.store.read.reviewerGroups.findByName(principal.workspaceId, name);
   if (!group) throw notFound(`Reviewer group "${name}"`);
   const members = await resolveMembers(deps, principal.workspaceId, refs);
-  await deps.store.transaction((tx) => tx.reviewerGroups.replaceMembers(group.id, members, deps.clock()));
+  const now = deps.clock();
+  await deps.store.transaction(async (tx) => {
+    await tx.reviewerGroups.replaceMembers(group.id, members, now);
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: now,
+      actor: auditActorOf(principal),
+      action: 'reviewer_group.members_changed',
+      target: { type: 'reviewer_group', id: group.id },
+      data: {
+        name: group.name,
+        from: group.members.map((m) => `${m.type}:${m.id}`),
+        to: members.map((m) => `${m.type}:${m.id}`),
+      },
+      requestId,
+    });
+  });
   return { ...group, members };
 }
 

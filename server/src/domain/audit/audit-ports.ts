@@ -8,9 +8,20 @@ import type { JsonValue } from '../tasks/task-record.js';
  */
 
 /** Every action the log records; each name is `<target type>.<past-tense verb>`. */
-export type AuditAction = 'api_key.created' | 'api_key.revoked';
+export type AuditAction =
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'member.role_changed'
+  | 'member.deactivated'
+  | 'member.reactivated'
+  | 'member.removed'
+  | 'member.renamed'
+  | 'reviewer_group.created'
+  | 'reviewer_group.members_changed'
+  | 'invitation.sent'
+  | 'invitation.withdrawn';
 
-export type AuditTargetType = 'api_key';
+export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation';
 
 /** Who did it, and the role they held at that moment (null for the operator, who acts outside any role). */
 export interface AuditActor extends Actor {

@@ -2,6 +2,7 @@ import { type Role, roleSchema } from '@loopgate/shared';
 import { z } from 'zod';
 import type { WorkspaceRecord } from '../admin/admin-ports.js';
 import { checkPasswordRules, insertNewUser, UserCreatedConcurrently } from '../admin/users.js';
+import { auditActorOf, recordAudit } from '../audit/record-audit.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -59,6 +60,11 @@ function validationError(error: z.ZodError): AppError {
   return new AppError('validation_failed', issues.map((issue) => issue.message).join('; '), issues);
 }
 
+/** How the audit log names an invitation: a short piece of its token's hash, never the token. */
+function invitationAuditId(invitation: Pick<InvitationRecord, 'tokenHash'>): string {
+  return `inv_${invitation.tokenHash.slice(0, 16)}`;
+}
+
 export interface InviteResult {
   email: string;
   role: Role;
@@ -107,6 +113,15 @@ export async function inviteMember(
     }
     await tx.invitations.revokeUnused(workspace.id, email, now);
     await tx.invitations.insert(invitation);
+    await recordAudit(tx, {
+      workspaceId: workspace.id,
+      at: now,
+      actor: auditActorOf(principal),
+      action: 'invitation.sent',
+      target: { type: 'invitation', id: invitationAuditId(invitation) },
+      data: { email, role },
+      requestId: null,
+    });
   });
 
   const link = `${deps.publicUrl.replace(/\/+$/, '')}/invite/${token}`;
@@ -168,7 +183,24 @@ export async function withdrawInvitation(
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) throw validationError(parsed.error);
   const now = deps.clock();
-  return deps.store.transaction((tx) => tx.invitations.revokeUnused(principal.workspaceId, parsed.data, now));
+  return deps.store.transaction(async (tx) => {
+    const open = (await tx.invitations.listOpen(principal.workspaceId)).filter((i) => i.email === parsed.data);
+    const withdrawn = await tx.invitations.revokeUnused(principal.workspaceId, parsed.data, now);
+    if (withdrawn > 0) {
+      for (const invitation of open) {
+        await recordAudit(tx, {
+          workspaceId: principal.workspaceId,
+          at: now,
+          actor: auditActorOf(principal),
+          action: 'invitation.withdrawn',
+          target: { type: 'invitation', id: invitationAuditId(invitation) },
+          data: { email: invitation.email, role: invitation.role },
+          requestId: null,
+        });
+      }
+    }
+    return withdrawn;
+  });
 }
 
 function oneLine(value: string, max: number): string {

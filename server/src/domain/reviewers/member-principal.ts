@@ -5,7 +5,7 @@ import type { Repositories } from '../store.js';
 /**
  * A user acting in a workspace they belong to, as a session, an e-mail link or a linked Slack
  * account sees them: their role there, named by display name or e-mail. Null when the user or the
- * membership is gone.
+ * membership is gone or deactivated.
  */
 export async function memberPrincipal(
   repos: Pick<Repositories, 'users'>,
@@ -16,7 +16,7 @@ export async function memberPrincipal(
     repos.users.findById(userId),
     repos.users.findMembership(workspaceId, userId),
   ]);
-  if (!user || !membership) return null;
+  if (!user || !membership || (membership.deactivatedAt ?? null) !== null) return null;
   return {
     user,
     principal: {

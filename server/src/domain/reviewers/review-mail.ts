@@ -46,7 +46,13 @@ async function recipientsOf(deps: Pick<ReviewMailDeps, 'store'>, task: TaskRecor
     for (const email of named) {
       const user = await deps.store.read.users.findByEmail(email);
       const membership = user ? await deps.store.read.users.findMembership(task.workspaceId, user.id) : null;
-      if (!user || !membership || !can(membership.role as Role, 'task:decide')) continue;
+      if (
+        !user ||
+        !membership ||
+        (membership.deactivatedAt ?? null) !== null ||
+        !can(membership.role as Role, 'task:decide')
+      )
+        continue;
       if (flow.claimed && flow.assignee && flow.assignee.id !== user.id) continue;
       out.push({ userId: user.id, email: user.email });
     }

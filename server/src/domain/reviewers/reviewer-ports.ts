@@ -18,6 +18,8 @@ export interface SessionRepository {
   findLive(idHash: string, now: number): Promise<SessionRecord | null>;
   delete(idHash: string): Promise<void>;
   deleteForUser(userId: string): Promise<void>;
+  /** Ends the user's sessions in one workspace (deactivated or removed there); others stay. */
+  deleteForMember(workspaceId: string, userId: string): Promise<void>;
   purgeExpired(now: number): Promise<number>;
   /** Housekeeping: deletes up to `limit` sessions expired at `now`; returns how many. */
   deleteExpired(now: number, limit: number): Promise<number>;
@@ -111,6 +113,8 @@ export interface MemberRecord {
   name: string | null;
   role: Role;
   createdAt: number;
+  /** Null while active. */
+  deactivatedAt: number | null;
 }
 
 export interface MemberRepository {

@@ -56,7 +56,13 @@ for (const database of DATABASES) {
     test('memberships: add keeps an existing role, upsert replaces it', async () => {
       const user = { id: 'usr_m', email: 'mo@example.com', name: 'Mo', passwordHash: 'h', createdAt: 5 };
       await store.transaction((tx) => tx.users.insert(user));
-      const membership = { workspaceId: a.id, userId: 'usr_m', role: 'reviewer' as const, createdAt: 6 };
+      const membership = {
+        workspaceId: a.id,
+        userId: 'usr_m',
+        role: 'reviewer' as const,
+        createdAt: 6,
+        deactivatedAt: null,
+      };
       expect(await store.transaction((tx) => tx.users.addMembership(membership))).toBe(true);
       expect(await store.transaction((tx) => tx.users.addMembership({ ...membership, role: 'admin' }))).toBe(false);
       expect(await store.read.users.findMembership(a.id, 'usr_m')).toEqual(membership);
@@ -65,6 +71,34 @@ for (const database of DATABASES) {
       await store.transaction((tx) => tx.users.upsertMembership({ ...membership, workspaceId: b.id }));
       expect(await store.read.users.findMembership(b.id, 'usr_m')).toEqual({ ...membership, workspaceId: b.id });
       expect(await store.read.users.findMembership(b.id, 'usr_a')).toBeNull();
+    });
+
+    test('memberships: deactivate and reactivate are compare-and-set; removal keeps the account; admins and workspaces counted', async () => {
+      const user = { id: 'usr_d', email: 'dee@example.com', name: 'Dee', passwordHash: 'h', createdAt: 5 };
+      await store.transaction((tx) => tx.users.insert(user));
+      const membership = { workspaceId: a.id, userId: 'usr_d', role: 'admin' as const, createdAt: 6 };
+      await store.transaction(async (tx) => {
+        await tx.users.addMembership(membership);
+        await tx.users.addMembership({ ...membership, workspaceId: b.id, role: 'viewer' });
+      });
+      const admins = await store.read.users.countActiveAdmins(a.id);
+      expect(await store.read.users.countMemberships('usr_d')).toBe(2);
+      expect(await store.transaction((tx) => tx.users.setMembershipDeactivated(a.id, 'usr_d', 50))).toBe(true);
+      expect(await store.transaction((tx) => tx.users.setMembershipDeactivated(a.id, 'usr_d', 60))).toBe(false);
+      expect((await store.read.users.findMembership(a.id, 'usr_d'))?.deactivatedAt).toBe(50);
+      expect((await store.read.users.findMembership(b.id, 'usr_d'))?.deactivatedAt).toBeNull();
+      expect(await store.read.users.countActiveAdmins(a.id)).toBe(admins - 1);
+      // A deactivated membership is not one a login lands in.
+      expect((await store.read.members.workspacesOf('usr_d')).map((w) => w.workspaceId)).toEqual([b.id]);
+      expect(await store.transaction((tx) => tx.users.setMembershipDeactivated(a.id, 'usr_d', null))).toBe(true);
+      expect(await store.transaction((tx) => tx.users.setMembershipDeactivated(a.id, 'usr_d', null))).toBe(false);
+      expect(await store.read.users.countActiveAdmins(a.id)).toBe(admins);
+      expect(await store.transaction((tx) => tx.users.setName('usr_d', 'Dee Renamed'))).toBe(true);
+      expect(await store.transaction((tx) => tx.users.removeMembership(a.id, 'usr_d'))).toBe(true);
+      expect(await store.transaction((tx) => tx.users.removeMembership(a.id, 'usr_d'))).toBe(false);
+      expect(await store.read.users.findMembership(a.id, 'usr_d')).toBeNull();
+      expect((await store.read.users.findById('usr_d'))?.name).toBe('Dee Renamed');
+      expect(await store.read.users.countMemberships('usr_d')).toBe(1);
     });
 
     test('API keys come back as written, with and without a recorded creator', async () => {

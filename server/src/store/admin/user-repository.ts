@@ -31,6 +31,8 @@ export interface MembershipRow {
   user_id: string;
   role: Role;
   created_at: number;
+  /** NULL while active. */
+  deactivated_at: number | null;
 }
 
 function rowToUser(row: UserRow): UserRecord {
@@ -49,6 +51,7 @@ function membershipRow(membership: MembershipRecord): MembershipRow {
     user_id: membership.userId,
     role: membership.role,
     created_at: membership.createdAt,
+    deactivated_at: membership.deactivatedAt ?? null,
   };
 }
 
@@ -136,7 +139,52 @@ export class SqlUserRepository implements UserRepository {
     );
     const row = rows[0];
     return row
-      ? { workspaceId: row.workspace_id, userId: row.user_id, role: row.role, createdAt: row.created_at }
+      ? {
+          workspaceId: row.workspace_id,
+          userId: row.user_id,
+          role: row.role,
+          createdAt: row.created_at,
+          deactivatedAt: row.deactivated_at ?? null,
+        }
       : null;
+  }
+
+  async setMembershipDeactivated(workspaceId: string, userId: string, at: number | null): Promise<boolean> {
+    const { affected } = await this.sql.query(
+      at === null
+        ? 'UPDATE memberships SET deactivated_at = NULL WHERE workspace_id = ? AND user_id = ? AND deactivated_at IS NOT NULL'
+        : 'UPDATE memberships SET deactivated_at = ? WHERE workspace_id = ? AND user_id = ? AND deactivated_at IS NULL',
+      at === null ? [workspaceId, userId] : [at, workspaceId, userId],
+    );
+    return affected > 0;
+  }
+
+  async removeMembership(workspaceId: string, userId: string): Promise<boolean> {
+    const { affected } = await this.sql.query('DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?', [
+      workspaceId,
+      userId,
+    ]);
+    return affected > 0;
+  }
+
+  async countActiveAdmins(workspaceId: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = ? AND role = 'admin' AND deactivated_at IS NULL",
+      [workspaceId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async countMemberships(userId: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number | string }>(
+      'SELECT COUNT(*) AS n FROM memberships WHERE user_id = ?',
+      [userId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async setName(userId: string, name: string | null): Promise<boolean> {
+    const { affected } = await this.sql.query('UPDATE users SET name = ? WHERE id = ?', [name, userId]);
+    return affected > 0;
   }
 }

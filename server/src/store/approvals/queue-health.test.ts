@@ -24,6 +24,8 @@ function decided(
     comment: null,
     modifiedPayload: null,
     diff: null,
+    reasonCode: null,
+    response: null,
     decidedBy: by,
     decidedAt: createdAt + tookMs,
   };

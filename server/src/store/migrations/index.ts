@@ -15,6 +15,7 @@ import { TasksCarryForms1764800000000 } from './1764800000000-tasks-carry-forms.
 import { DecisionsCarryResponseAndReason1764800001000 } from './1764800001000-decisions-carry-response-and-reason.js';
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
 import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
+import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   DecisionsCarryResponseAndReason1764800001000,
   AddMailSettings1764802000000,
   CreateMailDigest1764802050000,
+  AddMembershipDeactivation1764811000000,
 ];

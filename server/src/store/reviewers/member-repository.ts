@@ -10,9 +10,9 @@ export class SqlMemberRepository implements MemberRepository {
   async listForWorkspace(workspaceId: string): Promise<MemberRecord[]> {
     // memberships' primary key starts with workspace_id, so this reads one key range.
     const { rows } = await this.sql.query<
-      Pick<UserRow, 'id' | 'email' | 'name'> & Pick<MembershipRow, 'role' | 'created_at'>
+      Pick<UserRow, 'id' | 'email' | 'name'> & Pick<MembershipRow, 'role' | 'created_at' | 'deactivated_at'>
     >(
-      `SELECT u.id, u.email, u.name, m.role, m.created_at
+      `SELECT u.id, u.email, u.name, m.role, m.created_at, m.deactivated_at
        FROM memberships m JOIN users u ON u.id = m.user_id
        WHERE m.workspace_id = ? ORDER BY u.email`,
       [workspaceId],
@@ -23,13 +23,14 @@ export class SqlMemberRepository implements MemberRepository {
       name: row.name,
       role: row.role,
       createdAt: row.created_at,
+      deactivatedAt: row.deactivated_at ?? null,
     }));
   }
 
   async workspacesOf(userId: string): Promise<{ workspaceId: string; slug: string; role: Role }[]> {
     const { rows } = await this.sql.query<Pick<MembershipRow, 'workspace_id' | 'role'> & Pick<WorkspaceRow, 'slug'>>(
       `SELECT m.workspace_id, w.slug, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-       WHERE m.user_id = ? ORDER BY m.created_at, w.slug`,
+       WHERE m.user_id = ? AND m.deactivated_at IS NULL ORDER BY m.created_at, w.slug`,
       [userId],
     );
     return rows.map((row) => ({ workspaceId: row.workspace_id, slug: row.slug, role: row.role }));

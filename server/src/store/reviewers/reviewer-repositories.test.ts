@@ -134,8 +134,15 @@ for (const database of DATABASES) {
 
     test('members of a workspace by address, and the workspaces of a user oldest first', async () => {
       expect(await store.read.members.listForWorkspace(ws)).toEqual([
-        { userId: 'usr_ann', email: 'ann@example.com', name: 'Ann', role: 'reviewer', createdAt: 3 },
-        { userId: 'usr_bo', email: 'bo@example.com', name: null, role: 'admin', createdAt: 2 },
+        {
+          userId: 'usr_ann',
+          email: 'ann@example.com',
+          name: 'Ann',
+          role: 'reviewer',
+          createdAt: 3,
+          deactivatedAt: null,
+        },
+        { userId: 'usr_bo', email: 'bo@example.com', name: null, role: 'admin', createdAt: 2, deactivatedAt: null },
       ]);
       expect(await store.read.members.workspacesOf('usr_ann')).toEqual([
         { workspaceId: 'wsp_second', slug: 'second', role: 'viewer' },

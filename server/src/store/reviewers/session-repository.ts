@@ -52,6 +52,10 @@ export class SqlSessionRepository implements SessionRepository {
     await this.sql.query('DELETE FROM web_sessions WHERE user_id = ?', [userId]);
   }
 
+  async deleteForMember(workspaceId: string, userId: string): Promise<void> {
+    await this.sql.query('DELETE FROM web_sessions WHERE workspace_id = ? AND user_id = ?', [workspaceId, userId]);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     const { affected } = await this.sql.query('DELETE FROM web_sessions WHERE expires_at <= ?', [now]);
     return affected;

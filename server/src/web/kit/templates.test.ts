@@ -93,7 +93,14 @@ const columns = boardColumnsView({
   csrf: chrome.csrf,
   now: NOW,
 });
-const member = { userId: 'usr_1', email: 'rita@example.com', name: 'Rita', role: 'admin' as const, createdAt: NOW };
+const member = {
+  userId: 'usr_1',
+  email: 'rita@example.com',
+  name: 'Rita',
+  role: 'admin' as const,
+  createdAt: NOW,
+  deactivatedAt: null,
+};
 const options = {
   blocked: {
     approve: null,
@@ -175,6 +182,15 @@ const MAIL_PAYLOADS: ReviewMailView['payload'][] = [
   { mode: 'summary', keys: ['amount'] },
   { mode: 'none' },
 ];
+const apiKeyRow = {
+  id: 'key_1',
+  name: 'n8n',
+  role: 'reviewer' as const,
+  prefix: 'lg_abc',
+  createdAt: NOW,
+  lastUsedAt: null,
+  createdBy: 'Rita',
+};
 
 const SAMPLES: Samples = {
   login: [{ csrf: chrome.csrf, next: '/board', email: 'rita@example.com', workspace: '', error: 'No' }],
@@ -229,11 +245,34 @@ const SAMPLES: Samples = {
   adminUsers: [
     {
       ...chrome,
-      members: [member],
+      members: [{ ...member, lastAdminReason: 'Last', renameReason: 'Shared', isYou: true }],
+      maxName: 200,
       invitations: [],
       notice: 'Done',
       error: 'No',
       invite: { email: 'x@example.com', name: 'X', role: 'viewer' },
+    },
+  ],
+  adminApiKeys: [
+    {
+      ...chrome,
+      keys: [apiKeyRow],
+      maxName: 200,
+      notice: 'Done',
+      error: 'No',
+      form: { name: 'n8n', role: 'reviewer' },
+      created: { ...apiKeyRow, key: 'lg_abc_secret' },
+    },
+  ],
+  adminApiKeyRevoke: [{ ...chrome, key: apiKeyRow }],
+  settingsGroups: [
+    {
+      ...chrome,
+      users: [{ id: 'usr_1', label: 'Rita <rita@example.com>', role: 'reviewer', deactivated: true }],
+      groups: [{ name: 'ops', userIds: ['usr_1'], keys: ['n8n (key_1)'] }],
+      notice: 'Saved',
+      error: 'No',
+      form: { name: 'ops', members: ['usr_1'] },
     },
   ],
   queueSettings: [

@@ -1,5 +1,7 @@
 import { template } from './render.js';
 import type {
+  AdminApiKeyRevokeView,
+  AdminApiKeysView,
   AdminUsersView,
   BoardColumnsView,
   BoardView,
@@ -10,6 +12,7 @@ import type {
   QueueSettingsView,
   ReviewMailHtmlView,
   ReviewView,
+  SettingsGroupsView,
   TaskView,
 } from './view-models.js';
 
@@ -27,7 +30,10 @@ export const TEMPLATES = {
   task: template<TaskView>('task'),
   review: template<ReviewView>('review'),
   adminUsers: template<AdminUsersView>('admin-users'),
+  adminApiKeys: template<AdminApiKeysView>('admin-api-keys'),
+  adminApiKeyRevoke: template<AdminApiKeyRevokeView>('admin-api-key-revoke'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
+  settingsGroups: template<SettingsGroupsView>('settings-groups'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

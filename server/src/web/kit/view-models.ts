@@ -27,6 +27,7 @@ import {
   movesFrom,
 } from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
+import type { ManagedMember } from '../../domain/reviewers/members.js';
 import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
 import type { BoardCard, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
@@ -302,11 +303,46 @@ export interface InviteFormValues {
 }
 
 export type AdminUsersView = SignedIn & {
-  members: MemberRecord[];
+  members: ManagedMember[];
+  maxName: number;
   invitations: OpenInvitationView[];
   notice?: string;
   error?: string;
   invite?: InviteFormValues;
+};
+
+/** One active API key as the admin page lists it: never the secret. */
+export interface ApiKeyRowView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** In words: a person's name, "operator (CLI)", … */
+  createdBy: string;
+}
+
+export type AdminApiKeysView = SignedIn & {
+  keys: ApiKeyRowView[];
+  maxName: number;
+  notice?: string;
+  error?: string;
+  /** What the create form held when it was refused. */
+  form?: { name: string; role: Role };
+  /** The key just created, with its secret: shown on this one answer only. */
+  created?: ApiKeyRowView & { key: string };
+};
+
+export type AdminApiKeyRevokeView = SignedIn & { key: ApiKeyRowView };
+
+export type SettingsGroupsView = SignedIn & {
+  /** The workspace's members, to pick from. */
+  users: { id: string; label: string; role: Role; deactivated: boolean }[];
+  groups: { name: string; userIds: string[]; keys: string[] }[];
+  notice?: string;
+  error?: string;
+  form?: { name: string; members: string[] };
 };
 
 export interface GroupMemberView {
