@@ -4,7 +4,7 @@ import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { inertnessProblems } from '../xss-corpus.js';
 import { render, TEMPLATE_HELPERS, type Template, WEB_ROOT } from './render.js';
 import { TEMPLATES } from './templates.js';
-import { boardColumnsView, type SignedIn, taskSummaryView } from './view-models.js';
+import { boardColumnsView, fieldViews, type SignedIn, taskSummaryView } from './view-models.js';
 
 /*
  * The compiler checks that a page hands a template every field of its view model. This checks the
@@ -112,6 +112,7 @@ const panel = {
   blockedNote: 'Closed',
   formAction: '/tasks/tsk_1/decide',
   backHref: '/tasks/tsk_1',
+  fields: null,
   csrf: chrome.csrf,
   error: 'Try again',
   edited: '{}',
@@ -123,6 +124,24 @@ const panel = {
     edited: '{}',
     comment: '',
   },
+};
+const formTask = {
+  ...task,
+  form: {
+    type: 'object' as const,
+    properties: {
+      amount: { type: 'number' as const, title: 'Amount', minimum: 0, maximum: 500 },
+      tier: { type: 'string' as const, enum: ['a', 'b'], enumNames: ['A', 'B'] },
+      notify: { type: 'boolean' as const },
+      order: { type: 'string' as const, readOnly: true },
+    },
+    required: ['amount'],
+  },
+};
+const formPanel = {
+  ...panel,
+  preview: undefined as never,
+  fields: fieldViews(formTask, { fields: { amount: 'x' }, fieldErrors: { amount: 'Not a number' } }),
 };
 const rejectPanel = { ...panel, preview: { kind: 'reject' as const, edited: '{}', comment: 'no' } };
 const queue = { name: 'support', config: {} as never, createdAt: NOW, updatedAt: NOW, builtIn: false };
@@ -179,6 +198,7 @@ const SAMPLES: Samples = {
   review: [
     { ...panel, reviewer: 'rita@example.com' },
     { ...rejectPanel, reviewer: 'rita@example.com' },
+    { ...formPanel, reviewer: 'rita@example.com' },
   ],
   adminUsers: [
     {
