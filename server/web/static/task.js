@@ -34,6 +34,13 @@
   const editor = document.getElementById('payload-editor');
   const original = document.getElementById('original-payload');
   if (!editor || !original) return;
+  // A task's form fields: any of them changed from what the page showed is an edit too.
+  const fields = [...document.querySelectorAll('[data-form-field]')];
+  function fieldChanged(el) {
+    if (el.type === 'checkbox') return el.checked !== el.defaultChecked;
+    if (el.tagName === 'SELECT') return [...el.options].some((o) => o.selected !== o.defaultSelected);
+    return el.value !== el.defaultValue;
+  }
   const errorEl = document.getElementById('editor-error');
   const diffEl = document.getElementById('live-diff');
   const modify = document.getElementById('preview-modify');
@@ -86,8 +93,12 @@
       diffEl.append(span);
     }
     diffEl.hidden = diffEl.childElementCount === 0;
-    markChanged(result.text !== original.textContent);
+    markChanged(result.text !== original.textContent || fields.some(fieldChanged));
   }
   editor.addEventListener('input', update);
+  for (const el of fields) {
+    el.addEventListener('input', update);
+    el.addEventListener('change', update);
+  }
   update();
 })();

@@ -158,6 +158,45 @@ for (const database of DATABASES) {
       await context.close();
     });
 
+    test('a form with a number and an enum: modifiedPayload has a JSON number and the enum value', async () => {
+      const task = await createTask({
+        title: 'Refund with a form',
+        form: {
+          type: 'object',
+          properties: {
+            amount: {
+              type: 'number',
+              title: 'Refund amount',
+              minimum: 0,
+              maximum: 500,
+              'x-loopgate-path': '/refund/amount',
+            },
+            currency: {
+              type: 'string',
+              title: 'Currency',
+              enum: ['EUR', 'USD'],
+              enumNames: ['Euro', 'US dollar'],
+              'x-loopgate-path': '/refund/currency',
+            },
+          },
+          required: ['amount'],
+        },
+      });
+      const { context, page } = await loggedIn('rev2@example.com');
+      await page.goto(`${stack.url}/tasks/${task.id}`);
+      await page.fill('#field-amount', '125.5');
+      await page.selectOption('#field-currency', 'USD');
+      expect(await page.locator('#approve').isDisabled()).toBe(true);
+      await page.click('#preview-modify');
+      await page.locator('#change-count', { hasText: '2 changes' }).waitFor();
+      await page.click('#confirm-modify');
+      await page.locator('#done', { hasText: 'Approved with 2 changes' }).waitFor();
+      await shot(page, `form-decided-desktop-${database}`);
+      const after = await apiTask(task.id);
+      expect(after.decision.modifiedPayload.refund).toEqual({ ...REFUND.refund, amount: 125.5, currency: 'USD' });
+      await context.close();
+    });
+
     test('the e-mail link page on a phone: buttons on the first screen, no sideways scrolling', async () => {
       const task = await createTask({ title: 'Refund order A-1043 for a very long customer name indeed' });
       const mail = await until(

@@ -1,4 +1,10 @@
-import { type DecisionInput, decisionInputSchema } from '@loopgate/shared';
+import {
+  type DecisionInput,
+  decisionInputSchema,
+  type FormProblem,
+  parseFormValues,
+  payloadFromForm,
+} from '@loopgate/shared';
 import { z } from 'zod';
 import {
   fieldChanges,
@@ -7,7 +13,7 @@ import {
   payloadText,
   samePayload,
 } from '../../domain/approvals/payload-diff.js';
-import type { TaskRecord } from '../../domain/tasks/task-record.js';
+import type { JsonValue, TaskRecord } from '../../domain/tasks/task-record.js';
 import { formText, optionalFormText, readForm, sentText } from './forms.js';
 import type { DecisionPreview } from './view-models.js';
 
@@ -28,6 +34,28 @@ const decisionForm = z.object({
 export interface Typed {
   edited?: string;
   comment: string;
+  /** The task's form fields as posted (name → text, a checkbox → whether it was ticked). */
+  fields?: Record<string, string | boolean>;
+  /** Per field name: what is wrong with it. */
+  fieldErrors?: Record<string, string>;
+}
+
+/** Form inputs are posted as `field.<name>`, so a property named like a panel field (action, comment) cannot clash. */
+export const FIELD_PREFIX = 'field.';
+
+/** The form's fields as posted, when the page rendered them (it also posts `fields=1`). */
+function postedFields(body: unknown): Record<string, string | boolean> | undefined {
+  const raw = (body ?? {}) as Record<string, unknown>;
+  if (raw.fields !== '1') return undefined;
+  const fields: Record<string, string | boolean> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(FIELD_PREFIX) && typeof value === 'string') fields[key.slice(FIELD_PREFIX.length)] = value;
+  }
+  return fields;
+}
+
+function fieldErrorsOf(problems: FormProblem[]): Record<string, string> {
+  return Object.fromEntries(problems.map((problem) => [problem.path, problem.message]));
 }
 
 export type FormDecision =
@@ -49,10 +77,34 @@ export const REJECT_NEEDS_REASON = 'Say why you reject the task: the agent and y
  */
 export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision {
   const form = readForm(decisionForm, body);
-  const { action, modifiedPayload: edited, confirm } = form;
+  const { action, confirm } = form;
+  let edited = form.modifiedPayload;
   const comment = form.comment.replace(/\r\n/g, '\n');
-  const typed: Typed = { edited, comment };
+  const fields = task.form ? postedFields(body) : undefined;
+  const typed: Typed = { edited, comment, fields };
   const commentOrNone = optionalFormText.parse(comment);
+
+  // Labelled inputs: typed values → the payload they make; the JSON editor stays one click away.
+  if (task.form && fields && action !== 'edit' && action !== 'reject') {
+    const values = parseFormValues(task.form, fields);
+    if (!values.ok) {
+      const fieldErrors = fieldErrorsOf(values.problems);
+      return { kind: 'panel', typed: { ...typed, fieldErrors }, error: 'Check the fields marked below.', status: 400 };
+    }
+    const built = payloadFromForm(task.form, task.payload, values.value);
+    if (!built.ok) {
+      const fieldErrors = fieldErrorsOf(built.problems);
+      return { kind: 'panel', typed: { ...typed, fieldErrors }, error: 'Check the fields marked below.', status: 400 };
+    }
+    const fromFields = built.value as JsonValue;
+    const jsonEdited = edited === undefined ? undefined : parseEditedPayload(task.payload, edited);
+    const jsonChanged = jsonEdited !== undefined && (!jsonEdited.ok || !samePayload(task.payload, jsonEdited.value));
+    if (jsonChanged && !samePayload(task.payload, fromFields)) {
+      const error = 'You changed both the fields and the JSON: keep one of the two edits.';
+      return { kind: 'panel', typed, error, status: 400 };
+    }
+    if (!jsonChanged) edited = payloadText(fromFields);
+  }
 
   if (action === 'edit') return { kind: 'panel', typed, status: 200 };
 

@@ -7,7 +7,7 @@ import { inertnessProblems } from '../xss-corpus.js';
 import { BUILDER_CHOICES, builderState } from './queue-builder.js';
 import { render, TEMPLATE_HELPERS, type Template, WEB_ROOT } from './render.js';
 import { TEMPLATES } from './templates.js';
-import { boardColumnsView, type SignedIn, taskSummaryView } from './view-models.js';
+import { boardColumnsView, fieldViews, type SignedIn, taskSummaryView } from './view-models.js';
 
 /*
  * The compiler checks that a page hands a template every field of its view model. This checks the
@@ -143,6 +143,7 @@ const panel = {
   blockedNote: 'Closed',
   formAction: '/tasks/tsk_1/decide',
   backHref: '/tasks/tsk_1',
+  fields: null,
   csrf: chrome.csrf,
   error: 'Try again',
   edited: '{}',
@@ -154,6 +155,24 @@ const panel = {
     edited: '{}',
     comment: '',
   },
+};
+const formTask = {
+  ...task,
+  form: {
+    type: 'object' as const,
+    properties: {
+      amount: { type: 'number' as const, title: 'Amount', minimum: 0, maximum: 500 },
+      tier: { type: 'string' as const, enum: ['a', 'b'], enumNames: ['A', 'B'] },
+      notify: { type: 'boolean' as const },
+      order: { type: 'string' as const, readOnly: true },
+    },
+    required: ['amount'],
+  },
+};
+const formPanel = {
+  ...panel,
+  preview: undefined as never,
+  fields: fieldViews(formTask, { fields: { amount: 'x' }, fieldErrors: { amount: 'Not a number' } }),
 };
 const rejectPanel = { ...panel, preview: { kind: 'reject' as const, edited: '{}', comment: 'no' } };
 const queue = {
@@ -241,6 +260,7 @@ const SAMPLES: Samples = {
   review: [
     { ...panel, reviewer: 'rita@example.com' },
     { ...rejectPanel, reviewer: 'rita@example.com' },
+    { ...formPanel, reviewer: 'rita@example.com' },
   ],
   adminUsers: [
     {

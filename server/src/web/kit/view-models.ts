@@ -2,6 +2,8 @@ import {
   type DecisionAction,
   type Delivery,
   type FieldError,
+  type FormField,
+  formFields,
   isFinalStatus,
   type QueuePreview,
   type Role,
@@ -149,6 +151,56 @@ export interface ApprovalPanelView extends TaskSummaryView {
   edited?: string;
   comment?: string;
   preview?: DecisionPreview;
+  /** The task's `form` as labelled inputs (null: the task has none, the JSON editor is the way to edit). */
+  fields: FieldView[] | null;
+}
+
+/** One labelled input of a task's form, with what to show in it. */
+export interface FieldView extends FormField {
+  inputType: 'text' | 'email' | 'url' | 'date' | 'number' | 'checkbox' | 'select';
+  /** The text in the input: what was typed when a post was refused, else the payload's value. */
+  text: string;
+  checked: boolean;
+  step: string | null;
+  error: string | null;
+}
+
+const STRING_INPUTS = { email: 'email', uri: 'url', date: 'date', 'date-time': 'text' } as const;
+
+/** The task's form fields as the panel renders them; `typed` (a refused post) wins over the payload. */
+export function fieldViews(
+  task: TaskRecord,
+  typed: { fields?: Record<string, string | boolean>; fieldErrors?: Record<string, string> } = {},
+): FieldView[] | null {
+  if (!task.form) return null;
+  return formFields(task.form, task.payload).map((field) => {
+    const posted = typed.fields && !field.readOnly ? typed.fields[field.name] : undefined;
+    const inputType =
+      field.type === 'boolean'
+        ? 'checkbox'
+        : field.options
+          ? 'select'
+          : field.type === 'string'
+            ? field.format
+              ? STRING_INPUTS[field.format]
+              : 'text'
+            : 'number';
+    const text = posted !== undefined ? String(posted) : field.value === undefined ? '' : String(field.value);
+    const checked =
+      field.type === 'boolean'
+        ? typed.fields && !field.readOnly
+          ? typed.fields[field.name] !== undefined && typed.fields[field.name] !== ''
+          : field.value === true
+        : false;
+    return {
+      ...field,
+      inputType,
+      text,
+      checked,
+      step: field.type === 'integer' ? '1' : field.type === 'number' ? 'any' : null,
+      error: typed.fieldErrors?.[field.name] ?? null,
+    };
+  });
 }
 
 /** The panel's buttons and their reasons from the server's own rules (decisionOptions). */

@@ -6,10 +6,10 @@ import { AppError } from '../../domain/kernel/errors.js';
 import { decideByReviewLink, linkAllows, openReviewLink } from '../../domain/reviewers/review-links.js';
 import type { ReviewLinkAction } from '../../domain/reviewers/reviewer-ports.js';
 import type { JsonValue } from '../../domain/tasks/task-record.js';
-import { readDecisionForm } from '../kit/decision-form.js';
+import { readDecisionForm, type Typed } from '../kit/decision-form.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
-import { type DecisionPreview, panelAccess, taskSummaryView } from '../kit/view-models.js';
+import { type DecisionPreview, fieldViews, panelAccess, taskSummaryView } from '../kit/view-models.js';
 
 /** What each e-mailed link lets its reviewer do: one button, or the whole panel for "Review & modify". */
 const DECISION_ACTIONS_BY_LINK: Record<ReviewLinkAction, DecisionAction[]> = {
@@ -25,7 +25,10 @@ export function register(router: Router, kit: PageKit): void {
   async function sendReview(
     res: Response,
     token: string,
-    extra: { error?: string; edited?: string; comment?: string; preview?: DecisionPreview } = {},
+    {
+      typed,
+      ...extra
+    }: { error?: string; edited?: string; comment?: string; preview?: DecisionPreview; typed?: Typed } = {},
     status = 200,
   ) {
     const opened = await openReviewLink(deps, token);
@@ -38,6 +41,7 @@ export function register(router: Router, kit: PageKit): void {
         ...taskSummaryView(opened.task, options, deps.clock()),
         ...panelAccess(DECISION_ACTIONS_BY_LINK[opened.link.action], options),
         reviewer: opened.link.email,
+        fields: fieldViews(opened.task, typed),
         formAction: href,
         backHref: href,
         ...extra,
@@ -71,7 +75,12 @@ export function register(router: Router, kit: PageKit): void {
       }
       if (decision.kind === 'panel') {
         const { edited, comment } = decision.typed;
-        await sendReview(res, token, { error: decision.error, edited, comment }, decision.status);
+        await sendReview(
+          res,
+          token,
+          { error: decision.error, edited, comment, typed: decision.typed },
+          decision.status,
+        );
         return;
       }
       if (decision.kind === 'preview') {

@@ -262,6 +262,73 @@ for (const database of DATABASES) {
         expect(none.text).toContain('Nothing waiting for you');
       });
 
+      test('a task with a form: labelled inputs build the modified payload with JSON types; a bad value is refused per field', async () => {
+        const form = {
+          type: 'object',
+          properties: {
+            amount: {
+              type: 'number',
+              title: 'Refund amount',
+              description: 'In euros',
+              minimum: 0,
+              maximum: 500,
+              'x-loopgate-path': '/refund/amount',
+            },
+            tier: { type: 'string', title: 'Tier', enum: ['silver', 'gold'], enumNames: ['Silver', 'Gold'] },
+            vip: { type: 'boolean', title: 'VIP' },
+            order: { type: 'string', title: 'Order', readOnly: true },
+          },
+          required: ['amount'],
+        };
+        const task = await createTask({
+          payload: { refund: { amount: 480 }, tier: 'silver', vip: false, order: 'A-1' },
+          form,
+        });
+        const { agent, csrf } = await w.login('rev@example.com');
+        const page = await agent.get(`/tasks/${task.id}`);
+        expect(page.text).toMatch(/<label for="field-amount">Refund amount <span class="required"/);
+        expect(page.text).toMatch(
+          /<input type="number" id="field-amount" value="480" data-form-field name="field.amount" required min="0" max="500" step="any"/,
+        );
+        expect(page.text).toContain('<option value="gold">Gold</option>');
+        expect(page.text).toMatch(/id="field-order" value="A-1" data-form-field readonly/);
+        expect(page.text).toContain('Edit as JSON instead');
+        const post = (fields: Record<string, string>, extra: Record<string, string> = {}) =>
+          agent
+            .post(`/tasks/${task.id}/decide`)
+            .type('form')
+            .send({ _csrf: csrf, action: 'approve_with_modifications', fields: '1', ...fields, ...extra });
+        const bad = await post({ 'field.amount': '9999', 'field.tier': 'gold' });
+        expect(bad.status).toBe(400);
+        expect(bad.text).toContain('id="field-amount-error"');
+        // What was typed is shown again, not the payload's value.
+        expect(bad.text).toMatch(/id="field-amount" value="9999"/);
+        expect(bad.text).toMatch(/<option value="gold" selected>Gold<\/option>/);
+        const preview = await post({ 'field.amount': '120', 'field.tier': 'gold', 'field.vip': 'true' });
+        expect(preview.status).toBe(200);
+        expect(preview.text).toContain('id="change-count">3 changes<');
+        expect(preview.text).toContain(
+          '<code class="path">refund.amount</code>: <span class="before">480</span> → <span class="after">120</span>',
+        );
+        // Approve (not "with changes") with changed fields is refused like an edited JSON payload.
+        const plain = await post({ 'field.amount': '120', 'field.tier': 'silver' }, { action: 'approve' });
+        expect(plain.status).toBe(409);
+        const edited = /name="modifiedPayload" value="([^"]*)"/.exec(preview.text)?.[1]?.replace(/&quot;/g, '"') ?? '';
+        const done = await agent.post(`/tasks/${task.id}/decide`).type('form').send({
+          _csrf: csrf,
+          action: 'approve_with_modifications',
+          modifiedPayload: edited,
+          confirm: '1',
+        });
+        expect(done.status).toBe(303);
+        expect((await apiTask(task.id)).decision.modifiedPayload).toEqual({
+          refund: { amount: 120 },
+          tier: 'gold',
+          vip: true,
+          order: 'A-1',
+        });
+      });
+
       test('a task of another workspace is not found', async () => {
         const other = await request(w.app)
           .post('/api/v1/tasks')
@@ -279,6 +346,13 @@ for (const database of DATABASES) {
           description: evil,
           payload: { note: evil, html: evil },
           context: { summary: evil },
+          form: {
+            type: 'object',
+            properties: {
+              note: { type: 'string', title: evil, description: evil },
+              html: { type: 'string', title: evil, enum: [evil, 'plain'], enumNames: [evil, evil] },
+            },
+          },
           source: 'xss',
         });
         const { agent } = await w.login('rev@example.com');

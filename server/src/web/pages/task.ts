@@ -21,7 +21,7 @@ import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { getTask, listTaskEvents } from '../../domain/tasks/read-tasks.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { toAppError } from '../../http-common/problem.js';
-import { readDecisionForm } from '../kit/decision-form.js';
+import { readDecisionForm, type Typed } from '../kit/decision-form.js';
 import { readForm } from '../kit/forms.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
@@ -30,6 +30,7 @@ import {
   type DoneView,
   decisionChangesOf,
   decisionDiffOf,
+  fieldViews,
   panelAccess,
   signedIn,
   taskSummaryView,
@@ -54,7 +55,17 @@ export function register(router: Router, kit: PageKit): void {
     res: Response,
     web: SessionPrincipal,
     task: TaskRecord,
-    extra: { error?: string; edited?: string; comment?: string; preview?: DecisionPreview; done?: DoneView } = {},
+    {
+      typed,
+      ...extra
+    }: {
+      error?: string;
+      edited?: string;
+      comment?: string;
+      preview?: DecisionPreview;
+      done?: DoneView;
+      typed?: Typed;
+    } = {},
     status = 200,
   ) {
     const [events, { deliveries }, options] = await Promise.all([
@@ -75,6 +86,7 @@ export function register(router: Router, kit: PageKit): void {
         canRedeliver: can(web.principal.role, 'workspace:admin'),
         decisionDiff: decisionDiffOf(task),
         decisionChanges: decisionChangesOf(task),
+        fields: fieldViews(task, typed),
         formAction: `${taskPath}/decide`,
         backHref: taskPath,
         nextHref: NEXT_TASK_HREF,
@@ -138,7 +150,13 @@ export function register(router: Router, kit: PageKit): void {
       const decision = readDecisionForm(task, req.body);
       if (decision.kind === 'panel') {
         const { edited, comment } = decision.typed;
-        await sendTask(res, web, task, { error: decision.error, edited, comment }, decision.status);
+        await sendTask(
+          res,
+          web,
+          task,
+          { error: decision.error, edited, comment, typed: decision.typed },
+          decision.status,
+        );
         return;
       }
       if (decision.kind === 'preview') {
@@ -154,7 +172,7 @@ export function register(router: Router, kit: PageKit): void {
         // Refused by the domain (claimed meanwhile, already decided…): show why, keep what was typed.
         const kept = readDecisionForm(task, { ...req.body, action: 'edit' });
         const typed = kept.kind === 'panel' ? kept.typed : { comment: '' };
-        await sendTask(res, web, now, { error: appError.message, ...typed }, appError.status);
+        await sendTask(res, web, now, { error: appError.message, ...typed, typed }, appError.status);
         return;
       }
       res.redirect(303, `/tasks/${encodeURIComponent(task.id)}?decided=1`);
