@@ -4,6 +4,7 @@ import {
   type FormProblem,
   parseFormValues,
   payloadFromForm,
+  type RejectReason,
 } from '@loopgate/shared';
 import { z } from 'zod';
 import {
@@ -28,6 +29,8 @@ const decisionForm = z.object({
   /** Absent when the page offered no editor (an Approve-only or Reject-only e-mail link). */
   modifiedPayload: sentText,
   confirm: formText,
+  /** Reject's reason code, when the queue lists reasons to choose from. */
+  reasonCode: formText,
 });
 
 /** What the page shows again when it does not decide: nothing typed is dropped. */
@@ -38,18 +41,25 @@ export interface Typed {
   fields?: Record<string, string | boolean>;
   /** Per field name: what is wrong with it. */
   fieldErrors?: Record<string, string>;
+  /** The task's responseForm answers as posted, and what is wrong with them. */
+  response?: Record<string, string | boolean>;
+  responseErrors?: Record<string, string>;
 }
 
-/** Form inputs are posted as `field.<name>`, so a property named like a panel field (action, comment) cannot clash. */
+/**
+ * Form inputs are posted as `field.<name>` and answers as `response.<name>`, so a property named like
+ * a panel field (action, comment) cannot clash.
+ */
 export const FIELD_PREFIX = 'field.';
+export const RESPONSE_PREFIX = 'response.';
 
-/** The form's fields as posted, when the page rendered them (it also posts `fields=1`). */
-function postedFields(body: unknown): Record<string, string | boolean> | undefined {
+/** Inputs posted under `prefix`, when the page rendered them (it also posts `<marker>=1`). */
+function posted(body: unknown, marker: string, prefix: string): Record<string, string | boolean> | undefined {
   const raw = (body ?? {}) as Record<string, unknown>;
-  if (raw.fields !== '1') return undefined;
+  if (raw[marker] !== '1') return undefined;
   const fields: Record<string, string | boolean> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (key.startsWith(FIELD_PREFIX) && typeof value === 'string') fields[key.slice(FIELD_PREFIX.length)] = value;
+    if (key.startsWith(prefix) && typeof value === 'string') fields[key.slice(prefix.length)] = value;
   }
   return fields;
 }
@@ -67,6 +77,8 @@ export type FormDecision =
 
 export const EDITED_APPROVE_REFUSED = 'You changed the payload — approve with changes or revert.';
 export const REJECT_NEEDS_REASON = 'Say why you reject the task: the agent and your colleagues read it.';
+export const REJECT_NEEDS_CODE = 'Choose one of the reasons listed.';
+export const RESPONSE_NEEDED = 'Answer the questions marked below before you approve.';
 
 /**
  * A posted decision form → decide, confirm first, or refuse, from the task as it is now:
@@ -75,14 +87,31 @@ export const REJECT_NEEDS_REASON = 'Say why you reject the task: the agent and y
  * - Approve with changes and Reject each decide only with `confirm=1`, after the reviewer has seen
  *   the diff (with field paths and a change count) or the rejection's reason; Reject needs a reason.
  */
-export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision {
+export function readDecisionForm(
+  task: TaskRecord,
+  body: unknown,
+  { rejectReasons = [] }: { rejectReasons?: readonly RejectReason[] } = {},
+): FormDecision {
   const form = readForm(decisionForm, body);
   const { action, confirm } = form;
   let edited = form.modifiedPayload;
   const comment = form.comment.replace(/\r\n/g, '\n');
-  const fields = task.form ? postedFields(body) : undefined;
-  const typed: Typed = { edited, comment, fields };
+  const fields = task.form ? posted(body, 'fields', FIELD_PREFIX) : undefined;
+  const response = task.responseForm ? (posted(body, 'responses', RESPONSE_PREFIX) ?? {}) : undefined;
+  const typed: Typed = { edited, comment, fields, response };
   const commentOrNone = optionalFormText.parse(comment);
+  const reasonCode = optionalFormText.parse(form.reasonCode);
+
+  // The answers a responseForm asks for: typed the right way, checked before anything is decided.
+  let answers: Record<string, unknown> | undefined;
+  if (task.responseForm && response && (action === 'approve' || action === 'approve_with_modifications')) {
+    const values = parseFormValues(task.responseForm, response);
+    if (!values.ok) {
+      const responseErrors = fieldErrorsOf(values.problems);
+      return { kind: 'panel', typed: { ...typed, responseErrors }, error: RESPONSE_NEEDED, status: 400 };
+    }
+    answers = values.value;
+  }
 
   // Labelled inputs: typed values → the payload they make; the JSON editor stays one click away.
   if (task.form && fields && action !== 'edit' && action !== 'reject') {
@@ -112,7 +141,7 @@ export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision 
     const wantsChanges = action === 'approve_with_modifications';
     if (edited === undefined) {
       if (wantsChanges) return { kind: 'panel', typed, error: 'Edit the payload first.', status: 400 };
-      return decide({ action, comment: commentOrNone }, typed);
+      return decide({ action, comment: commentOrNone, response: answers }, typed);
     }
     const parsed = parseEditedPayload(task.payload, edited);
     if (!parsed.ok) {
@@ -120,7 +149,7 @@ export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision 
       return { kind: 'panel', typed, error, status: 400 };
     }
     if (samePayload(task.payload, parsed.value)) {
-      if (!wantsChanges) return decide({ action, comment: commentOrNone }, typed);
+      if (!wantsChanges) return decide({ action, comment: commentOrNone, response: answers }, typed);
       return { kind: 'panel', typed, error: 'You have not changed the payload; use Approve instead.', status: 400 };
     }
     const preview: DecisionPreview = {
@@ -129,17 +158,21 @@ export function readDecisionForm(task: TaskRecord, body: unknown): FormDecision 
       diff: lineDiff(payloadText(task.payload), payloadText(parsed.value)),
       edited,
       comment,
+      response: response ?? null,
     };
     if (!wantsChanges) return { kind: 'preview', preview, error: EDITED_APPROVE_REFUSED, status: 409 };
     if (confirm !== '1') return { kind: 'preview', preview, status: 200 };
-    return decide({ action, comment: commentOrNone, modifiedPayload: parsed.value }, typed);
+    return decide({ action, comment: commentOrNone, modifiedPayload: parsed.value, response: answers }, typed);
   }
 
   if (action === 'reject') {
-    const preview: DecisionPreview = { kind: 'reject', edited, comment };
+    const preview: DecisionPreview = { kind: 'reject', edited, comment, reasonCode: reasonCode ?? '' };
     if (confirm !== '1') return { kind: 'preview', preview, status: 200 };
     if (commentOrNone === undefined) return { kind: 'preview', preview, error: REJECT_NEEDS_REASON, status: 400 };
-    return decide({ action, comment: commentOrNone }, typed);
+    if (rejectReasons.length > 0 && !rejectReasons.some((reason) => reason.code === reasonCode)) {
+      return { kind: 'preview', preview, error: REJECT_NEEDS_CODE, status: 400 };
+    }
+    return decide({ action, comment: commentOrNone, reasonCode }, typed);
   }
 
   return { kind: 'panel', typed, error: 'Choose approve, reject or approve with changes.', status: 400 };

@@ -154,7 +154,10 @@ const panel = {
     diff: [{ op: 'add' as const, text: '"amount": 30' }],
     edited: '{}',
     comment: '',
+    response: { note: 'typed' },
   },
+  responseFields: null,
+  rejectReasons: [{ code: 'no-receipt', label: 'No receipt' }],
 };
 const formTask = {
   ...task,
@@ -174,7 +177,10 @@ const formPanel = {
   preview: undefined as never,
   fields: fieldViews(formTask, { fields: { amount: 'x' }, fieldErrors: { amount: 'Not a number' } }),
 };
-const rejectPanel = { ...panel, preview: { kind: 'reject' as const, edited: '{}', comment: 'no' } };
+const rejectPanel = {
+  ...panel,
+  preview: { kind: 'reject' as const, edited: '{}', comment: 'no', reasonCode: 'no-receipt' },
+};
 const queue = {
   name: 'support',
   config: {} as never,

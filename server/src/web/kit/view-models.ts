@@ -2,10 +2,12 @@ import {
   type DecisionAction,
   type Delivery,
   type FieldError,
+  type Form,
   type FormField,
   formFields,
   isFinalStatus,
   type QueuePreview,
+  type RejectReason,
   type Role,
 } from '@loopgate/shared';
 import type { DecisionOptions } from '../../domain/approvals/decision-options.js';
@@ -131,8 +133,16 @@ export function taskSummaryView(task: TaskRecord, options: DecisionOptions | nul
 
 /** The confirm step: an edit's changes and full diff, or a rejection's reason, before anything is decided. */
 export type DecisionPreview =
-  | { kind: 'modify'; changes: FieldChange[]; diff: DiffLine[]; edited: string; comment: string }
-  | { kind: 'reject'; edited?: string; comment: string };
+  | {
+      kind: 'modify';
+      changes: FieldChange[];
+      diff: DiffLine[];
+      edited: string;
+      comment: string;
+      /** responseForm answers typed before the confirm step, carried to it (null: the task asks none). */
+      response: Record<string, string | boolean> | null;
+    }
+  | { kind: 'reject'; edited?: string; comment: string; reasonCode: string };
 
 /** approval-panel.eta: the one decision form (task page with a session, review page with a link token). */
 export interface ApprovalPanelView extends TaskSummaryView {
@@ -153,6 +163,10 @@ export interface ApprovalPanelView extends TaskSummaryView {
   preview?: DecisionPreview;
   /** The task's `form` as labelled inputs (null: the task has none, the JSON editor is the way to edit). */
   fields: FieldView[] | null;
+  /** The task's `responseForm`: what an approval must answer (null: it asks nothing). */
+  responseFields: FieldView[] | null;
+  /** The queue's reasons a reject chooses from (none: a written reason only). */
+  rejectReasons: RejectReason[];
 }
 
 /** One labelled input of a task's form, with what to show in it. */
@@ -172,9 +186,25 @@ export function fieldViews(
   task: TaskRecord,
   typed: { fields?: Record<string, string | boolean>; fieldErrors?: Record<string, string> } = {},
 ): FieldView[] | null {
-  if (!task.form) return null;
-  return formFields(task.form, task.payload).map((field) => {
-    const posted = typed.fields && !field.readOnly ? typed.fields[field.name] : undefined;
+  return task.form ? formFieldViews(task.form, task.payload, typed.fields, typed.fieldErrors) : null;
+}
+
+/** The task's responseForm as inputs: empty (or its defaults), or what was typed when a post was refused. */
+export function responseFieldViews(
+  task: TaskRecord,
+  typed: { response?: Record<string, string | boolean>; responseErrors?: Record<string, string> } = {},
+): FieldView[] | null {
+  return task.responseForm ? formFieldViews(task.responseForm, {}, typed.response, typed.responseErrors) : null;
+}
+
+function formFieldViews(
+  form: Form,
+  source: unknown,
+  typedFields: Record<string, string | boolean> | undefined,
+  errors: Record<string, string> | undefined,
+): FieldView[] {
+  return formFields(form, source).map((field) => {
+    const posted = typedFields && !field.readOnly ? typedFields[field.name] : undefined;
     const inputType =
       field.type === 'boolean'
         ? 'checkbox'
@@ -188,8 +218,8 @@ export function fieldViews(
     const text = posted !== undefined ? String(posted) : field.value === undefined ? '' : String(field.value);
     const checked =
       field.type === 'boolean'
-        ? typed.fields && !field.readOnly
-          ? typed.fields[field.name] !== undefined && typed.fields[field.name] !== ''
+        ? typedFields && !field.readOnly
+          ? typedFields[field.name] !== undefined && typedFields[field.name] !== ''
           : field.value === true
         : false;
     return {
@@ -198,7 +228,7 @@ export function fieldViews(
       text,
       checked,
       step: field.type === 'integer' ? '1' : field.type === 'number' ? 'any' : null,
-      error: typed.fieldErrors?.[field.name] ?? null,
+      error: errors?.[field.name] ?? null,
     };
   });
 }

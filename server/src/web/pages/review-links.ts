@@ -2,6 +2,7 @@ import { type DecisionAction, type DecisionInput, isFinalStatus } from '@loopgat
 import type { Response, Router } from 'express';
 import { decisionOptions } from '../../domain/approvals/decision-options.js';
 import { fieldChanges } from '../../domain/approvals/payload-diff.js';
+import { rejectReasonsForTask } from '../../domain/approvals/queues.js';
 import { AppError } from '../../domain/kernel/errors.js';
 import { decideByReviewLink, linkAllows, openReviewLink } from '../../domain/reviewers/review-links.js';
 import type { ReviewLinkAction } from '../../domain/reviewers/reviewer-ports.js';
@@ -9,7 +10,13 @@ import type { JsonValue } from '../../domain/tasks/task-record.js';
 import { readDecisionForm, type Typed } from '../kit/decision-form.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
-import { type DecisionPreview, fieldViews, panelAccess, taskSummaryView } from '../kit/view-models.js';
+import {
+  type DecisionPreview,
+  fieldViews,
+  panelAccess,
+  responseFieldViews,
+  taskSummaryView,
+} from '../kit/view-models.js';
 
 /** What each e-mailed link lets its reviewer do: one button, or the whole panel for "Review & modify". */
 const DECISION_ACTIONS_BY_LINK: Record<ReviewLinkAction, DecisionAction[]> = {
@@ -33,7 +40,10 @@ export function register(router: Router, kit: PageKit): void {
   ) {
     const opened = await openReviewLink(deps, token);
     const href = `/review/${encodeURIComponent(token)}`;
-    const options = await decisionOptions(deps, opened.principal, opened.task);
+    const [options, rejectReasons] = await Promise.all([
+      decisionOptions(deps, opened.principal, opened.task),
+      rejectReasonsForTask(deps, opened.task),
+    ]);
     kit.send(
       res,
       TEMPLATES.review,
@@ -42,6 +52,8 @@ export function register(router: Router, kit: PageKit): void {
         ...panelAccess(DECISION_ACTIONS_BY_LINK[opened.link.action], options),
         reviewer: opened.link.email,
         fields: fieldViews(opened.task, typed),
+        responseFields: responseFieldViews(opened.task, typed),
+        rejectReasons,
         formAction: href,
         backHref: href,
         ...extra,
@@ -65,7 +77,8 @@ export function register(router: Router, kit: PageKit): void {
     const token = String(req.params.token);
     try {
       const opened = await openReviewLink(deps, token);
-      const decision = readDecisionForm(opened.task, req.body);
+      const rejectReasons = await rejectReasonsForTask(deps, opened.task);
+      const decision = readDecisionForm(opened.task, req.body, { rejectReasons });
       const action = (req.body as { action?: unknown } | undefined)?.action;
       if (typeof action === 'string' && action !== 'edit' && !linkAllows(opened.link, action)) {
         throw new AppError(

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { claimTask, escalateTask, releaseTask } from '../../domain/approvals/claims.js';
 import { decisionOptions } from '../../domain/approvals/decision-options.js';
 import { fieldChanges } from '../../domain/approvals/payload-diff.js';
+import { rejectReasonsForTask } from '../../domain/approvals/queues.js';
 import { decideTask } from '../../domain/approvals/vote.js';
 import { listDeliveries, redeliver } from '../../domain/delivery/deliveries.js';
 import { can } from '../../domain/kernel/access.js';
@@ -32,6 +33,7 @@ import {
   decisionDiffOf,
   fieldViews,
   panelAccess,
+  responseFieldViews,
   signedIn,
   taskSummaryView,
 } from '../kit/view-models.js';
@@ -68,10 +70,11 @@ export function register(router: Router, kit: PageKit): void {
     } = {},
     status = 200,
   ) {
-    const [events, { deliveries }, options] = await Promise.all([
+    const [events, { deliveries }, options, rejectReasons] = await Promise.all([
       listTaskEvents(deps, web.principal, task.id),
       listDeliveries(deps, web.principal, { taskId: task.id, limit: TASK_PAGE_DELIVERIES }),
       decisionOptions(deps, web.principal, task),
+      rejectReasonsForTask(deps, task),
     ]);
     const taskPath = `/tasks/${encodeURIComponent(task.id)}`;
     kit.send(
@@ -87,6 +90,8 @@ export function register(router: Router, kit: PageKit): void {
         decisionDiff: decisionDiffOf(task),
         decisionChanges: decisionChangesOf(task),
         fields: fieldViews(task, typed),
+        responseFields: responseFieldViews(task, typed),
+        rejectReasons,
         formAction: `${taskPath}/decide`,
         backHref: taskPath,
         nextHref: NEXT_TASK_HREF,
@@ -147,7 +152,8 @@ export function register(router: Router, kit: PageKit): void {
     kit.form,
     kit.page(async (req, res, web) => {
       const task = await getTask(deps, web.principal, String(req.params.id));
-      const decision = readDecisionForm(task, req.body);
+      const rejectReasons = await rejectReasonsForTask(deps, task);
+      const decision = readDecisionForm(task, req.body, { rejectReasons });
       if (decision.kind === 'panel') {
         const { edited, comment } = decision.typed;
         await sendTask(
@@ -170,7 +176,7 @@ export function register(router: Router, kit: PageKit): void {
         if (appError.code === 'internal_error') throw error;
         const now = await getTask(deps, web.principal, task.id);
         // Refused by the domain (claimed meanwhile, already decided…): show why, keep what was typed.
-        const kept = readDecisionForm(task, { ...req.body, action: 'edit' });
+        const kept = readDecisionForm(task, { ...req.body, action: 'edit' }, { rejectReasons });
         const typed = kept.kind === 'panel' ? kept.typed : { comment: '' };
         await sendTask(res, web, now, { error: appError.message, ...typed, typed }, appError.status);
         return;
