@@ -176,7 +176,7 @@ for (const database of DATABASES) {
       for (let i = 0; i < 3; i++) await create({ queue: 'previewed', confidence: 0.4 });
       await create({}); // a task of another queue (default) is not counted
       for (const task of confident.slice(0, 2))
-        expect((await decide(task.id, keys.outsider, 'reject')).status).toBe(200);
+        expect((await decide(task.id, keys.outsider, 'reject', { comment: 'Not justified' })).status).toBe(200);
       expect((await decide(confident[2]!.id, keys.outsider)).status).toBe(200);
       const proposed = {
         policy: {
