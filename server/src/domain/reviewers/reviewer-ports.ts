@@ -17,7 +17,8 @@ export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   findLive(idHash: string, now: number): Promise<SessionRecord | null>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<void>;
+  /** Ends every session of the user, except the one `keepIdHash` names (a password change keeps its own). */
+  deleteForUser(userId: string, keepIdHash?: string): Promise<void>;
   purgeExpired(now: number): Promise<number>;
   /** Housekeeping: deletes up to `limit` sessions expired at `now`; returns how many. */
   deleteExpired(now: number, limit: number): Promise<number>;
