@@ -236,6 +236,19 @@ const SAMPLES: Samples = {
       invite: { email: 'x@example.com', name: 'X', role: 'viewer' },
     },
   ],
+  account: [
+    {
+      ...chrome,
+      notice: 'Saved',
+      failed: 'settings',
+      fieldErrors: { timeZone: 'not a zone' },
+      minPasswordLength: 12,
+      maxMailsPerHour: 200,
+      defaultMailsPerHour: 20,
+      fallbackTimeZone: 'UTC',
+      settings: { timeZone: 'Mars/Base', mailMode: 'daily', mailsPerHour: '5' },
+    },
+  ],
   queueSettings: [
     {
       ...chrome,

@@ -1,5 +1,6 @@
 import { template } from './render.js';
 import type {
+  AccountView,
   AdminUsersView,
   BoardColumnsView,
   BoardView,
@@ -27,6 +28,7 @@ export const TEMPLATES = {
   task: template<TaskView>('task'),
   review: template<ReviewView>('review'),
   adminUsers: template<AdminUsersView>('admin-users'),
+  account: template<AccountView>('account'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
