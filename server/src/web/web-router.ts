@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { HtmlErrorPage } from '../http-common/problem.js';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
 import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
+import * as account from './pages/account.js';
 import * as adminApiKeys from './pages/admin-api-keys.js';
 import * as adminUsers from './pages/admin-users.js';
 import * as auth from './pages/auth.js';
@@ -21,6 +22,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   task,
   adminUsers,
   adminApiKeys,
+  account,
   reviewLinks,
   invitations,
   queueSettings,

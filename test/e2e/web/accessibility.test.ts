@@ -31,6 +31,8 @@ interface Fixtures {
   reviewLink: string;
   usedReviewLink: string;
   inviteLink: string;
+  /** The server's address, for pages opened by `open`. */
+  baseUrl: string;
 }
 
 interface PageCase {
@@ -57,6 +59,8 @@ const PAGES: PageCase[] = [
     as: 'anonymous',
     open: async (page, f) => {
       await page.goto(f.reviewLink);
+      // The JSON editor sits in a closed <details> under the payload: open it as a reviewer would.
+      await page.click('#edit-payload summary');
       const editor = page.locator('#payload-editor');
       await editor.fill((await editor.inputValue()).replace('"amount": 480', '"amount": 100'));
       await page.click('#preview-modify');
@@ -69,6 +73,18 @@ const PAGES: PageCase[] = [
   { name: 'queue edit', as: 'admin', path: () => '/settings/queues/support' },
   { name: 'users', as: 'admin', path: () => '/admin/users' },
   { name: 'invitation', as: 'anonymous', path: (f) => f.inviteLink },
+  { name: 'account', as: 'viewer', path: () => '/account' },
+  {
+    name: 'account: problems beside their fields',
+    as: 'reviewer',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/account`);
+      await page.fill('input[name=timeZone]', 'Mars/Olympus_Mons');
+      await page.fill('input[name=mailsPerHour]', 'many');
+      await page.click('form[action="/account/settings"] button[type=submit]');
+      await page.locator('#timeZone-error').waitFor();
+    },
+  },
   { name: 'unknown page', as: 'reviewer', path: () => '/no/such/page', status: 404 },
   { name: 'unknown page (signed out)', as: 'anonymous', path: () => '/no/such/page', status: 404 },
 ];
@@ -174,7 +190,7 @@ for (const database of DATABASES) {
       );
       const inviteLink = /(http\S+\/invite\/\S+)/.exec(invite.text)?.[1] ?? '';
       expect(inviteLink).not.toBe('');
-      return { taskId, decidedTaskId, reviewLink, usedReviewLink, inviteLink };
+      return { taskId, decidedTaskId, reviewLink, usedReviewLink, inviteLink, baseUrl: stack.url };
     }
 
     beforeAll(async () => {
@@ -287,6 +303,52 @@ for (const database of DATABASES) {
       expect(await page.locator('#board-status').textContent()).toBe('Escalated.');
       const task = await stack.api(`/api/v1/tasks/${id}`);
       expect(task.body.workflow).toMatchObject({ escalated: true });
+      await page.close();
+    });
+
+    test('keyboard: the account page is Tab-reachable in reading order and its settings save by Enter', async () => {
+      const page = await (await contextFor('viewer', 'phone')).newPage();
+      await page.goto(`${stack.url}/account`);
+      await page.locator('#main').focus();
+      const reached: string[] = [];
+      for (let i = 0; i < 12 && !reached.includes('Save settings'); i++) {
+        await page.keyboard.press('Tab');
+        reached.push(
+          await page.evaluate<string>(
+            "(() => { const el = document.activeElement; return el.getAttribute('name') || el.textContent.trim(); })()",
+          ),
+        );
+      }
+      expect(reached).toEqual([
+        'email',
+        'currentPassword',
+        'newPassword',
+        'confirmPassword',
+        'Change password',
+        'timeZone',
+        'mailMode',
+        'mailsPerHour',
+        'Save settings',
+      ]);
+      await page.locator('input[name=timeZone]').focus();
+      await page.keyboard.type('Pacific/Auckland');
+      await page.keyboard.press('Enter');
+      await page.locator('.notice').waitFor();
+      expect(await page.locator('.notice').textContent()).toBe('Settings saved.');
+      expect(await page.locator('input[name=timeZone]').inputValue()).toBe('Pacific/Auckland');
+      if (process.env.LOOPGATE_SCREENSHOTS) {
+        for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+          const shot = await (await contextFor('reviewer', device)).newPage();
+          await shot.goto(`${stack.url}/account`);
+          await shot.fill('input[name=currentPassword]', 'not the password');
+          await shot.fill('input[name=newPassword]', 'a long enough passphrase');
+          await shot.fill('input[name=confirmPassword]', 'a different passphrase');
+          await shot.click('form[action="/account/password"] button[type=submit]');
+          await shot.locator('#currentPassword-error').waitFor();
+          await shot.screenshot({ path: `${process.env.LOOPGATE_SCREENSHOTS}/account-${device}.png`, fullPage: true });
+          await shot.close();
+        }
+      }
       await page.close();
     });
 

@@ -17,7 +17,8 @@ export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   findLive(idHash: string, now: number): Promise<SessionRecord | null>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<void>;
+  /** Ends every session of the user, except the one `keepIdHash` names (a password change keeps its own). */
+  deleteForUser(userId: string, keepIdHash?: string): Promise<void>;
   /** Ends the user's sessions in one workspace (deactivated or removed there); others stay. */
   deleteForMember(workspaceId: string, userId: string): Promise<void>;
   purgeExpired(now: number): Promise<number>;

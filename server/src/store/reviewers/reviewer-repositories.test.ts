@@ -63,7 +63,7 @@ for (const database of DATABASES) {
     });
     afterAll(async () => close());
 
-    test('sessions: live until they expire, deleted one by one, per user and in batches', async () => {
+    test('sessions: live until they expire, deleted one by one, per user (but one) and in batches', async () => {
       const session = {
         idHash: 'sh_1',
         userId: 'usr_ann',
@@ -75,6 +75,7 @@ for (const database of DATABASES) {
       await store.transaction(async (tx) => {
         await tx.sessions.insert(session);
         await tx.sessions.insert({ ...session, idHash: 'sh_2' });
+        await tx.sessions.insert({ ...session, idHash: 'sh_5' });
         await tx.sessions.insert({ ...session, idHash: 'sh_3', userId: 'usr_bo', expiresAt: 50 });
         await tx.sessions.insert({ ...session, idHash: 'sh_4', userId: 'usr_bo', expiresAt: 60 });
       });
@@ -82,8 +83,13 @@ for (const database of DATABASES) {
       expect(await store.read.sessions.findLive('sh_1', 100)).toBeNull();
       await store.transaction((tx) => tx.sessions.delete('sh_1'));
       expect(await store.read.sessions.findLive('sh_1', 0)).toBeNull();
-      await store.transaction((tx) => tx.sessions.deleteForUser('usr_ann'));
+      // A password change ends the user's other sessions and keeps the one it came from; no one else's.
+      await store.transaction((tx) => tx.sessions.deleteForUser('usr_ann', 'sh_5'));
       expect(await store.read.sessions.findLive('sh_2', 0)).toBeNull();
+      expect(await store.read.sessions.findLive('sh_5', 0)).toEqual({ ...session, idHash: 'sh_5' });
+      expect(await store.read.sessions.findLive('sh_3', 0)).not.toBeNull();
+      await store.transaction((tx) => tx.sessions.deleteForUser('usr_ann'));
+      expect(await store.read.sessions.findLive('sh_5', 0)).toBeNull();
       expect(await store.transaction((tx) => tx.sessions.deleteExpired(60, 1))).toBe(1);
       expect(await store.transaction((tx) => tx.sessions.purgeExpired(60))).toBe(1);
       expect(await store.transaction((tx) => tx.sessions.purgeExpired(60))).toBe(0);

@@ -48,8 +48,9 @@ export class SqlSessionRepository implements SessionRepository {
     await this.sql.query('DELETE FROM web_sessions WHERE id_hash = ?', [idHash]);
   }
 
-  async deleteForUser(userId: string): Promise<void> {
-    await this.sql.query('DELETE FROM web_sessions WHERE user_id = ?', [userId]);
+  async deleteForUser(userId: string, keepIdHash?: string): Promise<void> {
+    if (keepIdHash === undefined) await this.sql.query('DELETE FROM web_sessions WHERE user_id = ?', [userId]);
+    else await this.sql.query('DELETE FROM web_sessions WHERE user_id = ? AND id_hash <> ?', [userId, keepIdHash]);
   }
 
   async deleteForMember(workspaceId: string, userId: string): Promise<void> {

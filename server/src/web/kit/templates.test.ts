@@ -326,6 +326,19 @@ const SAMPLES: Samples = {
     payload: MAIL_PAYLOADS[n]!,
     linkNote: 'They stop working when the task is decided.',
   })),
+  account: [
+    {
+      ...chrome,
+      notice: 'Saved',
+      failed: 'settings',
+      fieldErrors: { timeZone: 'not a zone' },
+      minPasswordLength: 12,
+      maxMailsPerHour: 200,
+      defaultMailsPerHour: 20,
+      fallbackTimeZone: 'UTC',
+      settings: { timeZone: 'Mars/Base', mailMode: 'daily', mailsPerHour: '5' },
+    },
+  ],
   queueEdit: [
     {
       ...chrome,

@@ -1,5 +1,6 @@
 import { template } from './render.js';
 import type {
+  AccountView,
   AdminApiKeyRevokeView,
   AdminApiKeysView,
   AdminUsersView,
@@ -32,6 +33,7 @@ export const TEMPLATES = {
   adminUsers: template<AdminUsersView>('admin-users'),
   adminApiKeys: template<AdminApiKeysView>('admin-api-keys'),
   adminApiKeyRevoke: template<AdminApiKeyRevokeView>('admin-api-key-revoke'),
+  account: template<AccountView>('account'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
   settingsGroups: template<SettingsGroupsView>('settings-groups'),
   queueEdit: template<QueueEditView>('queue-edit'),

@@ -427,6 +427,21 @@ export type SettingsGroupsView = SignedIn & {
   form?: { name: string; members: string[] };
 };
 
+/** /account: the signed-in user's password form and mail settings, as typed (passwords never echoed). */
+export type AccountView = SignedIn & {
+  notice?: string;
+  /** Which form the problems belong to, so the right one shows its summary. */
+  failed?: 'password' | 'settings';
+  /** Problems by field name (currentPassword, newPassword, confirmPassword, timeZone, mailMode, mailsPerHour). */
+  fieldErrors: Record<string, string>;
+  minPasswordLength: number;
+  maxMailsPerHour: number;
+  defaultMailsPerHour: number;
+  /** The zone mail falls back to when the user chose none (the workspace's, else UTC). */
+  fallbackTimeZone: string;
+  settings: { timeZone: string; mailMode: string; mailsPerHour: string };
+};
+
 export interface GroupMemberView {
   kind: 'user' | 'API key';
   label: string;

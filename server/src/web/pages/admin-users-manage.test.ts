@@ -35,7 +35,8 @@ for (const database of DATABASES) {
     const workspaceId = async () => (await w.store.read.workspaces.findBySlug('default'))!.id;
     const audit = async () => (await w.store.read.audit.list(await workspaceId(), 0, 1000)).map((e) => e.action);
     const rowOf = (html: string, email: string) =>
-      new RegExp(`<tr data-user-id="[^"]*">\\s*<td[^>]*>${email.replace('.', '\\.')}[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+      new RegExp(`<tr data-user-id="[^"]*">\\s*<td[^>]*>${email.replace('.', '\\.')}[\\s\\S]*?</tr>`).exec(html)?.[0] ??
+      '';
     const post = (agent: request.Agent, path: string, body: object) => agent.post(path).type('form').send(body);
 
     test("a deactivated member's session ends, their review links answer 410, they cannot log in; reactivated they can", async () => {

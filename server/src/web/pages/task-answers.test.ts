@@ -40,17 +40,14 @@ for (const database of DATABASES) {
       expect(page).toContain('id="response-form"');
       expect(page).toContain('name="response.note"');
 
-      const refused = await agent
-        .post(`/tasks/${task.id}/decide`)
-        .type('form')
-        .send({
-          _csrf: csrf,
-          action: 'approve',
-          comment: 'ok',
-          responses: '1',
-          'response.note': '',
-          'response.goodwill': '10',
-        });
+      const refused = await agent.post(`/tasks/${task.id}/decide`).type('form').send({
+        _csrf: csrf,
+        action: 'approve',
+        comment: 'ok',
+        responses: '1',
+        'response.note': '',
+        'response.goodwill': '10',
+      });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain('Answer the questions marked below before you approve.');
       expect(refused.text).toMatch(/id="answer-goodwill" value="10"/);
