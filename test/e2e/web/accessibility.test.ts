@@ -72,6 +72,8 @@ const PAGES: PageCase[] = [
   { name: 'queue settings (reviewer)', as: 'reviewer', path: () => '/settings/queues' },
   { name: 'queue edit', as: 'admin', path: () => '/settings/queues/support' },
   { name: 'users', as: 'admin', path: () => '/admin/users' },
+  { name: 'API keys', as: 'admin', path: () => '/admin/api-keys' },
+  { name: 'reviewer groups', as: 'admin', path: () => '/settings/groups' },
   { name: 'invitation', as: 'anonymous', path: (f) => f.inviteLink },
   { name: 'account', as: 'viewer', path: () => '/account' },
   {
