@@ -1,4 +1,11 @@
-import { BACKSTOP_GRACE_MS, buildCreateTaskBody, InputError, WAIT_INDEFINITELY, waitTill } from './task-input.js';
+import {
+  BACKSTOP_GRACE_MS,
+  buildCreateTaskBody,
+  InputError,
+  WAIT_INDEFINITELY,
+  waitTill,
+  workflowAgent,
+} from './task-input.js';
 
 describe('buildCreateTaskBody', () => {
   test('Form Fields and Response Fields become form and responseForm', () => {
@@ -103,6 +110,20 @@ describe('buildCreateTaskBody', () => {
   ])('refuses %s with an InputError', (_name, fields, message) => {
     expect(() => buildCreateTaskBody(fields)).toThrow(InputError);
     expect(() => buildCreateTaskBody(fields)).toThrow(message);
+  });
+});
+
+describe("workflowAgent (the workflow names the task's agent)", () => {
+  test('the workflow id is the agent id, its name the agent name', () => {
+    expect(workflowAgent({ id: '42', name: ' Refunds ' })).toEqual({ id: 'n8n:workflow:42', name: 'Refunds' });
+    expect(buildCreateTaskBody({ title: 'T', payload: '{}' }, undefined, workflowAgent({ id: '42' })).agent).toEqual({
+      id: 'n8n:workflow:42',
+    });
+  });
+
+  test('an unsaved workflow (no id) names no agent, and a long name is cut to the server limit', () => {
+    expect(workflowAgent({ name: 'draft' })).toBeUndefined();
+    expect(workflowAgent({ id: '1', name: 'x'.repeat(300) })?.name).toHaveLength(200);
   });
 });
 

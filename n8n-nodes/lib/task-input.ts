@@ -49,9 +49,23 @@ export interface CreateTaskBody {
   slaSeconds?: number;
   dueAt?: string;
   externalRef?: string;
+  agent?: AgentOfTask;
   callbackUrl?: string;
   form?: Form;
   responseForm?: Form;
+}
+
+/** Which automation asked: the workflow, so tasks can be filtered (and later counted) per workflow. */
+export interface AgentOfTask {
+  id: string;
+  name?: string;
+}
+
+/** The workflow as the task's agent; n8n ids have no spaces, names are cut to the server's limit. */
+export function workflowAgent(workflow: { id?: string; name?: string }): AgentOfTask | undefined {
+  if (!workflow.id) return undefined;
+  const name = workflow.name?.trim();
+  return { id: `n8n:workflow:${workflow.id}`, ...(name ? { name: name.slice(0, 200) } : {}) };
 }
 
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
@@ -75,7 +89,7 @@ function splitList(value: string | undefined): string[] {
     .filter((part) => part !== '');
 }
 
-export function buildCreateTaskBody(fields: TaskFields, callbackUrl?: string): CreateTaskBody {
+export function buildCreateTaskBody(fields: TaskFields, callbackUrl?: string, agent?: AgentOfTask): CreateTaskBody {
   const title = fields.title.trim();
   if (title === '') throw new InputError('Title must not be empty');
   const payload = parseJsonParameter('Payload', fields.payload);
@@ -117,6 +131,7 @@ export function buildCreateTaskBody(fields: TaskFields, callbackUrl?: string): C
     body.dueAt = new Date(due).toISOString();
   }
   if (fields.externalRef) body.externalRef = fields.externalRef;
+  if (agent) body.agent = agent;
   const form = buildFormFromRows(fields.formFields, 'Form Fields', true);
   if (!form.ok) throw new InputError(form.message);
   if (form.form) body.form = form.form;

@@ -29,6 +29,27 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'Must be an absolute http(s
 
 const MAX_SLA_SECONDS = 366 * 24 * 3600;
 
+/**
+ * Which agent asked: set by each SDK adapter from the framework's agent or graph name, and by the n8n
+ * node and the Zapier app from the workflow or Zap. `id` is the stable key (filter, analytics, halting
+ * one agent); the rest is for people.
+ */
+export const agentIdentitySchema = z
+  .strictObject({
+    id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .regex(/^[^\s]+$/, 'Use no spaces (e.g. "refund-bot" or "n8n:workflow:42")')
+      .describe('Stable id of the agent, graph, workflow or Zap'),
+    name: z.string().trim().min(1).max(200).optional(),
+    version: z.string().trim().min(1).max(64).optional(),
+    model: z.string().trim().min(1).max(128).optional().describe('The model that proposed the action, e.g. gpt-4.1'),
+  })
+  .meta({ id: 'AgentIdentity' });
+export type AgentIdentity = z.infer<typeof agentIdentitySchema>;
+
 export const createTaskInputSchema = z
   .strictObject({
     title: z.string().trim().min(1).max(500),
@@ -45,6 +66,7 @@ export const createTaskInputSchema = z
       .optional()
       .describe('Where the task came from: api, n8n, zapier, …'),
     externalRef: z.string().min(1).max(255).optional(),
+    agent: agentIdentitySchema.optional(),
     callbackUrl: httpUrl.optional(),
     notifyEscalations: z
       .boolean()
@@ -205,6 +227,15 @@ export const taskSchema = z
     tags: z.array(z.string()),
     source: z.string(),
     externalRef: z.string().nullable(),
+    agent: z
+      .object({
+        id: z.string(),
+        name: z.string().nullable(),
+        version: z.string().nullable(),
+        model: z.string().nullable(),
+      })
+      .nullable()
+      .describe('The agent that asked (as given on create); null when none was named'),
     callbackUrl: z
       .string()
       .nullable()
@@ -253,6 +284,7 @@ export const listTasksQuerySchema = z
     riskLevel: riskLevelSchema.optional(),
     source: z.string().max(64).optional(),
     externalRef: z.string().max(255).optional(),
+    agent: z.string().max(128).optional().describe('Tasks from this agent (its agent.id)'),
     tag: z.string().trim().min(1).max(64).optional().describe('Tasks carrying this tag'),
     assignee: z
       .string()

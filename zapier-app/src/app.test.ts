@@ -481,6 +481,7 @@ describe('Create Task and server errors', () => {
         externalRef: 'order-77',
         reviewers: ['ops@example.com'],
       },
+      meta: { zap: { id: 987654 } },
     });
     expect(task).toMatchObject({
       id: expect.stringMatching(/^tsk_/),
@@ -488,6 +489,8 @@ describe('Create Task and server errors', () => {
       queue: 'refunds',
       payload: 'plain text, not JSON',
       source: 'zapier',
+      // The Zap is the task's agent.
+      agent: { id: 'zapier:zap:987654', name: null },
       callbackUrl: null,
       tags: ['refund'],
       dueAt: expect.any(String),

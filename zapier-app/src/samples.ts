@@ -14,6 +14,7 @@ export const SAMPLE_TASK: Task = {
   tags: ['refund'],
   source: 'zapier',
   externalRef: 'order-1234',
+  agent: { id: 'zapier:zap:1234567', name: null, version: null, model: null },
   callbackUrl: null,
   hasCallback: false,
   status: 'pending_review',

@@ -215,6 +215,10 @@ export function taskBodyFromInput(z: ZObject, bundle: Bundle): CreateTaskInput {
   if (slaMinutes !== undefined) body.slaSeconds = Math.round(slaMinutes * 60);
   const externalRef = optionalString(input.externalRef);
   if (externalRef !== undefined) body.externalRef = externalRef;
+  // The Zap is the agent, so tasks can be filtered (and later counted) per Zap. Zapier still sends
+  // meta.zap.id although its types mark it deprecated; without it no agent is named.
+  const zapId = (bundle.meta as { zap?: { id?: unknown } } | undefined)?.zap?.id;
+  if (typeof zapId === 'string' || typeof zapId === 'number') body.agent = { id: `zapier:zap:${zapId}` };
   if (tags.length > 0) body.tags = tags;
   if (reviewers.length > 0) body.reviewers = reviewers;
   const form = formFrom(z, input.formFields, 'form');

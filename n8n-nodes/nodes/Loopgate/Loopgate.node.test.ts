@@ -94,6 +94,7 @@ describe('Request Approval (and Wait)', () => {
           slaSeconds: 600,
           source: 'n8n',
           externalRef: 'n8n:wf1:42',
+          agent: { id: 'n8n:workflow:wf1', name: 'wf' },
           callbackUrl: RESUME_URL,
         },
       },

@@ -14,7 +14,13 @@ import { loopgateRequest } from '../../lib/api.js';
 import { backstopFields } from '../../lib/decision.js';
 import { n8nWorkflow } from '../../lib/n8n-runtime.js';
 import { resumeWithServerState } from '../../lib/resume.js';
-import { buildCreateTaskBody, RISK_LEVEL_OPTIONS, type TaskFields, waitTill } from '../../lib/task-input.js';
+import {
+  buildCreateTaskBody,
+  RISK_LEVEL_OPTIONS,
+  type TaskFields,
+  waitTill,
+  workflowAgent,
+} from '../../lib/task-input.js';
 
 /**
  * The Request Approval operation's value must be n8n's SEND_AND_WAIT_OPERATION: n8n checks the resume
@@ -484,6 +490,7 @@ async function requestApproval(this: IExecuteFunctions): Promise<INodeExecutionD
     const body = buildCreateTaskBody(
       { ...fields, externalRef: fields.externalRef || defaultExternalRef(this) },
       resumeUrl,
+      workflowAgent(this.getWorkflow()),
     );
     const options = this.getNodeParameter('options', 0, {}) as IDataObject;
     const task = await loopgateRequest<{ id: string }>(this, {
@@ -511,7 +518,11 @@ async function runOperation(this: IExecuteFunctions, operation: string, i: numbe
     case 'create': {
       const fields = taskFieldsAt(this, i);
       const callbackUrl = (this.getNodeParameter('callbackUrl', i, '') as string).trim();
-      const body = buildCreateTaskBody(fields, callbackUrl === '' ? undefined : callbackUrl);
+      const body = buildCreateTaskBody(
+        fields,
+        callbackUrl === '' ? undefined : callbackUrl,
+        workflowAgent(this.getWorkflow()),
+      );
       return [
         await loopgateRequest(this, { method: 'POST', path: '/api/v1/tasks', body: body as unknown as IDataObject }),
       ];

@@ -221,6 +221,36 @@ for (const database of DATABASES) {
       );
     });
 
+    test('a task names the agent that asked: stored, returned with nulls for what was not given, filterable by agent', async () => {
+      const agent = { id: 'refund-bot', name: 'Refund bot', version: '3.1', model: 'gpt-4.1' };
+      const full = await request(d.app)
+        .post('/api/v1/tasks')
+        .set(bearer(d.keys.reviewer))
+        .send({ ...validTask, agent });
+      expect(full.status).toBe(201);
+      expect(full.body.agent).toEqual(agent);
+      const bare = await request(d.app)
+        .post('/api/v1/tasks')
+        .set(bearer(d.keys.reviewer))
+        .send({ ...validTask, agent: { id: 'n8n:workflow:7' } });
+      expect(bare.body.agent).toEqual({ id: 'n8n:workflow:7', name: null, version: null, model: null });
+      const none = await request(d.app).post('/api/v1/tasks').set(bearer(d.keys.reviewer)).send(validTask);
+      expect(none.body.agent).toBeNull();
+
+      const listed = await request(d.app).get('/api/v1/tasks?agent=refund-bot').set(bearer(d.keys.viewer));
+      expect(listed.body.data.map((t: { id: string }) => t.id)).toEqual([full.body.id]);
+      const got = await request(d.app).get(`/api/v1/tasks/${full.body.id}`).set(bearer(d.keys.viewer));
+      expect(got.body.agent).toEqual(agent);
+
+      const bad = await request(d.app)
+        .post('/api/v1/tasks')
+        .set(bearer(d.keys.reviewer))
+        .send({ ...validTask, agent: { id: 'has spaces', colour: 'red' } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('validation_failed');
+      expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['agent.colour', 'agent.id']);
+    });
+
     test('another workspace sees nothing: 404 for its ids, absent from its lists', async () => {
       const task = await d.createTask();
       const other = bearer(d.keys.otherWorkspaceAdmin);

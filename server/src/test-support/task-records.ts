@@ -20,6 +20,7 @@ export function taskRecord(
     tags: [],
     source: 'api',
     externalRef: null,
+    agent: null,
     callbackUrl: null,
     status: 'pending_review',
     dueAt: null,

@@ -145,6 +145,8 @@ export interface BoardCard {
   createdAt: number;
   closedAt: number | null;
   decisionAction: DecisionAction | null;
+  /** The agent that asked (its id, and name when given). */
+  agent: { id: string; name: string | null } | null;
 }
 
 /** The board filters the same way as the task list and its export. */

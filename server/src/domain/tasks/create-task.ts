@@ -75,6 +75,14 @@ export async function createTask(
     tags: input.tags ?? [],
     source: input.source ?? 'api',
     externalRef: input.externalRef ?? null,
+    agent: input.agent
+      ? {
+          id: input.agent.id,
+          name: input.agent.name ?? null,
+          version: input.agent.version ?? null,
+          model: input.agent.model ?? null,
+        }
+      : null,
     callbackUrl: input.callbackUrl ?? null,
     status: 'pending_review',
     dueAt,

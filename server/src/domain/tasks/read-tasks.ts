@@ -22,6 +22,7 @@ export function taskListFilter(query: Omit<ListTasksQuery, 'limit' | 'cursor' | 
     riskLevel: query.riskLevel,
     source: query.source,
     externalRef: query.externalRef,
+    agentId: query.agent,
     tag: query.tag,
     ...(query.assignee === 'unassigned' ? { unassigned: true } : { assigneeId: query.assignee }),
     dueBy: query.breached === 'true' ? now : undefined,

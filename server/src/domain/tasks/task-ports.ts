@@ -12,6 +12,8 @@ export interface TaskListFilter {
   riskLevel?: RiskLevel;
   source?: string;
   externalRef?: string;
+  /** Tasks from this agent (agent.id). */
+  agentId?: string;
   /** Assigned to this user or API key. */
   assigneeId?: string;
   /** Only tasks nobody is assigned to. */

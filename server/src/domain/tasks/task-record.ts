@@ -17,6 +17,13 @@ export interface DecisionRecord {
   decidedAt: number;
 }
 
+export interface AgentRecord {
+  id: string;
+  name: string | null;
+  version: string | null;
+  model: string | null;
+}
+
 /** The domain's view of a task. Times are epoch milliseconds; the HTTP layer renders them as ISO strings. */
 export interface TaskRecord {
   id: string;
@@ -31,6 +38,8 @@ export interface TaskRecord {
   tags: string[];
   source: string;
   externalRef: string | null;
+  /** The agent that asked, as given on create; null when none was named. */
+  agent: AgentRecord | null;
   callbackUrl: string | null;
   status: TaskStatus;
   dueAt: number | null;

@@ -21,6 +21,7 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
     tags: task.tags,
     source: task.source,
     externalRef: task.externalRef,
+    agent: task.agent,
     // Usually an n8n resume URL or a Zapier callback URL: whoever holds it can resume the automation.
     callbackUrl: task.callbackUrl === null ? null : viewTargetUrl(viewer, task.callbackUrl, task.createdBy),
     hasCallback: task.callbackUrl !== null,

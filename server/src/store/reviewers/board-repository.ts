@@ -30,6 +30,8 @@ const CARD_COLUMNS = [
   'created_at',
   'closed_at',
   'decision_action',
+  'agent_id',
+  'agent_name',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 type CardRow = Pick<TaskRow, (typeof CARD_COLUMNS)[number]>;
@@ -54,6 +56,7 @@ function rowToCard(row: CardRow): BoardCard {
     createdAt: row.created_at,
     closedAt: row.closed_at,
     decisionAction: row.decision_action,
+    agent: row.agent_id === null ? null : { id: row.agent_id, name: row.agent_name },
   };
 }
 

@@ -41,6 +41,7 @@ const card = (task: TaskRecord): BoardCard => ({
   createdAt: task.createdAt,
   closedAt: task.closedAt,
   decisionAction: task.decision?.action ?? null,
+  agent: task.agent ? { id: task.agent.id, name: task.agent.name } : null,
 });
 
 for (const database of DATABASES) {

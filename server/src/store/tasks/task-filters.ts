@@ -18,6 +18,7 @@ export function taskFilterConditions(workspaceId: string, filter: TaskListFilter
     equals('risk_level', filter.riskLevel),
     equals('source', filter.source),
     equals('external_ref', filter.externalRef),
+    equals('agent_id', filter.agentId),
     equals('assignee_id', filter.assigneeId),
     filter.unassigned ? condition('assignee_id IS NULL') : undefined,
     compare('due_at', '<=', filter.dueBy),

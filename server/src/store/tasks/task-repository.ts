@@ -42,6 +42,11 @@ export interface TaskRow {
   tags: JsonText;
   source: string;
   external_ref: string | null;
+  // The agent that asked: all NULL, or agent_id set and the rest as given.
+  agent_id: string | null;
+  agent_name: string | null;
+  agent_version: string | null;
+  agent_model: string | null;
   callback_url: string | null;
   status: TaskStatus;
   due_at: number | null;
@@ -101,6 +106,10 @@ function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn> {
     tags: JSON.stringify(task.tags),
     source: task.source,
     external_ref: task.externalRef,
+    agent_id: task.agent?.id ?? null,
+    agent_name: task.agent?.name ?? null,
+    agent_version: task.agent?.version ?? null,
+    agent_model: task.agent?.model ?? null,
     callback_url: task.callbackUrl,
     status: task.status,
     due_at: task.dueAt,
@@ -144,6 +153,10 @@ function rowToTask(row: TaskRow): TaskRecord {
     tags: parseJson<string[]>(row.tags),
     source: row.source,
     externalRef: row.external_ref,
+    agent:
+      row.agent_id === null
+        ? null
+        : { id: row.agent_id, name: row.agent_name, version: row.agent_version, model: row.agent_model },
     callbackUrl: row.callback_url,
     status: row.status,
     dueAt: row.due_at,

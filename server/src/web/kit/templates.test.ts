@@ -43,6 +43,7 @@ const task: TaskRecord = {
   riskLevel: 'high',
   tags: [],
   source: 'n8n',
+  agent: { id: 'refund-bot', name: 'Refund bot', version: '3', model: 'gpt-4.1' },
   externalRef: null,
   callbackUrl: null,
   status: 'approved_with_modifications',
@@ -86,6 +87,7 @@ const card = {
   createdAt: NOW,
   closedAt: null,
   decisionAction: null,
+  agent: { id: 'refund-bot', name: '<b>Refund bot</b>' },
 };
 const columns = boardColumnsView({
   columns: [{ stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
