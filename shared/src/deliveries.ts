@@ -109,6 +109,10 @@ export const webhookPayloadSchema = z
         .describe('approve_with_modifications: unified diff from original to modified payload'),
       reasonCode: z.string().nullable().describe("reject: the chosen reason's code (the queue's rejectReasons)"),
       response: formResponseSchema.nullable().describe("approval: the reviewer's answers to the task's responseForm"),
+      payloadDigest: z
+        .string()
+        .nullable()
+        .describe('approval: SHA-256 (hex) of the RFC 8785 canonical JSON of the payload that may run'),
       externalRef: z.string().nullable(),
       event: z.object({
         id: z.string(),

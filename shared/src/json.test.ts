@@ -1,4 +1,4 @@
-import { canonicalJson, findJsonShapeProblem, MAX_JSON_DEPTH } from './json.js';
+import { canonicalJson, findJsonShapeProblem, MAX_JSON_DEPTH, payloadDigest } from './json.js';
 
 describe('findJsonShapeProblem', () => {
   test('depth counts containers, objects and arrays alike', () => {
@@ -165,5 +165,19 @@ describe('canonicalJson (RFC 8785)', () => {
       const parsed = JSON.parse(body);
       expect(canonicalJson(parsed)).toBe(canonicalJsonBefore(parsed));
     }
+  });
+});
+
+describe('payloadDigest', () => {
+  test('is the SHA-256 of the canonical JSON, so member order and whitespace do not change it', async () => {
+    // sha256('{"amount":40,"orderId":1234}'), computed outside this code.
+    const expected = '1d6479e384fb7b76d5234ca0d4c5a6875dd47c7b55089d28127fd603a816f709';
+    await expect(payloadDigest({ orderId: 1234, amount: 40 })).resolves.toBe(expected);
+    await expect(payloadDigest(JSON.parse('{ "amount": 40,\n "orderId": 1234 }'))).resolves.toBe(expected);
+    await expect(payloadDigest({ orderId: 1234, amount: 41 })).resolves.not.toBe(expected);
+  });
+
+  test('refuses what JSON cannot carry instead of hashing a lossy rendering', async () => {
+    await expect(payloadDigest({ amount: Number.NaN })).rejects.toThrow(/amount is NaN/);
   });
 });

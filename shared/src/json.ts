@@ -132,3 +132,14 @@ function canonicalPrimitive(value: unknown, path: string): string {
 function notCanonicalizable(path: string, problem: string): TypeError {
   return new TypeError(`Cannot canonicalise JSON: ${path === '' ? 'the value' : path} ${problem}`);
 }
+
+/**
+ * The SHA-256 (lowercase hex) of `value`'s RFC 8785 canonical JSON: what a decision's `payloadDigest`
+ * is, so an agent can prove that what it executes is exactly what a reviewer approved, whatever its
+ * JSON library does with member order or whitespace. WebCrypto, so it runs wherever `shared` does.
+ */
+export async function payloadDigest(value: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(canonicalJson(value));
+  const hash = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(hash), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

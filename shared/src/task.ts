@@ -188,6 +188,12 @@ export const decisionSchema = z
       ),
     reasonCode: z.string().nullable().describe("reject: the reason's code (one of the queue's rejectReasons)"),
     response: formResponseSchema.nullable().describe("An approval: the reviewer's answers to the task's responseForm"),
+    payloadDigest: z
+      .string()
+      .nullable()
+      .describe(
+        'An approval: SHA-256 (hex) of the RFC 8785 canonical JSON of the payload that may run (modifiedPayload when modified, else the original); null for a rejection and for decisions made before digests were stored',
+      ),
     decidedBy: actorSchema,
     decidedAt: z.iso.datetime(),
   })

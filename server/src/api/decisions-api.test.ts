@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../app.js';
 import { ApiKeyAuthenticator } from '../domain/admin/authenticate.js';
@@ -39,6 +40,9 @@ for (const database of DATABASES) {
           decidedBy: { type: 'api_key', name: 'reviewer' },
         });
         expect(res.body.payload).toEqual(validTask.payload);
+        // The digest is of the canonical JSON (members sorted, no whitespace) of what may run.
+        const approved = s.action === 'reject' ? null : (s.modified ?? validTask.payload);
+        expect(res.body.decision.payloadDigest).toBe(approved === null ? null : sha256OfCanonical(approved));
         const again = await request(d.app).get(`/api/v1/tasks/${task.id}`).set(bearer(d.keys.viewer));
         expect(again.body).toEqual(res.body);
         const events = await d.eventsOf(task.id);
@@ -189,4 +193,18 @@ for (const database of DATABASES) {
       );
     });
   });
+}
+
+/** An independent RFC 8785 rendering for flat and nested objects of strings and integers (what these payloads hold). */
+function sha256OfCanonical(value: unknown): string {
+  const canonical = (v: unknown): string =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : Array.isArray(v)
+        ? `[${v.map(canonical).join(',')}]`
+        : JSON.stringify(v);
+  return createHash('sha256').update(canonical(value)).digest('hex');
 }

@@ -29,6 +29,7 @@ export function buildWebhookPayload(type: WebhookEventType, task: TaskRecord, ev
       diff: task.decision?.diff ?? null,
       reasonCode: task.decision?.reasonCode ?? null,
       response: task.decision?.response ?? null,
+      payloadDigest: task.decision?.payloadDigest ?? null,
       externalRef: task.externalRef,
       event: { id: event.id, type: event.type, reason: event.reason, data: event.data },
       createdAt: iso(task.createdAt),

@@ -13,6 +13,11 @@ export interface DecisionRecord {
   reasonCode: string | null;
   /** An approval: the reviewer's answers to the task's responseForm, as validated; null without one. */
   response: FormResponse | null;
+  /**
+   * An approval: SHA-256 of the canonical JSON of the payload that may run, set when the decision is
+   * written (`writeChange`), so planners never compute it; null for a rejection or an old decision.
+   */
+  payloadDigest?: string | null;
   decidedBy: Actor;
   decidedAt: number;
 }

@@ -1,4 +1,4 @@
-import { isFinalStatus } from '@loopgate/shared';
+import { isFinalStatus, payloadDigest } from '@loopgate/shared';
 import type { TaskEventBus } from '../kernel/bus.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -6,6 +6,7 @@ import type { Repositories, Store } from '../store.js';
 import {
   DEFAULT_WORKFLOW,
   type DecisionRecord,
+  type JsonValue,
   type TaskEventRecord,
   type TaskRecord,
   type TaskTransition,
@@ -88,8 +89,23 @@ export function applyChange(task: TaskRecord, change: TaskTransition): TaskRecor
 
 /** A decision as the UPDATE stores it: a modified payload and its diff only for approve_with_modifications. */
 function storedDecision(decision: DecisionRecord): DecisionRecord {
-  if (decision.action === 'approve_with_modifications') return decision;
-  return { ...decision, modifiedPayload: null, diff: null };
+  const stored = { ...decision, payloadDigest: decision.payloadDigest ?? null };
+  if (decision.action === 'approve_with_modifications') return stored;
+  return { ...stored, modifiedPayload: null, diff: null };
+}
+
+/** What an approval lets run: the modified payload when modified, else the original; nothing for a rejection. */
+export function approvedPayloadOf(payload: JsonValue, decision: Pick<DecisionRecord, 'action' | 'modifiedPayload'>) {
+  if (decision.action === 'reject') return undefined;
+  return decision.action === 'approve_with_modifications' ? (decision.modifiedPayload ?? null) : payload;
+}
+
+/** Every decision is stored with the digest of what it approved, whichever use case made it. */
+async function withPayloadDigest(task: TaskRecord, change: TaskTransition): Promise<TaskTransition> {
+  if (!change.decision) return change;
+  const approved = approvedPayloadOf(task.payload, change.decision);
+  const digest = approved === undefined ? null : await payloadDigest(approved);
+  return { ...change, decision: { ...change.decision, payloadDigest: digest } };
 }
 
 /** Appends a task's event and runs the change hook, inside the caller's transaction. */
@@ -113,15 +129,11 @@ export async function writeChange(
   task: TaskRecord,
   planned: PlannedChange,
 ): Promise<TaskRecord> {
-  const won = await tx.tasks.transition(
-    task.workspaceId,
-    task.id,
-    { status: task.status, version: task.version },
-    planned.change,
-  );
+  const change = await withPayloadDigest(task, planned.change);
+  const won = await tx.tasks.transition(task.workspaceId, task.id, { status: task.status, version: task.version }, change);
   if (!won) throw new ChangeLost();
   await planned.alongside?.(tx);
-  const after = applyChange(task, planned.change);
+  const after = applyChange(task, change);
   await recordTaskEvent(deps, tx, after, taskEvent(task, planned.event));
   return after;
 }

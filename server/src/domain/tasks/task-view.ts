@@ -42,6 +42,7 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
           diff: task.decision.diff,
           reasonCode: task.decision.reasonCode,
           response: task.decision.response,
+          payloadDigest: task.decision.payloadDigest ?? null,
           decidedBy: task.decision.decidedBy,
           decidedAt: iso(task.decision.decidedAt),
         }

@@ -68,6 +68,7 @@ export interface TaskRow {
   decision_reason_code: string | null;
   /** A JSON object of answers (FormResponse). */
   decision_response: JsonText | null;
+  decision_payload_digest: string | null;
   decided_by_type: ActorType | null;
   decided_by_id: string | null;
   decided_by_name: string | null;
@@ -177,6 +178,7 @@ function rowToTask(row: TaskRow): TaskRecord {
             diff: row.decision_diff,
             reasonCode: row.decision_reason_code,
             response: parseJsonOrNull<FormResponse>(row.decision_response),
+            payloadDigest: row.decision_payload_digest,
             decidedBy,
             decidedAt: row.decided_at,
           },
@@ -282,6 +284,7 @@ export class SqlTaskRepository implements TaskRepository {
         'decision_diff = ?',
         'decision_reason_code = ?',
         'decision_response = ?',
+        'decision_payload_digest = ?',
         'decided_by_type = ?',
         'decided_by_id = ?',
         'decided_by_name = ?',
@@ -294,6 +297,7 @@ export class SqlTaskRepository implements TaskRepository {
         d.action === 'approve_with_modifications' ? d.diff : null,
         d.reasonCode,
         stringifyOrNull(d.response),
+        d.payloadDigest ?? null,
         d.decidedBy.type,
         d.decidedBy.id,
         d.decidedBy.name,
