@@ -130,7 +130,12 @@ export async function writeChange(
   planned: PlannedChange,
 ): Promise<TaskRecord> {
   const change = await withPayloadDigest(task, planned.change);
-  const won = await tx.tasks.transition(task.workspaceId, task.id, { status: task.status, version: task.version }, change);
+  const won = await tx.tasks.transition(
+    task.workspaceId,
+    task.id,
+    { status: task.status, version: task.version },
+    change,
+  );
   if (!won) throw new ChangeLost();
   await planned.alongside?.(tx);
   const after = applyChange(task, change);
