@@ -16,7 +16,7 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'No module may import itself through others: the thing two modules share belongs in a third.',
-      from: { path: '^(server/src|shared/src|n8n-nodes/(lib|nodes|credentials)|zapier-app/src)/' },
+      from: { path: '^(server/src|shared/src|sdk/src|n8n-nodes/(lib|nodes|credentials)|zapier-app/src)/' },
       to: { circular: true },
     },
     {
@@ -64,6 +64,15 @@ module.exports = {
       to: { pathNot: ['^shared/src/', '^node_modules/zod/'] },
     },
     {
+      name: 'sdk-uses-only-shared',
+      severity: 'error',
+      comment:
+        '@loopgate/sdk is installed into agents: it talks to the server over HTTP and shares only @loopgate/shared ' +
+        '(its tests start the real server from its test support).',
+      from: { path: '^sdk/src/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^sdk/src/', '^shared/', '^node_modules/@loopgate/shared/'] },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},
@@ -83,7 +92,8 @@ module.exports = {
     moduleSystems: ['es6', 'cjs'],
     reporterOptions: {
       archi: {
-        collapsePattern: '^(server/src/[^/]+/[^/]+/|server/src/[^/]+/|shared/src/|n8n-nodes/[^/]+/|zapier-app/src/)',
+        collapsePattern:
+          '^(server/src/[^/]+/[^/]+/|server/src/[^/]+/|shared/src/|sdk/src/|n8n-nodes/[^/]+/|zapier-app/src/)',
       },
     },
   },

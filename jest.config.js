@@ -18,6 +18,7 @@ module.exports = {
   testMatch: [
     '<rootDir>/shared/src/**/*.test.ts',
     '<rootDir>/server/src/**/*.test.ts',
+    '<rootDir>/sdk/src/**/*.test.ts',
     '<rootDir>/n8n-nodes/{credentials,nodes,lib}/**/*.test.ts',
   ],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
