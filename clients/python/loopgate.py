@@ -98,9 +98,11 @@ class Client:
                     tags: Optional[list] = None, queue: Optional[str] = None,
                     source: Optional[str] = None, external_ref: Optional[str] = None,
                     callback_url: Optional[str] = None, sla_seconds: Optional[int] = None,
-                    form: Optional[dict] = None, response_form: Optional[dict] = None) -> Dict[str, Any]:
+                    form: Optional[dict] = None, response_form: Optional[dict] = None,
+                    agent: Optional[dict] = None) -> Dict[str, Any]:
         """Create a task. With ``idempotency_key`` a retried call returns the first call's task
-        instead of making a second one (use your stable id for the action under review)."""
+        instead of making a second one (use your stable id for the action under review).
+        ``agent`` names who asks: ``{"id": "crew-refunds", "name": ..., "version": ..., "model": ...}``."""
         body = _without_none({
             "title": title,
             "payload": payload,
@@ -116,6 +118,7 @@ class Client:
             "slaSeconds": sla_seconds,
             "form": form,
             "responseForm": response_form,
+            "agent": agent,
         })
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self._request("POST", "/api/v1/tasks", body, headers=headers)

@@ -133,8 +133,11 @@ class ClientAgainstServer(unittest.TestCase):
 
     def test_create_get_and_wait_for_an_approval(self):
         task = self.agent.create_task("Refund order 1042", {"amount": 480}, risk_level="high",
-                                      confidence=0.4, tags=["refund"])
+                                      confidence=0.4, tags=["refund"],
+                                      agent={"id": "crew-refunds", "name": "Refund crew", "model": "scripted"})
         self.assertEqual(task["status"], "pending_review")
+        self.assertEqual(task["agent"], {"id": "crew-refunds", "name": "Refund crew", "version": None,
+                                         "model": "scripted"})
         self.assertEqual(task["source"], "python")
         self.assertEqual(self.agent.get_task(task["id"])["payload"], {"amount": 480})
 
@@ -144,6 +147,7 @@ class ClientAgainstServer(unittest.TestCase):
         self.assertEqual(decided["status"], "approved")
         self.assertEqual(decided["decision"]["comment"], "ok")
         self.assertEqual(loopgate.approved_payload(decided), {"amount": 480})
+        self.assertEqual(len(decided["decision"]["payloadDigest"]), 64)
 
     def test_modifications_are_what_may_run(self):
         task = self.agent.create_task("Refund order 7", {"amount": 480})
