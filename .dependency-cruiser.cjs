@@ -68,9 +68,13 @@ module.exports = {
       severity: 'error',
       comment:
         '@loopgate/sdk is installed into agents: it talks to the server over HTTP and shares only @loopgate/shared ' +
-        '(its tests start the real server from its test support).',
-      from: { path: '^sdk/src/', pathNot: '\\.test\\.ts$' },
-      to: { dependencyTypesNot: ['core'], pathNot: ['^sdk/src/', '^shared/', '^node_modules/@loopgate/shared/'] },
+        '(its tests start the real server from its test support); an adapter also imports its framework.',
+      from: { path: '^sdk/src/', pathNot: ['\\.test\\.ts$', '^sdk/src/test-support/'] },
+      to: {
+        dependencyTypesNot: ['core'],
+        // Adapters (sdk/src/adapters/) import their framework, an optional peer dependency.
+        pathNot: ['^sdk/src/', '^shared/', '^node_modules/@loopgate/shared/', '^node_modules/@langchain/langgraph/'],
+      },
     },
     {
       name: 'no-unresolvable',

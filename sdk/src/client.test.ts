@@ -1,8 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { runCli, type ServerProcess, startServerProcess } from '../../server/src/test-support/server-process.js';
 import {
   approvalResult,
   idempotencyKeyFor,
@@ -12,34 +7,22 @@ import {
   payloadDigest,
   type Task,
 } from './index.js';
+import { pause, type RealServer, startRealServer } from './test-support/real-server.js';
 
 /**
  * The SDK against the real server (server/dist, SQLite in a temp directory) as a child process, so
  * a restart is a real one: same port, same data, the waiting promise never told.
  */
 describe('@loopgate/sdk against a real server', () => {
-  let dataDir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ServerProcess;
+  let server: RealServer;
   let agent: Loopgate;
   let person: Loopgate;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'loopgate-sdk-'));
-    env = { DATA_DIR: dataDir, PORT: String(await freePort()), LOOPGATE_OUTBOX_POLL_MS: '100' };
-    const key = (role: string, name: string) =>
-      runCli(['api-key', 'create', '--role', role, '--name', name], env).stdout.trim().split('\n').at(-1) ?? '';
-    const agentKey = key('reviewer', 'agent');
-    const personKey = key('reviewer', 'person');
-    server = await startServerProcess(env);
-    agent = new Loopgate({ baseUrl: server.url, apiKey: agentKey });
-    person = new Loopgate({ baseUrl: server.url, apiKey: personKey });
+    server = await startRealServer();
+    ({ agent, person } = server);
   });
-
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server.stop());
 
   /** Decides `id` as the person once the agent's long-poll is parked (a short pause makes the race honest). */
   const decideSoon = (id: () => string | undefined, body: Parameters<Loopgate['decide']>[1]) =>
@@ -139,26 +122,9 @@ describe('@loopgate/sdk against a real server', () => {
     const task = await agent.createTask({ title: 'Survives a restart', payload: { x: 1 } });
     const waiting = agent.waitForDecision(task.id, { timeoutMs: 60_000 });
     await pause(200);
-    await server.stop();
-    await pause(300);
-    server = await startServerProcess(env);
+    await server.restart();
     await person.decide(task.id, { action: 'approve' });
     const final: Task = await waiting;
     expect(final.status).toBe('approved');
   });
 });
-
-function pause(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
