@@ -12,6 +12,8 @@ import { Loopgate } from '../client.js';
  */
 export interface RealServer {
   url: string;
+  /** The agent's API key, for a process of its own (an example run as a user would). */
+  agentKey: string;
   agent: Loopgate;
   person: Loopgate;
   restart(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startRealServer(): Promise<RealServer> {
   let server: ServerProcess = await startServerProcess(env);
   return {
     url: server.url,
+    agentKey,
     agent: new Loopgate({ baseUrl: server.url, apiKey: agentKey }),
     person: new Loopgate({ baseUrl: server.url, apiKey: personKey }),
     async restart() {
