@@ -90,7 +90,7 @@ const card = {
   agent: { id: 'refund-bot', name: '<b>Refund bot</b>' },
 };
 const columns = boardColumnsView({
-  columns: [{ stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
+  columns: [{ id: 'pending', stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
   principal,
   csrf: chrome.csrf,
   now: NOW,
