@@ -432,6 +432,33 @@ export type SettingsGroupsView = SignedIn & {
   form?: { name: string; members: string[] };
 };
 
+/** One row of /settings/board: a column as the admin edits it. */
+export interface BoardSettingsColumn {
+  id: string;
+  title: string;
+  hidden: boolean;
+  kind: 'stage' | 'filter';
+  /** "Built-in stage: Pending" or "Filter: tag fraud · level 2 or later". */
+  describe: string;
+  /** Problems with this column, by field (title, id, stage, filter). */
+  problems: Record<string, string>;
+}
+
+/** /settings/board: the board's columns in order, and the form that adds a filter column. */
+export type SettingsBoardView = SignedIn & {
+  version: number;
+  columns: BoardSettingsColumn[];
+  maxColumns: number;
+  queues: string[];
+  notice?: string;
+  /** Which form failed (its summary shows there), and the problems not tied to one column. */
+  failed?: 'columns' | 'add';
+  errors: string[];
+  add: { title: string; tag: string; queue: string; source: string; risk: string; minLevel: string };
+  /** Problems with the new column's fields (title, tag, queue, source, risk, minLevel, filter). */
+  addProblems: Record<string, string>;
+};
+
 /** /account: the signed-in user's password form and mail settings, as typed (passwords never echoed). */
 export type AccountView = SignedIn & {
   notice?: string;
