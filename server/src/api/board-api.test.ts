@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DATABASES } from '../test-support/databases.js';
 import { bearer, SUPPORT_DESK, taskHelpers, usePageWorld } from '../test-support/page-world.js';
@@ -129,6 +131,23 @@ for (const database of DATABASES) {
       const entries = (await w.store.read.audit.list(ws, 0, 1000)).filter((e) => e.action === 'board.configured');
       expect(entries.map((e) => (e.data as { version: number }).version)).toEqual([1, 2]);
       expect(entries[0]?.target).toEqual({ type: 'board', id: ws });
+    });
+
+    test("docs/api.md's example is accepted as written and gives the board it describes", async () => {
+      const doc = readFileSync(join(__dirname, '../../../docs/api.md'), 'utf8');
+      const block = /```json\nPUT \/api\/v1\/board\n([\s\S]*?)```/.exec(doc)?.[1];
+      if (!block) throw new Error('docs/api.md lost its board example');
+      const example = JSON.parse(block);
+      const current = (await request(w.app).get('/api/v1/board').set(bearer(w.keys.viewer))).body;
+      const res = await put({ ...example, version: current.version });
+      expect(res.status).toBe(200);
+      expect(res.body.columns).toEqual(example.columns);
+      const deep = await createTask({ title: 'Fraud on level 1', tags: ['fraud'] });
+      const { agent } = await w.login('view@example.com');
+      const html = (await agent.get('/board')).text;
+      expect(cardIds(columnOf(html, 'fraud'))).toContain(deep.id);
+      expect(html).toContain('aria-label="Inbox"');
+      expect(html).not.toContain('id="column-completed"');
     });
 
     test('the OpenAPI document describes both operations', async () => {
