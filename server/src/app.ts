@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { apiKeyRoutes } from './api/api-keys.js';
 import { approvalRoutes } from './api/approvals.js';
+import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
 import { eventRoutes } from './api/events.js';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
     ...taskRoutes(deps),
     ...approvalRoutes(deps),
     ...queueRoutes(deps),
+    ...boardRoutes(deps),
     ...deliveryRoutes({ store: deps.store, clock: deps.clock, checkUrl, kick: delivery.kick }),
     ...eventRoutes(deps),
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),

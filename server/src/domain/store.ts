@@ -14,6 +14,7 @@ import type {
 } from './delivery/delivery-ports.js';
 import type { InvitationRepository } from './reviewers/invitation-ports.js';
 import type {
+  BoardConfigRepository,
   BoardRepository,
   MailDigestRepository,
   MemberRepository,
@@ -44,6 +45,7 @@ export interface Repositories {
   mailDigest: MailDigestRepository;
   members: MemberRepository;
   board: BoardRepository;
+  boardConfigs: BoardConfigRepository;
   taskReviewers: TaskReviewerRepository;
   invitations: InvitationRepository;
 }

@@ -10,6 +10,7 @@ import { SqlAuditRepository } from './audit/audit-repository.js';
 import { SqlDeliveryRepository } from './delivery/delivery-repository.js';
 import { SqlDeliverySettingsRepository } from './delivery/delivery-settings-repository.js';
 import { SqlWebhookSubscriptionRepository } from './delivery/webhook-subscription-repository.js';
+import { SqlBoardConfigRepository } from './reviewers/board-config-repository.js';
 import { SqlBoardRepository } from './reviewers/board-repository.js';
 import { SqlInvitationRepository } from './reviewers/invitation-repository.js';
 import { SqlMailDigestRepository } from './reviewers/mail-digest-repository.js';
@@ -47,6 +48,7 @@ export function createRepositories(sql: Sql): Repositories {
     members: new SqlMemberRepository(sql),
     taskReviewers: new SqlTaskReviewerRepository(sql),
     board: new SqlBoardRepository(sql),
+    boardConfigs: new SqlBoardConfigRepository(sql),
     invitations: new SqlInvitationRepository(sql),
   };
 }

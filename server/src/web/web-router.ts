@@ -10,6 +10,7 @@ import * as board from './pages/board.js';
 import * as invitations from './pages/invitations.js';
 import * as queueSettings from './pages/queue-settings.js';
 import * as reviewLinks from './pages/review-links.js';
+import * as settingsBoard from './pages/settings-board.js';
 import * as settingsGroups from './pages/settings-groups.js';
 import * as task from './pages/task.js';
 
@@ -27,6 +28,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   invitations,
   queueSettings,
   settingsGroups,
+  settingsBoard,
 ];
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */

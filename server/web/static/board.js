@@ -41,9 +41,9 @@
   function focusedControl() {
     const el = document.activeElement;
     const card = el?.closest?.('#columns .card');
-    if (card) return { id: card.dataset.id, control: el.dataset.control ?? null, stage: card.dataset.stage };
     const column = el?.closest?.('#columns .column');
-    return column ? { id: null, control: null, stage: column.dataset.stage } : null;
+    if (card) return { id: card.dataset.id, control: el.dataset.control ?? null, column: column?.dataset.column ?? '' };
+    return column ? { id: null, control: null, column: column.dataset.column } : null;
   }
   function restoreFocus(was) {
     if (!was) return;
@@ -51,9 +51,41 @@
     const target =
       (card && was.control && card.querySelector(`[data-control="${was.control}"]`)) ||
       card?.querySelector('a.title') ||
-      document.querySelector(`#columns .column[data-stage="${CSS.escape(was.stage)}"] h2`);
+      document.querySelector(`#columns .column[data-column="${CSS.escape(was.column)}"] h2`);
     target?.focus({ preventScroll: true });
   }
+
+  // A phone shows one column at a time (app.css, below 600px): the picker's links choose which, the
+  // choice is kept in the URL's #column-<id> and survives the live redraws. Without this script the
+  // links jump to the column instead.
+  let picked = null;
+  function showPicked() {
+    const columns = document.getElementById('columns');
+    if (!columns) return;
+    const ids = [...columns.querySelectorAll('.column')].map((column) => column.dataset.column);
+    if (!ids.includes(picked)) {
+      const fromHash = decodeURIComponent(window.location.hash.replace(/^#column-/, ''));
+      picked = ids.includes(fromHash) ? fromHash : (ids[0] ?? null);
+    }
+    if (picked === null) return;
+    columns.dataset.picked = picked;
+    for (const column of columns.querySelectorAll('.column')) {
+      column.classList.toggle('picked', column.dataset.column === picked);
+    }
+    for (const link of columns.querySelectorAll('.column-picker a')) {
+      if (link.dataset.column === picked) link.setAttribute('aria-current', 'true');
+      else link.removeAttribute('aria-current');
+    }
+  }
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest?.('.column-picker a[data-column]');
+    if (!link) return;
+    event.preventDefault();
+    picked = link.dataset.column;
+    history.replaceState(null, '', `#column-${picked}`);
+    showPicked();
+    document.querySelector(`#columns .column[data-column="${CSS.escape(picked)}"] h2`)?.focus();
+  });
 
   let refreshTimer = null;
   let refreshing = false;
@@ -76,6 +108,7 @@
       if (next) {
         const was = focusedControl();
         current.replaceWith(document.adoptNode(next));
+        showPicked();
         restoreFocus(was);
         wireDragAndDrop();
         tickSla();
@@ -161,6 +194,7 @@
   }
 
   if (document.getElementById('columns')) {
+    showPicked();
     wireDragAndDrop();
     const source = new EventSource('/board/events');
     source.addEventListener('task.changed', scheduleRefresh);

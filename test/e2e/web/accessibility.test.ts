@@ -74,6 +74,17 @@ const PAGES: PageCase[] = [
   { name: 'users', as: 'admin', path: () => '/admin/users' },
   { name: 'API keys', as: 'admin', path: () => '/admin/api-keys' },
   { name: 'reviewer groups', as: 'admin', path: () => '/settings/groups' },
+  { name: 'board columns', as: 'admin', path: () => '/settings/board' },
+  {
+    name: 'board columns: problems beside their fields',
+    as: 'admin',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/settings/board`);
+      await page.fill('#add-board-column-form input[name=title]', 'Nothing set');
+      await page.click('#add-board-column-form button[type=submit]');
+      await page.locator('#add-tag-error').waitFor();
+    },
+  },
   { name: 'invitation', as: 'anonymous', path: (f) => f.inviteLink },
   { name: 'account', as: 'viewer', path: () => '/account' },
   {

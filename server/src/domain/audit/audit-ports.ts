@@ -19,9 +19,10 @@ export type AuditAction =
   | 'reviewer_group.created'
   | 'reviewer_group.members_changed'
   | 'invitation.sent'
-  | 'invitation.withdrawn';
+  | 'invitation.withdrawn'
+  | 'board.configured';
 
-export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation';
+export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation' | 'board';
 
 /** Who did it, and the role they held at that moment (null for the operator, who acts outside any role). */
 export interface AuditActor extends Actor {

@@ -1,4 +1,13 @@
-import { FINAL_TASK_STATUSES, isFinalStatus, OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
+import {
+  BOARD_STAGES,
+  type BoardColumnConfig,
+  type BoardColumnFilter,
+  type BoardStage,
+  FINAL_TASK_STATUSES,
+  isFinalStatus,
+  OPEN_TASK_STATUSES,
+  type TaskStatus,
+} from '@loopgate/shared';
 import { DEFAULT_QUEUE_NAME } from '../approvals/queue-config.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import type { Store } from '../store.js';
@@ -6,13 +15,13 @@ import type { TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
 import type { BoardCard, BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
 
-export const BOARD_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated', 'completed'] as const;
-export type BoardStage = (typeof BOARD_STAGES)[number];
+export { BOARD_STAGES, type BoardStage };
 
 /**
  * The board's columns as queries over task state. An escalated task shows under Escalated whatever
  * else is true of it; a claimed one under In Progress; one with votes in (or on a later level) under
- * Needs Approval. Completed shows the last day only. Configurable per queue later.
+ * Needs Approval. Completed shows the last day only. A workspace may rename, reorder and hide them
+ * and add filter columns (board-config.ts); these are the stages underneath.
  */
 const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardColumnQuery }> = {
   pending: {
@@ -92,8 +101,19 @@ export function moveAction(to: BoardStage): BoardMove {
   return 'release';
 }
 
+/** The board a workspace sees until an admin configures it: the five stages in their order. */
+export const DEFAULT_BOARD_COLUMNS: readonly BoardColumnConfig[] = BOARD_STAGES.map((stage) => ({
+  id: stage,
+  title: STAGES[stage].title,
+  kind: 'stage' as const,
+  stage,
+}));
+
 export interface BoardColumn {
-  stage: BoardStage;
+  /** The column's id in the configuration (a stage's name for the built-in ones by default). */
+  id: string;
+  /** The stage a stage column shows; null for a filter column (its cards are in any open stage). */
+  stage: BoardStage | null;
   title: string;
   cards: BoardCard[];
   total: number;
@@ -112,27 +132,54 @@ export function columnLimit(requested: number | undefined): number {
 }
 
 /**
+ * What each shown column selects. A card shows in the first filter column it matches (filter columns
+ * take open tasks only, each excluding what the filter columns before it took); the open tasks no
+ * filter column took show in their stage's column. Hidden columns show nothing and take nothing.
+ */
+export function columnQueries(
+  columns: readonly BoardColumnConfig[],
+  now: number,
+): { column: BoardColumnConfig; query: BoardColumnQuery }[] {
+  const shown = columns.filter((column) => !column.hidden);
+  const filters: BoardColumnFilter[] = [];
+  for (const column of shown) if (column.kind === 'filter') filters.push(column.filter);
+  let earlier = 0;
+  return shown.map((column) => {
+    if (column.kind === 'filter') {
+      const exclude = filters.slice(0, earlier);
+      earlier += 1;
+      return { column, query: { statuses: OPEN_TASK_STATUSES, order: 'urgency', match: column.filter, exclude } };
+    }
+    const query = STAGES[column.stage].query(now);
+    return { column, query: column.stage === 'completed' ? query : { ...query, exclude: filters } };
+  });
+}
+
+/**
  * The board: each column's first cards in its order (open work by urgency, so the most overdue
- * never falls off) and its real count. `limit` is one number for every column, or a number per
- * stage ("Show more" on one column).
+ * never falls off) and its real count, in the columns the workspace configured (the five stages
+ * when it never did). `limit` is one number for every column, or a number per column id ("Show
+ * more" on one column).
  */
 export async function loadBoard(
   deps: { store: Store; clock: () => number },
   principal: Principal,
   filter: BoardFilter,
-  limit: number | Partial<Record<BoardStage, number>> = BOARD_COLUMN_LIMIT,
+  limit: number | Partial<Record<string, number>> = BOARD_COLUMN_LIMIT,
 ): Promise<BoardColumn[]> {
   authorize(principal, 'task:read');
   const now = deps.clock();
+  const config = await deps.store.read.boardConfigs.find(principal.workspaceId);
   return Promise.all(
-    BOARD_STAGES.map(async (stage) => {
+    columnQueries(config?.columns ?? DEFAULT_BOARD_COLUMNS, now).map(async ({ column, query }) => {
       const { cards, total } = await deps.store.read.board.column(
         principal.workspaceId,
-        STAGES[stage].query(now),
+        query,
         filter,
-        typeof limit === 'number' ? limit : columnLimit(limit[stage]),
+        typeof limit === 'number' ? limit : columnLimit(Object.hasOwn(limit, column.id) ? limit[column.id] : undefined),
       );
-      return { stage, title: STAGES[stage].title, cards, total };
+      const stage = column.kind === 'stage' ? column.stage : null;
+      return { id: column.id, stage, title: column.title, cards, total };
     }),
   );
 }

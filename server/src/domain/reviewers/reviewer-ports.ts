@@ -1,4 +1,11 @@
-import type { DecisionAction, RiskLevel, Role, TaskStatus } from '@loopgate/shared';
+import type {
+  BoardColumnConfig,
+  BoardColumnFilter,
+  DecisionAction,
+  RiskLevel,
+  Role,
+  TaskStatus,
+} from '@loopgate/shared';
 import type { TaskListFilter } from '../tasks/task-ports.js';
 
 /** Storage for the web side: login sessions, e-mail review links, workspace members and board cards. */
@@ -164,6 +171,10 @@ export interface BoardColumnQuery {
    * recently closed first.
    */
   order: 'urgency' | 'recently_closed';
+  /** A filter column: only tasks matching every field of this filter. */
+  match?: BoardColumnFilter;
+  /** Tasks an earlier filter column took: none matching any of these (each card shows once). */
+  exclude?: readonly BoardColumnFilter[];
 }
 
 export interface BoardRepository {
@@ -176,6 +187,25 @@ export interface BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }>;
+}
+
+/** A workspace's configured board: its columns, and a version that goes up by one per change. */
+export interface BoardConfigRecord {
+  workspaceId: string;
+  columns: BoardColumnConfig[];
+  version: number;
+  updatedAt: number;
+  /** The user who saved it (null: the operator or a job). */
+  updatedBy: string | null;
+}
+
+export interface BoardConfigRepository {
+  find(workspaceId: string): Promise<BoardConfigRecord | null>;
+  /**
+   * Saves `record` as version `record.version`: version 1 is inserted, later ones replace version
+   * `record.version - 1`. False when the stored version is not the one the change was made from.
+   */
+  save(record: BoardConfigRecord): Promise<boolean>;
 }
 
 /** Counting stops here: a column says "1000+" rather than scanning every closed task ever. */

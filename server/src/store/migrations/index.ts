@@ -16,6 +16,7 @@ import { DecisionsCarryResponseAndReason1764800001000 } from './1764800001000-de
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
 import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
 import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
+import { CreateBoardConfigs1764813100000 } from './1764813100000-create-board-configs.js';
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
 
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   AddMailSettings1764802000000,
   CreateMailDigest1764802050000,
   AddMembershipDeactivation1764811000000,
+  CreateBoardConfigs1764813100000,
   TasksCarryAgent1764820200000,
   DecisionsCarryPayloadDigest1764820210000,
 ];

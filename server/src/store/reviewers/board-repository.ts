@@ -1,3 +1,4 @@
+import type { BoardColumnFilter } from '@loopgate/shared';
 import type {
   BoardCard,
   BoardColumnQuery,
@@ -5,8 +6,8 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { allOf, compare, equals, isIn, type Sql } from '../sql.js';
-import { taskFilterConditions } from '../tasks/task-filters.js';
+import { allOf, type Condition, compare, condition, equals, isIn, type Sql } from '../sql.js';
+import { hasTag, taskFilterConditions } from '../tasks/task-filters.js';
 import type { TaskRow } from '../tasks/task-repository.js';
 import { URGENCY_ORDER_SQL } from '../tasks/urgency-sql.js';
 
@@ -65,6 +66,26 @@ const ORDERS: Record<BoardColumnQuery['order'], string> = {
   recently_closed: 'closed_at DESC, id DESC',
 };
 
+/** A filter column's filter as one parenthesised condition: every field given must match. */
+function matches(filter: BoardColumnFilter): Condition {
+  const all = allOf(
+    equals('queue', filter.queue),
+    equals('source', filter.source),
+    equals('risk_level', filter.riskLevel),
+    compare('current_level', '>=', filter.minLevel),
+    filter.tag === undefined ? undefined : hasTag(filter.tag),
+  );
+  return condition(`(${all.sql})`, ...all.params);
+}
+
+/** None of an earlier column's filters: NULL (a task without a risk level) counts as not matching. */
+function matchesNone(filters: readonly BoardColumnFilter[] | undefined): Condition[] {
+  return (filters ?? []).map((filter) => {
+    const each = matches(filter);
+    return condition(`COALESCE(${each.sql}, 0) = 0`, ...each.params);
+  });
+}
+
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export class SqlBoardRepository implements BoardRepository {
@@ -91,6 +112,8 @@ export class SqlBoardRepository implements BoardRepository {
       equals('escalated', flag(column.escalated)),
       equals('claimed', flag(column.claimed)),
       compare('closed_at', '>', column.closedAfter),
+      column.match ? matches(column.match) : undefined,
+      ...matchesNone(column.exclude),
     );
     const { rows } = await this.sql.query<CardRow>(
       `SELECT ${CARD_COLUMNS.join(', ')} FROM tasks WHERE ${where.sql} ORDER BY ${ORDERS[column.order]} LIMIT ?`,

@@ -205,6 +205,40 @@ for (const database of DATABASES) {
       expect(await column({ statuses: open }, { search: '100' })).toEqual({ ids: ['tsk_b1', 'tsk_b4'], total: 2 });
       const { cards } = await store.read.board.column(bw, { statuses: open, order: 'urgency' }, {}, 10);
       expect(cards).toEqual(tasks.slice(0, 4).map(card));
+      // Filter columns: a match on every field given; what earlier filters took is left out, and a
+      // task without a risk level (NULL) is not taken by a risk filter.
+      expect(await column({ statuses: open, match: { queue: 'q2', source: 'n8n' } })).toEqual({
+        ids: ['tsk_b2'],
+        total: 1,
+      });
+      expect(await column({ statuses: open, match: { queue: 'q2', source: 'api' } })).toEqual({ ids: [], total: 0 });
+      expect(
+        await column({ statuses: open, match: { minLevel: 1 }, exclude: [{ riskLevel: 'high' }, { queue: 'q2' }] }),
+      ).toEqual({
+        ids: ['tsk_b3', 'tsk_b4'],
+        total: 2,
+      });
+      expect(await column({ statuses: open, match: { minLevel: 2 } })).toEqual({ ids: [], total: 0 });
+    });
+
+    test('board config: none until saved; each save must follow the version it was made from; per workspace', async () => {
+      const columns = [{ id: 'pending', title: 'Inbox', kind: 'stage' as const, stage: 'pending' as const }];
+      const record = { workspaceId: ws, columns, version: 1, updatedAt: 10, updatedBy: 'usr_bo' };
+      expect(await store.read.boardConfigs.find(ws)).toBeNull();
+      expect(await store.transaction((tx) => tx.boardConfigs.save(record))).toBe(true);
+      expect(await store.transaction((tx) => tx.boardConfigs.save({ ...record, updatedAt: 11 }))).toBe(false);
+      expect(await store.read.boardConfigs.find(ws)).toEqual(record);
+      const filter = {
+        id: 'fraud',
+        title: 'Fraud "flags"',
+        kind: 'filter' as const,
+        filter: { tag: 'fraud', minLevel: 2 },
+      };
+      const next = { ...record, columns: [...columns, filter], version: 2, updatedAt: 20, updatedBy: null };
+      expect(await store.transaction((tx) => tx.boardConfigs.save(next))).toBe(true);
+      expect(await store.transaction((tx) => tx.boardConfigs.save({ ...next, version: 4 }))).toBe(false);
+      expect(await store.read.boardConfigs.find(ws)).toEqual(next);
+      expect(await store.read.boardConfigs.find('wsp_second')).toBeNull();
     });
 
     test('invitations: read back as written, revoked, used once while valid, and pruned in batches', async () => {

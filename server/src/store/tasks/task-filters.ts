@@ -6,6 +6,11 @@ function likeSubstring(column: string, text: string): Condition {
   return condition(`${column} LIKE ? ESCAPE '!'`, `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`);
 }
 
+/** Tags are stored as a JSON array: a tag is in it exactly when its JSON string is. */
+export function hasTag(tag: string): Condition {
+  return likeSubstring('tags', JSON.stringify(tag));
+}
+
 /**
  * The conditions of a task filter, shared by the task list, its export and the board's columns, so
  * a filter means the same on every view of the tasks. Filters not given are left out.
@@ -24,8 +29,7 @@ export function taskFilterConditions(workspaceId: string, filter: TaskListFilter
     compare('due_at', '<=', filter.dueBy),
     compare('created_at', '>', filter.createdAfter),
     compare('created_at', '<', filter.createdBefore),
-    // Tags are stored as a JSON array: a tag is in it exactly when its JSON string is.
-    filter.tag ? likeSubstring('tags', JSON.stringify(filter.tag)) : undefined,
+    filter.tag ? hasTag(filter.tag) : undefined,
     filter.search ? likeSubstring('title', filter.search) : undefined,
   ];
 }

@@ -90,7 +90,7 @@ const card = {
   agent: { id: 'refund-bot', name: '<b>Refund bot</b>' },
 };
 const columns = boardColumnsView({
-  columns: [{ stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
+  columns: [{ id: 'pending', stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],
   principal,
   csrf: chrome.csrf,
   now: NOW,
@@ -301,6 +301,37 @@ const SAMPLES: Samples = {
       notice: 'Saved',
       error: 'No',
       form: { name: 'ops', members: ['usr_1'] },
+    },
+  ],
+  settingsBoard: [
+    {
+      ...chrome,
+      version: 2,
+      columns: [
+        {
+          id: 'pending',
+          title: 'Pending',
+          hidden: false,
+          kind: 'stage',
+          describe: 'Built-in stage: Pending',
+          problems: {},
+        },
+        {
+          id: 'fraud',
+          title: '',
+          hidden: true,
+          kind: 'filter',
+          describe: 'Open tasks with tag fraud',
+          problems: { title: 'A title is required' },
+        },
+      ],
+      maxColumns: 12,
+      queues: ['default', 'support'],
+      notice: 'Saved',
+      failed: 'add',
+      errors: ['At most 12 columns'],
+      add: { title: 'Fraud', tag: 'fraud', queue: 'support', source: '', risk: 'high', minLevel: '2' },
+      addProblems: { tag: 'No' },
     },
   ],
   queueSettings: [

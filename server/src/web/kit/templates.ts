@@ -13,6 +13,7 @@ import type {
   QueueSettingsView,
   ReviewMailHtmlView,
   ReviewView,
+  SettingsBoardView,
   SettingsGroupsView,
   TaskView,
 } from './view-models.js';
@@ -36,6 +37,7 @@ export const TEMPLATES = {
   account: template<AccountView>('account'),
   queueSettings: template<QueueSettingsView>('queue-settings'),
   settingsGroups: template<SettingsGroupsView>('settings-groups'),
+  settingsBoard: template<SettingsBoardView>('settings-board'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

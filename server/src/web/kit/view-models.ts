@@ -29,6 +29,7 @@ import {
   type BoardColumn,
   type BoardStage,
   movesFrom,
+  stageOf,
 } from '../../domain/reviewers/board.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
 import type { ManagedMember } from '../../domain/reviewers/members.js';
@@ -290,7 +291,10 @@ export interface BoardCardView extends BoardCard {
 }
 
 export interface BoardColumnView {
-  stage: BoardStage;
+  /** The configured column's id: the section is #column-<id>, and "Show more" keeps show=<id>:n. */
+  id: string;
+  /** A stage column's stage (the drop target for moves to it); null for a filter column. */
+  stage: BoardStage | null;
   title: string;
   total: number;
   cards: BoardCardView[];
@@ -314,8 +318,8 @@ export function boardColumnsView(input: {
   principal: Principal;
   csrf: string;
   now: number;
-  /** The page's link for "show `count` cards of `stage`"; without it no column offers more. */
-  moreHref?: (stage: BoardStage, count: number) => string;
+  /** The page's link for "show `count` cards of column `id`"; without it no column offers more. */
+  moreHref?: (id: string, count: number) => string;
 }): BoardColumnsView {
   const { principal } = input;
   const canDecide = can(principal.role, 'task:decide');
@@ -324,18 +328,19 @@ export function boardColumnsView(input: {
     now: input.now,
     csrf: input.csrf,
     columns: input.columns.map((column) => ({
+      id: column.id,
       stage: column.stage,
       title: column.title,
       total: column.total,
       moreHref:
         input.moreHref && column.total > column.cards.length && column.cards.length < BOARD_COLUMN_MAX
-          ? input.moreHref(column.stage, column.cards.length + BOARD_COLUMN_LIMIT)
+          ? input.moreHref(column.id, column.cards.length + BOARD_COLUMN_LIMIT)
           : null,
       cards: column.cards.map((card) => {
         const moves = canDecide ? movesFrom(card) : [];
-        // Only whoever claimed a card (or an admin) hands it back.
+        // Only whoever claimed a card (or an admin) hands it back; in a filter column too.
         const mayRelease =
-          column.stage === 'in_progress' && canDecide && (isAdmin || card.assigneeId === principal.actor.id);
+          stageOf(card) === 'in_progress' && canDecide && (isAdmin || card.assigneeId === principal.actor.id);
         return { ...card, moves, releaseTo: mayRelease ? (moves[0] ?? null) : null };
       }),
     })),
@@ -425,6 +430,33 @@ export type SettingsGroupsView = SignedIn & {
   notice?: string;
   error?: string;
   form?: { name: string; members: string[] };
+};
+
+/** One row of /settings/board: a column as the admin edits it. */
+export interface BoardSettingsColumn {
+  id: string;
+  title: string;
+  hidden: boolean;
+  kind: 'stage' | 'filter';
+  /** "Built-in stage: Pending" or "Filter: tag fraud · level 2 or later". */
+  describe: string;
+  /** Problems with this column, by field (title, id, stage, filter). */
+  problems: Record<string, string>;
+}
+
+/** /settings/board: the board's columns in order, and the form that adds a filter column. */
+export type SettingsBoardView = SignedIn & {
+  version: number;
+  columns: BoardSettingsColumn[];
+  maxColumns: number;
+  queues: string[];
+  notice?: string;
+  /** Which form failed (its summary shows there), and the problems not tied to one column. */
+  failed?: 'columns' | 'add';
+  errors: string[];
+  add: { title: string; tag: string; queue: string; source: string; risk: string; minLevel: string };
+  /** Problems with the new column's fields (title, tag, queue, source, risk, minLevel, filter). */
+  addProblems: Record<string, string>;
 };
 
 /** /account: the signed-in user's password form and mail settings, as typed (passwords never echoed). */

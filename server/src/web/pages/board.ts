@@ -1,7 +1,7 @@
 import { exportTasksQuerySchema, listTasksQuerySchema, riskLevelSchema, taskStatusSchema } from '@loopgate/shared';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { BOARD_STAGES, type BoardStage, boardFilterOptions, loadBoard } from '../../domain/reviewers/board.js';
+import { boardFilterOptions, loadBoard } from '../../domain/reviewers/board.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { exportTasks } from '../../domain/tasks/export-tasks.js';
 import { listTasks, taskListFilter } from '../../domain/tasks/read-tasks.js';
@@ -64,31 +64,32 @@ function taskQuery(query: BoardQuery, web: SessionPrincipal) {
 }
 
 /**
- * `show=pending:100,escalated:150`: how many cards a column shows after "Show more". Kept in the
- * URL, so the live board's refresh (the same URL with fragment=1) keeps what the user opened.
+ * `show=pending:100,fraud:150`: how many cards a column (by its configured id) shows after "Show
+ * more". Kept in the URL, so the live board's refresh (the same URL with fragment=1) keeps what the
+ * user opened. Ids no column has are ignored by the board.
  */
-function parseShown(show: string | undefined): Partial<Record<BoardStage, number>> {
-  const shown: Partial<Record<BoardStage, number>> = {};
+function parseShown(show: string | undefined): Partial<Record<string, number>> {
+  const shown: Partial<Record<string, number>> = {};
   for (const part of (show ?? '').split(',')) {
-    const [stage, count] = part.split(':');
-    if ((BOARD_STAGES as readonly string[]).includes(stage ?? '') && /^\d{1,5}$/.test(count ?? '')) {
-      shown[stage as BoardStage] = Number(count);
+    const [id, count] = part.split(':');
+    if (/^[a-z0-9][a-z0-9_-]{0,39}$/.test(id ?? '') && /^\d{1,5}$/.test(count ?? '')) {
+      shown[id as string] = Number(count);
     }
   }
   return shown;
 }
 
-function moreHrefFor(query: BoardQuery, shown: Partial<Record<BoardStage, number>>) {
-  return (stage: BoardStage, count: number): string => {
+function moreHrefFor(query: BoardQuery, shown: Partial<Record<string, number>>) {
+  return (id: string, count: number): string => {
     const params = filterParams(query);
-    const next = { ...shown, [stage]: count };
+    const next = { ...shown, [id]: count };
     params.set(
       'show',
       Object.entries(next)
         .map(([s, n]) => `${s}:${n}`)
         .join(','),
     );
-    return `/board?${params}#column-${stage}`;
+    return `/board?${params}#column-${id}`;
   };
 }
 
