@@ -4,7 +4,8 @@ import { authorize, type Principal } from '../kernel/access.js';
 import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
-import type { BoardCard, BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
+import { type DetailedCard, detailCards } from './board-cards.js';
+import type { BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
 
 export const BOARD_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated', 'completed'] as const;
 export type BoardStage = (typeof BOARD_STAGES)[number];
@@ -95,7 +96,8 @@ export function moveAction(to: BoardStage): BoardMove {
 export interface BoardColumn {
   stage: BoardStage;
   title: string;
-  cards: BoardCard[];
+  /** With the queue's card fields and what the viewer can do to each (board-cards.ts). */
+  cards: DetailedCard[];
   total: number;
 }
 
@@ -124,7 +126,7 @@ export async function loadBoard(
 ): Promise<BoardColumn[]> {
   authorize(principal, 'task:read');
   const now = deps.clock();
-  return Promise.all(
+  const columns = await Promise.all(
     BOARD_STAGES.map(async (stage) => {
       const { cards, total } = await deps.store.read.board.column(
         principal.workspaceId,
@@ -135,6 +137,15 @@ export async function loadBoard(
       return { stage, title: STAGES[stage].title, cards, total };
     }),
   );
+  const detailed = await detailCards(
+    deps,
+    principal,
+    columns.flatMap((column) => column.cards),
+  );
+  return columns.map((column) => ({
+    ...column,
+    cards: column.cards.map((card) => detailed.get(card.id) as DetailedCard),
+  }));
 }
 
 /** What the board's filter selects offer: the workspace's queues, the sources its tasks came from, its members. */
