@@ -109,7 +109,8 @@ export class SqlBoardRepository implements BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }> {
-    // Filtered through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
+    // Through idx_tasks_ws_urgency_board (workspace, status, escalated, claimed, urgency key): a column
+    // of one status and both flags reads its first cards in order straight off the index.
     const where = allOf(
       ...taskFilterConditions(workspaceId, filter),
       isIn('status', column.statuses),
