@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_FORM_POINTER_LENGTH, parsePointer } from './forms.js';
 import {
   actorSchema,
   createTaskInputSchema,
@@ -88,6 +89,30 @@ export const rejectReasonSchema = z
   .meta({ id: 'RejectReason' });
 export type RejectReason = z.infer<typeof rejectReasonSchema>;
 
+/** How many payload fields a queue's board cards show. */
+export const MAX_CARD_FIELDS = 3;
+
+/**
+ * A card field: an RFC 6901 JSON Pointer into the payload (through objects only, like a form's
+ * `x-loopgate-path`). Its tokens may not contain `"` or `\`: the board extracts the values in SQL,
+ * where a JSON path quotes each key.
+ */
+export const cardFieldSchema = z
+  .string()
+  .max(MAX_FORM_POINTER_LENGTH)
+  .superRefine((pointer, ctx) => {
+    const tokens = parsePointer(pointer);
+    if (tokens === null || tokens.some((token) => token === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'Must be a JSON Pointer into the payload such as "/amount" or "/customer/name": "/"-separated names, ~0 and ~1 escapes, at most 16 steps',
+      });
+    } else if (tokens.some((token) => /["\\]/.test(token))) {
+      ctx.addIssue({ code: 'custom', message: 'A card field\'s names may not contain " or \\' });
+    }
+  });
+
 export const queueConfigSchema = z
   .strictObject({
     description: z.string().max(2000).nullable().default(null),
@@ -143,8 +168,20 @@ export const queueConfigSchema = z
       .describe(
         'Reasons a reviewer picks from when rejecting; when any are listed, a reject must carry one as reasonCode',
       ),
+    cardFields: z
+      .array(cardFieldSchema)
+      .max(MAX_CARD_FIELDS)
+      .default([])
+      .describe(
+        'Up to 3 JSON Pointers into the payload ("/amount", "/customer/name") whose values the board\'s cards show',
+      ),
   })
   .superRefine((config, ctx) => {
+    config.cardFields.forEach((pointer, index) => {
+      if (config.cardFields.indexOf(pointer) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['cardFields', index], message: 'card fields must be distinct' });
+      }
+    });
     const codes = new Set<string>();
     config.rejectReasons.forEach((reason, index) => {
       if (codes.has(reason.code)) {

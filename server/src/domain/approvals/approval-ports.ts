@@ -78,6 +78,8 @@ export interface VoteRepository {
   /** False when this actor has already voted on the task (one person, one vote per task). */
   insert(vote: VoteRecord): Promise<boolean>;
   listForTask(workspaceId: string, taskId: string): Promise<VoteRecord[]>;
+  /** Which of `taskIds` `actor` has voted on (one read for a whole board). */
+  votedOn(workspaceId: string, actor: Actor, taskIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface DueTask {

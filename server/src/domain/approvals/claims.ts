@@ -1,6 +1,5 @@
 import type { Principal } from '../kernel/access.js';
 import { authorize } from '../kernel/access.js';
-import { AppError } from '../kernel/errors.js';
 import type { TaskRecord, TaskWorkflowRecord } from '../tasks/task-record.js';
 import {
   changeOpenTask,
@@ -10,7 +9,8 @@ import {
   workflowOf,
 } from '../tasks/task-transition.js';
 import { resolveQueue } from './queue-config.js';
-import { assertMayVote, sameActor } from './workflow.js';
+import { type ActingPrincipal, actionTask, claimRefusal, escalateRefusal, releaseRefusal } from './task-actions.js';
+import { decidingGroups, membershipsOf, sameActor } from './workflow.js';
 
 type WorkflowMove =
   | { kind: 'unchanged' }
@@ -42,18 +42,31 @@ async function moveOpenTask(
   });
 }
 
+/** Release and escalate ask nothing of groups or votes. */
+function withoutGroups(principal: Principal): ActingPrincipal {
+  return { principal, memberOf: () => false, voted: () => false };
+}
+
 /**
  * A reviewer takes a task: it is assigned to them and marked claimed, with a compare-and-set so of
  * two reviewers claiming at once exactly one wins (the other gets `task_claimed`).
  */
 export async function claimTask(deps: TaskChangeDeps, principal: Principal, id: string): Promise<TaskRecord> {
   return moveOpenTask(deps, principal, id, async (task, flow) => {
-    if (flow.claimed && flow.assignee) {
-      if (sameActor(flow.assignee, principal.actor)) return { kind: 'unchanged' };
-      throw new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
-    }
+    if (flow.claimed && flow.assignee && sameActor(flow.assignee, principal.actor)) return { kind: 'unchanged' };
     const { config } = await resolveQueue(deps.store.read, task.workspaceId, task.queue);
-    await assertMayVote(deps.store.read, principal, task, config, 'reject');
+    const facts = actionTask(task);
+    const [memberOf, votes] = await Promise.all([
+      membershipsOf(deps.store.read, principal, decidingGroups(config, facts)),
+      deps.store.read.votes.listForTask(task.workspaceId, task.id),
+    ]);
+    const actor: ActingPrincipal = {
+      principal,
+      memberOf,
+      voted: () => votes.some((vote) => sameActor(vote.actor, principal.actor)),
+    };
+    const problem = claimRefusal(actor, facts, config);
+    if (problem) throw problem;
     return {
       kind: 'change',
       workflow: { assignee: principal.actor, claimed: true },
@@ -69,13 +82,9 @@ export async function claimTask(deps: TaskChangeDeps, principal: Principal, id: 
 export async function releaseTask(deps: TaskChangeDeps, principal: Principal, id: string): Promise<TaskRecord> {
   return moveOpenTask(deps, principal, id, async (task, flow) => {
     if (!flow.claimed) return { kind: 'unchanged' };
+    const problem = releaseRefusal(withoutGroups(principal), actionTask(task));
+    if (problem) throw problem;
     const own = flow.assignee !== null && sameActor(flow.assignee, principal.actor);
-    if (!own && principal.role !== 'admin') {
-      throw new AppError(
-        'task_claimed',
-        `Task ${task.id} is claimed by ${flow.assignee?.name ?? flow.assignee?.id ?? 'someone else'}; only they or an admin can release it`,
-      );
-    }
     return {
       kind: 'change',
       workflow: { assignee: null, claimed: false },
@@ -99,8 +108,10 @@ export async function escalateTask(
   id: string,
   reason: string | undefined,
 ): Promise<TaskRecord> {
-  return moveOpenTask(deps, principal, id, async (_task, flow) => {
+  return moveOpenTask(deps, principal, id, async (task, flow) => {
     if (flow.escalated) return { kind: 'unchanged' };
+    const problem = escalateRefusal(withoutGroups(principal), actionTask(task));
+    if (problem) throw problem;
     return {
       kind: 'change',
       workflow: { escalated: true, priority: flow.priority + 1 },

@@ -49,11 +49,84 @@ export async function pickAssignee(
   return best ? memberActor(best) : null;
 }
 
+/** What the rules of acting on a task look at: its current level and who holds it. */
+export interface ActableTask {
+  id: string;
+  createdBy: Actor;
+  level: number;
+  /** The group an escalation reassigned the task to, if any. */
+  assignedGroup: string | null;
+  claimed: boolean;
+  assignee: Actor | null;
+}
+
+export function actableTask(task: TaskRecord): ActableTask {
+  const flow = workflowOf(task);
+  return {
+    id: task.id,
+    createdBy: task.createdBy,
+    level: flow.level,
+    assignedGroup: flow.assignedGroup,
+    claimed: flow.claimed,
+    assignee: flow.assignee,
+  };
+}
+
+/** The groups that decide the task's current level: the level's own, and a reassignment's. None: any reviewer. */
+export function decidingGroups(config: QueueConfig, task: Pick<ActableTask, 'level' | 'assignedGroup'>): string[] {
+  const level = levelOf(config, task.level);
+  if (level.group === null) return [];
+  return [...new Set([level.group, task.assignedGroup].filter((g): g is string => g !== null))];
+}
+
 /**
  * Why an actor may not vote on (or claim) the task as it stands, or null when they may: not in the
  * level's group, the task claimed by someone else, or the creator approving where separation of
- * duties applies. The pages show this reason beside a disabled button; voting throws it.
+ * duties applies. Pure: `memberOf` answers from memberships read beforehand, so the board can ask
+ * for a thousand cards with one read of the groups, and voting asks the very same question.
  */
+export function voteRefusal(
+  principal: Principal,
+  task: ActableTask,
+  config: QueueConfig,
+  action: DecisionInput['action'],
+  memberOf: (group: string) => boolean,
+): AppError | null {
+  const level = levelOf(config, task.level);
+  // A level without a group is open to every reviewer. A level with one is decided by its members,
+  // or by the group an escalation reassigned the task to.
+  const groups = decidingGroups(config, task);
+  if (groups.length > 0 && !groups.some(memberOf)) {
+    return new AppError(
+      'forbidden',
+      `Level ${task.level} (${level.name}) is decided by the ${groups.map((g) => `"${g}"`).join(' or ')} group`,
+    );
+  }
+  if (task.claimed && task.assignee && level.quorum === 1 && !sameActor(task.assignee, principal.actor)) {
+    return new AppError('task_claimed', `Task ${task.id} is claimed by ${task.assignee.name ?? task.assignee.id}`);
+  }
+  if (!config.creatorMayApprove && action !== 'reject' && sameActor(task.createdBy, principal.actor)) {
+    return new AppError('separation_of_duties', 'The creator of a task may not approve it in this queue');
+  }
+  return null;
+}
+
+/** Whether the actor is a member of each of `groups`, read from the store. */
+export async function membershipsOf(
+  repos: Pick<Repositories, 'reviewerGroups'>,
+  principal: Principal,
+  groups: readonly string[],
+): Promise<(group: string) => boolean> {
+  const actor = principal.actor;
+  const member = new Set<string>();
+  for (const name of groups) {
+    const group = await repos.reviewerGroups.findByName(principal.workspaceId, name);
+    if (group?.members.some((m) => m.type === actor.type && m.id === actor.id)) member.add(name);
+  }
+  return (group) => member.has(group);
+}
+
+/** voteRefusal for one task, with the memberships it needs read from the store. */
 export async function voteProblem(
   repos: Repositories,
   principal: Principal,
@@ -61,32 +134,9 @@ export async function voteProblem(
   config: QueueConfig,
   action: DecisionInput['action'],
 ): Promise<AppError | null> {
-  const flow = workflowOf(task);
-  const level = levelOf(config, flow.level);
-  // A level without a group is open to every reviewer. A level with one is decided by its members,
-  // or by the group an escalation reassigned the task to.
-  const groups = [...new Set([level.group, flow.assignedGroup].filter((g): g is string => g !== null))];
-  if (level.group !== null) {
-    const actor = principal.actor;
-    let member = false;
-    for (const name of groups) {
-      const group = await repos.reviewerGroups.findByName(task.workspaceId, name);
-      if (group?.members.some((m) => m.type === actor.type && m.id === actor.id)) member = true;
-    }
-    if (!member) {
-      return new AppError(
-        'forbidden',
-        `Level ${flow.level} (${level.name}) is decided by the ${groups.map((g) => `"${g}"`).join(' or ')} group`,
-      );
-    }
-  }
-  if (flow.claimed && flow.assignee && level.quorum === 1 && !sameActor(flow.assignee, principal.actor)) {
-    return new AppError('task_claimed', `Task ${task.id} is claimed by ${flow.assignee.name ?? flow.assignee.id}`);
-  }
-  if (!config.creatorMayApprove && action !== 'reject' && sameActor(task.createdBy, principal.actor)) {
-    return new AppError('separation_of_duties', 'The creator of a task may not approve it in this queue');
-  }
-  return null;
+  const facts = actableTask(task);
+  const memberOf = await membershipsOf(repos, principal, decidingGroups(config, facts));
+  return voteRefusal(principal, facts, config, action, memberOf);
 }
 
 /** Refuses an actor who may not vote on (or claim) the task as it stands (see voteProblem). */

@@ -13,7 +13,8 @@ import { authorize, type Principal } from '../kernel/access.js';
 import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
-import type { BoardCard, BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
+import { type DetailedCard, detailCards } from './board-cards.js';
+import type { BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
 
 export { BOARD_STAGES, type BoardStage };
 
@@ -115,7 +116,8 @@ export interface BoardColumn {
   /** The stage a stage column shows; null for a filter column (its cards are in any open stage). */
   stage: BoardStage | null;
   title: string;
-  cards: BoardCard[];
+  /** With the queue's card fields and what the viewer can do to each (board-cards.ts). */
+  cards: DetailedCard[];
   total: number;
 }
 
@@ -170,7 +172,7 @@ export async function loadBoard(
   authorize(principal, 'task:read');
   const now = deps.clock();
   const config = await deps.store.read.boardConfigs.find(principal.workspaceId);
-  return Promise.all(
+  const columns = await Promise.all(
     columnQueries(config?.columns ?? DEFAULT_BOARD_COLUMNS, now).map(async ({ column, query }) => {
       const { cards, total } = await deps.store.read.board.column(
         principal.workspaceId,
@@ -182,6 +184,15 @@ export async function loadBoard(
       return { id: column.id, stage, title: column.title, cards, total };
     }),
   );
+  const detailed = await detailCards(
+    deps,
+    principal,
+    columns.flatMap((column) => column.cards),
+  );
+  return columns.map((column) => ({
+    ...column,
+    cards: column.cards.map((card) => detailed.get(card.id) as DetailedCard),
+  }));
 }
 
 /** What the board's filter selects offer: the workspace's queues, the sources its tasks came from, its members. */

@@ -1,4 +1,5 @@
 import type {
+  Actor,
   BoardColumnConfig,
   BoardColumnFilter,
   DecisionAction,
@@ -154,6 +155,11 @@ export interface BoardCard {
   decisionAction: DecisionAction | null;
   /** The agent that asked (its id, and name when given). */
   agent: { id: string; name: string | null } | null;
+  // What the per-card actions are decided on (domain/approvals/task-actions.ts).
+  createdBy: Actor;
+  assignee: Actor | null;
+  /** The group an escalation reassigned the task to. */
+  assignedGroup: string | null;
 }
 
 /** The board filters the same way as the task list and its export. */
@@ -187,6 +193,15 @@ export interface BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }>;
+  /**
+   * For each of `taskIds`, the values at `pointers` in its payload as JSON text (null where the
+   * payload has none), extracted by the database so a board never loads whole payloads.
+   */
+  payloadValues(
+    workspaceId: string,
+    taskIds: readonly string[],
+    pointers: readonly string[],
+  ): Promise<Map<string, (string | null)[]>>;
 }
 
 /** A workspace's configured board: its columns, and a version that goes up by one per change. */

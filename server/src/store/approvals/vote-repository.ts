@@ -1,7 +1,7 @@
-import type { DecisionAction, FormResponse } from '@loopgate/shared';
+import type { Actor, DecisionAction, FormResponse } from '@loopgate/shared';
 import { type VoteRecord, type VoteRepository, voterKey } from '../../domain/approvals/approval-ports.js';
 import { type ActorType, type JsonText, parseJsonOrNull, stringifyOrNull } from '../rows.js';
-import { insertRow, type Sql } from '../sql.js';
+import { insertRow, placeholders, type Sql } from '../sql.js';
 
 /** A `task_votes` row; its key (task_id, voter_key) is what makes one person, one vote hold. */
 interface VoteRow {
@@ -61,5 +61,15 @@ export class SqlVoteRepository implements VoteRepository {
       actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name },
       createdAt: row.created_at,
     }));
+  }
+
+  async votedOn(workspaceId: string, actor: Actor, taskIds: readonly string[]): Promise<Set<string>> {
+    if (taskIds.length === 0) return new Set();
+    // Through the primary key (task_id, voter_key).
+    const { rows } = await this.sql.query<{ task_id: string }>(
+      `SELECT task_id FROM task_votes WHERE workspace_id = ? AND voter_key = ? AND task_id IN (${placeholders(taskIds.length)})`,
+      [workspaceId, voterKey(actor), ...taskIds],
+    );
+    return new Set(rows.map((row) => row.task_id));
   }
 }

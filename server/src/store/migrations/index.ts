@@ -17,6 +17,7 @@ import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.
 import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
 import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
 import { CreateBoardConfigs1764813100000 } from './1764813100000-create-board-configs.js';
+import { IndexUrgencyOrder1764813200000 } from './1764813200000-index-urgency-order.js';
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
 
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   CreateMailDigest1764802050000,
   AddMembershipDeactivation1764811000000,
   CreateBoardConfigs1764813100000,
+  IndexUrgencyOrder1764813200000,
   TasksCarryAgent1764820200000,
   DecisionsCarryPayloadDigest1764820210000,
 ];

@@ -1,4 +1,4 @@
-import type { BoardColumnFilter } from '@loopgate/shared';
+import { type BoardColumnFilter, parsePointer } from '@loopgate/shared';
 import type {
   BoardCard,
   BoardColumnQuery,
@@ -6,7 +6,18 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { allOf, type Condition, compare, condition, equals, isIn, type Sql } from '../sql.js';
+import { actorOrNull } from '../rows.js';
+import {
+  allOf,
+  type Condition,
+  compare,
+  condition,
+  equals,
+  isIn,
+  placeholders,
+  type Sql,
+  type SqlDialect,
+} from '../sql.js';
 import { hasTag, taskFilterConditions } from '../tasks/task-filters.js';
 import type { TaskRow } from '../tasks/task-repository.js';
 import { URGENCY_ORDER_SQL } from '../tasks/urgency-sql.js';
@@ -33,6 +44,11 @@ const CARD_COLUMNS = [
   'decision_action',
   'agent_id',
   'agent_name',
+  'created_by_type',
+  'created_by_id',
+  'created_by_name',
+  'assignee_type',
+  'assigned_group',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 type CardRow = Pick<TaskRow, (typeof CARD_COLUMNS)[number]>;
@@ -58,6 +74,9 @@ function rowToCard(row: CardRow): BoardCard {
     closedAt: row.closed_at,
     decisionAction: row.decision_action,
     agent: row.agent_id === null ? null : { id: row.agent_id, name: row.agent_name },
+    createdBy: { type: row.created_by_type, id: row.created_by_id, name: row.created_by_name },
+    assignee: actorOrNull(row.assignee_type, row.assignee_id, row.assignee_name),
+    assignedGroup: row.assigned_group,
   };
 }
 
@@ -86,6 +105,21 @@ function matchesNone(filters: readonly BoardColumnFilter[] | undefined): Conditi
   });
 }
 
+/**
+ * A JSON Pointer as a JSON path (`/customer/name` → `$."customer"."name"`), every key quoted, so it
+ * follows objects only, as the pointer does. cardFieldSchema keeps `"` and `\` out of the keys.
+ */
+function jsonPath(pointer: string): string {
+  const tokens = parsePointer(pointer);
+  if (tokens === null || tokens.some((token) => /["\\]/.test(token))) throw new Error(`not a card field: ${pointer}`);
+  return `$${tokens.map((token) => `."${token}"`).join('')}`;
+}
+
+/** The value at a JSON path as JSON text on both databases (SQLite's -> gives JSON; json_extract would unquote). */
+function extractJson(dialect: SqlDialect): string {
+  return dialect === 'mysql' ? 'CAST(JSON_EXTRACT(payload, ?) AS CHAR)' : 'payload -> ?';
+}
+
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export class SqlBoardRepository implements BoardRepository {
@@ -105,7 +139,8 @@ export class SqlBoardRepository implements BoardRepository {
     filter: BoardFilter,
     limit: number,
   ): Promise<{ cards: BoardCard[]; total: number }> {
-    // Filtered through idx_tasks_ws_board (workspace, status, escalated, claimed, created_at).
+    // Through idx_tasks_ws_urgency_board (workspace, status, escalated, claimed, urgency key): a column
+    // of one status and both flags reads its first cards in order straight off the index.
     const where = allOf(
       ...taskFilterConditions(workspaceId, filter),
       isIn('status', column.statuses),
@@ -129,5 +164,26 @@ export class SqlBoardRepository implements BoardRepository {
       total = counted.rows[0]?.n ?? cards.length;
     }
     return { cards, total };
+  }
+
+  async payloadValues(
+    workspaceId: string,
+    taskIds: readonly string[],
+    pointers: readonly string[],
+  ): Promise<Map<string, (string | null)[]>> {
+    const values = new Map<string, (string | null)[]>();
+    if (taskIds.length === 0 || pointers.length === 0) return values;
+    const fields = pointers.map((_, index) => `${extractJson(this.sql.dialect)} AS v${index}`).join(', ');
+    const { rows } = await this.sql.query<Record<string, string | null> & { id: string }>(
+      `SELECT id, ${fields} FROM tasks WHERE workspace_id = ? AND id IN (${placeholders(taskIds.length)})`,
+      [...pointers.map(jsonPath), workspaceId, ...taskIds],
+    );
+    for (const row of rows) {
+      values.set(
+        row.id,
+        pointers.map((_, index) => row[`v${index}`] ?? null),
+      );
+    }
+    return values;
   }
 }

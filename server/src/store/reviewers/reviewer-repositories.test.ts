@@ -42,6 +42,9 @@ const card = (task: TaskRecord): BoardCard => ({
   closedAt: task.closedAt,
   decisionAction: task.decision?.action ?? null,
   agent: task.agent ? { id: task.agent.id, name: task.agent.name } : null,
+  createdBy: task.createdBy,
+  assignee: task.workflow?.assignee ?? null,
+  assignedGroup: task.workflow?.assignedGroup ?? null,
 });
 
 for (const database of DATABASES) {

@@ -1,15 +1,13 @@
-import { NO_DEADLINE, RISK_RANK, UNKNOWN_RISK_RANK, type UrgencyKey } from '../../domain/tasks/urgency.js';
+import type { UrgencyKey } from '../../domain/tasks/urgency.js';
 import { type Condition, condition } from '../sql.js';
 
 /*
- * domain/tasks/urgency.ts's key as SQL over the tasks table, for ORDER BY and for keyset paging.
+ * domain/tasks/urgency.ts's key as SQL over the tasks table, for ORDER BY and for keyset paging: the
+ * virtual columns of migration 1764813200000 (COALESCE(due_at, NO_DEADLINE), the risk rank, -priority),
+ * then created_at and id, so idx_tasks_ws_urgency and idx_tasks_ws_urgency_board serve the order.
  * Ids are compared as stored (ASCII), which is also how the JS key compares them.
  */
-const RISK_RANK_SQL = `CASE risk_level ${Object.entries(RISK_RANK)
-  .map(([level, rank]) => `WHEN '${level}' THEN ${rank}`)
-  .join(' ')} ELSE ${UNKNOWN_RISK_RANK} END`;
-
-const KEY_PARTS = [`COALESCE(due_at, ${NO_DEADLINE})`, RISK_RANK_SQL, '-priority', 'created_at', 'id'] as const;
+const KEY_PARTS = ['urgency_due', 'urgency_risk', 'urgency_priority', 'created_at', 'id'] as const;
 
 export const URGENCY_ORDER_SQL = KEY_PARTS.join(', ');
 

@@ -88,6 +88,11 @@ const card = {
   closedAt: null,
   decisionAction: null,
   agent: { id: 'refund-bot', name: '<b>Refund bot</b>' },
+  createdBy: actor,
+  assignee: null,
+  assignedGroup: null,
+  fields: [{ label: 'customer.name', value: '<i>Ana</i>' }],
+  actions: { claim: 'Level 1 (review) is decided by the "ops" group', release: null, escalate: null, decide: null },
 };
 const columns = boardColumnsView({
   columns: [{ id: 'pending', stage: 'pending', title: 'Pending Review', cards: [card], total: 1 }],

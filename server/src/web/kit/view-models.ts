@@ -22,19 +22,22 @@ import {
 } from '../../domain/approvals/payload-diff.js';
 import type { ConfigWarning } from '../../domain/approvals/policy-warnings.js';
 import type { QueueView } from '../../domain/approvals/queues.js';
-import { can, type Principal } from '../../domain/kernel/access.js';
+import { TASK_ACTIONS, type TaskAction } from '../../domain/approvals/task-actions.js';
+import type { Principal } from '../../domain/kernel/access.js';
 import {
   BOARD_COLUMN_LIMIT,
   BOARD_COLUMN_MAX,
   type BoardColumn,
   type BoardStage,
+  moveAction,
   movesFrom,
   stageOf,
 } from '../../domain/reviewers/board.js';
+import type { DetailedCard } from '../../domain/reviewers/board-cards.js';
 import type { OpenedInvitation, OpenInvitationView } from '../../domain/reviewers/invitations.js';
 import type { ManagedMember } from '../../domain/reviewers/members.js';
 import type { ReviewMailView } from '../../domain/reviewers/review-mail.js';
-import type { BoardCard, MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
+import type { MemberRecord } from '../../domain/reviewers/reviewer-ports.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import type { JsonValue, TaskEventRecord, TaskRecord } from '../../domain/tasks/task-record.js';
 
@@ -283,11 +286,16 @@ export function decisionChangesOf(task: TaskRecord): FieldChange[] | null {
 export type ReviewView = ApprovalPanelView & { reviewer: string };
 
 /** A card with what its viewer may do to it, decided here rather than in the template. */
-export interface BoardCardView extends BoardCard {
-  /** Columns this viewer may drag the card to (none for a viewer). */
+export interface BoardCardView extends DetailedCard {
+  /** Columns this viewer may drag the card to: only moves whose action can succeed (none for a viewer). */
   moves: BoardStage[];
   /** Where the card's Release button sends it, when this viewer may release it. */
   releaseTo: BoardStage | null;
+  /** Whether the card offers Decide (a link to the task page): open, and this viewer may cast a vote. */
+  mayDecide: boolean;
+  /** The card's actions this viewer cannot take, shown disabled, and the distinct reasons why. */
+  blocked: { action: TaskAction; label: string }[];
+  reasons: string[];
 }
 
 export interface BoardColumnView {
@@ -315,15 +323,13 @@ export interface BoardColumnsView {
  */
 export function boardColumnsView(input: {
   columns: BoardColumn[];
+  /** Whom loadBoard decided the cards' actions for. */
   principal: Principal;
   csrf: string;
   now: number;
   /** The page's link for "show `count` cards of column `id`"; without it no column offers more. */
   moreHref?: (id: string, count: number) => string;
 }): BoardColumnsView {
-  const { principal } = input;
-  const canDecide = can(principal.role, 'task:decide');
-  const isAdmin = can(principal.role, 'workspace:admin');
   return {
     now: input.now,
     csrf: input.csrf,
@@ -337,13 +343,45 @@ export function boardColumnsView(input: {
           ? input.moreHref(column.id, column.cards.length + BOARD_COLUMN_LIMIT)
           : null,
       cards: column.cards.map((card) => {
-        const moves = canDecide ? movesFrom(card) : [];
-        // Only whoever claimed a card (or an admin) hands it back; in a filter column too.
-        const mayRelease =
-          stageOf(card) === 'in_progress' && canDecide && (isAdmin || card.assigneeId === principal.actor.id);
-        return { ...card, moves, releaseTo: mayRelease ? (moves[0] ?? null) : null };
+        // A filter column holds open cards of any stage: each card's own stage says what it offers.
+        return cardView(card, column.stage ?? stageOf(card));
       }),
     })),
+  };
+}
+
+const ACTION_LABELS: Record<TaskAction, string> = {
+  claim: 'Claim',
+  release: 'Release',
+  escalate: 'Escalate',
+  decide: 'Decide',
+};
+
+/**
+ * What a card offers: each move and button only where its action can succeed (the refusals
+ * loadBoard computed with the use cases' own rules); the actions its column would offer but this
+ * viewer cannot take stay visible, disabled, with the reason in words.
+ */
+export function cardView(card: DetailedCard, stage: BoardStage): BoardCardView {
+  const possible = movesFrom(card);
+  const moves = possible.filter((to) => card.actions[moveAction(to)] === null);
+  const releaseTo = moves.find((to) => moveAction(to) === 'release') ?? null;
+  const offered = new Set<TaskAction>(possible.map(moveAction));
+  if (stage !== 'completed') offered.add('decide');
+  const blocked = TASK_ACTIONS.filter((action) => offered.has(action) && card.actions[action] !== null).map(
+    (action) => ({ action, label: ACTION_LABELS[action] }),
+  );
+  // Distinct, and a reason another one spells out further ("Claimed by Ana" beside "Claimed by Ana;
+  // only they or an admin can release it") is said once.
+  const said = [...new Set(blocked.map(({ action }) => card.actions[action] as string))];
+  const reasons = said.filter((reason) => !said.some((other) => other !== reason && other.startsWith(reason)));
+  return {
+    ...card,
+    moves,
+    releaseTo,
+    mayDecide: offered.has('decide') && card.actions.decide === null,
+    blocked,
+    reasons,
   };
 }
 

@@ -103,7 +103,13 @@ for (const database of DATABASES) {
         expect(await stageOnBoard()).toBe('in_progress');
         expect(await cardHtml(rev)).toContain('data-moves="pending escalated"');
         expect(await cardHtml(rev)).toContain('>Release</button>');
-        expect(await cardHtml(rev2)).not.toContain('>Release</button>');
+        // Not offered to someone else; shown disabled, with why.
+        const othersCard = await cardHtml(rev2);
+        expect(othersCard).not.toContain('data-control="release"');
+        expect(othersCard).toContain('disabled data-blocked="release"');
+        expect(othersCard).toMatch(
+          /<p class="why" id="why-[^"]+">Claimed by rev@example.com; only they or an admin can release it<\/p>/,
+        );
         // Someone else's claim: only the claimer (or an admin) hands it back.
         const stolen = await move(rev2, 'pending');
         expect([stolen.status, stolen.body.code]).toEqual([409, 'task_claimed']);
