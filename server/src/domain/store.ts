@@ -18,6 +18,7 @@ import type {
   MailDigestRepository,
   MemberRepository,
   ReviewLinkRepository,
+  SavedViewRepository,
   SessionRepository,
   TaskReviewerRepository,
 } from './reviewers/reviewer-ports.js';
@@ -46,6 +47,7 @@ export interface Repositories {
   board: BoardRepository;
   taskReviewers: TaskReviewerRepository;
   invitations: InvitationRepository;
+  savedViews: SavedViewRepository;
 }
 
 export interface Store {

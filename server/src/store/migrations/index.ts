@@ -16,6 +16,7 @@ import { DecisionsCarryResponseAndReason1764800001000 } from './1764800001000-de
 import { AddMailSettings1764802000000 } from './1764802000000-add-mail-settings.js';
 import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-digest.js';
 import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
+import { CreateSavedViews1764813300000 } from './1764813300000-create-saved-views.js';
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   AddMailSettings1764802000000,
   CreateMailDigest1764802050000,
   AddMembershipDeactivation1764811000000,
+  CreateSavedViews1764813300000,
   TasksCarryAgent1764820200000,
 ];
