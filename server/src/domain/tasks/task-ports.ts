@@ -65,6 +65,11 @@ export interface TaskRepository {
     limit: number,
     after?: ColumnKey,
   ): Promise<TaskRecord[]>;
+  /**
+   * Open tasks whose stored assigned group is `from` now name `to` (a group rename); their version
+   * goes up, so a change planned on the old name re-plans. Returns how many.
+   */
+  renameAssignedGroup(workspaceId: string, from: string, to: string, now: number): Promise<number>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

@@ -278,6 +278,15 @@ export class SqlTaskRepository implements TaskRepository {
     return rows.map(rowToTask);
   }
 
+  async renameAssignedGroup(workspaceId: string, from: string, to: string, now: number): Promise<number> {
+    const { affected } = await this.sql.query(
+      `UPDATE tasks SET assigned_group = ?, version = version + 1, updated_at = ?
+        WHERE workspace_id = ? AND assigned_group = ? AND status IN ('pending_review', 'in_review')`,
+      [to, now, workspaceId, from],
+    );
+    return affected;
+  }
+
   /**
    * The compare-and-set every task change goes through (domain/tasks/task-transition.ts applies the
    * same change to the record): one UPDATE that matches only while the row still has the status and
