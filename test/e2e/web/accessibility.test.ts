@@ -50,6 +50,26 @@ const PAGES: PageCase[] = [
   { name: 'board', as: 'reviewer', path: () => '/board' },
   { name: 'board (viewer)', as: 'viewer', path: () => '/board' },
   { name: 'list view', as: 'reviewer', path: () => '/board?view=list' },
+  {
+    name: 'board: "Save view" open',
+    as: 'reviewer',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/board`);
+      await page.locator('details.save-view summary').click();
+      await page.getByLabel('View name').waitFor();
+    },
+  },
+  { name: 'list view sorted by due', as: 'reviewer', path: () => '/board?view=list&sort=due&dir=asc' },
+  {
+    name: 'bulk claim result',
+    as: 'reviewer',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/board?view=list`);
+      await page.locator('input.row-select').first().check();
+      await page.getByRole('button', { name: 'Claim selected' }).click();
+      await page.locator('#bulk-summary').waitFor();
+    },
+  },
   { name: 'task page', as: 'reviewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'task page (viewer)', as: 'viewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'decided task page', as: 'reviewer', path: (f) => `/tasks/${f.decidedTaskId}` },
