@@ -201,7 +201,8 @@ export function register(router: Router, kit: PageKit): void {
       form: filterForm(query),
       options: await boardFilterOptions(deps, web.principal),
       filtered: params.size > 0,
-      views: (await listSavedViews(deps, web.principal)).map((view) => ({
+      // The live board's redraw (fragment=1) shows no filter bar: it needs no saved views.
+      views: (query.fragment === '1' ? [] : await listSavedViews(deps, web.principal)).map((view) => ({
         id: view.id,
         name: view.name,
         href: `/board?${view.query}`,
