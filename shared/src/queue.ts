@@ -255,6 +255,9 @@ export const groupMemberSchema = z
 export const reviewerGroupInputSchema = z
   .strictObject({ name: slugSchema, members: z.array(groupMemberSchema).max(500).default([]) })
   .meta({ id: 'ReviewerGroupInput' });
+export const reviewerGroupRenameInputSchema = z
+  .strictObject({ name: slugSchema.describe('The new name; queue configs and open tasks naming the group follow it') })
+  .meta({ id: 'ReviewerGroupRenameInput' });
 export const reviewerGroupMembersInputSchema = z
   .strictObject({ members: z.array(groupMemberSchema).max(500) })
   .meta({ id: 'ReviewerGroupMembersInput' });

@@ -283,6 +283,31 @@ export type TaskEvent = z.infer<typeof taskEventSchema>;
 
 export const MAX_PAGE_SIZE = 200;
 
+/** The orders GET /api/v1/tasks offers: the two fixed ones, then one per sortable column. */
+export const TASK_SORTS = [
+  'newest',
+  'urgency',
+  'title',
+  'queue',
+  'risk',
+  'priority',
+  'due',
+  'created',
+  'status',
+] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+/** The column sorts, each with the direction it takes when none is given. */
+export const TASK_COLUMN_SORT_DEFAULT_DIR = {
+  title: 'asc',
+  queue: 'asc',
+  risk: 'desc',
+  priority: 'desc',
+  due: 'asc',
+  created: 'desc',
+  status: 'asc',
+} as const satisfies Record<Exclude<TaskSort, 'newest' | 'urgency'>, 'asc' | 'desc'>;
+export type TaskColumnSort = keyof typeof TASK_COLUMN_SORT_DEFAULT_DIR;
+
 export const listTasksQuerySchema = z
   .strictObject({
     status: taskStatusSchema.optional(),
@@ -306,10 +331,16 @@ export const listTasksQuerySchema = z
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
     sort: z
-      .enum(['newest', 'urgency'])
+      .enum(TASK_SORTS)
       .default('newest')
       .describe(
-        "newest: newest first. urgency: the board's order — earliest deadline first (so the most overdue lead), tasks without a deadline after those with one, then risk (critical first), priority, age (oldest first)",
+        "newest: newest first. urgency: the board's order — earliest deadline first (so the most overdue lead), tasks without a deadline after those with one, then risk (critical first), priority, age (oldest first). title, queue, risk, priority, due, created, status: by that column (ties by id), in the direction dir says",
+      ),
+    dir: z
+      .enum(['asc', 'desc'])
+      .optional()
+      .describe(
+        'For a column sort: asc or desc; by default title, queue, status and due ascending, risk (critical first), priority and created descending. A task without a deadline sorts after every deadline; one without a risk level below low. Ignored for newest and urgency',
       ),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
     cursor: z.string().max(200).optional().describe('nextCursor of the previous page, with the same sort'),

@@ -9,6 +9,7 @@ import {
   reviewerGroupInputSchema,
   reviewerGroupListSchema,
   reviewerGroupMembersInputSchema,
+  reviewerGroupRenameInputSchema,
   reviewerGroupSchema,
   slugSchema,
   updateQueueInputSchema,
@@ -28,6 +29,7 @@ import {
   setReviewerGroupMembers,
   updateQueue,
 } from '../domain/approvals/queues.js';
+import { renameReviewerGroup } from '../domain/approvals/rename-group.js';
 import { iso } from '../domain/kernel/iso-time.js';
 import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute } from './route.js';
@@ -160,6 +162,23 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
       },
       async handler({ principal, body, requestId }) {
         return { status: 201, body: groupView(await createReviewerGroup(deps, principal, body, requestId)) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/v1/reviewer-groups/{name}',
+      summary: 'Rename a reviewer group; queue configs and open tasks that name it follow, in one transaction',
+      tags: ['queues'],
+      permission: 'workspace:admin',
+      params: nameParams,
+      body: reviewerGroupRenameInputSchema,
+      responses: {
+        200: { description: 'The group, under its new name', schema: reviewerGroupSchema },
+        ...problemResponses(400, 401, 403, 404, 409, 415),
+      },
+      async handler({ principal, params, body, requestId }) {
+        const { group } = await renameReviewerGroup(deps, principal, params.name, body.name, requestId);
+        return { status: 200, body: groupView(group) };
       },
     }),
     defineRoute({

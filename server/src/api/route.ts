@@ -14,7 +14,7 @@ export interface RouteSpec<
   Query extends z.ZodType = z.ZodType,
   Params extends z.ZodType = z.ZodType,
 > {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tags: string[];

@@ -415,6 +415,68 @@ for (const database of DATABASES) {
       expect([badSort.status, badSort.body.errors?.[0]?.path]).toEqual([400, 'query.sort']);
     });
 
+    test('sort by a column (risk, due) pages through every task once, in either direction', async () => {
+      const source = `columns-${database}`;
+      const now = Date.now();
+      const shapes = [
+        { dueAt: now + 3_600_000, riskLevel: 'low' },
+        { dueAt: null, riskLevel: 'critical' },
+        { dueAt: now + 600_000, riskLevel: null },
+        { dueAt: now + 600_000, riskLevel: 'critical' },
+        { dueAt: null, riskLevel: 'high' },
+      ];
+      const ids: string[] = [];
+      for (const shape of shapes) {
+        const res = await request(d.app)
+          .post('/api/v1/tasks')
+          .set(bearer(d.keys.reviewer))
+          .send({
+            title: 'Columns',
+            payload: {},
+            source,
+            ...(shape.dueAt === null ? {} : { dueAt: new Date(shape.dueAt).toISOString() }),
+            ...(shape.riskLevel === null ? {} : { riskLevel: shape.riskLevel }),
+          });
+        expect(res.status).toBe(201);
+        ids.push(res.body.id);
+      }
+      const pages = async (query: Record<string, string>) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: request.Response = await request(d.app)
+            .get('/api/v1/tasks')
+            .query({ source, limit: 2, ...query, ...(cursor ? { cursor } : {}) })
+            .set(bearer(d.keys.viewer));
+          expect(res.status).toBe(200);
+          seen.push(...res.body.data.map((x: { id: string }) => x.id));
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      const [a, b, c, e, f] = ids as [string, string, string, string, string];
+      // Ties (two critical, two without a deadline, two due at once) go by id in the same direction.
+      const byId = (x: string, y: string, dir: 1 | -1) => {
+        const [lo, hi] = x < y ? [x, y] : [y, x];
+        return dir === 1 ? [lo, hi] : [hi, lo];
+      };
+      expect(await pages({ sort: 'risk' })).toEqual([...byId(b, e, -1), f, a, c]);
+      expect(await pages({ sort: 'risk', dir: 'asc' })).toEqual([c, a, f, ...byId(b, e, 1)]);
+      expect(await pages({ sort: 'due' })).toEqual([...byId(c, e, 1), a, ...byId(b, f, 1)]);
+      expect(await pages({ sort: 'due', dir: 'desc' })).toEqual([...byId(b, f, -1), a, ...byId(c, e, -1)]);
+
+      const dueCursor = (
+        await request(d.app).get('/api/v1/tasks').query({ source, sort: 'due', limit: 1 }).set(bearer(d.keys.viewer))
+      ).body.nextCursor;
+      const flipped = await request(d.app)
+        .get('/api/v1/tasks')
+        .query({ source, sort: 'due', dir: 'desc', cursor: dueCursor })
+        .set(bearer(d.keys.viewer));
+      expect([flipped.status, flipped.body.errors?.[0]?.path]).toEqual([400, 'cursor']);
+      const badDir = await request(d.app).get('/api/v1/tasks?sort=due&dir=up').set(bearer(d.keys.viewer));
+      expect(badDir.status).toBe(400);
+    });
+
     test('unknown routes and ids answer problem+json 404', async () => {
       const route = await request(d.app).get('/api/v1/nothing').set(bearer(d.keys.viewer));
       expect(route.status).toBe(404);

@@ -19,6 +19,7 @@ import type {
   MailDigestRepository,
   MemberRepository,
   ReviewLinkRepository,
+  SavedViewRepository,
   SessionRepository,
   TaskReviewerRepository,
 } from './reviewers/reviewer-ports.js';
@@ -48,6 +49,7 @@ export interface Repositories {
   boardConfigs: BoardConfigRepository;
   taskReviewers: TaskReviewerRepository;
   invitations: InvitationRepository;
+  savedViews: SavedViewRepository;
 }
 
 export interface Store {

@@ -16,6 +16,7 @@ import { SqlInvitationRepository } from './reviewers/invitation-repository.js';
 import { SqlMailDigestRepository } from './reviewers/mail-digest-repository.js';
 import { SqlMemberRepository } from './reviewers/member-repository.js';
 import { SqlReviewLinkRepository } from './reviewers/review-link-repository.js';
+import { SqlSavedViewRepository } from './reviewers/saved-view-repository.js';
 import { SqlSessionRepository } from './reviewers/session-repository.js';
 import { SqlTaskReviewerRepository } from './reviewers/task-reviewer-repository.js';
 import { SqlSlackRepository } from './slack/slack-repository.js';
@@ -50,5 +51,6 @@ export function createRepositories(sql: Sql): Repositories {
     board: new SqlBoardRepository(sql),
     boardConfigs: new SqlBoardConfigRepository(sql),
     invitations: new SqlInvitationRepository(sql),
+    savedViews: new SqlSavedViewRepository(sql),
   };
 }

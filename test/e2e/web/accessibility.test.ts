@@ -50,6 +50,27 @@ const PAGES: PageCase[] = [
   { name: 'board', as: 'reviewer', path: () => '/board' },
   { name: 'board (viewer)', as: 'viewer', path: () => '/board' },
   { name: 'list view', as: 'reviewer', path: () => '/board?view=list' },
+  {
+    name: 'board: "Save view" open',
+    as: 'reviewer',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/board`);
+      // Opened without a click, so the keyboard check still starts from the top of the page.
+      await page.evaluate(`document.querySelector('details.save-view').open = true`);
+      await page.getByLabel('View name').waitFor();
+    },
+  },
+  { name: 'list view sorted by due', as: 'reviewer', path: () => '/board?view=list&sort=due&dir=asc' },
+  {
+    name: 'bulk claim result',
+    as: 'reviewer',
+    open: async (page, f) => {
+      await page.goto(`${f.baseUrl}/board?view=list`);
+      await page.locator('input.row-select').first().check();
+      await page.getByRole('button', { name: 'Claim selected' }).click();
+      await page.locator('#bulk-summary').waitFor();
+    },
+  },
   { name: 'task page', as: 'reviewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'task page (viewer)', as: 'viewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'decided task page', as: 'reviewer', path: (f) => `/tasks/${f.decidedTaskId}` },

@@ -55,6 +55,8 @@ export interface ReviewerGroupRepository {
   findByName(workspaceId: string, name: string): Promise<ReviewerGroupRecord | null>;
   list(workspaceId: string): Promise<ReviewerGroupRecord[]>;
   replaceMembers(groupId: string, members: GroupMember[], now: number): Promise<void>;
+  /** Gives the group another name; false when the workspace has a group of that name already. */
+  rename(workspaceId: string, groupId: string, name: string): Promise<boolean>;
   /** A user id, user e-mail or API key id, if it names a member of this workspace. */
   resolveMember(workspaceId: string, ref: string): Promise<GroupMember | null>;
 }

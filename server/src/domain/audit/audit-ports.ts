@@ -18,6 +18,7 @@ export type AuditAction =
   | 'member.renamed'
   | 'reviewer_group.created'
   | 'reviewer_group.members_changed'
+  | 'reviewer_group.renamed'
   | 'invitation.sent'
   | 'invitation.withdrawn'
   | 'board.configured';

@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   delivery: 'msg',
   slackIntegration: 'slk',
   audit: 'aud',
+  savedView: 'vew',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -225,3 +225,24 @@ export interface BoardConfigRepository {
 
 /** Counting stops here: a column says "1000+" rather than scanning every closed task ever. */
 export const BOARD_COUNT_CAP = 1000;
+
+/** A user's named filter of the board and list: the filter part of the page's query string. */
+export interface SavedViewRecord {
+  id: string;
+  workspaceId: string;
+  userId: string;
+  name: string;
+  query: string;
+  createdAt: number;
+}
+
+export interface SavedViewRepository {
+  /** False when the user already has a view of that name (in this workspace). */
+  insert(view: SavedViewRecord): Promise<boolean>;
+  /** Points the user's view of that name at another query; false when there is none. */
+  replaceQuery(workspaceId: string, userId: string, name: string, query: string): Promise<boolean>;
+  /** The user's views in this workspace, by name. */
+  listForUser(workspaceId: string, userId: string): Promise<SavedViewRecord[]>;
+  /** Removes the view only if it is this user's; true when it did. */
+  delete(workspaceId: string, userId: string, id: string): Promise<boolean>;
+}

@@ -2,6 +2,7 @@ import type { ListTasksQuery } from '@loopgate/shared';
 import { authorize, type Principal } from '../kernel/access.js';
 import { notFound } from '../kernel/errors.js';
 import type { Store } from '../store.js';
+import { columnOrder, columnValue, decodeColumnCursor, encodeColumnCursor, isColumnSort } from './column-sort.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
 import type { TaskListFilter } from './task-ports.js';
 import { workflowOf } from './task-transition.js';
@@ -15,7 +16,10 @@ export async function getTask(deps: { store: Store }, principal: Principal, id: 
 }
 
 /** The list's query as the store's filter; "breached" is judged at `now`. */
-export function taskListFilter(query: Omit<ListTasksQuery, 'limit' | 'cursor' | 'sort'>, now: number): TaskListFilter {
+export function taskListFilter(
+  query: Omit<ListTasksQuery, 'limit' | 'cursor' | 'sort' | 'dir'>,
+  now: number,
+): TaskListFilter {
   return {
     status: query.status,
     queue: query.queue,
@@ -40,9 +44,19 @@ export async function listTasks(
   authorize(principal, 'task:read');
   const filter = taskListFilter(query, deps.clock());
   const tasks = deps.store.read.tasks;
-  // One extra row tells whether another page exists without a COUNT query.
-  const rows =
-    query.sort === 'urgency'
+  const { sort } = query;
+  const order = isColumnSort(sort) ? columnOrder(sort, query.dir) : null;
+  // One extra row tells whether another page exists without a COUNT query. Every order pages by
+  // keyset (the last row's sort key), so a page never repeats or skips a task.
+  const rows = order
+    ? await tasks.listByColumn(
+        principal.workspaceId,
+        filter,
+        order,
+        query.limit + 1,
+        query.cursor === undefined ? undefined : decodeColumnCursor(query.cursor, order),
+      )
+    : sort === 'urgency'
       ? await tasks.listByUrgency(
           principal.workspaceId,
           filter,
@@ -59,8 +73,9 @@ export async function listTasks(
   const last = page[page.length - 1];
   let nextCursor: string | null = null;
   if (rows.length > query.limit && last) {
-    nextCursor =
-      query.sort === 'urgency'
+    nextCursor = order
+      ? encodeColumnCursor(order, { value: columnValue(last, order.column), id: last.id })
+      : sort === 'urgency'
         ? encodeUrgencyCursor(urgencyKey({ ...last, priority: workflowOf(last).priority }))
         : encodeCursor({ createdAt: last.createdAt, id: last.id });
   }

@@ -1,4 +1,4 @@
-import type { RiskLevel, TaskStatus } from '@loopgate/shared';
+import type { RiskLevel, TaskColumnSort, TaskStatus } from '@loopgate/shared';
 import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
 import type { UrgencyKey } from './urgency.js';
 
@@ -34,6 +34,18 @@ export interface TaskCursor {
   id: string;
 }
 
+/** A column sort: which column and which way. */
+export interface ColumnOrder {
+  column: TaskColumnSort;
+  dir: 'asc' | 'desc';
+}
+
+/** Where a column-sorted page ended: the last row's sort value and id. */
+export interface ColumnKey {
+  value: string | number;
+  id: string;
+}
+
 export interface TaskRepository {
   insert(task: TaskRecord): Promise<void>;
   findById(workspaceId: string, id: string): Promise<TaskRecord | null>;
@@ -42,6 +54,22 @@ export interface TaskRepository {
   listOpenByUrgency(workspaceId: string, limit: number, offset: number): Promise<TaskRecord[]>;
   /** The same filters in urgency order (urgency.ts), after the row whose key is `after`. */
   listByUrgency(workspaceId: string, filter: TaskListFilter, limit: number, after?: UrgencyKey): Promise<TaskRecord[]>;
+  /**
+   * The same filters by one column (column-sort.ts), ties by id in the same direction, after the row
+   * whose (value, id) is `after`: keyset paging, so no page repeats or skips a task.
+   */
+  listByColumn(
+    workspaceId: string,
+    filter: TaskListFilter,
+    order: ColumnOrder,
+    limit: number,
+    after?: ColumnKey,
+  ): Promise<TaskRecord[]>;
+  /**
+   * Open tasks whose stored assigned group is `from` now name `to` (a group rename); their version
+   * goes up, so a change planned on the old name re-plans. Returns how many.
+   */
+  renameAssignedGroup(workspaceId: string, from: string, to: string, now: number): Promise<number>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

@@ -106,6 +106,20 @@ export class SqlReviewerGroupRepository implements ReviewerGroupRepository {
     await insertRows(this.sql, 'reviewer_group_members', rows);
   }
 
+  async rename(workspaceId: string, groupId: string, name: string): Promise<boolean> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      'SELECT id FROM reviewer_groups WHERE workspace_id = ? AND name = ?',
+      [workspaceId, name],
+    );
+    if (rows.length > 0) return false;
+    const { affected } = await this.sql.query('UPDATE reviewer_groups SET name = ? WHERE id = ? AND workspace_id = ?', [
+      name,
+      groupId,
+      workspaceId,
+    ]);
+    return affected === 1;
+  }
+
   async resolveMember(workspaceId: string, ref: string): Promise<GroupMember | null> {
     if (ref.startsWith('key_')) {
       const { rows } = await this.sql.query<Pick<ApiKeyRow, 'id' | 'name'>>(

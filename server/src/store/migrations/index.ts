@@ -18,6 +18,7 @@ import { CreateMailDigest1764802050000 } from './1764802050000-create-mail-diges
 import { AddMembershipDeactivation1764811000000 } from './1764811000000-add-membership-deactivation.js';
 import { CreateBoardConfigs1764813100000 } from './1764813100000-create-board-configs.js';
 import { IndexUrgencyOrder1764813200000 } from './1764813200000-index-urgency-order.js';
+import { CreateSavedViews1764813300000 } from './1764813300000-create-saved-views.js';
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
 
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   AddMembershipDeactivation1764811000000,
   CreateBoardConfigs1764813100000,
   IndexUrgencyOrder1764813200000,
+  CreateSavedViews1764813300000,
   TasksCarryAgent1764820200000,
   DecisionsCarryPayloadDigest1764820210000,
 ];

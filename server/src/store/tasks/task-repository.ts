@@ -6,7 +6,13 @@ import {
   type RiskLevel,
   type TaskStatus,
 } from '@loopgate/shared';
-import type { TaskCursor, TaskListFilter, TaskRepository } from '../../domain/tasks/task-ports.js';
+import type {
+  ColumnKey,
+  ColumnOrder,
+  TaskCursor,
+  TaskListFilter,
+  TaskRepository,
+} from '../../domain/tasks/task-ports.js';
 import {
   DEFAULT_WORKFLOW,
   type TaskRecord,
@@ -24,6 +30,7 @@ import {
   stringifyOrNull,
 } from '../rows.js';
 import { allOf, insertRow, olderThan, type Sql } from '../sql.js';
+import { afterColumn, columnOrderSql } from './column-sort-sql.js';
 import { taskFilterConditions } from './task-filters.js';
 import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
 
@@ -256,6 +263,30 @@ export class SqlTaskRepository implements TaskRepository {
       [...where.params, limit],
     );
     return rows.map(rowToTask);
+  }
+
+  async listByColumn(
+    workspaceId: string,
+    filter: TaskListFilter,
+    order: ColumnOrder,
+    limit: number,
+    after?: ColumnKey,
+  ): Promise<TaskRecord[]> {
+    const where = allOf(...taskFilterConditions(workspaceId, filter), afterColumn(order, after));
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE ${where.sql} ORDER BY ${columnOrderSql(order)} LIMIT ?`,
+      [...where.params, limit],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async renameAssignedGroup(workspaceId: string, from: string, to: string, now: number): Promise<number> {
+    const { affected } = await this.sql.query(
+      `UPDATE tasks SET assigned_group = ?, version = version + 1, updated_at = ?
+        WHERE workspace_id = ? AND assigned_group = ? AND status IN ('pending_review', 'in_review')`,
+      [to, now, workspaceId, from],
+    );
+    return affected;
   }
 
   /**

@@ -142,7 +142,17 @@ const boardCommon = {
   options: { queues: ['default', 'q'], sources: ['n8n'], members: [member] },
   filtered: true,
   exportHref: (format: 'csv' | 'jsonl') => `/board/export?format=${format}`,
+  views: [{ id: 'vew_1', name: 'Mine', href: '/board?assignee=mine', current: true }],
+  viewQuery: 'assignee=mine',
+  notice: 'Saved',
+  error: 'No',
+  viewName: 'Mine',
 };
+
+const sortHeader = (key: string) => ({ key, label: key, href: `/board?sort=${key}`, sort: null });
+const listHeaders = Object.fromEntries(
+  ['title', 'status', 'queue', 'risk', 'priority', 'created', 'due'].map((key) => [key, sortHeader(key)]),
+);
 const panel = {
   ...taskSummaryView(task, options, NOW),
   allowed: ['approve' as const, 'reject' as const, 'approve_with_modifications' as const],
@@ -250,6 +260,9 @@ const SAMPLES: Samples = {
       ...boardCommon,
       view: 'list',
       sort: 'urgency',
+      dir: null,
+      headers: listHeaders,
+      bulk: { allowed: false, reason: 'Viewers only read', backHref: '/board?view=list' },
       now: NOW,
       tasks: [task],
       nextCursor: 'next',
@@ -257,6 +270,18 @@ const SAMPLES: Samples = {
     },
   ],
   boardColumns: [columns],
+  bulkResult: [
+    {
+      ...chrome,
+      heading: 'Claim selected tasks',
+      summary: '1 claimed, 1 skipped: claimed by Ana',
+      outcomes: [
+        { id: 'tsk_a', title: 'A', done: true, reason: null },
+        { id: 'tsk_b', title: null, done: false, reason: 'claimed by Ana' },
+      ],
+      backHref: '/board?view=list',
+    },
+  ],
   task: [
     {
       ...panel,

@@ -9,6 +9,7 @@ import {
   type QueuePreview,
   type RejectReason,
   type Role,
+  type TaskSort,
 } from '@loopgate/shared';
 import type { DecisionOptions } from '../../domain/approvals/decision-options.js';
 
@@ -399,19 +400,56 @@ export interface BoardFilterForm {
   q: string;
 }
 
+/** One of the user's saved views as the filter bar links it. */
+export interface SavedViewLink {
+  id: string;
+  name: string;
+  href: string;
+  /** The page shows exactly this view's filters. */
+  current: boolean;
+}
+
 type BoardCommon = SignedIn & {
   form: BoardFilterForm;
   options: { queues: string[]; sources: string[]; members: MemberRecord[] };
   /** Whether any filter is set (an empty result then offers to clear them). */
   filtered: boolean;
   exportHref: (format: 'csv' | 'jsonl') => string;
+  /** The signed-in user's saved views, and the query "Save view" would keep (filters and order only). */
+  views: SavedViewLink[];
+  viewQuery: string;
+  notice?: string;
+  error?: string;
+  /** The name typed into "Save view", shown again when saving was refused. */
+  viewName?: string;
+};
+
+/** A sortable header of the list: a link toggling the order, `aria-sort` when it is the active one. */
+export interface ListHeader {
+  key: string;
+  label: string;
+  href: string;
+  sort: 'ascending' | 'descending' | null;
+}
+
+/** After a bulk claim/release/escalate: what happened to each selected task. */
+export type BulkResultView = SignedIn & {
+  heading: string;
+  summary: string;
+  outcomes: { id: string; title: string | null; done: boolean; reason: string | null }[];
+  backHref: string;
 };
 
 export type BoardView = BoardCommon &
   (
     | {
         view: 'list';
-        sort: 'newest' | 'urgency';
+        sort: TaskSort;
+        dir: 'asc' | 'desc' | null;
+        /** The header of each sortable column; absent for columns the list cannot sort by. */
+        headers: Record<string, ListHeader>;
+        /** Whether the user may claim, release and escalate (the bulk buttons), and if not, why. */
+        bulk: { allowed: boolean; reason: string | null; backHref: string };
         now: number;
         tasks: TaskRecord[];
         nextCursor: string | null;

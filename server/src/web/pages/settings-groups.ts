@@ -2,6 +2,7 @@ import { reviewerGroupInputSchema } from '@loopgate/shared';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { createReviewerGroup, listReviewerGroups, setReviewerGroupMembers } from '../../domain/approvals/queues.js';
+import { renameReviewerGroup } from '../../domain/approvals/rename-group.js';
 import { can } from '../../domain/kernel/access.js';
 import { AppError } from '../../domain/kernel/errors.js';
 import { listMembers } from '../../domain/reviewers/members.js';
@@ -20,6 +21,7 @@ const ticked = z
   .catch([]);
 const createForm = z.object({ name: formText.transform((text) => text.trim()), members: ticked });
 const membersForm = z.object({ members: ticked });
+const renameForm = z.object({ name: formText.transform((text) => text.trim()) });
 const noticeQuery = z.object({
   notice: z
     .string()
@@ -122,6 +124,26 @@ export function register(router: Router, kit: PageKit): void {
         },
         input,
       );
+    }),
+  );
+
+  // Rename: queue configs and open tasks refer to a group by name, and follow in the same transaction.
+  router.post(
+    '/settings/groups/:name/rename',
+    kit.form,
+    kit.page(async (req, res, web) => {
+      requireAdmin(web);
+      const from = String(req.params.name);
+      const { name } = readForm(renameForm, req.body);
+      await attempt(res, web, async () => {
+        const { group, queues, tasks } = await renameReviewerGroup(deps, web.principal, from, name, requestIdOf(req));
+        if (group.name === from) return `"${from}" already has that name`;
+        const followed = [
+          queues.length > 0 ? `queue${queues.length === 1 ? '' : 's'} ${queues.join(', ')}` : '',
+          tasks > 0 ? `${tasks} open task${tasks === 1 ? '' : 's'}` : '',
+        ].filter(Boolean);
+        return `Group "${from}" is now "${group.name}"${followed.length > 0 ? `; ${followed.join(' and ')} updated` : ''}`;
+      });
     }),
   );
 
