@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createLoopgateMcpServer } from '@loopgate/mcp';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import express, { type Request, type Router } from 'express';
+import type { Principal } from '../domain/kernel/access.js';
+import { AppError } from '../domain/kernel/errors.js';
+import type { CreateTaskDeps } from '../domain/tasks/create-task.js';
+import { inProcessPort } from './in-process-port.js';
+
+export const MCP_PATH = '/mcp';
+
+/** A session nobody has used for this long is closed (clients that vanish never send DELETE). */
+const IDLE_MS = 60 * 60 * 1000;
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  /** The key (workspace and actor) that opened it: only that key may use it. */
+  owner: string;
+  principal: Principal;
+  lastUsed: number;
+}
+
+const ownerOf = (principal: Principal) =>
+  `${principal.workspaceId}\n${principal.actor.type}\n${principal.actor.id ?? ''}`;
+
+/**
+ * MCP over streamable HTTP at /mcp, with API-key bearer auth on every request: the key's role and
+ * workspace apply to every tool. Sessions are stateful (elicitation answers come back on a later POST),
+ * kept in this process and bound to the key that opened them.
+ */
+export function mcpRouter(
+  deps: CreateTaskDeps & { publicUrl: string; authenticate: (req: Request) => Promise<Principal> },
+): Router {
+  const sessions = new Map<string, Session>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastUsed > IDLE_MS) {
+        sessions.delete(id);
+        void session.transport.close();
+      }
+    }
+  }, 60_000);
+  sweep.unref();
+
+  const router = express.Router();
+  router.all(MCP_PATH, async (req, res, next) => {
+    try {
+      const principal = await deps.authenticate(req);
+      const sessionId = req.get('mcp-session-id');
+      if (sessionId !== undefined) {
+        const session = sessions.get(sessionId);
+        // Another key's session is as unknown to this key as an expired one: 404 tells the client to start anew.
+        if (!session || session.owner !== ownerOf(principal)) {
+          throw new AppError('not_found', 'No MCP session with this Mcp-Session-Id for this key; initialize again');
+        }
+        session.principal = principal;
+        session.lastUsed = Date.now();
+        await session.transport.handleRequest(req, res, req.body);
+        return;
+      }
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+        throw new AppError(
+          'validation_failed',
+          'Start an MCP session with an initialize request (POST, no Mcp-Session-Id)',
+        );
+      }
+      const session: Session = {
+        transport: new StreamableHTTPServerTransport({
+          sessionIdGenerator: randomUUID,
+          onsessioninitialized: (id) => {
+            sessions.set(id, session);
+          },
+        }),
+        owner: ownerOf(principal),
+        principal,
+        lastUsed: Date.now(),
+      };
+      session.transport.onclose = () => {
+        if (session.transport.sessionId) sessions.delete(session.transport.sessionId);
+      };
+      const server = createLoopgateMcpServer(inProcessPort(deps, () => session.principal, deps.publicUrl));
+      await server.connect(session.transport);
+      await session.transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      next(error);
+    }
+  });
+  return router;
+}
