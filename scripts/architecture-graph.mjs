@@ -27,6 +27,7 @@ function folderOf(file) {
   if (m) return m[1];
   if (/^server\/src\/[^/]+\.ts$/.test(file)) return 'composition';
   if (file.startsWith('shared/src/')) return 'shared';
+  if (file.startsWith('mcp/src/')) return 'mcp package';
   if (file.startsWith('n8n-nodes/')) return 'n8n-nodes';
   if (file.startsWith('zapier-app/src/')) return 'zapier-app';
   return null;
@@ -44,6 +45,7 @@ const raw = execFileSync(
   [
     'server/src',
     'shared/src',
+    'mcp/src',
     'n8n-nodes/lib',
     'n8n-nodes/nodes',
     'n8n-nodes/credentials',
