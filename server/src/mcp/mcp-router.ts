@@ -12,6 +12,8 @@ export const MCP_PATH = '/mcp';
 
 /** A session nobody has used for this long is closed (clients that vanish never send DELETE). */
 const IDLE_MS = 60 * 60 * 1000;
+/** Sessions one key may hold open; opening another closes that key's least recently used one. */
+export const MAX_SESSIONS_PER_KEY = 20;
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -70,6 +72,12 @@ export function mcpRouter(
         transport: new StreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
           onsessioninitialized: (id) => {
+            const mine = [...sessions.values()].filter((other) => other.owner === session.owner);
+            if (mine.length >= MAX_SESSIONS_PER_KEY) {
+              const oldest = mine.reduce((a, b) => (a.lastUsed <= b.lastUsed ? a : b));
+              if (oldest.transport.sessionId) sessions.delete(oldest.transport.sessionId);
+              void oldest.transport.close();
+            }
             sessions.set(id, session);
           },
         }),

@@ -8,6 +8,7 @@ import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@mo
 import { createTestDatabase, type TestDatabaseHandle } from '../test-support/databases.js';
 import { runCli, type ServerProcess, startServerProcess } from '../test-support/server-process.js';
 import { until } from '../test-support/until.js';
+import { MAX_SESSIONS_PER_KEY } from './mcp-router.js';
 
 const BIN = path.resolve(__dirname, '../../../mcp/bin/loopgate-mcp.js');
 const CLIENT_INFO = { name: 'loopgate-test', version: '1.2.3' };
@@ -210,6 +211,16 @@ describe.each(['stdio', 'http'] as const)('MCP over %s', (kind) => {
     expect(again).toMatch(/409 task_already_decided/);
   });
 
+  test('request_approval with an idempotencyKey: a retry finds the first task instead of making a second', async () => {
+    const client = await connect(keys.agent);
+    const args = { title: `${kind}: once only`, payload: { n: 1 }, idempotencyKey: `retry-${kind}`, waitSeconds: 0 };
+    const first = structured<Outcome>(await client.callTool({ name: 'request_approval', arguments: args }));
+    const again = structured<Outcome>(await client.callTool({ name: 'request_approval', arguments: args }));
+    expect(again.taskId).toBe(first.taskId);
+    const page = await rest<{ data: Task[] }>(keys.agent, 'GET', `/api/v1/tasks?q=${encodeURIComponent(args.title)}`);
+    expect(page.data).toHaveLength(1);
+  });
+
   test('bad input: a schema error from the tool, and Loopgate naming the field it refused', async () => {
     const client = await connect(keys.agent);
     const schema = errorText(
@@ -301,5 +312,58 @@ describe.each(['stdio', 'http'] as const)('MCP over %s', (kind) => {
       expect(error?.message).toMatch(/unauthorized/);
       await client.close();
     }
+  });
+});
+
+describe('MCP over http: sessions', () => {
+  const listTools = (key: string, sessionId: string) =>
+    fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${key}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Session-Id': sessionId,
+        'Mcp-Protocol-Version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+
+  test('a session belongs to the key that opened it: another key gets 404; a request without a session must initialize', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), {
+      requestInit: { headers: { Authorization: `Bearer ${keys.agent}` } },
+    });
+    const client = new Client(CLIENT_INFO);
+    await client.connect(transport);
+    const sessionId = transport.sessionId as string;
+    expect(sessionId).toBeTruthy();
+    expect((await listTools(keys.agent, sessionId)).status).toBe(200);
+    const other = await listTools(keys.reviewer, sessionId);
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as { code: string }).code).toBe('not_found');
+    const fresh = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${keys.agent}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(fresh.status).toBe(400);
+    expect(((await fresh.json()) as { detail: string }).detail).toMatch(/initialize/);
+    await client.close();
+  });
+
+  test(`a key holds at most ${MAX_SESSIONS_PER_KEY} sessions: the least recently used one is closed`, async () => {
+    const opened: { client: Client; transport: StreamableHTTPClientTransport }[] = [];
+    for (let i = 0; i <= MAX_SESSIONS_PER_KEY; i++) {
+      const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), {
+        requestInit: { headers: { Authorization: `Bearer ${keys.viewer}` } },
+      });
+      const client = new Client(CLIENT_INFO);
+      await client.connect(transport);
+      opened.push({ client, transport });
+    }
+    const [first, ...rest] = opened;
+    expect((await listTools(keys.viewer, first?.transport.sessionId as string)).status).toBe(404);
+    expect((await listTools(keys.viewer, rest[rest.length - 1]?.transport.sessionId as string)).status).toBe(200);
+    await Promise.all(opened.map(({ client }) => client.close()));
   });
 });
