@@ -15,7 +15,13 @@ import {
 } from '@loopgate/shared';
 import { canonicalJson } from '@loopgate/shared/json';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ElicitRequestFormParams } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type {
+  CallToolResult,
+  ElicitRequestFormParams,
+  ServerNotification,
+  ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { LoopgatePort } from './port.js';
 
@@ -288,6 +294,49 @@ const REJECT_REASON: ElicitRequestFormParams['requestedSchema'] = {
   required: ['reason'],
 };
 
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** A person answers a form at a person's pace: far longer than the SDK's 60-second request default. */
+const FORM_TIMEOUT_MS = 15 * 60_000;
+
+/** Sent on the tool call's own stream (not the session's GET stream, which a client need not open). */
+function formOptions(extra: ToolExtra) {
+  return { signal: extra.signal, relatedRequestId: extra.requestId, timeout: FORM_TIMEOUT_MS };
+}
+
+/** While waiting for a decision, how often a caller that asked for progress hears that the wait goes on. */
+export const PROGRESS_INTERVAL_MS = 10_000;
+
+/**
+ * Runs `work` (a wait of `seconds`), telling a caller that sent a progressToken every
+ * {@link PROGRESS_INTERVAL_MS} how long it has waited, so a client that resets its timeout on progress
+ * keeps waiting for the person instead of giving up.
+ */
+async function withProgress<T>(extra: ToolExtra, seconds: number, work: () => Promise<T>): Promise<T> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return work();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const waited = Math.min(seconds, Math.round((Date.now() - started) / 1000));
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: {
+          progressToken: token,
+          progress: waited,
+          total: seconds,
+          message: `Waiting for a reviewer (${waited}s)`,
+        },
+      })
+      .catch(() => undefined);
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /**
  * The Loopgate MCP server: the same tools whichever transport carries them and whichever port reaches
  * Loopgate. Tasks it creates name the MCP client (from its initialize request) as their agent.
@@ -327,7 +376,7 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
       const task =
         isFinalStatus(created.status) || wait === 0
           ? created
-          : await port.waitForDecision(created.id, wait, extra.signal);
+          : await withProgress(extra, wait, () => port.waitForDecision(created.id, wait, extra.signal));
       const outcome = outcomeOf(task, port.reviewUrl(task.id));
       return result(summaryOf(outcome), outcome);
     },
@@ -345,7 +394,9 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
     async (args, extra) => {
       const wait = args.waitSeconds ?? 0;
       const task =
-        wait === 0 ? await port.getTask(args.taskId) : await port.waitForDecision(args.taskId, wait, extra.signal);
+        wait === 0
+          ? await port.getTask(args.taskId)
+          : await withProgress(extra, wait, () => port.waitForDecision(args.taskId, wait, extra.signal));
       const outcome = outcomeOf(task, port.reviewUrl(task.id));
       return result(summaryOf(outcome), outcome);
     },
@@ -438,7 +489,9 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
       },
     },
     async (_args, extra) => {
-      if (!server.server.getClientCapabilities()?.elicitation) {
+      const elicitation = server.server.getClientCapabilities()?.elicitation;
+      // A client declaring only URL-mode elicitation cannot show a form; an empty object means form (older clients).
+      if (!elicitation || (elicitation.url !== undefined && elicitation.form === undefined)) {
         throw new Error(
           'review_next needs an MCP client that supports elicitation (forms); use list_pending and decide_task instead.',
         );
@@ -451,14 +504,14 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
           outcome: null,
         });
       const reviewUrl = port.reviewUrl(task.id);
-      const answer = await server.server.elicitInput(reviewElicitation(task, reviewUrl), { signal: extra.signal });
+      const answer = await server.server.elicitInput(reviewElicitation(task, reviewUrl), formOptions(extra));
       let decision: DecisionInput;
       if (answer.action === 'accept') {
         decision = approvalFromAnswers(task, answer.content ?? {});
       } else if (answer.action === 'decline') {
         const why = await server.server.elicitInput(
           { mode: 'form', message: `Why reject "${task.title}"?`, requestedSchema: REJECT_REASON },
-          { signal: extra.signal },
+          formOptions(extra),
         );
         const reason =
           why.action === 'accept' && typeof why.content?.reason === 'string' ? why.content.reason.trim() : '';

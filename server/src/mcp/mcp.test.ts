@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PROGRESS_INTERVAL_MS } from '@loopgate/mcp';
 import type { Task } from '@loopgate/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -365,5 +366,34 @@ describe('MCP over http: sessions', () => {
     expect((await listTools(keys.viewer, first?.transport.sessionId as string)).status).toBe(404);
     expect((await listTools(keys.viewer, rest[rest.length - 1]?.transport.sessionId as string)).status).toBe(200);
     await Promise.all(opened.map(({ client }) => client.close()));
+  });
+});
+
+describe('MCP over stdio: long waits', () => {
+  test(`a caller that asks for progress hears every ${PROGRESS_INTERVAL_MS / 1000}s that the wait goes on, then gets the decision`, async () => {
+    const client = new Client(CLIENT_INFO);
+    await client.connect(transports.stdio(keys.agent));
+    const title = 'stdio: a long wait';
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    let approving: Promise<unknown> | undefined;
+    const call = client.callTool(
+      { name: 'request_approval', arguments: { title, payload: { slow: true }, waitSeconds: 60 } },
+      undefined,
+      {
+        resetTimeoutOnProgress: true,
+        onprogress: (update) => {
+          progress.push(update);
+          approving ??= openTaskTitled(title).then((task) =>
+            rest(keys.reviewer, 'POST', `/api/v1/tasks/${task.id}/decision`, { action: 'approve' }),
+          );
+        },
+      },
+    );
+    const outcome = structured<Outcome>(await call);
+    await approving;
+    expect(outcome.status).toBe('approved');
+    expect(progress[0]).toMatchObject({ total: 60, message: expect.stringMatching(/Waiting for a reviewer/) });
+    expect(progress[0]?.progress).toBeGreaterThan(0);
+    await client.close();
   });
 });
