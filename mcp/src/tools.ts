@@ -40,11 +40,21 @@ const waitSeconds = z
     `Seconds to wait for the decision within this call (0 to ${MAX_WAIT_SECONDS}). When it does not come in time the result is status "pending" with the task id and review URL: call get_decision later.`,
   );
 
+/** Any JSON value, required when the field is (a bare unknown would make the property optional in the JSON Schema). */
+const jsonValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
+
 const requestApprovalInput = {
   title: z.string().trim().min(1).max(500).describe('What a reviewer is asked to approve, in one line'),
   description: z.string().max(20_000).optional().describe('Longer explanation, Markdown'),
-  payload: z.unknown().describe('The action you propose, as JSON: what a reviewer approves or edits'),
-  context: z.unknown().optional().describe('Anything that helps the reviewer decide (JSON)'),
+  payload: jsonValue.describe('The action you propose, as JSON: what a reviewer approves or edits'),
+  context: jsonValue.optional().describe('Anything that helps the reviewer decide (JSON)'),
   confidence: z.number().min(0).max(1).optional().describe('Your confidence in the action, 0 to 1'),
   risk: z.enum(RISK_LEVELS).optional().describe('How much harm the action could do'),
   queue: z
@@ -360,7 +370,7 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
     async (args, extra) => {
       const input: CreateTaskInput = {
         title: args.title,
-        payload: (args.payload ?? null) as CreateTaskInput['payload'],
+        payload: args.payload as CreateTaskInput['payload'],
         source: 'mcp',
         agent: agentOfClient(server.server.getClientVersion(), args.model),
         ...(args.description !== undefined ? { description: args.description } : {}),
@@ -452,7 +462,7 @@ export function createLoopgateMcpServer(port: LoopgatePort): McpServer {
         taskId: z.string().min(1).max(64),
         action: z.enum(['approve', 'reject', 'approve_with_modifications']),
         comment: z.string().max(5000).optional().describe('Required with reject: the reason the requester reads'),
-        modifiedPayload: z.unknown().optional().describe('approve_with_modifications: the payload as you approve it'),
+        modifiedPayload: jsonValue.optional().describe('approve_with_modifications: the payload as you approve it'),
         response: z
           .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
           .optional()

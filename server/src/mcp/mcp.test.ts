@@ -115,7 +115,7 @@ describe.each(['stdio', 'http'] as const)('MCP over %s', (kind) => {
       expect(tool.outputSchema?.type).toBe('object');
     }
     const request = tools.find((tool) => tool.name === 'request_approval');
-    expect(request?.inputSchema.required).toEqual(expect.arrayContaining(['title']));
+    expect(request?.inputSchema.required).toEqual(['title', 'payload']);
     expect(Object.keys(request?.inputSchema.properties ?? {})).toEqual(
       expect.arrayContaining(['title', 'payload', 'context', 'confidence', 'risk', 'queue', 'form', 'waitSeconds']),
     );
