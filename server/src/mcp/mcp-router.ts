@@ -1,14 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { createLoopgateMcpServer } from '@loopgate/mcp';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type Request, type Router } from 'express';
 import type { Principal } from '../domain/kernel/access.js';
 import { AppError } from '../domain/kernel/errors.js';
 import type { CreateTaskDeps } from '../domain/tasks/create-task.js';
-import { inProcessPort } from './in-process-port.js';
 
 export const MCP_PATH = '/mcp';
+
+/**
+ * The SDK (and the tools over it) load on the first /mcp request, not at start-up: most servers never
+ * see one, and every start (the CLI, each worker process) would otherwise pay for loading it.
+ */
+interface McpModules {
+  tools: typeof import('@loopgate/mcp');
+  http: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+  types: typeof import('@modelcontextprotocol/sdk/types.js');
+  port: typeof import('./in-process-port.js');
+}
+let mcpModules: McpModules | undefined;
+// require, not import(): import() would load the SDK's ESM build beside the CJS one @loopgate/mcp uses.
+const loadMcp = (): McpModules => {
+  mcpModules ??= {
+    tools: require('@loopgate/mcp'),
+    http: require('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    types: require('@modelcontextprotocol/sdk/types.js'),
+    port: require('./in-process-port.js'),
+  };
+  return mcpModules;
+};
 
 /** A session nobody has used for this long is closed (clients that vanish never send DELETE). */
 const IDLE_MS = 60 * 60 * 1000;
@@ -62,14 +81,15 @@ export function mcpRouter(
         await session.transport.handleRequest(req, res, req.body);
         return;
       }
-      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+      const { tools, http, types, port } = loadMcp();
+      if (req.method !== 'POST' || !types.isInitializeRequest(req.body)) {
         throw new AppError(
           'validation_failed',
           'Start an MCP session with an initialize request (POST, no Mcp-Session-Id)',
         );
       }
       const session: Session = {
-        transport: new StreamableHTTPServerTransport({
+        transport: new http.StreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
           onsessioninitialized: (id) => {
             const mine = [...sessions.values()].filter((other) => other.owner === session.owner);
@@ -88,7 +108,7 @@ export function mcpRouter(
       session.transport.onclose = () => {
         if (session.transport.sessionId) sessions.delete(session.transport.sessionId);
       };
-      const server = createLoopgateMcpServer(inProcessPort(deps, () => session.principal, deps.publicUrl));
+      const server = tools.createLoopgateMcpServer(port.inProcessPort(deps, () => session.principal, deps.publicUrl));
       await server.connect(session.transport);
       await session.transport.handleRequest(req, res, req.body);
     } catch (error) {
