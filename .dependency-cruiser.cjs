@@ -16,7 +16,7 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'No module may import itself through others: the thing two modules share belongs in a third.',
-      from: { path: '^(server/src|shared/src|sdk/src|n8n-nodes/(lib|nodes|credentials)|zapier-app/src)/' },
+      from: { path: '^(server/src|shared/src|sdk/src|mcp/src|n8n-nodes/(lib|nodes|credentials)|zapier-app/src)/' },
       to: { circular: true },
     },
     {
@@ -75,6 +75,23 @@ module.exports = {
         // Adapters (sdk/src/adapters/) import their framework, an optional peer dependency.
         pathNot: ['^sdk/src/', '^shared/', '^node_modules/@loopgate/shared/', '^node_modules/@langchain/langgraph/'],
       },
+    },
+    {
+      name: 'mcp-package-uses-no-server',
+      severity: 'error',
+      comment:
+        '@loopgate/mcp (the tools and the stdio server) reaches Loopgate only through its port: over REST, or the ' +
+        "server's in-process port in server/src/mcp; it imports no server code.",
+      from: { path: '^mcp/src/' },
+      to: { path: '^server/' },
+    },
+    {
+      name: 'server-mcp-uses-no-store-api-or-web',
+      severity: 'error',
+      comment:
+        'The /mcp mount calls domain use cases, as the API routes do; it does not reach into storage, routes or pages.',
+      from: { path: '^server/src/mcp/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^server/src/(store|api|web)/' },
     },
     {
       name: 'no-unresolvable',

@@ -17,6 +17,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: [
     '<rootDir>/shared/src/**/*.test.ts',
+    '<rootDir>/mcp/src/**/*.test.ts',
     '<rootDir>/server/src/**/*.test.ts',
     '<rootDir>/sdk/src/**/*.test.ts',
     '<rootDir>/n8n-nodes/{credentials,nodes,lib}/**/*.test.ts',

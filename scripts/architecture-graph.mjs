@@ -28,6 +28,7 @@ function folderOf(file) {
   if (/^server\/src\/[^/]+\.ts$/.test(file)) return 'composition';
   if (file.startsWith('shared/src/')) return 'shared';
   if (file.startsWith('sdk/src/')) return 'sdk';
+  if (file.startsWith('mcp/src/')) return 'mcp package';
   if (file.startsWith('n8n-nodes/')) return 'n8n-nodes';
   if (file.startsWith('zapier-app/src/')) return 'zapier-app';
   return null;
@@ -46,6 +47,7 @@ const raw = execFileSync(
     'server/src',
     'shared/src',
     'sdk/src',
+    'mcp/src',
     'n8n-nodes/lib',
     'n8n-nodes/nodes',
     'n8n-nodes/credentials',

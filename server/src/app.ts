@@ -29,6 +29,7 @@ import { problemHandler } from './http-common/problem.js';
 import { redactTokenPath } from './http-common/redact-url.js';
 import { memoryAttemptLimiter } from './limits/attempt-limiter.js';
 import { serializeError } from './logger.js';
+import { mcpRouter } from './mcp/mcp-router.js';
 import { webPages } from './web/web-router.js';
 
 export interface AppDeps extends CreateTaskDeps {
@@ -150,6 +151,8 @@ export function createApp(deps: AppDeps): Express {
   const authenticate = (req: Request): Promise<Principal> => deps.authenticator.authenticate(bearerToken(req));
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
+  // MCP (streamable HTTP) for agents and reviewers' MCP clients: the same keys, the same use cases.
+  app.use(mcpRouter({ ...deps, authenticate }));
   // Server-rendered pages (login, board, task detail, e-mail review links); session auth, own CSP.
   const pages = webPages({ ...deps, limiter, kickDeliveries: delivery.kick });
   app.use(pages.router);

@@ -251,6 +251,26 @@ for (const database of DATABASES) {
       expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['agent.colour', 'agent.id']);
     });
 
+    test('GET /tasks/next: the most urgent task the caller may decide, null once decided, 403 for a viewer', async () => {
+      const none = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.admin));
+      expect(none.status).toBe(200);
+      expect(none.body).toEqual({ data: null });
+      const later = await d.createTask({ title: 'later', payload: {} });
+      const soon = await d.createTask({ title: 'soon', payload: {}, slaSeconds: 60 });
+      const next = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.admin));
+      expect(next.body.data).toMatchObject({ id: soon.id, title: 'soon' });
+      await request(d.app)
+        .post(`/api/v1/tasks/${soon.id}/decision`)
+        .set(bearer(d.keys.admin))
+        .send({ action: 'approve' });
+      const after = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.admin));
+      expect(after.body.data?.id).not.toBe(soon.id);
+      await request(d.app).post(`/api/v1/tasks/${later.id}/cancel`).set(bearer(d.keys.admin)).send({});
+      const viewer = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.viewer));
+      expect(viewer.status).toBe(403);
+      expect(viewer.body.code).toBe('forbidden');
+    });
+
     test('another workspace sees nothing: 404 for its ids, absent from its lists', async () => {
       const task = await d.createTask();
       const other = bearer(d.keys.otherWorkspaceAdmin);

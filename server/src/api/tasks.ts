@@ -14,6 +14,7 @@ import { canonicalJson } from '@loopgate/shared/json';
 import { z } from 'zod';
 import { decideTask } from '../domain/approvals/vote.js';
 import { AppError } from '../domain/kernel/errors.js';
+import { nextTaskFor } from '../domain/reviewers/next-task.js';
 import { cancelTask } from '../domain/tasks/cancel-task.js';
 import { type CreateTaskDeps, createTask } from '../domain/tasks/create-task.js';
 import { getTask, listTaskEvents, listTasks } from '../domain/tasks/read-tasks.js';
@@ -23,6 +24,8 @@ import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute, type Reply } from './route.js';
 
 const taskIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+const nextTaskSchema = z.object({ data: taskSchema.nullable() }).meta({ id: 'NextTask' });
 
 const idempotencyKeySchema = z.string().min(1).max(255);
 
@@ -89,6 +92,22 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
       async handler({ principal, query }) {
         const { tasks, nextCursor } = await listTasks(deps, principal, query);
         return { status: 200, body: { data: tasks.map((task) => toTaskView(task, principal)), nextCursor } };
+      },
+    }),
+    // Before /tasks/{id}, which would otherwise take "next" for an id.
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/tasks/next',
+      summary: "The most urgent open task you may decide now (the board's Next task), or data: null",
+      tags: ['tasks'],
+      permission: 'task:decide',
+      responses: {
+        200: { description: 'The next task, or null when there is none', schema: nextTaskSchema },
+        ...problemResponses(401, 403),
+      },
+      async handler({ principal }) {
+        const task = await nextTaskFor(deps, principal);
+        return { status: 200, body: { data: task === null ? null : toTaskView(task, principal) } };
       },
     }),
     defineRoute({
