@@ -36,6 +36,7 @@ describe("docs/approvals.md's complete example", () => {
 
   test('is a valid queue with no warnings', () => {
     expect(name).toBe('refunds');
+    expect(config.cardFields).toEqual(['/refund/amount', '/customer/name']);
     expect(queueConfigWarnings(config)).toEqual([]);
   });
 

@@ -244,6 +244,47 @@ for (const database of DATABASES) {
       expect(await store.read.boardConfigs.find('wsp_second')).toBeNull();
     });
 
+    test("board card details: payload values by pointer as JSON text, and the viewer's votes, for the given cards only", async () => {
+      const payload = { amount: 12.5, customer: { name: 'Dana "D" <W>', tags: ['a', 'b'] }, 'a/b': true, list: [1] };
+      await store.transaction(async (tx) => {
+        await tx.tasks.insert(taskRecord(ws, 'tsk_cf1', 60, { payload }));
+        await tx.tasks.insert(taskRecord(ws, 'tsk_cf2', 61, { payload: { amount: null } }));
+        await tx.tasks.insert(taskRecord('wsp_second', 'tsk_cf3', 62, { payload }));
+      });
+      const pointers = ['/amount', '/customer/name', '/customer', '/a~1b', '/list/0', '/missing'];
+      const values = await store.read.board.payloadValues(ws, ['tsk_cf1', 'tsk_cf2', 'tsk_cf3'], pointers);
+      expect([...values.keys()].sort()).toEqual(['tsk_cf1', 'tsk_cf2']);
+      const [amount, name, customer, slashed, listItem, missing] = values.get('tsk_cf1') ?? [];
+      expect(JSON.parse(amount ?? '')).toBe(12.5);
+      expect(JSON.parse(name ?? '')).toBe('Dana "D" <W>');
+      expect(JSON.parse(customer ?? '')).toEqual(payload.customer);
+      expect(JSON.parse(slashed ?? '')).toBe(true);
+      // Through objects only, like every payload pointer: a list has no member "0".
+      expect([listItem, missing]).toEqual([null, null]);
+      expect(values.get('tsk_cf2')?.[0]).toBe('null');
+      expect((await store.read.board.payloadValues(ws, [], pointers)).size).toBe(0);
+
+      const ann = { type: 'user' as const, id: 'usr_ann', name: 'Ann' };
+      await store.transaction(async (tx) => {
+        const vote = {
+          taskId: 'tsk_cf1',
+          workspaceId: ws,
+          level: 1,
+          action: 'approve' as const,
+          comment: null,
+          modifiedPayload: null,
+          reasonCode: null,
+          response: null,
+          actor: ann,
+          createdAt: 70,
+        };
+        await tx.votes.insert(vote);
+        await tx.votes.insert({ ...vote, taskId: 'tsk_cf2', actor: { type: 'user', id: 'usr_bo', name: 'Bo' } });
+      });
+      expect([...(await store.read.votes.votedOn(ws, ann, ['tsk_cf1', 'tsk_cf2']))]).toEqual(['tsk_cf1']);
+      expect((await store.read.votes.votedOn('wsp_second', ann, ['tsk_cf1'])).size).toBe(0);
+    });
+
     test('invitations: read back as written, revoked, used once while valid, and pruned in batches', async () => {
       const invitation: InvitationRecord = {
         tokenHash: 'inv_1',
