@@ -77,6 +77,17 @@
       else link.removeAttribute('aria-current');
     }
   }
+  // When the card that has focus moved to another column (claimed, escalated), a phone shows that
+  // column, so focus and the card stay in view together.
+  function followCard(was) {
+    if (!was?.id) return;
+    const card = document.querySelector(`#columns .card[data-id="${CSS.escape(was.id)}"]`);
+    const column = card?.closest('.column')?.dataset.column;
+    if (column && column !== was.column && picked !== null) {
+      picked = column;
+      history.replaceState(null, '', `#column-${column}`);
+    }
+  }
   document.addEventListener('click', (event) => {
     const link = event.target.closest?.('.column-picker a[data-column]');
     if (!link) return;
@@ -108,6 +119,7 @@
       if (next) {
         const was = focusedControl();
         current.replaceWith(document.adoptNode(next));
+        followCard(was);
         showPicked();
         restoreFocus(was);
         wireDragAndDrop();
