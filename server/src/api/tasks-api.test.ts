@@ -251,10 +251,9 @@ for (const database of DATABASES) {
       expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['agent.colour', 'agent.id']);
     });
 
-    test('GET /tasks/next: the most urgent task the caller may decide, null once decided, 403 for a viewer', async () => {
+    test('GET /tasks/next: the most urgent task the caller may decide, another once it is decided, 403 for a viewer', async () => {
       const none = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.admin));
       expect(none.status).toBe(200);
-      expect(none.body).toEqual({ data: null });
       const later = await d.createTask({ title: 'later', payload: {} });
       const soon = await d.createTask({ title: 'soon', payload: {}, slaSeconds: 60 });
       const next = await request(d.app).get('/api/v1/tasks/next').set(bearer(d.keys.admin));
