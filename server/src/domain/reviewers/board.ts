@@ -195,14 +195,15 @@ export async function loadBoard(
   }));
 }
 
-/** What the board's filter selects offer: the workspace's queues, the sources its tasks came from, its members. */
+/** What the board's filters offer: the workspace's queues, the sources its tasks came from, its members, tags in use. */
 export async function boardFilterOptions(deps: { store: Store }, principal: Principal) {
   authorize(principal, 'task:read');
-  const [queues, sources, members] = await Promise.all([
+  const [queues, sources, members, tags] = await Promise.all([
     deps.store.read.queues.list(principal.workspaceId),
     deps.store.read.board.sources(principal.workspaceId, 100),
     deps.store.read.members.listForWorkspace(principal.workspaceId),
+    deps.store.read.board.recentTags(principal.workspaceId, 100),
   ]);
   const queueNames = [...new Set([DEFAULT_QUEUE_NAME, ...queues.map((queue) => queue.name)])].sort();
-  return { queues: queueNames, sources, members };
+  return { queues: queueNames, sources, members, tags };
 }

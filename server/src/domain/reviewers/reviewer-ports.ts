@@ -186,6 +186,8 @@ export interface BoardColumnQuery {
 export interface BoardRepository {
   /** The sources the workspace's tasks came from, for the board's filter (at most `limit`). */
   sources(workspaceId: string, limit: number): Promise<string[]>;
+  /** Tags on the workspace's most recent tagged tasks, sorted, for the board's tag suggestions (at most `limit`). */
+  recentTags(workspaceId: string, limit: number): Promise<string[]>;
   /** One column: its first `limit` cards in the column's order and how many match in all. */
   column(
     workspaceId: string,

@@ -133,6 +133,20 @@ export class SqlBoardRepository implements BoardRepository {
     return rows.map((row) => row.source);
   }
 
+  async recentTags(workspaceId: string, limit: number): Promise<string[]> {
+    // Tags are a JSON array per task: the latest 500 tagged tasks say which are in use, in bounded time.
+    const { rows } = await this.sql.query<{ tags: string | string[] }>(
+      "SELECT tags FROM tasks WHERE workspace_id = ? AND tags IS NOT NULL AND tags <> '[]' ORDER BY created_at DESC LIMIT 500",
+      [workspaceId],
+    );
+    const tags = new Set<string>();
+    for (const row of rows) {
+      const list = typeof row.tags === 'string' ? (JSON.parse(row.tags) as unknown) : row.tags;
+      if (Array.isArray(list)) for (const tag of list) if (typeof tag === 'string') tags.add(tag);
+    }
+    return [...tags].sort().slice(0, limit);
+  }
+
   async column(
     workspaceId: string,
     column: BoardColumnQuery,

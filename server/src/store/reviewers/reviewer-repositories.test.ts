@@ -224,6 +224,19 @@ for (const database of DATABASES) {
       expect(await column({ statuses: open, match: { minLevel: 2 } })).toEqual({ ids: [], total: 0 });
     });
 
+    test('recent tags: each once, sorted, from this workspace only, at most the limit', async () => {
+      await store.transaction(async (tx) => {
+        await tx.workspaces.insert({ id: 'wsp_tags', slug: 'tags', name: 'x', createdAt: 1 });
+        await tx.workspaces.insert({ id: 'wsp_other_tags', slug: 'other-tags', name: 'x', createdAt: 1 });
+        await tx.tasks.insert(taskRecord('wsp_tags', 'tsk_t1', 100, { tags: ['fraud', 'vip'] }));
+        await tx.tasks.insert(taskRecord('wsp_tags', 'tsk_t2', 200, { tags: ['<b>x</b>', 'fraud'] }));
+        await tx.tasks.insert(taskRecord('wsp_tags', 'tsk_t3', 300, { tags: [] }));
+        await tx.tasks.insert(taskRecord('wsp_other_tags', 'tsk_t4', 400, { tags: ['elsewhere'] }));
+      });
+      expect(await store.read.board.recentTags('wsp_tags', 10)).toEqual(['<b>x</b>', 'fraud', 'vip']);
+      expect(await store.read.board.recentTags('wsp_tags', 2)).toEqual(['<b>x</b>', 'fraud']);
+    });
+
     test('board config: none until saved; each save must follow the version it was made from; per workspace', async () => {
       const columns = [{ id: 'pending', title: 'Inbox', kind: 'stage' as const, stage: 'pending' as const }];
       const record = { workspaceId: ws, columns, version: 1, updatedAt: 10, updatedBy: 'usr_bo' };

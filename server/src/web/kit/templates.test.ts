@@ -139,7 +139,7 @@ const boardCommon = {
     breached: '1',
     q: 's',
   },
-  options: { queues: ['default', 'q'], sources: ['n8n'], members: [member] },
+  options: { queues: ['default', 'q'], sources: ['n8n'], members: [member], tags: ['fraud', '<b>x</b>'] },
   filtered: true,
   exportHref: (format: 'csv' | 'jsonl') => `/board/export?format=${format}`,
   views: [{ id: 'vew_1', name: 'Mine', href: '/board?assignee=mine', current: true }],
@@ -445,4 +445,10 @@ describe('templates and their view models', () => {
       for (const sample of samples) expect(inertnessProblems(render(entry, sample), '')).toEqual([]);
     },
   );
+
+  test('the board suggests the tags in use, escaped', () => {
+    const html = render(TEMPLATES.board, SAMPLES.board[0] as never);
+    expect(html).toContain('<input type="text" name="tag" maxlength="64" list="tag-options" value="t">');
+    expect(html).toContain('<option value="fraud"></option><option value="&lt;b&gt;x&lt;/b&gt;"></option>');
+  });
 });

@@ -411,7 +411,7 @@ export interface SavedViewLink {
 
 type BoardCommon = SignedIn & {
   form: BoardFilterForm;
-  options: { queues: string[]; sources: string[]; members: MemberRecord[] };
+  options: { queues: string[]; sources: string[]; members: MemberRecord[]; tags: string[] };
   /** Whether any filter is set (an empty result then offers to clear them). */
   filtered: boolean;
   exportHref: (format: 'csv' | 'jsonl') => string;
