@@ -83,6 +83,19 @@ export class IndexUrgencyOrder1764813200000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    if (queryRunner.connection.driver.options.type === 'mysql') {
+      // Plain SQL: with generated columns in the table, TypeORM's helpers look for the metadata
+      // table it keeps only on SQLite, and fail.
+      await queryRunner.query(
+        'CREATE INDEX idx_tasks_ws_board ON tasks (workspace_id, status, escalated, claimed, created_at)',
+      );
+      await queryRunner.query('DROP INDEX idx_tasks_ws_urgency ON tasks');
+      await queryRunner.query('DROP INDEX idx_tasks_ws_urgency_board ON tasks');
+      await queryRunner.query(
+        `ALTER TABLE tasks ${URGENCY_COLUMNS.map((column) => `DROP COLUMN ${column.name}`).join(', ')}`,
+      );
+      return;
+    }
     await queryRunner.createIndex(
       'tasks',
       new TableIndex({

@@ -22,7 +22,12 @@ export class TasksCarryAgent1764820200000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropIndex('tasks', 'idx_tasks_agent');
-    await queryRunner.dropColumns('tasks', ['agent_id', 'agent_name', 'agent_version', 'agent_model']);
+    // Plain SQL: TypeORM's helpers read the table's generated (urgency) columns from a metadata table
+    // it keeps only on SQLite, and fail on MySQL.
+    const mysql = queryRunner.connection.driver.options.type === 'mysql';
+    await queryRunner.query(mysql ? 'DROP INDEX idx_tasks_agent ON tasks' : 'DROP INDEX idx_tasks_agent');
+    for (const column of ['agent_id', 'agent_name', 'agent_version', 'agent_model']) {
+      await queryRunner.query(`ALTER TABLE tasks DROP COLUMN ${column}`);
+    }
   }
 }

@@ -16,6 +16,8 @@ export class DecisionsCarryPayloadDigest1764820210000 implements MigrationInterf
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumn('tasks', 'decision_payload_digest');
+    // Plain SQL: TypeORM's dropColumn reads the table's generated (urgency) columns from a metadata
+    // table it keeps only on SQLite, and fails on MySQL.
+    await queryRunner.query('ALTER TABLE tasks DROP COLUMN decision_payload_digest');
   }
 }

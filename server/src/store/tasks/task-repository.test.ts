@@ -85,6 +85,7 @@ for (const database of DATABASES) {
         diff: '-12.5\n+10',
         reasonCode: null,
         response: { reply: 'Refunded <b>', score: 2, fraud: false },
+        payloadDigest: 'a'.repeat(64),
         decidedBy: { type: 'user' as const, id: 'usr_2', name: 'Bo' },
         decidedAt: 5_000,
       };
@@ -130,6 +131,7 @@ for (const database of DATABASES) {
         diff: null,
         reasonCode: 'suspected-fraud',
         response: null,
+        payloadDigest: null,
         decidedBy: { type: 'user' as const, id: 'usr_3', name: 'Cy' },
         decidedAt: 3_002,
       };
@@ -153,6 +155,7 @@ for (const database of DATABASES) {
         diff: 'ignored',
         reasonCode: null,
         response: null,
+        payloadDigest: null,
         decidedBy: { type: 'system' as const, id: null, name: null },
         decidedAt: 3_001,
       };
