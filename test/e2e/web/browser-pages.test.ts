@@ -166,7 +166,10 @@ for (const database of DATABASES) {
     test('a Viewer sees the task but has nothing to decide with', async () => {
       const task = await createTask({ title: 'Viewer look' });
       const { context, page } = await loggedIn('view@example.com');
-      await expectLocator(column(page, 'pending').locator(`[data-id="${task.id}"] button`)).toHaveCount(0);
+      // The card's actions are there but disabled, and say why before anyone clicks.
+      const card = column(page, 'pending').locator(`[data-id="${task.id}"]`);
+      await expectLocator(card.locator('button:not([disabled])')).toHaveCount(0);
+      await card.getByText("Viewers can't claim tasks").waitFor();
       await page.goto(`${stack.url}/tasks/${task.id}`);
       // The buttons are shown disabled, with the reason.
       expect(await page.locator('#approve').isDisabled()).toBe(true);
