@@ -6,7 +6,7 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { actorOrNull } from '../rows.js';
+import { actorOrNull, parseJson } from '../rows.js';
 import {
   allOf,
   type Condition,
@@ -135,15 +135,11 @@ export class SqlBoardRepository implements BoardRepository {
 
   async recentTags(workspaceId: string, limit: number): Promise<string[]> {
     // Tags are a JSON array per task: the latest 500 tagged tasks say which are in use, in bounded time.
-    const { rows } = await this.sql.query<{ tags: string | string[] }>(
-      "SELECT tags FROM tasks WHERE workspace_id = ? AND tags IS NOT NULL AND tags <> '[]' ORDER BY created_at DESC LIMIT 500",
+    const { rows } = await this.sql.query<Pick<TaskRow, 'tags'>>(
+      "SELECT tags FROM tasks WHERE workspace_id = ? AND tags <> '[]' ORDER BY created_at DESC LIMIT 500",
       [workspaceId],
     );
-    const tags = new Set<string>();
-    for (const row of rows) {
-      const list = typeof row.tags === 'string' ? (JSON.parse(row.tags) as unknown) : row.tags;
-      if (Array.isArray(list)) for (const tag of list) if (typeof tag === 'string') tags.add(tag);
-    }
+    const tags = new Set(rows.flatMap((row) => parseJson<string[]>(row.tags)));
     return [...tags].sort().slice(0, limit);
   }
 
