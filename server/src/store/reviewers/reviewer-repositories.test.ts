@@ -237,6 +237,20 @@ for (const database of DATABASES) {
       expect(await store.read.board.recentTags('wsp_tags', 2)).toEqual(['<b>x</b>', 'fraud']);
     });
 
+    test('sources: each once, sorted, from this workspace only, at most the limit', async () => {
+      await store.transaction(async (tx) => {
+        await tx.workspaces.insert({ id: 'wsp_src', slug: 'src', name: 'x', createdAt: 1 });
+        await tx.workspaces.insert({ id: 'wsp_other_src', slug: 'other-src', name: 'x', createdAt: 1 });
+        for (const [i, source] of ['zapier', 'n8n', 'api', 'n8n', 'zapier', '<b>x</b>'].entries()) {
+          await tx.tasks.insert(taskRecord('wsp_src', `tsk_s${i}`, 100 + i, { source }));
+        }
+        await tx.tasks.insert(taskRecord('wsp_other_src', 'tsk_s9', 500, { source: 'elsewhere' }));
+      });
+      expect(await store.read.board.sources('wsp_src', 10)).toEqual(['<b>x</b>', 'api', 'n8n', 'zapier']);
+      expect(await store.read.board.sources('wsp_src', 2)).toEqual(['<b>x</b>', 'api']);
+      expect(await store.read.board.sources('wsp_none', 10)).toEqual([]);
+    });
+
     test('board config: none until saved; each save must follow the version it was made from; per workspace', async () => {
       const columns = [{ id: 'pending', title: 'Inbox', kind: 'stage' as const, stage: 'pending' as const }];
       const record = { workspaceId: ws, columns, version: 1, updatedAt: 10, updatedBy: 'usr_bo' };
