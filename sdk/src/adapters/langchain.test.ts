@@ -144,6 +144,8 @@ describe('decisionFor', () => {
     });
     expect(decided).toMatchObject({ type: 'reject' });
     expect((decided as { message: string }).message).toContain('does not accept edits');
+    const notArgs = decisionFor(task('approved_with_modifications', { modifiedPayload: [1, 2] }), action);
+    expect(notArgs).toMatchObject({ type: 'reject', message: expect.stringContaining('not an object of arguments') });
   });
 
   test('a rejection the tool does not allow is an error, and an open task is not a decision', () => {

@@ -108,8 +108,9 @@ export async function reviewTasksFor(
  * The middleware's decision for a final Loopgate task: approved → `approve`; approved with
  * modifications → `edit` with the reviewer's args; rejected → `reject` with the reviewer's comment
  * (the model sees it as the tool's answer). Expired or cancelled tasks are rejections too: nothing
- * runs without a person's yes. An edit on a tool whose review config forbids edits becomes a
- * rejection that says so, rather than running arguments nobody approved.
+ * runs without a person's yes. An edit on a tool whose review config forbids edits (or an edited
+ * payload that is not an object of arguments) becomes a rejection that says so, rather than running
+ * arguments nobody approved.
  */
 export function decisionFor(task: Task, action: ActionRequest, config?: ReviewConfig): Decision {
   const allowed = config?.allowedDecisions ?? ['approve', 'edit', 'reject'];
@@ -119,17 +120,20 @@ export function decisionFor(task: Task, action: ActionRequest, config?: ReviewCo
     case 'approved':
       decision = { type: 'approve' };
       break;
-    case 'approved_with_modifications':
-      decision = allowed.includes('edit')
-        ? {
-            type: 'edit',
-            editedAction: { name: action.name, args: task.decision?.modifiedPayload as Record<string, unknown> },
-          }
-        : {
-            type: 'reject',
-            message: `The reviewer changed the arguments of ${action.name}, but this tool does not accept edits, so it was not run.${comment ? ` Reviewer: ${comment}` : ''}`,
-          };
+    case 'approved_with_modifications': {
+      const edited = task.decision?.modifiedPayload;
+      const isArgs = typeof edited === 'object' && edited !== null && !Array.isArray(edited);
+      decision =
+        allowed.includes('edit') && isArgs
+          ? { type: 'edit', editedAction: { name: action.name, args: edited as Record<string, unknown> } }
+          : {
+              type: 'reject',
+              message: isArgs
+                ? `The reviewer changed the arguments of ${action.name}, but this tool does not accept edits, so it was not run.${comment ? ` Reviewer: ${comment}` : ''}`
+                : `The reviewer's changed arguments for ${action.name} are not an object of arguments, so it was not run.`,
+            };
       break;
+    }
     case 'rejected':
       decision = { type: 'reject', message: comment || `A reviewer rejected ${action.name} in Loopgate.` };
       break;
