@@ -27,10 +27,15 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(tarballs.sort()).toEqual(['loopgate-sdk-0.1.0.tgz', 'loopgate-shared-0.1.0.tgz']);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'agent-project', private: true }));
     // Both tarballs in one install, so the SDK's @loopgate/shared is the packed one, not the registry's.
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((t) => `./${t}`)], {
-      cwd: project,
-      stdio: 'pipe',
-    });
+    // The LangChain example's frameworks at the versions the workspace tests with (the adapter's optional peers).
+    const frameworks = ['langchain', '@langchain/core', '@langchain/langgraph', 'zod'].map(
+      (name) => `${name}@${workspaceVersion(name)}`,
+    );
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((t) => `./${t}`), ...frameworks],
+      { cwd: project, stdio: 'pipe' },
+    );
     server = await startRealServer();
   }, 240_000);
 
@@ -81,7 +86,38 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(code).toBe(2);
     expect(JSON.parse(stdout.trim())).toEqual({ stillWaiting: expect.stringMatching(/^tsk_/) });
   });
+
+  test.each([
+    ['approve', { action: 'approve' }, { refunded: { orderId: '2042', amount: 120 } }],
+    [
+      'modify',
+      { action: 'approve_with_modifications', modifiedPayload: { orderId: '2043', amount: 80 } },
+      { refunded: { orderId: '2043', amount: 80 } },
+    ],
+    ['reject', { action: 'reject', comment: 'already refunded' }, { notRefunded: true, reason: 'already refunded' }],
+  ] as const)(
+    'examples/langchain-refund-agent.mjs from the tarball: a person decides "%s"',
+    async (name, decision, printed) => {
+      const orderId = { approve: '2042', modify: '2043', reject: '2044' }[name];
+      const example = path.join(project, 'node_modules/@loopgate/sdk/examples/langchain-refund-agent.mjs');
+      const run = runExample(example, [orderId, '120'], server, project);
+      const task = await eventually(async () => {
+        const page = await server.person.listTasks({ agent: 'langchain-refund-example', status: 'pending_review' });
+        return page.data.find((t) => (t.payload as { orderId: string }).orderId === orderId);
+      });
+      expect(task.form?.properties).toMatchObject({ orderId: { type: 'string' }, amount: { type: 'number' } });
+      await server.person.decide(task.id, decision as never);
+      const { code, stdout, stderr } = await run.done;
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(stdout.trim())).toEqual(printed);
+    },
+  );
 });
+
+function workspaceVersion(name: string): string {
+  const manifest = require.resolve(`${name}/package.json`, { paths: [path.join(ROOT, 'sdk')] });
+  return (require(manifest) as { version: string }).version;
+}
 
 function runExample(file: string, args: string[], server: RealServer, cwd: string, extra: Record<string, string> = {}) {
   const child: ChildProcess = spawn(process.execPath, [file, ...args], {
