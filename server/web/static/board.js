@@ -22,6 +22,13 @@
   }
   const dueText = (left) => (left <= 0 ? `overdue ${spanText(-left)}` : `due in ${spanText(left)}`);
 
+  // A phone shows the work first: the filter panel starts folded unless a filter is on (the
+  // server renders it open, so without this script nothing is hidden).
+  const filterPanel = document.querySelector('details.filter-panel');
+  if (filterPanel && !filterPanel.hasAttribute('data-active') && window.matchMedia('(max-width: 40rem)').matches) {
+    filterPanel.open = false;
+  }
+
   function tickSla() {
     const now = Date.now();
     for (const el of document.querySelectorAll('.sla[data-due]')) {

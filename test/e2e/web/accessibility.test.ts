@@ -386,6 +386,31 @@ for (const database of DATABASES) {
       await page.close();
     });
 
+    test('phone: the board opens on its cards, the filters folded under one line a tap opens; a filter on keeps them open', async () => {
+      const id = await createTask('First card on a phone');
+      const page = await (await contextFor('reviewer', 'phone')).newPage();
+      await page.goto(`${stack.url}/board`);
+      await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+      const queueFilter = page.locator('select[name="queue"]');
+      expect(await queueFilter.isVisible()).toBe(false);
+      const card = await page.locator(`.card[data-id="${id}"]`).boundingBox();
+      expect(card!.y).toBeLessThan(VIEWPORTS.phone.height);
+      await page.locator('.filter-panel > summary').focus();
+      await page.keyboard.press('Enter');
+      expect(await queueFilter.isVisible()).toBe(true);
+      // With a filter on, the panel stays open and says how many are on.
+      await page.goto(`${stack.url}/board?risk=high`);
+      expect(await queueFilter.isVisible()).toBe(true);
+      expect(await page.locator('.filter-panel > summary').textContent()).toBe('Filters (1 on)');
+      // A desktop never folds them and shows no summary line.
+      const desktop = await (await contextFor('reviewer', 'desktop')).newPage();
+      await desktop.goto(`${stack.url}/board`);
+      expect(await desktop.locator('select[name="queue"]').isVisible()).toBe(true);
+      expect(await desktop.locator('.filter-panel > summary').isVisible()).toBe(false);
+      await desktop.close();
+      await page.close();
+    });
+
     test('phone: the e-mail link page shows its decision buttons within the first screen, then the Markdown', async () => {
       const page = await (await contextFor('anonymous', 'phone')).newPage();
       await page.goto(fixtures.reviewLink);
