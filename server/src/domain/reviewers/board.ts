@@ -76,6 +76,23 @@ export const STAGE_TITLES: Readonly<Record<BoardStage, string>> = Object.fromEnt
 ) as Record<BoardStage, string>;
 
 /**
+ * The stages' titles as this workspace's board shows them (an admin may have renamed them), so a
+ * message about a move names the columns the reviewer sees; a hidden stage keeps its built-in title.
+ */
+export async function stageTitles(
+  deps: { store: Store },
+  principal: Principal,
+): Promise<Readonly<Record<BoardStage, string>>> {
+  authorize(principal, 'task:read');
+  const config = await deps.store.read.boardConfigs.find(principal.workspaceId);
+  const titles: Record<BoardStage, string> = { ...STAGE_TITLES };
+  for (const column of config?.columns ?? []) {
+    if (column.kind === 'stage') titles[column.stage] = column.title;
+  }
+  return titles;
+}
+
+/**
  * Drag and drop: where a reviewer may move a card by hand. Claiming moves it to In Progress;
  * releasing a claim moves it back to the column its votes put it in; escalating moves it to
  * Escalated. Completed is reached by a decision only (the task page), and an escalated card stays

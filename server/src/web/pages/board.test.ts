@@ -1,5 +1,6 @@
+import request from 'supertest';
 import { DATABASES } from '../../test-support/databases.js';
-import { SUPPORT_DESK, taskHelpers, usePageWorld } from '../../test-support/page-world.js';
+import { bearer, SUPPORT_DESK, taskHelpers, usePageWorld } from '../../test-support/page-world.js';
 
 for (const database of DATABASES) {
   describe(`${database}: board`, () => {
@@ -120,6 +121,24 @@ for (const database of DATABASES) {
         expect((await apiTask(task.id)).workflow).toMatchObject({ escalated: true, priority: 1 });
         const stuck = await move(rev2, 'in_progress');
         expect(stuck.body.detail).toBe('A task in Escalated cannot be moved to In Progress.');
+        // Renamed columns: the refusal names them as the reviewer's board shows them.
+        const renamed = await request(w.app)
+          .put('/api/v1/board')
+          .set(bearer(w.keys.admin))
+          .send({
+            version: 0,
+            columns: [
+              { id: 'pending', title: 'Inbox', kind: 'stage', stage: 'pending' },
+              { id: 'in_progress', title: 'Being checked', kind: 'stage', stage: 'in_progress' },
+              { id: 'needs_approval', title: 'Second look', kind: 'stage', stage: 'needs_approval', hidden: true },
+              { id: 'escalated', title: 'Supervisor', kind: 'stage', stage: 'escalated' },
+              { id: 'completed', title: 'Done', kind: 'stage', stage: 'completed' },
+            ],
+          });
+        expect(renamed.status).toBe(200);
+        expect((await move(rev2, 'in_progress')).body.detail).toBe(
+          'A task in Supervisor cannot be moved to Being checked.',
+        );
         expect(await stageOnBoard()).toBe('escalated');
 
         const history = await events(task.id);

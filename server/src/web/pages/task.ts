@@ -14,8 +14,8 @@ import {
   cardStateOf,
   moveAction,
   movesFrom,
-  STAGE_TITLES,
   stageOf,
+  stageTitles,
 } from '../../domain/reviewers/board.js';
 import { nextTaskFor } from '../../domain/reviewers/next-task.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
@@ -207,10 +207,11 @@ export function register(router: Router, kit: PageKit): void {
       const from = stageOf(state);
       const allowed = movesFrom(state);
       if (!allowed.includes(to)) {
-        const options = allowed.map((stage) => STAGE_TITLES[stage]).join(' or ');
+        const titles = await stageTitles(deps, web.principal);
+        const options = allowed.map((stage) => titles[stage]).join(' or ');
         throw new AppError(
           'validation_failed',
-          `A task in ${STAGE_TITLES[from]} cannot be moved to ${STAGE_TITLES[to]}${
+          `A task in ${titles[from]} cannot be moved to ${titles[to]}${
             options ? `; it can go to ${options}` : ''
           }${to === 'completed' ? '. Decide it on its page to complete it.' : '.'}`,
         );
