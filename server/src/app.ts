@@ -10,6 +10,7 @@ import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
 import { eventRoutes } from './api/events.js';
+import { haltRoutes } from './api/halts.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { queueRoutes } from './api/queues.js';
 import { type AnyRouteSpec, mountRoute } from './api/route.js';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
     ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
+    ...haltRoutes({ store: deps.store, clock: deps.clock }),
   ];
   let openApiDocument: unknown;
   app.use(

@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than the limit (payload_too_large)',
   415: 'The body is not JSON (unsupported_media_type)',
   422: 'Idempotency-Key reused with another body (idempotency_key_reused)',
+  423: 'An admin has halted new tasks here (halted); the detail names the halt, who set it and since when',
   503: 'Not ready (service_unavailable)',
 };
 

@@ -47,7 +47,7 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
       ],
       responses: {
         201: { description: 'The task was stored', schema: taskSchema },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 423),
       },
       async handler({ req, principal, body }): Promise<Reply> {
         const rawKey = req.get('idempotency-key');
