@@ -11,7 +11,7 @@ import type {
 import { isErrorCode } from '@loopgate/shared/errors';
 import { payloadDigest } from '@loopgate/shared/json';
 import { isFinalStatus } from '@loopgate/shared/lifecycle';
-import { LoopgateError, LoopgateTimeoutError } from './errors.js';
+import { LoopgateError, LoopgateHaltedError, LoopgateTimeoutError } from './errors.js';
 
 export interface LoopgateOptions {
   /** Where Loopgate runs, e.g. `https://loopgate.example.com` (no `/api/v1`). */
@@ -296,6 +296,12 @@ function problemOf(status: number, text: string): LoopgateError {
     // A proxy's HTML error page: keep the status, say what came back.
   }
   const code = isErrorCode(body.code) ? body.code : 'unexpected_response';
+  if (code === 'halted') {
+    return new LoopgateHaltedError(status, {
+      title: typeof body.title === 'string' ? body.title : `HTTP ${status}`,
+      detail: typeof body.detail === 'string' ? body.detail : undefined,
+    });
+  }
   return new LoopgateError(status, {
     code,
     title: typeof body.title === 'string' ? body.title : `HTTP ${status}`,
