@@ -47,6 +47,8 @@ export interface AppDeps extends CreateTaskDeps {
   onInvitationSent?: (message: EmailMessage, link: string) => void;
   /** Budgets for logins, invitation passwords and unsigned Slack requests; per process when omitted. */
   limiter?: AttemptLimiter;
+  /** How long after its decision an admin may revoke an approval (LOOPGATE_REVOKE_WINDOW_HOURS); 24 h by default. */
+  revokeWindowMs?: number;
   /** Whose X-Forwarded-For to believe (LOOPGATE_TRUST_PROXY); by default nobody's: the peer is the client. */
   trustProxy?: TrustProxySetting;
 }
