@@ -121,6 +121,15 @@ for (const database of DATABASES) {
       await resumeHalt(deps(), w.as('admin'), third.halt.id, null);
     });
 
+    test('two admins stopping the same target at once: one halt, one audit entry, both told of it', async () => {
+      const before = (await auditTrail()).length;
+      const results = await Promise.all(Array.from({ length: 6 }, () => halt('queue', 'raced')));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.halt.id)).size).toBe(1);
+      expect((await auditTrail()).length).toBe(before + 1);
+      await resumeHalt(deps(), w.as('admin'), results[0]?.halt.id ?? '', null);
+    });
+
     test('the list shows active halts first, then resumed ones; only admins halt, list and resume; other workspaces see nothing', async () => {
       const { halt: active } = await halt('queue', 'listed');
       const listed = await listHalts(deps(), w.as('admin'));
