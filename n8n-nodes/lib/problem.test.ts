@@ -54,6 +54,26 @@ describe('failureFromResponse', () => {
       },
     ],
     [
+      'a halt (the stop button): its own words and what to do, not a retry',
+      423,
+      {
+        type: 'urn:loopgate:problem:halted',
+        title: 'An administrator has halted new tasks here',
+        status: 423,
+        code: 'halted',
+        detail: 'New tasks from source "n8n" are halted by Ann (user) since 2026-02-10T08:00:00.000Z: incident',
+      },
+      {
+        code: 'halted',
+        httpStatus: 423,
+        message:
+          'Loopgate: halted — New tasks from source "n8n" are halted by Ann (user) since 2026-02-10T08:00:00.000Z: incident [halted]',
+        description: expect.stringMatching(
+          /^An admin pressed the stop button .* Retrying will not help: ask a Loopgate admin to resume it/,
+        ),
+      },
+    ],
+    [
       'an unknown code (never trusted as one of ours)',
       418,
       { code: 'teapot', title: 'I am a teapot' },

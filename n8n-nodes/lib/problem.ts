@@ -27,6 +27,12 @@ function asProblem(body: unknown): ProblemBody | undefined {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as ProblemBody) : undefined;
 }
 
+/** What the user can do about a code, where the server's words alone do not say it. */
+const NEXT_STEP: Partial<Record<string, string>> = {
+  halted:
+    'An admin pressed the stop button for this workspace, queue, source or agent, so Loopgate refuses new tasks from it. Retrying will not help: ask a Loopgate admin to resume it (Settings → Halts, or POST /api/v1/halts/{id}/resume). Tasks already waiting can still be decided.',
+};
+
 /**
  * Turns a non-2xx answer into a failure. Loopgate answers problem+json with a `code` from its closed
  * list; anything else (a proxy's HTML page, an old server) still gets a readable message.
@@ -48,10 +54,11 @@ export function failureFromResponse(httpStatus: number, body: unknown): Loopgate
         .filter((line): line is string => line !== undefined)
     : [];
   const text = detail ?? title ?? `Loopgate answered HTTP ${httpStatus}`;
+  const nextStep = NEXT_STEP[code];
   return {
     code,
     httpStatus,
-    message: `Loopgate: ${text} [${code}]`,
-    description: fieldErrors.length > 0 ? fieldErrors.join('\n') : title !== text ? title : undefined,
+    message: nextStep ? `Loopgate: halted — ${text} [${code}]` : `Loopgate: ${text} [${code}]`,
+    description: nextStep ?? (fieldErrors.length > 0 ? fieldErrors.join('\n') : title !== text ? title : undefined),
   };
 }

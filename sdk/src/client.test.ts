@@ -118,6 +118,25 @@ describe('@loopgate/sdk against a real server', () => {
     expect(() => new Loopgate({ baseUrl: 'localhost:3000', apiKey: 'k' })).toThrow(/baseUrl/);
   });
 
+  test('a revoked approval: waitForDecision resolves with status revoked, approvalResult lets nothing run, the decision stays', async () => {
+    const task = await agent.createTask({ title: 'Refund, then revoked', payload: { amount: 9 } });
+    await person.decide(task.id, { action: 'approve', comment: 'fine' });
+    const approved = await approvalResult(await agent.waitForDecision(task.id, { timeoutMs: 5_000 }));
+    expect(approved).toMatchObject({ status: 'approved', approved: true });
+    await expect(person.revoke(task.id, { reason: 'no' })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    const revoked = await server.admin.revoke(task.id, { reason: 'paid twice' });
+    expect(revoked).toMatchObject({ status: 'revoked', decision: { action: 'approve', comment: 'fine' } });
+    const waited = await agent.waitForDecision(task.id, { timeoutMs: 5_000 });
+    expect(waited.status).toBe('revoked');
+    expect(await approvalResult(waited)).toMatchObject({
+      status: 'revoked',
+      approved: false,
+      approvedPayload: undefined,
+      payloadDigest: null,
+    });
+    await expect(server.admin.revoke(task.id, { reason: 'again' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
   test('a wait parked across a server restart still gets the decision made after it', async () => {
     const task = await agent.createTask({ title: 'Survives a restart', payload: { x: 1 } });
     const waiting = agent.waitForDecision(task.id, { timeoutMs: 60_000 });

@@ -4,6 +4,7 @@ import type {
   Decision,
   DecisionInput,
   ListTasksQuery,
+  RevokeInput,
   Task,
   TaskPage,
   TaskStatus,
@@ -11,7 +12,7 @@ import type {
 import { isErrorCode } from '@loopgate/shared/errors';
 import { payloadDigest } from '@loopgate/shared/json';
 import { isFinalStatus } from '@loopgate/shared/lifecycle';
-import { LoopgateError, LoopgateTimeoutError } from './errors.js';
+import { LoopgateError, LoopgateHaltedError, LoopgateTimeoutError } from './errors.js';
 
 export interface LoopgateOptions {
   /** Where Loopgate runs, e.g. `https://loopgate.example.com` (no `/api/v1`). */
@@ -44,7 +45,11 @@ export interface RequestApprovalOptions extends WaitOptions {
 /** What may run now that a person has decided. */
 export interface ApprovalResult {
   status: Exclude<TaskStatus, 'pending_review' | 'in_review'>;
-  /** True for `approved` and `approved_with_modifications`: the action may run, with `approvedPayload`. */
+  /**
+   * True for `approved` and `approved_with_modifications`: the action may run, with `approvedPayload`.
+   * False for everything else, `revoked` included: an approval an admin has withdrawn lets nothing run
+   * (read the task again before a long-delayed action to catch a revocation).
+   */
   approved: boolean;
   decision: Decision | null;
   task: Task;
@@ -115,6 +120,15 @@ export class Loopgate {
 
   cancel(id: string, input: CancelInput = {}, options: CallOptions = {}): Promise<Task> {
     return this.#request<Task>('POST', `/api/v1/tasks/${segment(id)}/cancel`, { body: input, signal: options.signal });
+  }
+
+  /**
+   * POST /api/v1/tasks/{id}/revoke — an admin's key withdraws an approval within the server's revoke
+   * window. The task becomes `revoked` (final; its decision stays) and `task.revoked` is delivered to
+   * its callback and subscribers. Refused with `revoke_window_closed` once the window has passed.
+   */
+  revoke(id: string, input: RevokeInput, options: CallOptions = {}): Promise<Task> {
+    return this.#request<Task>('POST', `/api/v1/tasks/${segment(id)}/revoke`, { body: input, signal: options.signal });
   }
 
   /**
@@ -296,6 +310,12 @@ function problemOf(status: number, text: string): LoopgateError {
     // A proxy's HTML error page: keep the status, say what came back.
   }
   const code = isErrorCode(body.code) ? body.code : 'unexpected_response';
+  if (code === 'halted') {
+    return new LoopgateHaltedError(status, {
+      title: typeof body.title === 'string' ? body.title : `HTTP ${status}`,
+      detail: typeof body.detail === 'string' ? body.detail : undefined,
+    });
+  }
   return new LoopgateError(status, {
     code,
     title: typeof body.title === 'string' ? body.title : `HTTP ${status}`,

@@ -32,6 +32,24 @@ export class LoopgateError extends Error {
 }
 
 /**
+ * An admin pressed the stop button: the workspace, the task's queue, its `source` or its `agent.id` is
+ * halted, so the server refused the new task (HTTP 423, code `halted`). `detail` names what is halted,
+ * by whom and since when. Retrying will not help until an admin resumes it; an agent should stop the
+ * action it wanted approved, not retry in a loop. Tasks already open can still be decided.
+ */
+export class LoopgateHaltedError extends LoopgateError {
+  constructor(status: number, problem: { title: string; detail?: string | undefined }) {
+    super(status, { code: 'halted', ...problem });
+    this.name = 'LoopgateHaltedError';
+  }
+}
+
+/** Whether `error` is the server refusing a new task because an admin halted it (see LoopgateHaltedError). */
+export function isHalted(error: unknown): error is LoopgateHaltedError {
+  return error instanceof LoopgateError && error.code === 'halted';
+}
+
+/**
  * `requestApproval` / `waitForDecision` ran out of time before anyone decided. The task stays open
  * (a reviewer may still decide it); `task` is how it stood, so the caller can wait again later with
  * `waitForDecision(error.task.id)` or cancel it.

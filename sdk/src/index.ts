@@ -32,4 +32,4 @@ export {
   type RequestApprovalOptions,
   type WaitOptions,
 } from './client.js';
-export { LoopgateError, LoopgateTimeoutError } from './errors.js';
+export { isHalted, LoopgateError, LoopgateHaltedError, LoopgateTimeoutError } from './errors.js';

@@ -10,6 +10,7 @@ import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
 import { eventRoutes } from './api/events.js';
+import { haltRoutes } from './api/halts.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { queueRoutes } from './api/queues.js';
 import { type AnyRouteSpec, mountRoute } from './api/route.js';
@@ -46,6 +47,8 @@ export interface AppDeps extends CreateTaskDeps {
   onInvitationSent?: (message: EmailMessage, link: string) => void;
   /** Budgets for logins, invitation passwords and unsigned Slack requests; per process when omitted. */
   limiter?: AttemptLimiter;
+  /** How long after its decision an admin may revoke an approval (LOOPGATE_REVOKE_WINDOW_HOURS); 24 h by default. */
+  revokeWindowMs?: number;
   /** Whose X-Forwarded-For to believe (LOOPGATE_TRUST_PROXY); by default nobody's: the peer is the client. */
   trustProxy?: TrustProxySetting;
 }
@@ -135,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
     ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
+    ...haltRoutes({ store: deps.store, clock: deps.clock }),
   ];
   let openApiDocument: unknown;
   app.use(

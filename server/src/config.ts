@@ -141,6 +141,8 @@ const envSchema = z
     // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
     LOOPGATE_DELIVERY_RETENTION_DAYS: envInt(0, 36_500, 30),
     LOOPGATE_HOUSEKEEPING_MINUTES: envInt(0, 1440, 10),
+    // Reversal: hours after a decision in which an admin may still revoke an approval (0: never).
+    LOOPGATE_REVOKE_WINDOW_HOURS: envInt(0, 8784, 24),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -258,6 +260,8 @@ const configSchema = envSchema.transform((e, ctx) => {
       e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     /** Minutes between housekeeping runs; 0: this process does not run it. */
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
+    /** How long after its decision an approval may be revoked; 0: revoking is off. */
+    revokeWindowMs: e.LOOPGATE_REVOKE_WINDOW_HOURS * 60 * 60 * 1000,
   };
 });
 

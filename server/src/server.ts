@@ -77,6 +77,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     bodyLimit: config.bodyLimit,
     limiter,
     trustProxy: config.trustProxy,
+    revokeWindowMs: config.revokeWindowMs,
     notifier,
     onInvitationSent: (message, link) => {
       if (notifier.mode === 'file')

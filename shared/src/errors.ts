@@ -29,6 +29,8 @@ export const ERROR_CODES = {
     title: 'The callback or webhook URL points at an address Loopgate may not call',
   },
   webhook_signature_invalid: { status: 401, title: 'The request signature is missing or invalid' },
+  halted: { status: 423, title: 'An administrator has halted new tasks here' },
+  revoke_window_closed: { status: 409, title: 'The approval is too old to revoke' },
   rate_limited: { status: 429, title: 'Too many requests' },
   csrf_token_invalid: { status: 403, title: 'The form expired or did not come from Loopgate; reload and try again' },
   review_link_invalid: { status: 410, title: 'This review link has been used, has expired or is not valid' },

@@ -5,6 +5,7 @@ export * from './deliveries.js';
 export * from './errors.js';
 export * from './form-builder.js';
 export * from './forms.js';
+export * from './halts.js';
 export * from './json.js';
 export * from './lifecycle.js';
 export * from './queue.js';

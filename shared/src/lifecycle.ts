@@ -8,7 +8,13 @@
 export const OPEN_TASK_STATUSES = ['pending_review', 'in_review'] as const;
 /** The final statuses a decision (a reviewer's, or the routing policy's auto-approval) produces. */
 export const DECIDED_TASK_STATUSES = ['approved', 'approved_with_modifications', 'rejected'] as const;
-export const FINAL_TASK_STATUSES = [...DECIDED_TASK_STATUSES, 'expired', 'cancelled'] as const;
+/**
+ * `revoked`: an admin withdrew an approval after the fact (issue 16 item 7); the approval it withdrew
+ * stays on the task as its decision, and the revocation is its last event.
+ */
+export const FINAL_TASK_STATUSES = [...DECIDED_TASK_STATUSES, 'expired', 'cancelled', 'revoked'] as const;
+/** The statuses an admin may revoke, within the revoke window. */
+export const REVOCABLE_TASK_STATUSES = ['approved', 'approved_with_modifications'] as const;
 export const TASK_STATUSES = [...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES] as const;
 
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -30,11 +36,17 @@ export const WEBHOOK_EVENT_TYPES = [
   'task.escalated',
   'task.expired',
   'task.cancelled',
+  'task.revoked',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The events a task's own callback URL receives without asking: the final ones. */
-export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['task.decided', 'task.expired', 'task.cancelled'];
+export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = [
+  'task.decided',
+  'task.expired',
+  'task.cancelled',
+  'task.revoked',
+];
 
 /** The webhook event a task that ended in each final status is delivered as. */
 export const WEBHOOK_EVENT_FOR_FINAL_STATUS: Readonly<Record<FinalTaskStatus, WebhookEventType>> = {
@@ -43,4 +55,5 @@ export const WEBHOOK_EVENT_FOR_FINAL_STATUS: Readonly<Record<FinalTaskStatus, We
   rejected: 'task.decided',
   expired: 'task.expired',
   cancelled: 'task.cancelled',
+  revoked: 'task.revoked',
 };

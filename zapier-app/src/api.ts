@@ -43,6 +43,11 @@ export function problemMessage(problem: Problem): string {
   return fields.length > 0 ? `${base} (${fields.join('; ')})` : base;
 }
 
+/** A halt, in the words the n8n node uses too: what is halted, and that only an admin's resume helps. */
+export function haltedMessage(problem: Problem): string {
+  return `Loopgate halted: ${problemMessage(problem).replace(/\.$/, '')}. Retrying will not help: ask a Loopgate admin to resume it (Settings → Halts).`;
+}
+
 /**
  * Turns Loopgate's problem+json answers into Zapier errors that carry the server's stable `code`, so
  * a Zap's error, the n8n node and the API all say the same thing. A rejected key becomes
@@ -54,6 +59,11 @@ export function throwForProblem(response: HttpResponse, z: ZObject): HttpRespons
   if (!problem) return response; // not Loopgate's answer (a proxy?): Zapier's own status error follows
   if (problem.code === 'unauthorized') {
     throw new z.errors.ExpiredAuthError(`${problemMessage(problem)} [unauthorized]`);
+  }
+  if (problem.code === 'halted') {
+    // HaltedError, not Error: the run stops without counting as the Zap's failure, so Zapier neither
+    // retries it nor turns the Zap off while an admin has Loopgate halted; the run shows as Halted.
+    throw new z.errors.HaltedError(`${haltedMessage(problem)} [halted]`);
   }
   throw new z.errors.Error(problemMessage(problem), problem.code, problem.status);
 }

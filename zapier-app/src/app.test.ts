@@ -497,6 +497,28 @@ describe('Create Task and server errors', () => {
     });
   });
 
+  test('a halted Zap (the stop button on its agent id) stops the run as Halted, naming the halt; resumed, it creates again', async () => {
+    const admin = { Authorization: `Bearer ${lg.keys.admin}`, 'Content-Type': 'application/json' };
+    const halt = await fetch(`${lg.url}/api/v1/halts`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ scope: 'agent', value: 'zapier:zap:555', reason: 'runaway Zap' }),
+    });
+    expect(halt.status).toBe(201);
+    const { id } = (await halt.json()) as { id: string };
+    const run = () =>
+      appTester(fn(operation.createTask.perform), { authData, inputData: refund, meta: { zap: { id: 555 } } });
+    const error = await zapierError(run());
+    expect(error.name).toBe('HaltedError');
+    // The tester appends what it ran after the first line; the user reads the first.
+    expect(error.message.split('\n')[0]).toMatch(
+      /^Loopgate halted: New tasks from agent "zapier:zap:555" are halted by admin \(api_key\) since .*: runaway Zap\. Open tasks can still be decided or cancelled\. Retrying will not help: ask a Loopgate admin to resume it \(Settings → Halts\)\. \[halted\]$/,
+    );
+    const resumed = await fetch(`${lg.url}/api/v1/halts/${id}/resume`, { method: 'POST', headers: admin });
+    expect(resumed.status).toBe(200);
+    expect(await run()).toMatchObject({ status: 'pending_review', agent: { id: 'zapier:zap:555' } });
+  });
+
   test('Form Fields and Response Fields (line items) are sent as form and responseForm', async () => {
     const task = await appTester(fn(operation.createTask.perform), {
       authData,

@@ -99,6 +99,7 @@ const HISTORY_TYPE: Record<WebhookEventType, string> = {
   'task.escalated': 'escalated',
   'task.expired': 'expired',
   'task.cancelled': 'cancelled',
+  'task.revoked': 'revoked',
 };
 
 /**

@@ -395,6 +395,7 @@ export class Loopgate implements INodeType {
               { name: 'In Review', value: 'in_review' },
               { name: 'Pending Review', value: 'pending_review' },
               { name: 'Rejected', value: 'rejected' },
+              { name: 'Revoked', value: 'revoked' },
             ],
             default: 'pending_review',
           },

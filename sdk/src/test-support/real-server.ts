@@ -16,6 +16,8 @@ export interface RealServer {
   agentKey: string;
   agent: Loopgate;
   person: Loopgate;
+  /** An admin's client (revoking approvals, halting). */
+  admin: Loopgate;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -23,16 +25,18 @@ export interface RealServer {
 export async function startRealServer(): Promise<RealServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'loopgate-sdk-'));
   const env = { DATA_DIR: dataDir, PORT: String(await freePort()), LOOPGATE_OUTBOX_POLL_MS: '100' };
-  const key = (name: string) =>
-    runCli(['api-key', 'create', '--role', 'reviewer', '--name', name], env).stdout.trim().split('\n').at(-1) ?? '';
+  const key = (name: string, role = 'reviewer') =>
+    runCli(['api-key', 'create', '--role', role, '--name', name], env).stdout.trim().split('\n').at(-1) ?? '';
   const agentKey = key('agent');
   const personKey = key('person');
+  const adminKey = key('admin', 'admin');
   let server: ServerProcess = await startServerProcess(env);
   return {
     url: server.url,
     agentKey,
     agent: new Loopgate({ baseUrl: server.url, apiKey: agentKey }),
     person: new Loopgate({ baseUrl: server.url, apiKey: personKey }),
+    admin: new Loopgate({ baseUrl: server.url, apiKey: adminKey }),
     async restart() {
       await server.stop();
       server = await startServerProcess(env);

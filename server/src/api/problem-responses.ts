@@ -5,10 +5,11 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'No valid API key or session (unauthorized)',
   403: 'The role does not allow this (forbidden)',
   404: 'No such resource in this workspace (not_found)',
-  409: 'Conflict (task_already_decided, idempotency_request_in_flight, conflict)',
+  409: 'Conflict (task_already_decided, idempotency_request_in_flight, conflict, revoke_window_closed)',
   413: 'The body is larger than the limit (payload_too_large)',
   415: 'The body is not JSON (unsupported_media_type)',
   422: 'Idempotency-Key reused with another body (idempotency_key_reused)',
+  423: 'An admin has halted new tasks here (halted); the detail names the halt, who set it and since when',
   503: 'Not ready (service_unavailable)',
 };
 

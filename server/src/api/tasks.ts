@@ -5,6 +5,7 @@ import {
   decisionInputSchema,
   listTasksQuerySchema,
   MAX_WAIT_SECONDS,
+  revokeInputSchema,
   taskEventListSchema,
   taskPageSchema,
   taskSchema,
@@ -18,6 +19,7 @@ import { nextTaskFor } from '../domain/reviewers/next-task.js';
 import { cancelTask } from '../domain/tasks/cancel-task.js';
 import { type CreateTaskDeps, createTask } from '../domain/tasks/create-task.js';
 import { getTask, listTaskEvents, listTasks } from '../domain/tasks/read-tasks.js';
+import { revokeTask } from '../domain/tasks/revoke-task.js';
 import { toTaskEventView, toTaskView } from '../domain/tasks/task-view.js';
 import { waitForTask } from '../domain/tasks/wait-for-task.js';
 import { problemResponses } from './problem-responses.js';
@@ -29,7 +31,7 @@ const nextTaskSchema = z.object({ data: taskSchema.nullable() }).meta({ id: 'Nex
 
 const idempotencyKeySchema = z.string().min(1).max(255);
 
-export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
+export function taskRoutes(deps: CreateTaskDeps & { revokeWindowMs?: number }): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -47,7 +49,7 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
       ],
       responses: {
         201: { description: 'The task was stored', schema: taskSchema },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 423),
       },
       async handler({ req, principal, body }): Promise<Reply> {
         const rawKey = req.get('idempotency-key');
@@ -152,6 +154,24 @@ export function taskRoutes(deps: CreateTaskDeps): AnyRouteSpec[] {
       },
       async handler({ principal, params, body }) {
         return { status: 200, body: toTaskView(await cancelTask(deps, principal, params.id, body), principal) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/tasks/{id}/revoke',
+      summary:
+        'Revoke an approval (admins, within LOOPGATE_REVOKE_WINDOW_HOURS of the decision): the task becomes revoked, its decision stays, task.revoked goes to its callback and subscribers',
+      tags: ['tasks'],
+      permission: 'workspace:admin',
+      params: taskIdParams,
+      body: revokeInputSchema,
+      responses: {
+        200: { description: 'The revoked task', schema: taskSchema },
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+      async handler({ principal, params, body, requestId }) {
+        const revoked = await revokeTask(deps, principal, params.id, body, requestId);
+        return { status: 200, body: toTaskView(revoked, principal) };
       },
     }),
     defineRoute({

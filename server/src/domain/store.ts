@@ -12,6 +12,7 @@ import type {
   SlackRepository,
   WebhookSubscriptionRepository,
 } from './delivery/delivery-ports.js';
+import type { HaltRepository } from './halts/halt-ports.js';
 import type { InvitationRepository } from './reviewers/invitation-ports.js';
 import type {
   BoardConfigRepository,
@@ -50,6 +51,7 @@ export interface Repositories {
   taskReviewers: TaskReviewerRepository;
   invitations: InvitationRepository;
   savedViews: SavedViewRepository;
+  halts: HaltRepository;
 }
 
 export interface Store {

@@ -17,7 +17,7 @@ const TOOLS = ['decide_task', 'get_decision', 'list_pending', 'request_approval'
 
 let db: TestDatabaseHandle;
 let server: ServerProcess;
-const keys = { agent: '', reviewer: '', viewer: '' };
+const keys = { agent: '', reviewer: '', viewer: '', admin: '' };
 
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
@@ -26,6 +26,7 @@ beforeAll(async () => {
     ['agent', 'reviewer'],
     ['reviewer', 'reviewer'],
     ['viewer', 'viewer'],
+    ['admin', 'admin'],
   ] as const) {
     const created = runCli(['api-key', 'create', '--role', role, '--name', `mcp-${name}`], env);
     expect(created.status).toBe(0);
@@ -210,6 +211,28 @@ describe.each(['stdio', 'http'] as const)('MCP over %s', (kind) => {
       await reviewer.callTool({ name: 'decide_task', arguments: { taskId: made.taskId, action: 'approve' } }),
     );
     expect(again).toMatch(/409 task_already_decided/);
+  });
+
+  test('request_approval while an admin has halted MCP tasks: an error naming 423 halted and who halted it; resumed, it works', async () => {
+    const halt = await rest<{ id: string }>(keys.admin, 'POST', '/api/v1/halts', {
+      scope: 'source',
+      value: 'mcp',
+      reason: `${kind} drill`,
+    });
+    const agent = await connect(keys.agent);
+    const args = { title: `${kind}: halted`, payload: { total: 1 }, waitSeconds: 0 };
+    try {
+      const refused = errorText(await agent.callTool({ name: 'request_approval', arguments: args }));
+      expect(refused).toMatch(/423 halted/);
+      expect(refused).toMatch(
+        new RegExp(`New tasks from source "mcp" are halted by mcp-admin \\(api_key\\) since .*: ${kind} drill`),
+      );
+    } finally {
+      await rest(keys.admin, 'POST', `/api/v1/halts/${halt.id}/resume`);
+    }
+    expect(structured<Outcome>(await agent.callTool({ name: 'request_approval', arguments: args })).status).toBe(
+      'pending',
+    );
   });
 
   test('request_approval with an idempotencyKey: a retry finds the first task instead of making a second', async () => {

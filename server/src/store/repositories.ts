@@ -10,6 +10,7 @@ import { SqlAuditRepository } from './audit/audit-repository.js';
 import { SqlDeliveryRepository } from './delivery/delivery-repository.js';
 import { SqlDeliverySettingsRepository } from './delivery/delivery-settings-repository.js';
 import { SqlWebhookSubscriptionRepository } from './delivery/webhook-subscription-repository.js';
+import { SqlHaltRepository } from './halts/halt-repository.js';
 import { SqlBoardConfigRepository } from './reviewers/board-config-repository.js';
 import { SqlBoardRepository } from './reviewers/board-repository.js';
 import { SqlInvitationRepository } from './reviewers/invitation-repository.js';
@@ -52,5 +53,6 @@ export function createRepositories(sql: Sql): Repositories {
     boardConfigs: new SqlBoardConfigRepository(sql),
     invitations: new SqlInvitationRepository(sql),
     savedViews: new SqlSavedViewRepository(sql),
+    halts: new SqlHaltRepository(sql),
   };
 }

@@ -12,6 +12,7 @@ import * as queueSettings from './pages/queue-settings.js';
 import * as reviewLinks from './pages/review-links.js';
 import * as settingsBoard from './pages/settings-board.js';
 import * as settingsGroups from './pages/settings-groups.js';
+import * as settingsHalts from './pages/settings-halts.js';
 import * as task from './pages/task.js';
 
 export type { WebDeps } from './kit/page-kit.js';
@@ -29,6 +30,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   queueSettings,
   settingsGroups,
   settingsBoard,
+  settingsHalts,
 ];
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */

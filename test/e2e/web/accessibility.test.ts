@@ -96,6 +96,7 @@ const PAGES: PageCase[] = [
   { name: 'API keys', as: 'admin', path: () => '/admin/api-keys' },
   { name: 'reviewer groups', as: 'admin', path: () => '/settings/groups' },
   { name: 'board columns', as: 'admin', path: () => '/settings/board' },
+  { name: 'halts', as: 'admin', path: () => '/settings/halts' },
   {
     name: 'board columns: problems beside their fields',
     as: 'admin',

@@ -1,4 +1,6 @@
 import { type Actor, type EscalationStep, isFinalStatus, type QueueConfig } from '@loopgate/shared';
+import type { HaltRecord } from '../halts/halt-ports.js';
+import { describeHalt, haltOver } from '../halts/halts.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
 import type { DecisionRecord, TaskRecord, TaskTransition } from '../tasks/task-record.js';
 import type { TaskChangeDeps } from '../tasks/task-transition.js';
@@ -100,7 +102,9 @@ async function sweepTask(
   if (flow.nextSweepAt === null || flow.nextSweepAt > now) return 'lost';
   const config = await configOf(task);
   const step = config.escalation[flow.escalationStep];
-  const planned = step ? await planEscalation(deps, task, config, step, now) : planTimeout(task, config, now);
+  const planned = step
+    ? await planEscalation(deps, task, config, step, now)
+    : planTimeout(task, config, now, config.timeoutAction === 'approve' ? await haltOver(deps.store.read, task) : null);
 
   const after = await commitChange(deps, task, planned);
   if (!after) return 'lost';
@@ -210,8 +214,28 @@ async function planEscalation(
   };
 }
 
-/** The end of the chain: `expired` (the default, fail-closed) or, only when an admin set it, approval by policy. */
-function planTimeout(task: TaskRecord, config: QueueConfig, now: number): Planned {
+/**
+ * The end of the chain: `expired` (the default, fail-closed) or, only when an admin set it, approval by
+ * policy. While a halt covers the task, the approval is withheld: the task stays with its reviewers
+ * (marked escalated, with no further deadline step), so nothing is approved automatically; after the
+ * resume it waits for a person like any open task.
+ */
+function planTimeout(task: TaskRecord, config: QueueConfig, now: number, halt: HaltRecord | null): Planned {
+  if (config.timeoutAction === 'approve' && halt) {
+    return {
+      change: { status: task.status, updatedAt: now, workflow: { nextSweepAt: null, escalated: true } },
+      event: {
+        type: 'escalated',
+        fromStatus: task.status,
+        toStatus: task.status,
+        actor: SWEEPER_ACTOR,
+        reason: `Timeout auto-approval withheld, left for people to decide: ${describeHalt(halt)}`,
+        data: { step: 'timeout', withheld: 'halted', haltId: halt.id },
+        createdAt: now,
+      },
+      notify: null,
+    };
+  }
   if (config.timeoutAction === 'approve') {
     const actor: Actor = { ...POLICY_ACTOR, name: 'timeout' };
     const decision: DecisionRecord = {

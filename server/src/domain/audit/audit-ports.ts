@@ -21,9 +21,12 @@ export type AuditAction =
   | 'reviewer_group.renamed'
   | 'invitation.sent'
   | 'invitation.withdrawn'
-  | 'board.configured';
+  | 'board.configured'
+  | 'halt.created'
+  | 'halt.resumed'
+  | 'task.revoked';
 
-export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation' | 'board';
+export type AuditTargetType = 'api_key' | 'user' | 'reviewer_group' | 'invitation' | 'board' | 'halt' | 'task';
 
 /** Who did it, and the role they held at that moment (null for the operator, who acts outside any role). */
 export interface AuditActor extends Actor {

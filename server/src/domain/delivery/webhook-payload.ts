@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_FOR: Readonly<Record<string, WebhookEventType>> = {
   expired: 'task.expired',
   escalated: 'task.escalated',
   cancelled: 'task.cancelled',
+  revoked: 'task.revoked',
 };
 
 /** The body every receiver gets: Standard Webhooks' {type, timestamp, data}, with the decision up front. */

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   slackIntegration: 'slk',
   audit: 'aud',
   savedView: 'vew',
+  halt: 'hlt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

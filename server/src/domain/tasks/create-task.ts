@@ -1,5 +1,6 @@
 import type { CreateTaskInput } from '@loopgate/shared';
 import { planNewTask } from '../approvals/plan-new-task.js';
+import { refuseIfHalted } from '../halts/halts.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -47,6 +48,11 @@ export async function createTask(
   const dueAt = resolveDueAt(input, now);
   const { workspaceId } = principal;
   if (input.callbackUrl !== undefined) await deps.checkCallbackUrl?.(workspaceId, input.callbackUrl);
+  const queue = input.queue ?? DEFAULT_QUEUE;
+  const source = input.source ?? 'api';
+  // Before the Idempotency-Key is claimed: a refused request leaves nothing to release, and its retry
+  // after the resume is a first attempt.
+  await refuseIfHalted(deps.store.read, { workspaceId, queue, source, agent: input.agent ?? null });
 
   if (idempotency) {
     const claim = await deps.store.transaction((tx) =>
@@ -65,7 +71,7 @@ export async function createTask(
   const draft: TaskRecord = {
     id: newId('task', now),
     workspaceId,
-    queue: input.queue ?? DEFAULT_QUEUE,
+    queue,
     title: input.title,
     description: input.description ?? null,
     payload: input.payload as JsonValue,
@@ -73,7 +79,7 @@ export async function createTask(
     confidence: input.confidence ?? null,
     riskLevel: input.riskLevel ?? null,
     tags: input.tags ?? [],
-    source: input.source ?? 'api',
+    source,
     externalRef: input.externalRef ?? null,
     agent: input.agent
       ? {
@@ -99,6 +105,9 @@ export async function createTask(
   try {
     const { task: created, routing, autoApproval } = await planNewTask(deps, draft, now);
     task = await deps.store.transaction(async (tx) => {
+      // A halt committed since the check above still stops an auto-approval: nothing is approved
+      // automatically while a halt covers the task.
+      if (autoApproval) await refuseIfHalted(tx, created);
       await tx.tasks.insert(created);
       // Named reviewers are asked by e-mail instead of the queue's group (see reviewers/review-mail).
       if (input.reviewers?.length) await tx.taskReviewers.add(workspaceId, created.id, input.reviewers);

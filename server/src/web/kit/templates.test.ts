@@ -333,6 +333,37 @@ const SAMPLES: Samples = {
       form: { name: 'ops', members: ['usr_1'] },
     },
   ],
+  settingsHalts: [
+    {
+      ...chrome,
+      active: [
+        {
+          id: 'hlt_1',
+          what: 'queue support',
+          reason: 'incident',
+          by: 'Rita',
+          since: '2030-01-01T00:00:00.000Z',
+          resumedBy: null,
+          resumedAt: null,
+        },
+      ],
+      resumed: [
+        {
+          id: 'hlt_0',
+          what: 'the whole workspace',
+          reason: null,
+          by: 'Rita',
+          since: '2029-12-31T00:00:00.000Z',
+          resumedBy: 'Rita',
+          resumedAt: '2029-12-31T01:00:00.000Z',
+        },
+      ],
+      queues: [{ name: 'support', halted: true }],
+      workspaceHalted: false,
+      notice: 'Stopped',
+      error: 'No',
+    },
+  ],
   settingsBoard: [
     {
       ...chrome,

@@ -16,6 +16,7 @@ import type {
   ReviewView,
   SettingsBoardView,
   SettingsGroupsView,
+  SettingsHaltsView,
   TaskView,
 } from './view-models.js';
 
@@ -40,6 +41,7 @@ export const TEMPLATES = {
   queueSettings: template<QueueSettingsView>('queue-settings'),
   settingsGroups: template<SettingsGroupsView>('settings-groups'),
   settingsBoard: template<SettingsBoardView>('settings-board'),
+  settingsHalts: template<SettingsHaltsView>('settings-halts'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

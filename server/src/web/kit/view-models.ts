@@ -508,6 +508,30 @@ export type SettingsGroupsView = SignedIn & {
   form?: { name: string; members: string[] };
 };
 
+/** /settings/halts: the stop button per scope, and the halts with their Resume buttons. */
+export type SettingsHaltsView = SignedIn & {
+  /** Active halts, oldest first; each has a Resume button. */
+  active: HaltRow[];
+  /** The latest resumed halts, for the record. */
+  resumed: HaltRow[];
+  /** The workspace's queues, each with its own Stop button (greyed out while that queue is halted). */
+  queues: { name: string; halted: boolean }[];
+  workspaceHalted: boolean;
+  notice?: string;
+  error?: string;
+};
+
+export interface HaltRow {
+  id: string;
+  /** "the whole workspace", "queue payments", … */
+  what: string;
+  reason: string | null;
+  by: string;
+  since: string;
+  resumedBy: string | null;
+  resumedAt: string | null;
+}
+
 /** One row of /settings/board: a column as the admin edits it. */
 export interface BoardSettingsColumn {
   id: string;
