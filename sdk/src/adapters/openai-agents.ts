@@ -56,6 +56,13 @@ export interface RunWithApprovalsOptions<TContext> extends WaitOptions {
 }
 
 /**
+ * Any agent, bounded as the SDK's own `run()` bounds it: Agent is invariant in its output type, so
+ * no narrower bound admits every agent.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's run() takes `Agent<any, any>`; see above
+export type AnyAgent = Agent<any, any>;
+
+/**
  * Runs the agent and settles every approval it pauses on through Loopgate: for each of
  * `result.interruptions` a task (the tool's arguments as payload), then, the moment a person
  * decides one, `state.approve(item)` or `state.reject(item, { message })` and the run resumes.
@@ -68,7 +75,7 @@ export interface RunWithApprovalsOptions<TContext> extends WaitOptions {
  * A decision that does not come within `timeoutMs` throws {@link LoopgateTimeoutError} and leaves
  * the run paused (and persisted): resume it later with {@link resumeRunWithApprovals}.
  */
-export async function runWithApprovals<TContext, TAgent extends Agent<TContext, AgentOutputType>>(
+export async function runWithApprovals<TContext, TAgent extends AnyAgent>(
   agent: TAgent,
   input: string | AgentInputItem[] | RunState<TContext, TAgent>,
   loopgate: Loopgate,
@@ -97,7 +104,7 @@ export async function runWithApprovals<TContext, TAgent extends Agent<TContext, 
  * (`RunState.fromString`, with a freshly built agent of the same name and tools) and carries on
  * waiting on the same Loopgate tasks.
  */
-export async function resumeRunWithApprovals<TContext, TAgent extends Agent<TContext, AgentOutputType>>(
+export async function resumeRunWithApprovals<TContext, TAgent extends AnyAgent>(
   agent: TAgent,
   serializedState: string,
   loopgate: Loopgate,
