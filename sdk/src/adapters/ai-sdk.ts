@@ -133,6 +133,7 @@ export class LoopgateApprovals {
     const described = this.#options.describeTask?.(call);
     return {
       title: `Run ${call.toolName}`,
+      source: 'ai-sdk',
       context: { framework: 'ai-sdk', toolName: call.toolName, toolCallId: call.toolCallId },
       ...described,
       payload: call.input as CreateTaskInput['payload'],

@@ -125,6 +125,7 @@ export function taskInputForCall(
   const described = options.describeTask?.(call);
   return {
     title: `Run ${call.toolName}`,
+    source: 'openai-agents',
     context: { framework: 'openai-agents', toolName: call.toolName, callId: call.callId },
     ...described,
     payload: call.args as CreateTaskInput['payload'],
