@@ -90,10 +90,13 @@ export class LoopgateApprovals {
         gated[toolName] = original;
         continue;
       }
+      const needsApproval = async (input: unknown) => (options.when ? await options.when(toolName, input) : true);
       gated[toolName] = {
         ...original,
-        needsApproval: options.when ? (input: unknown) => options.when!(toolName, input) : true,
+        needsApproval,
         execute: async (input: unknown, execution: ToolExecutionOptions) => {
+          // A call `when` passes over ran without asking, as the SDK does: its input is the model's.
+          if (!(await needsApproval(input))) return execute(input, execution);
           const approved = await this.#approvedInput({ toolName, toolCallId: execution.toolCallId, input }, execution);
           return execute(approved, execution);
         },
