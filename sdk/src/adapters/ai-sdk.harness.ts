@@ -1,8 +1,3 @@
-import type {
-  LanguageModelV3CallOptions,
-  LanguageModelV3Content,
-  LanguageModelV3GenerateResult,
-} from '@ai-sdk/provider';
 import { generateText, jsonSchema, type ModelMessage, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import type { Loopgate } from '../client.js';
@@ -12,19 +7,25 @@ import type { AgentHarness, AgentRun, ScriptedToolCall } from './conformance/sui
 
 type Execution = { callId: string; args: unknown };
 
+// The model spec's types, taken from the mock itself (they live in @ai-sdk/provider, which is ai's own dependency).
+type GenerateOptions = Parameters<MockLanguageModelV3['doGenerate']>[0];
+type GenerateResult = Awaited<ReturnType<MockLanguageModelV3['doGenerate']>>;
+/** What the model was shown on one call. */
+export type ModelPrompt = GenerateOptions['prompt'];
+
 /**
  * The AI SDK's own mock model (`MockLanguageModelV3` from `ai/test`), scripted: a prompt with no
  * tool results yet gets all of `calls` in one step, any later prompt a final text. It decides from
  * the prompt alone, so a model built after a restart carries on where the first one stopped.
  */
-export function scriptedModel(calls: ScriptedToolCall[], seen: LanguageModelV3CallOptions['prompt'][]) {
+export function scriptedModel(calls: ScriptedToolCall[], seen: ModelPrompt[]) {
   return new MockLanguageModelV3({
-    doGenerate: async (options): Promise<LanguageModelV3GenerateResult> => {
+    doGenerate: async (options): Promise<GenerateResult> => {
       seen.push(options.prompt);
       const answered = options.prompt.some(
         (message) => message.role === 'tool' && message.content.some((part) => part.type === 'tool-result'),
       );
-      const content: LanguageModelV3Content[] = answered
+      const content: GenerateResult['content'] = answered
         ? [{ type: 'text', text: 'All refunds are settled.' }]
         : calls.map((call) => ({
             type: 'tool-call',
@@ -50,7 +51,7 @@ export function buildRefundRun(
   loopgate: Loopgate,
   runId: string,
   calls: ScriptedToolCall[],
-  seen: LanguageModelV3CallOptions['prompt'][],
+  seen: ModelPrompt[],
   executions: Execution[],
 ) {
   const approvals = new LoopgateApprovals(loopgate, {
@@ -81,7 +82,7 @@ export function buildRefundRun(
 }
 
 /** Everything the model was shown after its first call (tool results, denials with their reasons). */
-export function laterPromptsText(seen: LanguageModelV3CallOptions['prompt'][]): string {
+export function laterPromptsText(seen: ModelPrompt[]): string {
   return seen
     .slice(1)
     .map((prompt) => JSON.stringify(prompt))
@@ -98,7 +99,7 @@ export function makeAiSdkHarness(server: RealServer): AgentHarness {
   return {
     start(calls: ScriptedToolCall[]): AgentRun {
       const executions: Execution[] = [];
-      const seen: LanguageModelV3CallOptions['prompt'][] = [];
+      const seen: ModelPrompt[] = [];
       const runId = `conformance-run-${++runs}`;
       let stored: ModelMessage[] | undefined;
       let abandon = new AbortController();

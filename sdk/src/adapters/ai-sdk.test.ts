@@ -1,10 +1,9 @@
-import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import type { Task } from '@loopgate/shared';
 import { generateText, jsonSchema, type ModelMessage, tool } from 'ai';
 import { idempotencyKeyFor } from '../client.js';
 import { LoopgateTimeoutError } from '../errors.js';
 import { eventually, pause, type RealServer, startRealServer } from '../test-support/real-server.js';
-import { buildRefundRun, laterPromptsText, scriptedModel } from './ai-sdk.harness.js';
+import { buildRefundRun, laterPromptsText, type ModelPrompt, scriptedModel } from './ai-sdk.harness.js';
 import { LoopgateApprovals, pendingApprovals } from './ai-sdk.js';
 import type { ScriptedToolCall } from './conformance/suite.js';
 
@@ -24,7 +23,7 @@ describe('AI SDK adapter (MockLanguageModelV3, real Loopgate server)', () => {
       name: 'refund',
       args: { orderId: `AI-${id}-${i}`, amount },
     }));
-    const seen: LanguageModelV3CallOptions['prompt'][] = [];
+    const seen: ModelPrompt[] = [];
     const executions: { callId: string; args: unknown }[] = [];
     return { runId: `ai-sdk-test-${id}`, calls, seen, executions };
   };
