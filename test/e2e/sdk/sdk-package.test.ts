@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, type RealServer, startRealServer } from '../../../sdk/src/test-support/real-server.js';
@@ -27,10 +27,13 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(tarballs.sort()).toEqual(['loopgate-sdk-0.1.0.tgz', 'loopgate-shared-0.1.0.tgz']);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'agent-project', private: true }));
     // Both tarballs in one install, so the SDK's @loopgate/shared is the packed one, not the registry's.
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((t) => `./${t}`)], {
-      cwd: project,
-      stdio: 'pipe',
-    });
+    // With the frameworks the adapter examples use, at the versions the SDK's peer ranges name and its tests use.
+    const frameworks = ['@openai/agents', 'ai'].map((name) => `${name}@${devDependencyRange(name)}`);
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((t) => `./${t}`), ...frameworks],
+      { cwd: project, stdio: 'pipe' },
+    );
     server = await startRealServer();
   }, 240_000);
 
@@ -74,6 +77,29 @@ describe('@loopgate/sdk as an npm package', () => {
     if (_name !== 'reject') expect(line.payloadDigest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test.each([
+    ['openai-agents-refund.mjs', 'finalOutput'],
+    ['ai-sdk-refund.mjs', 'text'],
+  ])(
+    'examples/%s from the tarball: the adapter subpath loads, and an edit runs with the reviewer’s amount',
+    async (file, answer) => {
+      const example = path.join(project, 'node_modules/@loopgate/sdk/examples', file);
+      const orderId = `T-${file.split('-')[0]}`;
+      const run = runExample(example, [orderId, '90'], server, project);
+      const task = await eventually(async () => {
+        const page = await server.person.listTasks({ status: 'pending_review' });
+        return page.data.find((t) => (t.payload as { orderId: unknown }).orderId === orderId);
+      });
+      await server.person.decide(task.id, {
+        action: 'approve_with_modifications',
+        modifiedPayload: { orderId, amount: 60 },
+      });
+      const { code, stdout } = await run.done;
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout.trim())).toEqual({ refunded: [{ orderId, amount: 60 }], [answer]: 'Done.' });
+    },
+  );
+
   test('the example says so when nobody decides in time, and exits 2', async () => {
     const example = path.join(project, 'node_modules/@loopgate/sdk/examples/refund-agent.mjs');
     const { code, stdout } = await runExample(example, ['1045', '10'], server, project, { APPROVAL_TIMEOUT_MS: '500' })
@@ -82,6 +108,11 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ stillWaiting: expect.stringMatching(/^tsk_/) });
   });
 });
+
+function devDependencyRange(name: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'sdk/package.json'), 'utf8'));
+  return manifest.devDependencies[name];
+}
 
 function runExample(file: string, args: string[], server: RealServer, cwd: string, extra: Record<string, string> = {}) {
   const child: ChildProcess = spawn(process.execPath, [file, ...args], {
