@@ -1,5 +1,6 @@
 import type { Task } from '@loopgate/shared';
 import type { ModelRequest } from '@openai/agents';
+import type { Loopgate } from '../client.js';
 import { LoopgateTimeoutError } from '../errors.js';
 import { eventually, pause, type RealServer, startRealServer } from '../test-support/real-server.js';
 import type { ScriptedToolCall } from './conformance/suite.js';
@@ -112,6 +113,31 @@ describe('OpenAI Agents adapter (scripted Model, real Loopgate server)', () => {
     await server.person.decide(task.id, { action: 'approve' });
     await later;
     expect(w.executions).toEqual([{ callId: w.calls[0]!.id, args: w.calls[0]!.args }]);
+  });
+
+  test('a task the queue’s policy settles at creation (auto-approval) lets the call run without waiting', async () => {
+    const w = world([5]);
+    const asked: unknown[] = [];
+    // A stand-in client whose every task comes back already approved, as an auto_approve policy answers.
+    const autoApproving = {
+      requestApproval: async (input: { payload: unknown }) => {
+        asked.push(input.payload);
+        return {
+          status: 'approved',
+          approved: true,
+          decision: null,
+          task: {},
+          approvedPayload: input.payload,
+          payloadDigest: null,
+        };
+      },
+    } as unknown as Loopgate;
+    const result = await runWithApprovals(buildRefundAgent(w.calls, w.seen, w.executions), 'refund', autoApproving, {
+      runId: w.runId,
+    });
+    expect(asked).toEqual([w.calls[0]!.args]);
+    expect(w.executions).toEqual([{ callId: w.calls[0]!.id, args: w.calls[0]!.args }]);
+    expect(result.finalOutput).toBe('All refunds are settled.');
   });
 
   test('agent ids have no spaces', () => {
