@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, type RealServer, startRealServer } from '../../../sdk/src/test-support/real-server.js';
@@ -27,8 +27,10 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(tarballs.sort()).toEqual(['loopgate-sdk-0.1.0.tgz', 'loopgate-shared-0.1.0.tgz']);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'agent-project', private: true }));
     // Both tarballs in one install, so the SDK's @loopgate/shared is the packed one, not the registry's.
-    // With the frameworks the adapter examples use, at the versions the SDK's peer ranges name and its tests use.
-    const frameworks = ['@openai/agents', 'ai'].map((name) => `${name}@${devDependencyRange(name)}`);
+    // The adapter examples' frameworks at the versions the workspace tests with (the adapters' optional peers).
+    const frameworks = ['langchain', '@langchain/core', '@langchain/langgraph', 'zod', '@openai/agents', 'ai'].map(
+      (name) => `${name}@${workspaceVersion(name)}`,
+    );
     execFileSync(
       'npm',
       ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((t) => `./${t}`), ...frameworks],
@@ -107,11 +109,46 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(code).toBe(2);
     expect(JSON.parse(stdout.trim())).toEqual({ stillWaiting: expect.stringMatching(/^tsk_/) });
   });
+
+  test.each([
+    ['approve', { action: 'approve' }, { refunded: { orderId: '2042', amount: 120 } }],
+    [
+      'modify',
+      { action: 'approve_with_modifications', modifiedPayload: { orderId: '2043', amount: 80 } },
+      { refunded: { orderId: '2043', amount: 80 } },
+    ],
+    ['reject', { action: 'reject', comment: 'already refunded' }, { notRefunded: true, reason: 'already refunded' }],
+  ] as const)(
+    'examples/langchain-refund-agent.mjs from the tarball: a person decides "%s"',
+    async (name, decision, printed) => {
+      const orderId = { approve: '2042', modify: '2043', reject: '2044' }[name];
+      const example = path.join(project, 'node_modules/@loopgate/sdk/examples/langchain-refund-agent.mjs');
+      const run = runExample(example, [orderId, '120'], server, project);
+      const task = await eventually(async () => {
+        const page = await server.person.listTasks({ agent: 'langchain-refund-example', status: 'pending_review' });
+        return page.data.find((t) => (t.payload as { orderId: string }).orderId === orderId);
+      });
+      expect(task.form?.properties).toMatchObject({ orderId: { type: 'string' }, amount: { type: 'number' } });
+      await server.person.decide(task.id, decision as never);
+      const { code, stdout, stderr } = await run.done;
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(stdout.trim())).toEqual(printed);
+    },
+  );
 });
 
-function devDependencyRange(name: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'sdk/package.json'), 'utf8'));
-  return manifest.devDependencies[name];
+function workspaceVersion(name: string): string {
+  // Read from the package's folder: not every package exports its package.json (@openai/agents does not).
+  const entry = require.resolve(name, { paths: [path.join(ROOT, 'sdk')] });
+  let dir = path.dirname(entry);
+  while (!existsSync(path.join(dir, 'package.json')) || readJson(path.join(dir, 'package.json')).name !== name) {
+    dir = path.dirname(dir);
+  }
+  return readJson(path.join(dir, 'package.json')).version as string;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 function runExample(file: string, args: string[], server: RealServer, cwd: string, extra: Record<string, string> = {}) {

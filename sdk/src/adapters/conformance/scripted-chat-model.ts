@@ -1,6 +1,5 @@
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import { FakeStreamingChatModel } from '@langchain/core/utils/testing';
-import type { ScriptedToolCall } from './suite.js';
 
 /**
  * A scripted model built on LangChain's own fake chat model, for the LangChain-family harnesses
@@ -11,7 +10,8 @@ import type { ScriptedToolCall } from './suite.js';
  */
 export class ScriptedChatModel extends FakeStreamingChatModel {
   constructor(
-    private readonly calls: ScriptedToolCall[],
+    /** The first turn's tool calls (the suite's ScriptedToolCall fits; other tests name other tools). */
+    private readonly calls: readonly { id: string; name: string; args: Record<string, unknown> }[],
     /** Every list of messages the model was shown, across every model built for one run. */
     private readonly seen: BaseMessage[][],
   ) {
