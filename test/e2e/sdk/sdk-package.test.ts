@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, type RealServer, startRealServer } from '../../../sdk/src/test-support/real-server.js';
@@ -27,8 +27,8 @@ describe('@loopgate/sdk as an npm package', () => {
     expect(tarballs.sort()).toEqual(['loopgate-sdk-0.1.0.tgz', 'loopgate-shared-0.1.0.tgz']);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'agent-project', private: true }));
     // Both tarballs in one install, so the SDK's @loopgate/shared is the packed one, not the registry's.
-    // The LangChain example's frameworks at the versions the workspace tests with (the adapter's optional peers).
-    const frameworks = ['langchain', '@langchain/core', '@langchain/langgraph', 'zod'].map(
+    // The adapter examples' frameworks at the versions the workspace tests with (the adapters' optional peers).
+    const frameworks = ['langchain', '@langchain/core', '@langchain/langgraph', 'zod', '@openai/agents', 'ai'].map(
       (name) => `${name}@${workspaceVersion(name)}`,
     );
     execFileSync(
@@ -79,6 +79,29 @@ describe('@loopgate/sdk as an npm package', () => {
     if (_name !== 'reject') expect(line.payloadDigest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test.each([
+    ['openai-agents-refund.mjs', 'finalOutput'],
+    ['ai-sdk-refund.mjs', 'text'],
+  ])(
+    'examples/%s from the tarball: the adapter subpath loads, and an edit runs with the reviewer’s amount',
+    async (file, answer) => {
+      const example = path.join(project, 'node_modules/@loopgate/sdk/examples', file);
+      const orderId = `T-${file.split('-')[0]}`;
+      const run = runExample(example, [orderId, '90'], server, project);
+      const task = await eventually(async () => {
+        const page = await server.person.listTasks({ status: 'pending_review' });
+        return page.data.find((t) => (t.payload as { orderId: unknown }).orderId === orderId);
+      });
+      await server.person.decide(task.id, {
+        action: 'approve_with_modifications',
+        modifiedPayload: { orderId, amount: 60 },
+      });
+      const { code, stdout } = await run.done;
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout.trim())).toEqual({ refunded: [{ orderId, amount: 60 }], [answer]: 'Done.' });
+    },
+  );
+
   test('the example says so when nobody decides in time, and exits 2', async () => {
     const example = path.join(project, 'node_modules/@loopgate/sdk/examples/refund-agent.mjs');
     const { code, stdout } = await runExample(example, ['1045', '10'], server, project, { APPROVAL_TIMEOUT_MS: '500' })
@@ -115,8 +138,17 @@ describe('@loopgate/sdk as an npm package', () => {
 });
 
 function workspaceVersion(name: string): string {
-  const manifest = require.resolve(`${name}/package.json`, { paths: [path.join(ROOT, 'sdk')] });
-  return (require(manifest) as { version: string }).version;
+  // Read from the package's folder: not every package exports its package.json (@openai/agents does not).
+  const entry = require.resolve(name, { paths: [path.join(ROOT, 'sdk')] });
+  let dir = path.dirname(entry);
+  while (!existsSync(path.join(dir, 'package.json')) || readJson(path.join(dir, 'package.json')).name !== name) {
+    dir = path.dirname(dir);
+  }
+  return readJson(path.join(dir, 'package.json')).version as string;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 function runExample(file: string, args: string[], server: RealServer, cwd: string, extra: Record<string, string> = {}) {
