@@ -75,7 +75,7 @@ describe('agentFeedback', () => {
     expect(JSON.parse((line as string).slice(APPROVED_ARGUMENTS_LABEL.length))).toEqual(edited);
   });
 
-  test('a rejection passes the reviewer\'s reason (and reason code) to the model', () => {
+  test("a rejection passes the reviewer's reason (and reason code) to the model", () => {
     const feedback = agentFeedback(
       resumed(task('rejected', { action: 'reject', comment: 'over the limit', reasonCode: 'policy' })),
       'Refund',

@@ -560,7 +560,8 @@ async function reviewToolCall(this: IExecuteFunctions, item: INodeExecutionData)
     const call = gatedToolCall(item.json);
     // Execution-scoped and saved with the waiting execution, so it survives the wait and an n8n restart.
     const context = this.getContext('node') as { loopgateReviews?: GateReview[] };
-    const reviews = (context.loopgateReviews ??= []);
+    context.loopgateReviews ??= [];
+    const reviews = context.loopgateReviews;
     for (const review of reviews) {
       if (review.used || review.tool !== call.tool) continue;
       const task = await loopgateRequest<ServerTask>(this, {
