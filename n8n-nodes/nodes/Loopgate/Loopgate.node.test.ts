@@ -633,7 +633,7 @@ describe('as an AI Agent tool review (n8n 2.x loopgateHitlTool)', () => {
     expect(waits).toHaveLength(1);
     // If n8n's wait limit ends the wait, the agent reads "not approved" and why.
     expect(items[0]!.json).toMatchObject({ approved: false, resumedBy: 'wait_limit', taskId: 'tsk_9' });
-    expect(items[0]!.json.chatInput).toContain('did not run');
+    expect((items[0]!.json as { chatInput?: string }).chatInput).toContain('did not run');
     expect(nodeContext.loopgateReviews).toEqual([{ taskId: 'tsk_9', tool: 'Refund' }]);
   });
 
