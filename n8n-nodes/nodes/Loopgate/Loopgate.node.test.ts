@@ -605,7 +605,7 @@ describe('the other operations', () => {
 });
 
 describe('as an AI Agent tool review (n8n 2.x loopgateHitlTool)', () => {
-  const toolItem = (parameters: unknown, toolCallId: string): INodeExecutionData => ({
+  const toolItem = (parameters: Record<string, string | number>, toolCallId: string): INodeExecutionData => ({
     json: { body: { prompt: 'x' }, tool: 'Refund', toolParameters: parameters, hitlParameters: {}, toolCallId },
   });
   const reviewParams = { ...approvalParams, title: '', payload: '={{ JSON.stringify($json) }}', additionalFields: {} };
