@@ -510,8 +510,8 @@ async function requestApproval(this: IExecuteFunctions): Promise<INodeExecutionD
 
 /**
  * Opens the task with this execution's signed resume URL as its callback and pauses the execution;
- * webhook() resumes it with the decision. `idempotencySuffix` tells apart several waits of one node in
- * one execution (an AI Agent may call a gated tool more than once).
+ * webhook() resumes it with the decision. As a tool review (`gate`), the tool call's id joins the
+ * idempotency key, because an AI Agent may call a gated tool more than once in one execution.
  */
 async function createTaskAndWait(
   this: IExecuteFunctions,
@@ -558,7 +558,7 @@ async function createTaskAndWait(
 async function reviewToolCall(this: IExecuteFunctions, item: INodeExecutionData): Promise<INodeExecutionData[][]> {
   try {
     const call = gatedToolCall(item.json);
-    // Execution-scoped and saved with the waiting execution, so it survives the wait and an n8n restart.
+    // Execution-scoped and saved with the waiting execution, so it survives the wait.
     const context = this.getContext('node') as { loopgateReviews?: GateReview[] };
     context.loopgateReviews ??= [];
     const reviews = context.loopgateReviews;
