@@ -20,6 +20,10 @@ function fakeContext(opts: {
   responses?: { statusCode: number; body: unknown }[];
   continueOnFail?: boolean;
   withSetSignature?: boolean;
+  /** The node's type: `CUSTOM.loopgateHitlTool` is the AI Agent tool review n8n 2.x generates. */
+  nodeType?: string;
+  /** The node's execution context (n8n's getContext('node')), shared across calls of one execution. */
+  nodeContext?: Record<string, unknown>;
 }) {
   const calls: Call[] = [];
   const waits: Date[] = [];
@@ -30,7 +34,17 @@ function fakeContext(opts: {
     getInputData: () => items,
     getNodeParameter: (name: string, _i: number, fallback?: unknown) =>
       name in opts.params ? opts.params[name] : fallback,
-    getNode: () => ({ id: 'node-1', name: 'Loopgate', type: 'CUSTOM.loopgate', typeVersion: 1, parameters: {} }),
+    getNode: () => ({
+      id: 'node-1',
+      name: 'Loopgate',
+      type: opts.nodeType ?? 'CUSTOM.loopgate',
+      typeVersion: 1,
+      parameters: {},
+    }),
+    getContext: () => {
+      if (!opts.nodeContext) throw new Error('getContext was not expected');
+      return opts.nodeContext;
+    },
     getWorkflow: () => ({ id: 'wf1', name: 'wf', active: true }),
     getExecutionId: () => '42',
     getCredentials: async () => ({ baseUrl: 'http://lg.test/', apiKey: 'lg_x' }),
@@ -587,5 +601,98 @@ describe('the other operations', () => {
       },
       { json: { id: 'tsk_2' }, pairedItem: { item: 1 } },
     ]);
+  });
+});
+
+describe('as an AI Agent tool review (n8n 2.x loopgateHitlTool)', () => {
+  const toolItem = (parameters: Record<string, string | number>, toolCallId: string): INodeExecutionData => ({
+    json: { body: { prompt: 'x' }, tool: 'Refund', toolParameters: parameters, hitlParameters: {}, toolCallId },
+  });
+  const reviewParams = { ...approvalParams, title: '', payload: '={{ JSON.stringify($json) }}', additionalFields: {} };
+
+  test("reviews the tool call's arguments, one task per call, and remembers the review", async () => {
+    const nodeContext: Record<string, unknown> = {};
+    const { ctx, calls, waits, items } = fakeContext({
+      params: reviewParams,
+      items: [toolItem({ orderId: 'A-1', amount: 900 }, 'call_1')],
+      responses: [{ statusCode: 201, body: { id: 'tsk_9' } }],
+      nodeType: 'CUSTOM.loopgateHitlTool',
+      nodeContext,
+    });
+    await new Loopgate().execute.call(ctx);
+    expect(calls[0]!.options).toMatchObject({
+      method: 'POST',
+      headers: { 'Idempotency-Key': 'n8n-42-node-1-call_1' },
+      body: {
+        title: 'Let the agent run "Refund"?',
+        payload: { orderId: 'A-1', amount: 900 },
+        context: { tool: 'Refund', toolCallId: 'call_1' },
+        callbackUrl: RESUME_URL,
+      },
+    });
+    expect(waits).toHaveLength(1);
+    // If n8n's wait limit ends the wait, the agent reads "not approved" and why.
+    expect(items[0]!.json).toMatchObject({ approved: false, resumedBy: 'wait_limit', taskId: 'tsk_9' });
+    expect((items[0]!.json as { chatInput?: string }).chatInput).toContain('did not run');
+    expect(nodeContext.loopgateReviews).toEqual([{ taskId: 'tsk_9', tool: 'Refund' }]);
+  });
+
+  test('a call with the arguments of an edited approval runs without a new task, once', async () => {
+    const edited = {
+      id: 'tsk_9',
+      status: 'approved_with_modifications',
+      payload: { orderId: 'A-1', amount: 900 },
+      decision: { action: 'approve_with_modifications', modifiedPayload: { orderId: 'A-1', amount: 400 } },
+    };
+    const nodeContext: Record<string, unknown> = { loopgateReviews: [{ taskId: 'tsk_9', tool: 'Refund' }] };
+    const first = fakeContext({
+      params: reviewParams,
+      items: [toolItem({ amount: 400, orderId: 'A-1' }, 'call_2')],
+      responses: [{ statusCode: 200, body: edited }],
+      nodeType: 'CUSTOM.loopgateHitlTool',
+      nodeContext,
+    });
+    const out = await new Loopgate().execute.call(first.ctx);
+    expect(first.calls.map((c) => `${c.options.method} ${c.options.url}`)).toEqual([
+      'GET http://lg.test/api/v1/tasks/tsk_9',
+    ]);
+    expect(first.waits).toEqual([]);
+    expect(out[0]![0]!.json).toMatchObject({ approved: true, taskId: 'tsk_9', resumedBy: 'edited_approval' });
+
+    // The same arguments once more: the edited approval is used up, so it is a new review.
+    const second = fakeContext({
+      params: reviewParams,
+      items: [toolItem({ amount: 400, orderId: 'A-1' }, 'call_3')],
+      responses: [{ statusCode: 201, body: { id: 'tsk_10' } }],
+      nodeType: 'CUSTOM.loopgateHitlTool',
+      nodeContext,
+    });
+    await new Loopgate().execute.call(second.ctx);
+    expect(second.calls.map((c) => c.options.method)).toEqual(['POST']);
+    expect(second.waits).toHaveLength(1);
+  });
+
+  test('other arguments than the edited approval are reviewed again', async () => {
+    const nodeContext: Record<string, unknown> = { loopgateReviews: [{ taskId: 'tsk_9', tool: 'Refund' }] };
+    const { ctx, calls, waits } = fakeContext({
+      params: reviewParams,
+      items: [toolItem({ orderId: 'A-1', amount: 900 }, 'call_2')],
+      responses: [
+        {
+          statusCode: 200,
+          body: {
+            id: 'tsk_9',
+            status: 'approved_with_modifications',
+            decision: { action: 'approve_with_modifications', modifiedPayload: { orderId: 'A-1', amount: 400 } },
+          },
+        },
+        { statusCode: 201, body: { id: 'tsk_11' } },
+      ],
+      nodeType: 'CUSTOM.loopgateHitlTool',
+      nodeContext,
+    });
+    await new Loopgate().execute.call(ctx);
+    expect(calls.map((c) => c.options.method)).toEqual(['GET', 'POST']);
+    expect(waits).toHaveLength(1);
   });
 });

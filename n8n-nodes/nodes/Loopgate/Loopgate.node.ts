@@ -11,16 +11,27 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 import { loopgateRequest } from '../../lib/api.js';
-import { backstopFields } from '../../lib/decision.js';
+import { backstopFields, type DecisionItem, type ServerTask } from '../../lib/decision.js';
 import { n8nWorkflow } from '../../lib/n8n-runtime.js';
 import { resumeWithServerState } from '../../lib/resume.js';
 import {
   buildCreateTaskBody,
+  parseJsonParameter,
   RISK_LEVEL_OPTIONS,
   type TaskFields,
   waitTill,
   workflowAgent,
 } from '../../lib/task-input.js';
+import {
+  agentFeedback,
+  defaultGateTitle,
+  editedApprovalFor,
+  type GatedToolCall,
+  type GateReview,
+  gatedToolCall,
+  isToolGate,
+  waitLimitFeedback,
+} from '../../lib/tool-gate.js';
 
 /**
  * The Request Approval operation's value must be n8n's SEND_AND_WAIT_OPERATION: n8n checks the resume
@@ -430,7 +441,14 @@ export class Loopgate implements INodeType {
    * its own credential, never with the body it was sent (see lib/resume.ts).
    */
   async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-    return resumeWithServerState(this, () => new Date());
+    const response = await resumeWithServerState(this, () => new Date());
+    if (!isToolGate(this.getNode().type) || !response.workflowData) return response;
+    // As an AI Agent tool's review: tell the agent whether the tool may run, and if not, why.
+    const tool = gatedToolCall({ tool: this.evaluateExpression('{{ $json.tool }}', 0) }).tool;
+    for (const item of response.workflowData.flat()) {
+      Object.assign(item.json, agentFeedback(item.json as unknown as DecisionItem, tool));
+    }
+    return response;
   }
 }
 
@@ -478,36 +496,109 @@ async function requestApproval(this: IExecuteFunctions): Promise<INodeExecutionD
       },
     );
   }
+  if (isToolGate(this.getNode().type)) return reviewToolCall.call(this, items[0]!);
   try {
-    // n8n 1.x signs resume URLs only after this call; 2.x always signs them and dropped the method.
-    const maybe = this as IExecuteFunctions & { setSignatureValidationRequired?: () => void };
-    try {
-      maybe.setSignatureValidationRequired?.();
-    } catch {
-      // 2.x: not needed
-    }
-    const resumeUrl = this.getSignedResumeUrl();
     const fields = taskFieldsAt(this, 0);
-    const body = buildCreateTaskBody(
-      { ...fields, externalRef: fields.externalRef || defaultExternalRef(this) },
-      resumeUrl,
-      workflowAgent(this.getWorkflow()),
-    );
-    const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-    const task = await loopgateRequest<{ id: string }>(this, {
-      method: 'POST',
-      path: '/api/v1/tasks',
-      body: body as unknown as IDataObject,
-      // A retried node run (n8n "retry on fail") must not open a second task for the same wait.
-      headers: { 'Idempotency-Key': `n8n-${this.getExecutionId()}-${this.getNode().id}` },
+    return await createTaskAndWait.call(this, items[0]!, {
+      ...fields,
+      externalRef: fields.externalRef || defaultExternalRef(this),
     });
-    const until = waitTill(Date.now(), body, options.waitLimitMinutes as number | undefined);
-    const item = items[0]!;
-    // If n8n's wait limit ends the wait, n8n passes these very items on without running any node
-    // code, so they must already read "expired by the wait limit" (see backstopFields).
-    Object.assign(item.json, backstopFields(task.id));
-    await this.putExecutionToWait(until);
-    return [[item]];
+  } catch (error) {
+    if (this.continueOnFail()) return [[{ json: errorJson(error), pairedItem: { item: 0 } }]];
+    throw asNodeError(this, error, 0);
+  }
+}
+
+/**
+ * Opens the task with this execution's signed resume URL as its callback and pauses the execution;
+ * webhook() resumes it with the decision. As a tool review (`gate`), the tool call's id joins the
+ * idempotency key, because an AI Agent may call a gated tool more than once in one execution.
+ */
+async function createTaskAndWait(
+  this: IExecuteFunctions,
+  item: INodeExecutionData,
+  fields: TaskFields,
+  gate?: { call: GatedToolCall; reviews: GateReview[] },
+): Promise<INodeExecutionData[][]> {
+  // n8n 1.x signs resume URLs only after this call; 2.x always signs them and dropped the method.
+  const maybe = this as IExecuteFunctions & { setSignatureValidationRequired?: () => void };
+  try {
+    maybe.setSignatureValidationRequired?.();
+  } catch {
+    // 2.x: not needed
+  }
+  const resumeUrl = this.getSignedResumeUrl();
+  const body = buildCreateTaskBody(fields, resumeUrl, workflowAgent(this.getWorkflow()));
+  const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+  const callId = gate?.call.toolCallId ? `-${gate.call.toolCallId}` : '';
+  const task = await loopgateRequest<{ id: string }>(this, {
+    method: 'POST',
+    path: '/api/v1/tasks',
+    body: body as unknown as IDataObject,
+    // A retried node run (n8n "retry on fail") must not open a second task for the same wait.
+    headers: { 'Idempotency-Key': `n8n-${this.getExecutionId()}-${this.getNode().id}${callId}` },
+  });
+  const until = waitTill(Date.now(), body, options.waitLimitMinutes as number | undefined);
+  // If n8n's wait limit ends the wait, n8n passes these very items on without running any node
+  // code, so they must already read "expired by the wait limit" (see backstopFields).
+  Object.assign(item.json, backstopFields(task.id));
+  if (gate) {
+    item.json.chatInput = waitLimitFeedback(gate.call.tool);
+    gate.reviews.push({ taskId: task.id, tool: gate.call.tool });
+  }
+  await this.putExecutionToWait(until);
+  return [[item]];
+}
+
+/**
+ * The node as an AI Agent tool's human review (n8n 2.x, type `<package>.loopgateHitlTool`, see
+ * lib/tool-gate.ts): the task's payload is the tool call's arguments, whatever "Payload to Review"
+ * says, so the reviewer sees exactly what would run. A call with the arguments of an earlier edited
+ * approval in this execution runs without another review, once.
+ */
+async function reviewToolCall(this: IExecuteFunctions, item: INodeExecutionData): Promise<INodeExecutionData[][]> {
+  try {
+    const call = gatedToolCall(item.json);
+    // Execution-scoped and saved with the waiting execution, so it survives the wait.
+    const context = this.getContext('node') as { loopgateReviews?: GateReview[] };
+    context.loopgateReviews ??= [];
+    const reviews = context.loopgateReviews;
+    for (const review of reviews) {
+      if (review.used || review.tool !== call.tool) continue;
+      const task = await loopgateRequest<ServerTask>(this, {
+        method: 'GET',
+        path: `/api/v1/tasks/${encodeURIComponent(review.taskId)}`,
+      });
+      if (!editedApprovalFor(review, task, call)) continue;
+      review.used = true;
+      const json: IDataObject = {
+        approved: true,
+        decision: 'approved_with_modifications',
+        payload: call.parameters as IDataObject,
+        taskId: task.id,
+        resumedBy: 'edited_approval',
+      };
+      return [[{ json, pairedItem: { item: 0 } }]];
+    }
+    const fields = taskFieldsAt(this, 0);
+    const extra = this.getNodeParameter('additionalFields', 0, {}) as IDataObject;
+    const ownContext = extra.context === undefined ? {} : parseJsonParameter('Context', extra.context);
+    return await createTaskAndWait.call(
+      this,
+      item,
+      {
+        ...fields,
+        title: fields.title.trim() || defaultGateTitle(call),
+        payload: call.parameters,
+        context: {
+          ...(ownContext !== null && typeof ownContext === 'object' ? ownContext : {}),
+          tool: call.tool,
+          toolCallId: call.toolCallId,
+        },
+        externalRef: fields.externalRef || defaultExternalRef(this),
+      },
+      { call, reviews },
+    );
   } catch (error) {
     if (this.continueOnFail()) return [[{ json: errorJson(error), pairedItem: { item: 0 } }]];
     throw asNodeError(this, error, 0);

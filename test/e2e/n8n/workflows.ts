@@ -150,3 +150,94 @@ export function triggerWorkflow(receiverUrl: string): Record<string, unknown> {
     active: false,
   };
 }
+
+export const OPENAI_CREDENTIAL_ID = 'lgE2eOpenAi1';
+export const AGENT_PATH = 'lg-agent';
+/** The gated tool's node name, which is also the tool's name the model sees. */
+export const GATED_TOOL_NAME = 'Refund';
+
+/** n8n's own OpenAI credential, its Base URL pointing at the scripted model. */
+export function openAiCredentialJson(baseUrl: string): unknown[] {
+  return [
+    { id: OPENAI_CREDENTIAL_ID, name: 'Scripted model', type: 'openAiApi', data: { apiKey: 'sk-e2e', url: baseUrl } },
+  ];
+}
+
+/**
+ * n8n 2.x only. Webhook → AI Agent (its OpenAI Chat Model on the scripted model) → HTTP Request posting
+ * the agent's answer to `<receiver>/agent-result`. The agent's one tool, "Refund" (an HTTP Request tool
+ * POSTing `{orderId, amount}` from the model to `<receiver>/refund`), is gated by the Loopgate node as
+ * n8n's human review: Refund --ai_tool--> Loopgate (loopgateHitlTool) --ai_tool--> AI Agent.
+ */
+export function agentToolWorkflow(receiverUrl: string): Record<string, unknown> {
+  return {
+    name: 'Loopgate e2e: AI Agent tool review',
+    nodes: [
+      {
+        id: 'agent-webhook',
+        name: 'Webhook',
+        type: 'n8n-nodes-base.webhook',
+        typeVersion: 2,
+        position: [0, 0],
+        webhookId: '5b0c9c8e-2a51-4f0e-8d7c-3e9a1b2c4d61',
+        parameters: { httpMethod: 'POST', path: AGENT_PATH, responseMode: 'onReceived', options: {} },
+      },
+      {
+        id: 'agent',
+        name: 'AI Agent',
+        type: '@n8n/n8n-nodes-langchain.agent',
+        typeVersion: 3,
+        position: [220, 0],
+        parameters: { promptType: 'define', text: '={{ $json.body.prompt }}', options: {} },
+      },
+      {
+        id: 'chat-model',
+        name: 'OpenAI Chat Model',
+        type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
+        typeVersion: 1.2,
+        position: [120, 220],
+        credentials: { openAiApi: { id: OPENAI_CREDENTIAL_ID, name: 'Scripted model' } },
+        parameters: { model: { __rl: true, mode: 'id', value: 'scripted-model' }, options: {} },
+      },
+      {
+        id: 'loopgate-review',
+        name: 'Loopgate Review',
+        type: 'CUSTOM.loopgateHitlTool',
+        typeVersion: 1,
+        position: [360, 220],
+        credentials,
+        parameters: {
+          title: '=Agent refund {{ $json.toolParameters.orderId }}',
+          additionalFields: { riskLevel: 'high', tags: 'e2e, agent' },
+        },
+      },
+      {
+        id: 'refund-tool',
+        name: GATED_TOOL_NAME,
+        type: 'n8n-nodes-base.httpRequestTool',
+        typeVersion: 4.2,
+        position: [360, 440],
+        parameters: {
+          toolDescription: 'Refund an order',
+          method: 'POST',
+          url: `${receiverUrl}/refund`,
+          sendBody: true,
+          specifyBody: 'json',
+          jsonBody:
+            "={{ JSON.stringify({ orderId: $fromAI('orderId', 'The order to refund', 'string'), amount: $fromAI('amount', 'The amount to refund', 'number') }) }}",
+          options: {},
+        },
+      },
+      postTo('agent-result', `${receiverUrl}/agent-result`, [520, 0]),
+    ],
+    connections: {
+      Webhook: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
+      'OpenAI Chat Model': { ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]] },
+      [GATED_TOOL_NAME]: { ai_tool: [[{ node: 'Loopgate Review', type: 'ai_tool', index: 0 }]] },
+      'Loopgate Review': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
+      'AI Agent': { main: [[{ node: 'Post agent-result', type: 'main', index: 0 }]] },
+    },
+    settings: { executionOrder: 'v1' },
+    active: false,
+  };
+}
