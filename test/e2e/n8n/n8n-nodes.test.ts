@@ -314,6 +314,13 @@ for (const line of LINES) {
       expect(planted.status).toBe(201);
       await api(n8nKey, 'POST', `/api/v1/tasks/${planted.body.id}/decision`, { action: 'approve' });
 
+      // Loopgate's own (refused) POST of the planted approval first: while it holds the execution's
+      // one-resume lock a forged POST would get 409 for that reason instead of the one checked below.
+      await until('Loopgate to try the planted callback', async () => {
+        const deliveries = await api(reviewerKey, 'GET', `/api/v1/tasks/${planted.body.id}/deliveries`);
+        const list = deliveries.body.data as { kind: string; attempts: number; lastStatusCode: number | null }[];
+        return list.find((d) => d.kind === 'callback' && d.attempts > 0);
+      }).then((delivery) => expect(delivery.lastStatusCode).toBe(409));
       const approvedOpen = await forge({});
       expect(approvedOpen.status).toBe(200);
       expect(await approvedOpen.json()).toMatchObject({ resumed: false });
@@ -325,11 +332,6 @@ for (const line of LINES) {
       expect(modifiedOpen.status).toBe(200);
       expect((await forge({ taskId: other.body.id })).status).toBe(409);
       expect((await forge({ taskId: planted.body.id })).status).toBe(409);
-      await until('Loopgate to try the planted callback', async () => {
-        const deliveries = await api(reviewerKey, 'GET', `/api/v1/tasks/${planted.body.id}/deliveries`);
-        const list = deliveries.body.data as { kind: string; attempts: number; lastStatusCode: number | null }[];
-        return list.find((d) => d.kind === 'callback' && d.attempts > 0);
-      }).then((delivery) => expect(delivery.lastStatusCode).toBe(409));
       await sleep(1500);
       for (const id of [task.id, other.body.id as string, planted.body.id as string]) {
         expect(resultsFor(id)).toEqual([]);
