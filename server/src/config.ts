@@ -141,6 +141,16 @@ const envSchema = z
     // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
     LOOPGATE_DELIVERY_RETENTION_DAYS: envInt(0, 36_500, 30),
     LOOPGATE_HOUSEKEEPING_MINUTES: envInt(0, 1440, 10),
+    // Analytics: seconds between rollup runs (0: not on this process), the rubber-stamp threshold, the cost of a reviewer hour.
+    LOOPGATE_ANALYTICS_SECONDS: envInt(0, 86_400, 60),
+    LOOPGATE_FAST_DECISION_SECONDS_PER_KB: envInt(0, 3600, 5),
+    LOOPGATE_REVIEWER_HOUR_COST: z
+      .string()
+      .optional()
+      .refine(
+        (value) => value === undefined || value === '' || /^\d{1,9}(\.\d{1,4})?$/.test(value),
+        'a cost per hour such as 45 or 45.50',
+      ),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -258,6 +268,12 @@ const configSchema = envSchema.transform((e, ctx) => {
       e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     /** Minutes between housekeeping runs; 0: this process does not run it. */
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
+    /** Seconds between analytics rollup runs; 0: this process does not run them. */
+    analyticsSeconds: e.LOOPGATE_ANALYTICS_SECONDS,
+    /** A human decision faster than this many seconds per KB of payload counts as a fast (rubber-stamp) decision. */
+    fastDecisionSecondsPerKb: e.LOOPGATE_FAST_DECISION_SECONDS_PER_KB,
+    /** Cost of an hour of reviewer time for the ROI numbers; null: not set (the page says so). */
+    reviewerHourCost: e.LOOPGATE_REVIEWER_HOUR_COST ? Number(e.LOOPGATE_REVIEWER_HOUR_COST) : null,
   };
 });
 
