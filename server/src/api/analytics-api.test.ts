@@ -55,6 +55,28 @@ for (const database of DATABASES) {
       expect(JSON.stringify(res.body.errors ?? res.body)).toContain(path);
     });
 
+    test.each(['admin@example.com', 'rev@example.com', 'view@example.com'])(
+      '%s opens /analytics, under the page CSP, linked from the header',
+      async (email) => {
+        const { agent } = await w.login(email);
+        const page = await agent.get('/analytics?from=2026-03-01&to=2026-03-07&interval=week');
+        expect(page.status).toBe(200);
+        expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+        expect(page.text).toContain('<a href="/analytics">Analytics</a>');
+        expect(page.text).toContain('<script src="/static/chart.js" defer></script>');
+        const bad = await agent.get('/analytics?from=2026-03-09&to=2026-03-01');
+        expect(bad.status).toBe(200);
+        expect(bad.text).toContain('The filter was not used as given');
+      },
+    );
+
+    test('Chart.js is served from node_modules as a script', async () => {
+      const res = await request(w.app).get('/static/chart.js');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/javascript/);
+      expect(res.text).toContain('Chart.js v4');
+    });
+
     test('without a key: 401', async () => {
       expect((await request(w.app).get('/api/v1/analytics/roi')).status).toBe(401);
     });
