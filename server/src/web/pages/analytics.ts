@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { analyticsQuerySchema, resolveRange } from '../../api/analytics.js';
+import { analyticsQuerySchema, resolveRange } from '../../domain/analytics/analytics-query.js';
 import type { AgentDrift, RoiNumbers } from '../../domain/analytics/analytics-reports.js';
 import { readAnalytics } from '../../domain/analytics/read-analytics.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
