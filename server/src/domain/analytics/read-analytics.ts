@@ -38,17 +38,36 @@ export interface Freshness {
   lagMs: number | null;
 }
 
+interface ReportFrame {
+  from: string;
+  to: string;
+  interval: Interval;
+  freshness: Freshness;
+}
+
+/** Each report's answer, by name. */
+export interface AnalyticsReports {
+  reviewers: ReportFrame & ReturnType<typeof reviewersReport>;
+  sla: ReportFrame & ReturnType<typeof slaReport>;
+  agents: ReportFrame & ReturnType<typeof agentsReport>;
+  roi: ReportFrame & { costPerHour: number | null } & ReturnType<typeof roiReport>;
+}
+
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
 /** One analytics report of the caller's workspace (every role may read them), from the rollups only. */
-export async function readAnalytics(
+export async function readAnalytics<Name extends AnalyticsReportName>(
   deps: AnalyticsDeps,
   principal: Principal,
-  name: AnalyticsReportName,
+  name: Name,
   query: AnalyticsQuery,
-) {
+): Promise<AnalyticsReports[Name]> {
+  return (await readReport(deps, principal, name, query)) as AnalyticsReports[Name];
+}
+
+async function readReport(deps: AnalyticsDeps, principal: Principal, name: AnalyticsReportName, query: AnalyticsQuery) {
   authorize(principal, 'task:read');
   const days = daysBetween(query.from, query.to);
   if (days < 1)
