@@ -1,6 +1,6 @@
 import type { Actor, TaskStatus } from '@loopgate/shared';
 import type { Store } from '../domain/store.js';
-import { DEFAULT_WORKFLOW } from '../domain/tasks/task-record.js';
+import { DEFAULT_WORKFLOW, type JsonValue } from '../domain/tasks/task-record.js';
 import { taskRecord } from './task-records.js';
 
 export const POLICY: Actor = { type: 'policy', id: null, name: 'routing policy' };
@@ -22,7 +22,7 @@ export interface ClosedTaskSeed {
   claimedAt?: number;
   diff?: string;
   escalated?: boolean;
-  payload?: unknown;
+  payload?: JsonValue;
 }
 
 /**

@@ -23,6 +23,8 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = path.resolve(__dirname, '../../../docs/images');
 const DAY = 86_400_000;
 const CHARTS = ['chart-reviewers', 'chart-sla', 'chart-agents', 'chart-calibration', 'chart-roi'];
+/** In the page: every chart's canvas has been drawn by static/analytics.js. */
+const ALL_DRAWN = `${JSON.stringify(CHARTS)}.every((id) => document.getElementById(id)?.getAttribute('data-drawn') === 'true')`;
 
 const ANN = { type: 'user', id: 'usr_ann', name: 'ann@example.com' } as const;
 const RAJ = { type: 'user', id: 'usr_raj', name: 'raj@example.com' } as const;
@@ -157,25 +159,19 @@ for (const database of DATABASES) {
       const response = await page.goto(`${stack.url}/analytics`);
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-      await page.waitForFunction(
-        (ids) => ids.every((id) => document.getElementById(id)?.getAttribute('data-drawn') === 'true'),
-        CHARTS,
-      );
+      await page.waitForFunction(ALL_DRAWN);
       // The executive summary is the first section, with four numbers.
       expect(await page.locator('main section').first().locator('h2').textContent()).toMatch(/^Summary/);
       expect(await page.locator('.headline').count()).toBe(4);
       for (const id of CHARTS) {
         // Chart.js owns the canvas and has painted on it: some pixel is not transparent.
-        const painted = await page.evaluate((canvasId) => {
-          const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
-          const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(
-            canvas,
-          );
-          const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+        const painted = await page.evaluate<{ owned: boolean; inked: number }>(`(() => {
+          const canvas = document.getElementById(${JSON.stringify(id)});
+          const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
           let inked = 0;
-          for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) inked++;
-          return { owned: chart !== undefined, inked };
-        }, id);
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+          return { owned: window.Chart.getChart(canvas) !== undefined, inked };
+        })()`);
         expect(painted.owned).toBe(true);
         expect(painted.inked).toBeGreaterThan(500);
         // Screen readers get the chart's name, which points to the table holding its numbers.
@@ -218,10 +214,7 @@ for (const database of DATABASES) {
     test('at 390×844 nothing scrolls sideways (wide tables scroll inside their own region)', async () => {
       const { page, close } = await openAnalytics({ width: 390, height: 844 });
       await page.goto(`${stack.url}/analytics?interval=week`);
-      await page.waitForFunction(
-        (ids) => ids.every((id) => document.getElementById(id)?.getAttribute('data-drawn') === 'true'),
-        CHARTS,
-      );
+      await page.waitForFunction(ALL_DRAWN);
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       expect(await seriousViolations(page)).toEqual([]);
       if (database === 'sqlite') await page.screenshot({ path: path.join(SCREENSHOTS, 'analytics-phone.png') });
