@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { analyticsRoutes } from './api/analytics.js';
 import { apiKeyRoutes } from './api/api-keys.js';
 import { approvalRoutes } from './api/approvals.js';
 import { boardRoutes } from './api/board.js';
@@ -51,6 +52,8 @@ export interface AppDeps extends CreateTaskDeps {
   revokeWindowMs?: number;
   /** Whose X-Forwarded-For to believe (LOOPGATE_TRUST_PROXY); by default nobody's: the peer is the client. */
   trustProxy?: TrustProxySetting;
+  /** Cost of an hour of reviewer time for the ROI numbers (LOOPGATE_REVIEWER_HOUR_COST); null: not set. */
+  reviewerHourCost?: number | null;
 }
 
 /**
@@ -133,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
     ...approvalRoutes(deps),
     ...queueRoutes(deps),
     ...boardRoutes(deps),
+    ...analyticsRoutes({ store: deps.store, clock: deps.clock, costPerHour: deps.reviewerHourCost ?? null }),
     ...deliveryRoutes({ store: deps.store, clock: deps.clock, checkUrl, kick: delivery.kick }),
     ...eventRoutes(deps),
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),

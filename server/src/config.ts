@@ -143,6 +143,16 @@ const envSchema = z
     LOOPGATE_HOUSEKEEPING_MINUTES: envInt(0, 1440, 10),
     // Reversal: hours after a decision in which an admin may still revoke an approval (0: never).
     LOOPGATE_REVOKE_WINDOW_HOURS: envInt(0, 8784, 24),
+    // Analytics: seconds between rollup runs (0: not on this process), the rubber-stamp threshold, the cost of a reviewer hour.
+    LOOPGATE_ANALYTICS_SECONDS: envInt(0, 86_400, 60),
+    LOOPGATE_FAST_DECISION_SECONDS_PER_KB: envInt(0, 3600, 5),
+    LOOPGATE_REVIEWER_HOUR_COST: z
+      .string()
+      .optional()
+      .refine(
+        (value) => value === undefined || value === '' || /^\d{1,9}(\.\d{1,4})?$/.test(value),
+        'a cost per hour such as 45 or 45.50',
+      ),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -262,6 +272,12 @@ const configSchema = envSchema.transform((e, ctx) => {
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
     /** How long after its decision an approval may be revoked; 0: revoking is off. */
     revokeWindowMs: e.LOOPGATE_REVOKE_WINDOW_HOURS * 60 * 60 * 1000,
+    /** Seconds between analytics rollup runs; 0: this process does not run them. */
+    analyticsSeconds: e.LOOPGATE_ANALYTICS_SECONDS,
+    /** A human decision faster than this many seconds per KB of payload counts as a fast (rubber-stamp) decision. */
+    fastDecisionSecondsPerKb: e.LOOPGATE_FAST_DECISION_SECONDS_PER_KB,
+    /** Cost of an hour of reviewer time for the ROI numbers; null: not set (the page says so). */
+    reviewerHourCost: e.LOOPGATE_REVIEWER_HOUR_COST ? Number(e.LOOPGATE_REVIEWER_HOUR_COST) : null,
   };
 });
 

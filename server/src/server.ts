@@ -10,6 +10,7 @@ import { offerReviewLinks, type ReviewMailDeps } from './domain/reviewers/review
 import type { Store } from './domain/store.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
+import { startAnalyticsRollups } from './jobs/analytics-job.js';
 import { startHousekeeping } from './jobs/housekeeping-job.js';
 import { startMailDigests } from './jobs/mail-digest-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
@@ -78,6 +79,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     limiter,
     trustProxy: config.trustProxy,
     revokeWindowMs: config.revokeWindowMs,
+    reviewerHourCost: config.reviewerHourCost,
     notifier,
     onInvitationSent: (message, link) => {
       if (notifier.mode === 'file')
@@ -139,6 +141,14 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           },
         )
       : null;
+  // Analytics rollups: folds tasks closed since the last run; safe on any number of processes.
+  const analytics =
+    config.analyticsSeconds > 0
+      ? startAnalyticsRollups(
+          { store, clock },
+          { intervalSeconds: config.analyticsSeconds, fastSecondsPerKb: config.fastDecisionSecondsPerKb, logger: log },
+        )
+      : null;
   log.info({ url, database: store.dialect }, 'Loopgate is listening');
 
   return {
@@ -155,6 +165,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       });
       await sweeper?.stop();
       await housekeeping?.stop();
+      await analytics?.stop();
       await digests.stop();
       await reviewMailer.stop();
       await delivery.outbox.stop();

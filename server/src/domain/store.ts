@@ -1,4 +1,5 @@
 import type { ApiKeyRepository, UserRepository, WorkspaceRepository } from './admin/admin-ports.js';
+import type { AnalyticsRepository } from './analytics/analytics-ports.js';
 import type {
   QueueRepository,
   ReviewerGroupRepository,
@@ -33,6 +34,7 @@ export interface Repositories {
   users: UserRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
+  analytics: AnalyticsRepository;
   idempotency: IdempotencyRepository;
   webhooks: WebhookSubscriptionRepository;
   deliveries: DeliveryRepository;

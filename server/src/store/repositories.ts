@@ -2,6 +2,7 @@ import type { Repositories } from '../domain/store.js';
 import { SqlApiKeyRepository } from './admin/api-key-repository.js';
 import { SqlUserRepository } from './admin/user-repository.js';
 import { SqlWorkspaceRepository } from './admin/workspace-repository.js';
+import { SqlAnalyticsRepository } from './analytics/analytics-repository.js';
 import { SqlQueueRepository } from './approvals/queue-repository.js';
 import { SqlReviewerGroupRepository } from './approvals/reviewer-group-repository.js';
 import { SqlSweepRepository } from './approvals/sweep-repository.js';
@@ -36,6 +37,7 @@ export function createRepositories(sql: Sql): Repositories {
     users: new SqlUserRepository(sql),
     apiKeys: new SqlApiKeyRepository(sql),
     audit: new SqlAuditRepository(sql),
+    analytics: new SqlAnalyticsRepository(sql),
     queues: new SqlQueueRepository(sql),
     reviewerGroups: new SqlReviewerGroupRepository(sql),
     votes: new SqlVoteRepository(sql),

@@ -1,10 +1,11 @@
 import express, { type Router } from 'express';
 import type { HtmlErrorPage } from '../http-common/problem.js';
 import { type PageKit, pageKit, type WebDeps } from './kit/page-kit.js';
-import { JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
+import { CHART_JS_BROWSER_BUILD, JSDIFF_BROWSER_BUILD, WEB_ROOT } from './kit/render.js';
 import * as account from './pages/account.js';
 import * as adminApiKeys from './pages/admin-api-keys.js';
 import * as adminUsers from './pages/admin-users.js';
+import * as analytics from './pages/analytics.js';
 import * as auth from './pages/auth.js';
 import * as board from './pages/board.js';
 import * as invitations from './pages/invitations.js';
@@ -31,6 +32,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   settingsGroups,
   settingsBoard,
   settingsHalts,
+  analytics,
 ];
 
 /** The server-rendered pages: session-cookie auth, their own CSP, forms that work without JS. */
@@ -46,6 +48,7 @@ export function webRouter(deps: WebDeps): Router {
 export function webPages(deps: WebDeps): { router: Router; errorPage: HtmlErrorPage } {
   const router = express.Router();
   router.get('/static/jsdiff.js', (_req, res) => res.sendFile(JSDIFF_BROWSER_BUILD, { maxAge: '1h' }));
+  router.get('/static/chart.js', (_req, res) => res.sendFile(CHART_JS_BROWSER_BUILD, { maxAge: '1h' }));
   router.use('/static', express.static(`${WEB_ROOT}/static`, { index: false, maxAge: '1h' }));
   const kit = pageKit(deps);
   for (const pages of PAGES) pages.register(router, kit);

@@ -71,6 +71,7 @@ const PAGES: PageCase[] = [
       await page.locator('#bulk-summary').waitFor();
     },
   },
+  { name: 'analytics (no data yet)', as: 'viewer', path: () => '/analytics' },
   { name: 'task page', as: 'reviewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'task page (viewer)', as: 'viewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'decided task page', as: 'reviewer', path: (f) => `/tasks/${f.decidedTaskId}` },

@@ -23,6 +23,7 @@ import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
 import { IndexTaskSources1764820300000 } from './1764820300000-index-task-sources.js';
 import { CreateHalts1764840100000 } from './1764840100000-create-halts.js';
+import { CreateAnalyticsRollups1764840200000 } from './1764840200000-create-analytics-rollups.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   DecisionsCarryPayloadDigest1764820210000,
   IndexTaskSources1764820300000,
   CreateHalts1764840100000,
+  CreateAnalyticsRollups1764840200000,
 ];

@@ -23,6 +23,8 @@ export interface WebDeps extends CreateTaskDeps {
   /** Sends invitation mails; without it the pages cannot add anyone (the operator's CLI still can). */
   notifier?: Notifier;
   onInvitationSent?: (message: EmailMessage, link: string) => void;
+  /** Cost of an hour of reviewer time for the analytics page's ROI numbers; null or absent: not set. */
+  reviewerHourCost?: number | null;
 }
 
 export type PageHandler = (req: Request, res: Response, web: SessionPrincipal) => Promise<void>;

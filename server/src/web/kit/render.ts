@@ -11,6 +11,13 @@ export const WEB_ROOT = path.resolve(__dirname, '../../../web');
  * diff and the confirm step cannot disagree. Served by the pages (/static/jsdiff.js), never a CDN:
  * the page CSP allows scripts from this origin only.
  */
+/**
+ * The analytics page's charts: Chart.js's own UMD build, served from node_modules under the page CSP
+ * (it injects no styles and evaluates no strings). Its package exports only its entry points, so the
+ * build is found beside the CommonJS entry.
+ */
+export const CHART_JS_BROWSER_BUILD = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+
 export const JSDIFF_BROWSER_BUILD = path.join(path.dirname(require.resolve('diff/package.json')), 'dist/diff.min.js');
 
 /**

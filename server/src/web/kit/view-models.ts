@@ -619,3 +619,70 @@ export type QueueEditView = SignedIn & {
 
 /** The HTML part of a review mail: the domain's mail view, its agent-written strings made unlinkable (kit/mail.ts). */
 export type ReviewMailHtmlView = ReviewMailView;
+
+/** A chart the analytics page's script draws (static/analytics.js); its numbers are also in the table beside it. */
+export interface AnalyticsChart {
+  type: 'bar' | 'line';
+  /** What the chart shows, in a sentence: the canvas's accessible name. */
+  label: string;
+  /** The id of the table holding the same numbers. */
+  tableId: string;
+  labels: string[];
+  datasets: { label: string; data: (number | null)[] }[];
+  /** How the y axis reads: shares as percentages, or plain numbers. */
+  unit: 'percent' | 'number';
+  stacked?: boolean;
+}
+
+export interface AnalyticsHeadline {
+  label: string;
+  value: string;
+  /** The same number over the previous period, in words ("up from 40 % in the previous 7 days"). */
+  trend: string;
+  hint: string;
+}
+
+export type AnalyticsView = SignedIn & {
+  filter: { from: string; to: string; queue: string; agent: string; interval: 'day' | 'week' };
+  /** Problems with the filter, in words; the page then shows the default range. */
+  errors: string[];
+  /** "Numbers as of 2 min ago (…)": how far behind the rollups are. */
+  freshness: string;
+  headlines: AnalyticsHeadline[];
+  reviewers: {
+    name: string;
+    decisions: number;
+    approve: string;
+    modify: string;
+    reject: string;
+    medianOffered: string;
+    p90Offered: string;
+    medianClaimed: string;
+    p90Claimed: string;
+    fast: string;
+    late: number;
+  }[];
+  queues: { queue: string; withSla: number; within: string; breaches: number; escalated: number; median: string }[];
+  slaSeries: { period: string; withSla: number; within: string; breaches: number }[];
+  agents: {
+    agent: string;
+    version: string;
+    tasks: number;
+    intervention: string;
+    modification: string;
+    rejection: string;
+    meanEdit: string;
+  }[];
+  drift: { agent: string; drifted: boolean; summary: string; details: string[] }[];
+  calibration: { bucket: string; decided: number; unchanged: number; rejected: number; rate: string }[];
+  suggestion: string;
+  roiSeries: { period: string; tasks: number; autoApproved: string; minutes: string; cost: string; errors: number }[];
+  costNote: string;
+  charts: {
+    reviewers: AnalyticsChart;
+    sla: AnalyticsChart;
+    agents: AnalyticsChart;
+    calibration: AnalyticsChart;
+    roi: AnalyticsChart;
+  };
+};
