@@ -11,6 +11,7 @@ const EXAMPLES = path.resolve(__dirname, '../../examples');
  * deciding. Needs sdk/dist (`npm run build -w sdk`; `npm test` builds first).
  */
 describe.each([
+  ['langgraph-refund.mjs', 'answer'],
   ['openai-agents-refund.mjs', 'finalOutput'],
   ['ai-sdk-refund.mjs', 'text'],
 ])('examples/%s', (file, answerField) => {

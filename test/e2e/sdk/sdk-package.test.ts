@@ -80,6 +80,7 @@ describe('@loopgate/sdk as an npm package', () => {
   });
 
   test.each([
+    ['langgraph-refund.mjs', 'answer'],
     ['openai-agents-refund.mjs', 'finalOutput'],
     ['ai-sdk-refund.mjs', 'text'],
   ])(
