@@ -21,6 +21,7 @@ import { IndexUrgencyOrder1764813200000 } from './1764813200000-index-urgency-or
 import { CreateSavedViews1764813300000 } from './1764813300000-create-saved-views.js';
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
+import { ChainAuditLog1764840000000 } from './1764840000000-chain-audit-log.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   CreateSavedViews1764813300000,
   TasksCarryAgent1764820200000,
   DecisionsCarryPayloadDigest1764820210000,
+  ChainAuditLog1764840000000,
 ];
