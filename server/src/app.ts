@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { apiKeyRoutes } from './api/api-keys.js';
 import { approvalRoutes } from './api/approvals.js';
+import { auditRoutes } from './api/audit.js';
 import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDeps): Express {
     ...slackRoutes({ ...deps, checkUrl, respond: delivery.respondToSlack, limiter }),
     ...callerRoutes(deps),
     ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
+    ...auditRoutes(deps),
   ];
   let openApiDocument: unknown;
   app.use(
