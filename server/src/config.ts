@@ -3,6 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type AllowEntry, parseAllowList } from './domain/delivery/callback-targets.js';
 
+/** Days the audit log is kept at the least unless a shorter time is allowed explicitly: six months. */
+export const AUDIT_RETENTION_FLOOR_DAYS = 183;
+
 /**
  * Every setting Loopgate reads from the environment, parsed once at start-up. A bad or missing value
  * stops the process with a message naming the variable, instead of surfacing later as a confusing
@@ -141,6 +144,10 @@ const envSchema = z
     // Housekeeping: days finished deliveries are kept (0: forever) and minutes between runs (0: not on this process).
     LOOPGATE_DELIVERY_RETENTION_DAYS: envInt(0, 36_500, 30),
     LOOPGATE_HOUSEKEEPING_MINUTES: envInt(0, 1440, 10),
+    // Audit log: days entries are kept (0: forever). The EU AI Act keeps logs at least six months, so a
+    // shorter retention is refused unless LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT says it is meant.
+    LOOPGATE_AUDIT_RETENTION_DAYS: envInt(0, 36_500, AUDIT_RETENTION_FLOOR_DAYS),
+    LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT: booleanFlag,
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -150,6 +157,14 @@ const envSchema = z
         code: 'custom',
         path: [hasEmail ? 'LOOPGATE_ADMIN_PASSWORD' : 'LOOPGATE_ADMIN_EMAIL'],
         message: 'set LOOPGATE_ADMIN_EMAIL and LOOPGATE_ADMIN_PASSWORD together',
+      });
+    }
+    const auditDays = env.LOOPGATE_AUDIT_RETENTION_DAYS;
+    if (auditDays > 0 && auditDays < AUDIT_RETENTION_FLOOR_DAYS && !env.LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOOPGATE_AUDIT_RETENTION_DAYS'],
+        message: `${auditDays} days is below the ${AUDIT_RETENTION_FLOOR_DAYS}-day floor (six months, EU AI Act Art. 19 and 26(6)); set LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT=true if that is meant`,
       });
     }
   });
@@ -258,6 +273,9 @@ const configSchema = envSchema.transform((e, ctx) => {
       e.LOOPGATE_DELIVERY_RETENTION_DAYS === 0 ? null : e.LOOPGATE_DELIVERY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     /** Minutes between housekeeping runs; 0: this process does not run it. */
     housekeepingMinutes: e.LOOPGATE_HOUSEKEEPING_MINUTES,
+    /** How long audit entries are kept before housekeeping prunes them (with a checkpoint); null: forever. */
+    auditRetentionMs:
+      e.LOOPGATE_AUDIT_RETENTION_DAYS === 0 ? null : e.LOOPGATE_AUDIT_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   };
 });
 

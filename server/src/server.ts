@@ -134,6 +134,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           {
             intervalMinutes: config.housekeepingMinutes,
             deliveryRetentionMs: config.deliveryRetentionMs,
+            auditRetentionMs: config.auditRetentionMs,
             logger: log,
           },
         )

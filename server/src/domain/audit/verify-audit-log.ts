@@ -53,13 +53,21 @@ export async function verifyAuditLog(
   if (fromSeq > 1) previous = await audit.findBySeq(workspaceId, fromSeq - 1);
   let page = await audit.list(workspaceId, fromSeq - 1, pageSize);
   const first = page[0];
+  // A checkpoint's last pruned entry, when pruning has not deleted up to it yet: the walk must pass
+  // through it with the hash the checkpoint names.
+  let anchor: { seq: number; hash: string } | null = null;
   if (first && !previous) {
     if (first.seq === 1) previous = { seq: 0, hash: GENESIS_HASH };
     else {
       const checkpoint = await audit.latestPruneCheckpoint(workspaceId);
       const pruned = checkpoint ? prunedThrough(checkpoint) : null;
       if (pruned && pruned.seq === first.seq - 1) previous = pruned;
-      else if (fromSeq === 1) {
+      else if (pruned && pruned.seq >= first.seq) {
+        // Pruning is under way (or stopped half-way): what is left of the declared prefix is checked
+        // link by link, and must arrive at the hash the checkpoint names.
+        previous = { seq: first.seq - 1, hash: first.prevHash };
+        anchor = pruned;
+      } else if (fromSeq === 1) {
         return fail(
           first.seq,
           'gap',
@@ -85,6 +93,9 @@ export async function verifyAuditLog(
       }
       if (previous && record.prevHash !== previous.hash) {
         return fail(record.seq, 'broken_link', `its prev_hash is not the hash of seq ${previous.seq}`);
+      }
+      if (anchor && record.seq === anchor.seq && record.hash !== anchor.hash) {
+        return fail(record.seq, 'hash_mismatch', 'its hash is not the one the pruning checkpoint names');
       }
       firstSeq ??= record.seq;
       previous = record;
