@@ -129,5 +129,11 @@ for (const database of DATABASES) {
       const later = await request(d.app).get('/api/v1/audit/verify?from=3').set(bearer(d.keys.admin));
       expect(later.body).toMatchObject({ ok: true, checked: total - 2 });
     });
+
+    test('both routes are in the OpenAPI document, admin-only', async () => {
+      const doc = (await request(d.app).get('/api/openapi.json')).body as { paths: Record<string, { get?: object }> };
+      expect(doc.paths['/api/v1/audit']?.get).toBeDefined();
+      expect(doc.paths['/api/v1/audit/verify']?.get).toBeDefined();
+    });
   });
 }
