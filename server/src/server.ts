@@ -130,11 +130,10 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const housekeeping =
     config.housekeepingMinutes > 0
       ? startHousekeeping(
-          { store, clock },
+          { store, clock, audit: { store, retentionMs: config.auditRetentionMs } },
           {
             intervalMinutes: config.housekeepingMinutes,
             deliveryRetentionMs: config.deliveryRetentionMs,
-            auditRetentionMs: config.auditRetentionMs,
             logger: log,
           },
         )

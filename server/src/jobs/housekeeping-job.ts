@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { pruneAuditLogs } from '../domain/audit/prune-audit-log.js';
-import { pruneOnce } from '../domain/housekeeping/housekeeping.js';
+import { type HousekeepingDeps, pruneOnce } from '../domain/housekeeping/housekeeping.js';
 import type { Store } from '../domain/store.js';
 import { type RepeatingJob, runEvery } from './run-every.js';
 
@@ -12,12 +12,14 @@ export const HOUSEKEEPING_BATCH_SIZE = 1000;
  * often still gets its runs). Across processes runs may overlap, which is safe (see pruneOnce).
  */
 export function startHousekeeping(
-  deps: { store: Pick<Store, 'read' | 'transaction'>; clock: () => number },
+  deps: HousekeepingDeps & {
+    clock: () => number;
+    /** The audit log's retention (null: forever) and the store it prunes; without it the log is not pruned here. */
+    audit?: { store: Pick<Store, 'read' | 'transaction'>; retentionMs: number | null };
+  },
   options: {
     intervalMinutes: number;
     deliveryRetentionMs: number | null;
-    /** How long audit entries are kept (null: forever); pruned prefixes leave a checkpoint in the chain. */
-    auditRetentionMs?: number | null;
     logger: Logger;
     batchSize?: number;
   },
@@ -37,12 +39,14 @@ export function startHousekeeping(
         batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
         signal,
       });
-      const audit = await pruneAuditLogs(deps, {
-        now: deps.clock(),
-        retentionMs: options.auditRetentionMs ?? null,
-        batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
-        signal,
-      });
+      const audit = deps.audit
+        ? await pruneAuditLogs(deps.audit, {
+            now: deps.clock(),
+            retentionMs: deps.audit.retentionMs,
+            batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
+            signal,
+          })
+        : { entries: 0, checkpoints: 0 };
       const pruned = { ...result, auditEntries: audit.entries, auditCheckpoints: audit.checkpoints };
       if (Object.values(pruned).some((count) => count > 0)) {
         options.logger.info({ ...pruned, ms: Math.round(performance.now() - startedAt) }, 'housekeeping pruned rows');

@@ -94,6 +94,7 @@ for (const database of DATABASES) {
       // Rewriting seq 2 and recomputing its hash the right way still breaks seq 3's link to it.
       const forged = await logOf(5);
       const [second] = await store.read.audit.list(forged, 1, 1);
+      if (!second) throw new Error('no seq 2');
       const rewritten = { ...second, data: { name: 'forged' } };
       const { hash: _old, ...unhashed } = rewritten;
       await raw.query('UPDATE audit_log SET data = ?, hash = ? WHERE id = ?', [
