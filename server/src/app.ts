@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { analyticsRoutes } from './api/analytics.js';
 import { apiKeyRoutes } from './api/api-keys.js';
 import { approvalRoutes } from './api/approvals.js';
+import { auditRoutes } from './api/audit.js';
 import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
@@ -21,6 +22,7 @@ import { taskExportRoutes } from './api/task-export.js';
 import { taskRoutes } from './api/tasks.js';
 import type { TrustProxySetting } from './config.js';
 import type { ApiKeyAuthenticator } from './domain/admin/authenticate.js';
+import { noteAuditPrincipal, runWithAuditContext } from './domain/audit/audit-context.js';
 import type { Principal } from './domain/kernel/access.js';
 import { AppError } from './domain/kernel/errors.js';
 import type { EmailMessage, Notifier } from './domain/kernel/notifier.js';
@@ -126,6 +128,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(SLACK_INTERACTIONS_PATH, express.raw({ type: 'application/x-www-form-urlencoded', limit: '1mb' }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(refuseUnsafeJson);
+  // After the body parsers, whose stream callbacks would run outside it: from here on a task change
+  // the request makes writes its audit entry with the request id and the caller's role.
+  app.use((req, _res, next) => runWithAuditContext(typeof req.id === 'string' ? req.id : null, next));
 
   const checkUrl = deps.checkCallbackUrl ?? (async () => undefined);
   const limiter = deps.limiter ?? memoryAttemptLimiter(deps.logger);
@@ -143,6 +148,7 @@ export function createApp(deps: AppDeps): Express {
     ...callerRoutes(deps),
     ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
     ...haltRoutes({ store: deps.store, clock: deps.clock }),
+    ...auditRoutes(deps),
   ];
   let openApiDocument: unknown;
   app.use(
@@ -156,7 +162,11 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const api = express.Router();
-  const authenticate = (req: Request): Promise<Principal> => deps.authenticator.authenticate(bearerToken(req));
+  const authenticate = async (req: Request): Promise<Principal> => {
+    const principal = await deps.authenticator.authenticate(bearerToken(req));
+    noteAuditPrincipal(principal);
+    return principal;
+  };
   for (const route of routes) mountRoute(api, route, authenticate);
   app.use(api);
   // MCP (streamable HTTP) for agents and reviewers' MCP clients: the same keys, the same use cases.

@@ -36,3 +36,23 @@ describe('config: housekeeping settings', () => {
     });
   });
 });
+
+describe('config: audit retention', () => {
+  test('default 183 days; 0 keeps the log forever; 183 and more are accepted', () => {
+    expect(loadConfig({}).auditRetentionMs).toBe(183 * DAY_MS);
+    expect(loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: '0' }).auditRetentionMs).toBeNull();
+    expect(loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: '365' }).auditRetentionMs).toBe(365 * DAY_MS);
+  });
+
+  test('below 183 days is refused at start-up, naming the setting, unless explicitly allowed', () => {
+    expect(() => loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: '30' })).toThrow(ConfigError);
+    expect(() => loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: '182' })).toThrow(
+      /LOOPGATE_AUDIT_RETENTION_DAYS: 182 days is below the 183-day floor.*LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT=true/,
+    );
+    expect(
+      loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: '30', LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT: 'true' })
+        .auditRetentionMs,
+    ).toBe(30 * DAY_MS);
+    expect(() => loadConfig({ LOOPGATE_AUDIT_RETENTION_DAYS: 'half-year' })).toThrow(/LOOPGATE_AUDIT_RETENTION_DAYS/);
+  });
+});

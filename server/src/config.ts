@@ -3,6 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type AllowEntry, parseAllowList } from './domain/delivery/callback-targets.js';
 
+/** Days the audit log is kept at the least unless a shorter time is allowed explicitly: six months. */
+export const AUDIT_RETENTION_FLOOR_DAYS = 183;
+
 /**
  * Every setting Loopgate reads from the environment, parsed once at start-up. A bad or missing value
  * stops the process with a message naming the variable, instead of surfacing later as a confusing
@@ -153,6 +156,10 @@ const envSchema = z
         (value) => value === undefined || value === '' || /^\d{1,9}(\.\d{1,4})?$/.test(value),
         'a cost per hour such as 45 or 45.50',
       ),
+    // Audit log: days entries are kept (0: forever). The EU AI Act keeps logs at least six months, so a
+    // shorter retention is refused unless LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT says it is meant.
+    LOOPGATE_AUDIT_RETENTION_DAYS: envInt(0, 36_500, AUDIT_RETENTION_FLOOR_DAYS),
+    LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT: booleanFlag,
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -162,6 +169,14 @@ const envSchema = z
         code: 'custom',
         path: [hasEmail ? 'LOOPGATE_ADMIN_PASSWORD' : 'LOOPGATE_ADMIN_EMAIL'],
         message: 'set LOOPGATE_ADMIN_EMAIL and LOOPGATE_ADMIN_PASSWORD together',
+      });
+    }
+    const auditDays = env.LOOPGATE_AUDIT_RETENTION_DAYS;
+    if (auditDays > 0 && auditDays < AUDIT_RETENTION_FLOOR_DAYS && !env.LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOOPGATE_AUDIT_RETENTION_DAYS'],
+        message: `${auditDays} days is below the ${AUDIT_RETENTION_FLOOR_DAYS}-day floor (six months, EU AI Act Art. 19 and 26(6)); set LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT=true if that is meant`,
       });
     }
   });
@@ -278,6 +293,9 @@ const configSchema = envSchema.transform((e, ctx) => {
     fastDecisionSecondsPerKb: e.LOOPGATE_FAST_DECISION_SECONDS_PER_KB,
     /** Cost of an hour of reviewer time for the ROI numbers; null: not set (the page says so). */
     reviewerHourCost: e.LOOPGATE_REVIEWER_HOUR_COST ? Number(e.LOOPGATE_REVIEWER_HOUR_COST) : null,
+    /** How long audit entries are kept before housekeeping prunes them (with a checkpoint); null: forever. */
+    auditRetentionMs:
+      e.LOOPGATE_AUDIT_RETENTION_DAYS === 0 ? null : e.LOOPGATE_AUDIT_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   };
 });
 

@@ -133,7 +133,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
   const housekeeping =
     config.housekeepingMinutes > 0
       ? startHousekeeping(
-          { store, clock },
+          { store, clock, audit: { store, retentionMs: config.auditRetentionMs } },
           {
             intervalMinutes: config.housekeepingMinutes,
             deliveryRetentionMs: config.deliveryRetentionMs,

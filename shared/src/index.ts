@@ -1,4 +1,5 @@
 export * from './api-keys.js';
+export * from './audit.js';
 export * from './board.js';
 export * from './caller.js';
 export * from './deliveries.js';

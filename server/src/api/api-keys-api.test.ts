@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createApp } from '../app.js';
 import { createApiKey } from '../domain/admin/api-keys.js';
 import { LAST_USED_INTERVAL_MS } from '../domain/admin/authenticate.js';
+import { GENESIS_HASH } from '../domain/audit/audit-chain.js';
 import type { Repositories, Store } from '../domain/store.js';
 import { DATABASES, openTestStore } from '../test-support/databases.js';
 import { buildTestApp, type TestApp } from '../test-support/fixtures.js';
@@ -190,6 +191,9 @@ for (const database of DATABASES) {
         target: { type: 'api_key', id: created.body.id },
         data: { name: 'audited', role: 'viewer', prefix: created.body.prefix },
         requestId: 'req-create-1',
+        // Chained to the entry before it (audit-chain.ts).
+        prevHash: before.at(-1)?.hash ?? GENESIS_HASH,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
 
       const revoked = await request(t.app)

@@ -169,8 +169,8 @@ export function taskRoutes(deps: CreateTaskDeps & { revokeWindowMs?: number }): 
         200: { description: 'The revoked task', schema: taskSchema },
         ...problemResponses(400, 401, 403, 404, 409),
       },
-      async handler({ principal, params, body, requestId }) {
-        const revoked = await revokeTask(deps, principal, params.id, body, requestId);
+      async handler({ principal, params, body }) {
+        const revoked = await revokeTask(deps, principal, params.id, body);
         return { status: 200, body: toTaskView(revoked, principal) };
       },
     }),

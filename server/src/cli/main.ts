@@ -3,12 +3,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createApiKey, listAllApiKeys, revokeApiKeyByRef } from '../domain/admin/api-keys.js';
 import { resetPassword, upsertUser } from '../domain/admin/users.js';
-import { createWorkspace } from '../domain/admin/workspaces.js';
+import { createWorkspace, resolveWorkspace } from '../domain/admin/workspaces.js';
+import { AUDIT_CSV_COLUMNS, auditCsvRow, exportAuditLog } from '../domain/audit/export-audit-log.js';
+import { verifyAuditLog } from '../domain/audit/verify-audit-log.js';
 import type { TaskEventBus } from '../domain/kernel/bus.js';
 import { AppError } from '../domain/kernel/errors.js';
 import { setWorkspaceTimeZone } from '../domain/reviewers/mail-settings.js';
 import type { Store } from '../domain/store.js';
 import { publishInvalidation } from '../events/redis-bus.js';
+import { writeExport } from '../http-common/export-stream.js';
 import { openStore } from '../store/open-store.js';
 
 /**
@@ -201,7 +204,84 @@ export function buildCli(): Command {
       process.stderr.write(`set a new password for ${options.email}; their sessions are ended\n`);
     });
 
+  const audit = program.command('audit').description("Check and export workspaces' audit logs (docs/governance.md)");
+  audit
+    .command('verify')
+    .description(
+      'Walk the hash chain; prints one line per workspace (slug, ok or the first bad seq and why); exits 1 if any is broken',
+    )
+    .option('--workspace <slug>', 'only this workspace (default: every workspace)')
+    .option('--from <seq>', 'start at this seq (its link to the entry before is still checked)', positiveInteger)
+    .action(async (options: { workspace?: string; from?: number }) => {
+      const broken = await withStore(async (store) => {
+        const workspaces = options.workspace
+          ? [await resolveWorkspace({ store, clock }, options.workspace)]
+          : await store.read.workspaces.list();
+        const bad: string[] = [];
+        for (const each of workspaces) {
+          const result = await verifyAuditLog({ store }, each.id, { fromSeq: options.from });
+          const line = result.ok
+            ? `${each.slug}	ok	${result.checked} entries${result.lastSeq === null ? '' : ` through seq ${result.lastSeq}`}`
+            : `${each.slug}	broken	seq ${result.seq}	${result.reason}: ${result.message}`;
+          process.stdout.write(`${line}
+`);
+          if (!result.ok) bad.push(`${each.slug} at seq ${result.seq}`);
+        }
+        return bad;
+      });
+      if (broken.length > 0) throw new CliFailure(`audit chain broken: ${broken.join(', ')}`);
+    });
+  audit
+    .command('export')
+    .description("Write a workspace's audit log to stdout, oldest first: JSON Lines (each line verifiable) or CSV")
+    .option('--workspace <slug>', 'workspace slug (default: the default workspace)')
+    .option('--from <time>', 'entries at or after this time (ISO 8601)', isoTime)
+    .option('--to <time>', 'entries before this time (ISO 8601)', isoTime)
+    .option('--actor <id>', "only this actor's entries (usr_…, key_…)")
+    .option('--task <id>', "only this task's entries")
+    .addOption(new Option('--format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
+    .action(
+      async (options: {
+        workspace?: string;
+        from?: number;
+        to?: number;
+        actor?: string;
+        task?: string;
+        format: 'jsonl' | 'csv';
+      }) => {
+        await withStore(async (store) => {
+          const found = await resolveWorkspace({ store, clock }, options.workspace);
+          const rows = exportAuditLog({ store }, found.id, {
+            from: options.from,
+            to: options.to,
+            actorId: options.actor,
+            taskId: options.task,
+          });
+          await writeExport(process.stdout, rows, {
+            format: options.format,
+            csvColumns: AUDIT_CSV_COLUMNS,
+            csvRow: auditCsvRow,
+          });
+        });
+      },
+    );
+
   return program;
+}
+
+/** A command that ran but found something wrong: its message goes to stderr and the exit code is 1. */
+class CliFailure extends Error {}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number from 1');
+  return n;
+}
+
+function isoTime(value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO 8601 time, e.g. 2026-01-31T00:00:00Z');
+  return ms;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -210,7 +290,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const message =
-      error instanceof ConfigError || error instanceof AppError
+      error instanceof ConfigError || error instanceof AppError || error instanceof CliFailure
         ? error.message
         : `${(error as Error).message ?? error}`;
     process.stderr.write(`loopgate: ${message}\n`);

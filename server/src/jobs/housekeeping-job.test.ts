@@ -1,5 +1,8 @@
 import pino from 'pino';
 import { upsertUser } from '../domain/admin/users.js';
+import { createWorkspace } from '../domain/admin/workspaces.js';
+import { OPERATOR, recordAudit } from '../domain/audit/record-audit.js';
+import { verifyAuditLog } from '../domain/audit/verify-audit-log.js';
 import type { HousekeepingDeps } from '../domain/housekeeping/housekeeping.js';
 import { hashToken } from '../domain/kernel/secrets.js';
 import type { Store } from '../domain/store.js';
@@ -73,6 +76,43 @@ for (const database of DATABASES) {
         // The cron ticks every second; with a 10-minute interval none of the next ticks runs again.
         await sleep(2_500);
         expect(counted.count()).toBe(afterFirstRun);
+      } finally {
+        await job.stop();
+      }
+    });
+
+    test('with an audit retention, the job prunes old audit entries behind a checkpoint; the log still verifies', async () => {
+      const workspace = await createWorkspace({ store, clock: () => NOW }, 'job-audit');
+      for (const age of [400, 200, 1]) {
+        await store.transaction((tx) =>
+          recordAudit(tx, {
+            workspaceId: workspace.id,
+            at: NOW - age * DAY,
+            actor: OPERATOR,
+            action: 'board.configured',
+            target: { type: 'board', id: workspace.id },
+            data: { age },
+            requestId: null,
+          }),
+        );
+      }
+      const { logger, lines } = capturingLogger();
+      const job = startHousekeeping(
+        { store, clock: () => NOW, audit: { store, retentionMs: 183 * DAY } },
+        { intervalMinutes: 10, deliveryRetentionMs: 30 * DAY, logger },
+      );
+      try {
+        await waitFor(() => lines.some((line) => line.msg === 'housekeeping pruned rows'));
+        expect(lines.find((line) => line.msg === 'housekeeping pruned rows')).toMatchObject({
+          auditEntries: 2,
+          auditCheckpoints: 1,
+        });
+        const left = await store.read.audit.list(workspace.id, 0, 10);
+        expect(left.map((e) => [e.seq, e.action])).toEqual([
+          [3, 'board.configured'],
+          [4, 'audit.pruned'],
+        ]);
+        expect(await verifyAuditLog({ store }, workspace.id)).toMatchObject({ ok: true, firstSeq: 3 });
       } finally {
         await job.stop();
       }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { pruneAuditLogs } from '../domain/audit/prune-audit-log.js';
 import { type HousekeepingDeps, pruneOnce } from '../domain/housekeeping/housekeeping.js';
+import type { Store } from '../domain/store.js';
 import { type RepeatingJob, runEvery } from './run-every.js';
 
 /** Rows per delete statement: small enough that no batch holds locks or SQLite's writer for long. */
@@ -10,8 +12,17 @@ export const HOUSEKEEPING_BATCH_SIZE = 1000;
  * often still gets its runs). Across processes runs may overlap, which is safe (see pruneOnce).
  */
 export function startHousekeeping(
-  deps: HousekeepingDeps & { clock: () => number },
-  options: { intervalMinutes: number; deliveryRetentionMs: number | null; logger: Logger; batchSize?: number },
+  deps: HousekeepingDeps & {
+    clock: () => number;
+    /** The audit log's retention (null: forever) and the store it prunes; without it the log is not pruned here. */
+    audit?: { store: Pick<Store, 'read' | 'transaction'>; retentionMs: number | null };
+  },
+  options: {
+    intervalMinutes: number;
+    deliveryRetentionMs: number | null;
+    logger: Logger;
+    batchSize?: number;
+  },
 ): RepeatingJob {
   return runEvery(
     {
@@ -28,8 +39,17 @@ export function startHousekeeping(
         batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
         signal,
       });
-      if (Object.values(result).some((count) => count > 0)) {
-        options.logger.info({ ...result, ms: Math.round(performance.now() - startedAt) }, 'housekeeping pruned rows');
+      const audit = deps.audit
+        ? await pruneAuditLogs(deps.audit, {
+            now: deps.clock(),
+            retentionMs: deps.audit.retentionMs,
+            batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
+            signal,
+          })
+        : { entries: 0, checkpoints: 0 };
+      const pruned = { ...result, auditEntries: audit.entries, auditCheckpoints: audit.checkpoints };
+      if (Object.values(pruned).some((count) => count > 0)) {
+        options.logger.info({ ...pruned, ms: Math.round(performance.now() - startedAt) }, 'housekeeping pruned rows');
       }
     },
   );

@@ -1,6 +1,7 @@
 import type { Principal } from '../kernel/access.js';
 import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../store.js';
+import { entryHash } from './audit-chain.js';
 import type { AuditActor, AuditEntry, AuditRecord } from './audit-ports.js';
 
 /** The operator running the `loopgate` CLI: they hold the database itself, not a role in a workspace. */
@@ -17,8 +18,9 @@ export function auditActorOf(principal: Principal): AuditActor {
  * lock) keeps concurrent writers from waiting long or deadlocking on each other.
  */
 export async function recordAudit(tx: Pick<Repositories, 'audit'>, entry: AuditEntry): Promise<AuditRecord> {
-  const seq = await tx.audit.nextSeq(entry.workspaceId);
-  const record: AuditRecord = { ...entry, id: newId('audit', entry.at), seq };
+  const { seq, prevHash } = await tx.audit.nextSeq(entry.workspaceId);
+  const unhashed = { ...entry, id: newId('audit', entry.at), seq, prevHash };
+  const record: AuditRecord = { ...unhashed, hash: entryHash(unhashed) };
   await tx.audit.append(record);
   return record;
 }

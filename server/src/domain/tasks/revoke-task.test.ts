@@ -2,6 +2,7 @@ import { useApprovalsWorld } from '../../test-support/approvals-world.js';
 import { DATABASES } from '../../test-support/databases.js';
 import { refusal } from '../../test-support/outcomes.js';
 import { decideTask } from '../approvals/vote.js';
+import { noteAuditPrincipal, runWithAuditContext } from '../audit/audit-context.js';
 import { cancelTask } from './cancel-task.js';
 import { type RevokeTaskDeps, revokeTask } from './revoke-task.js';
 
@@ -12,7 +13,11 @@ for (const database of DATABASES) {
     const w = useApprovalsWorld(database);
     const deps = (revokeWindowMs?: number): RevokeTaskDeps => ({ ...w.deps, revokeWindowMs });
     const revoke = (id: string, by = w.as('admin'), window?: number, reason = 'wrong customer') =>
-      revokeTask(deps(window), by, id, { reason }, 'req-revoke');
+      // As a request would: its id and the admin's role reach the audit entry through the request's context.
+      runWithAuditContext('req-revoke', () => {
+        noteAuditPrincipal(by);
+        return revokeTask(deps(window), by, id, { reason });
+      });
 
     beforeAll(async () => {
       await w.queue('auto', { policy: { otherwise: 'auto_approve' } });
@@ -33,14 +38,21 @@ for (const database of DATABASES) {
         ['decided', 'pending_review', 'approved', 'ops1', 'looks fine'],
         ['revoked', 'approved', 'revoked', 'admin', 'wrong customer'],
       ]);
-      const audit = (await w.store.read.audit.list(w.workspaceId, 0, 10_000)).filter((e) => e.target.id === task.id);
+      const audit = (await w.store.read.audit.list(w.workspaceId, 0, 10_000)).filter(
+        (e) => e.target.id === task.id && e.action === 'task.revoked',
+      );
       expect(audit).toEqual([
         expect.objectContaining({
           action: 'task.revoked',
           target: { type: 'task', id: task.id },
           actor: { ...w.as('admin').actor, role: 'admin' },
           requestId: 'req-revoke',
-          data: { fromStatus: 'approved', reason: 'wrong customer', decidedAt: approved.decision?.decidedAt },
+          data: expect.objectContaining({
+            fromStatus: 'approved',
+            toStatus: 'revoked',
+            reason: 'wrong customer',
+            event: { action: 'approve', decidedAt: approved.decision?.decidedAt },
+          }),
         }),
       ]);
       // Final: nobody can decide, cancel or revoke it again.
@@ -106,7 +118,9 @@ for (const database of DATABASES) {
       const outcomes = await Promise.allSettled([revoke(task.id), revoke(task.id, second)]);
       expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
       expect((await w.events(task.id)).filter((e) => e.type === 'revoked')).toHaveLength(1);
-      const audit = (await w.store.read.audit.list(w.workspaceId, 0, 10_000)).filter((e) => e.target.id === task.id);
+      const audit = (await w.store.read.audit.list(w.workspaceId, 0, 10_000)).filter(
+        (e) => e.target.id === task.id && e.action === 'task.revoked',
+      );
       expect(audit).toHaveLength(1);
     });
 

@@ -1,5 +1,4 @@
 import { REVOCABLE_TASK_STATUSES, type RevokeInput } from '@loopgate/shared';
-import { auditActorOf, recordAudit } from '../audit/record-audit.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { iso } from '../kernel/iso-time.js';
@@ -30,7 +29,6 @@ export async function revokeTask(
   principal: Principal,
   id: string,
   input: RevokeInput,
-  requestId: string | null,
 ): Promise<TaskRecord> {
   authorize(principal, 'workspace:admin');
   const windowMs = deps.revokeWindowMs ?? DEFAULT_REVOKE_WINDOW_MS;
@@ -66,15 +64,7 @@ export async function revokeTask(
           createdAt: now,
         },
       });
-      await recordAudit(tx, {
-        workspaceId,
-        at: now,
-        actor: auditActorOf(principal),
-        action: 'task.revoked',
-        target: { type: 'task', id },
-        data: { fromStatus: task.status, reason: input.reason, decidedAt: iso(decidedAt) },
-        requestId,
-      });
+      // writeChange records the `revoked` event, and with it the task.revoked audit entry.
       return revoked;
     });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { isFinalStatus, payloadDigest } from '@loopgate/shared';
+import { recordTaskAudit } from '../audit/record-task-audit.js';
 import type { TaskEventBus } from '../kernel/bus.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -108,7 +109,12 @@ async function withPayloadDigest(task: TaskRecord, change: TaskTransition): Prom
   return { ...change, decision: { ...change.decision, payloadDigest: digest } };
 }
 
-/** Appends a task's event and runs the change hook, inside the caller's transaction. */
+/**
+ * Appends a task's event, its audit entry and runs the change hook, inside the caller's transaction.
+ * Every task event goes through here (creation and `writeChange`), so every change lands in the
+ * ledger; the audit entry is written after the event and before the hook, last of the task's own
+ * rows, because taking its number locks the workspace's log head (see recordAudit).
+ */
 export async function recordTaskEvent(
   deps: Pick<TaskChangeDeps, 'onTaskChange'>,
   tx: Repositories,
@@ -116,6 +122,7 @@ export async function recordTaskEvent(
   event: TaskEventRecord,
 ): Promise<void> {
   await tx.taskEvents.append(event);
+  await recordTaskAudit(tx, task, event);
   await deps.onTaskChange?.(tx, { task, event });
 }
 

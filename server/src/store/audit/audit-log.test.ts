@@ -1,4 +1,5 @@
 import { createWorkspace } from '../../domain/admin/workspaces.js';
+import { entryHash, GENESIS_HASH } from '../../domain/audit/audit-chain.js';
 import type { AuditEntry } from '../../domain/audit/audit-ports.js';
 import { OPERATOR, recordAudit } from '../../domain/audit/record-audit.js';
 import { newId } from '../../domain/kernel/ids.js';
@@ -6,6 +7,7 @@ import type { Store } from '../../domain/store.js';
 import { createTestDatabase, DATABASES, type TestDatabaseHandle } from '../../test-support/databases.js';
 import { rawDataSource } from '../../test-support/raw-data-source.js';
 import { CreateAuditLog1764740000000 } from '../migrations/1764740000000-create-audit-log.js';
+import { ChainAuditLog1764840000000 } from '../migrations/1764840000000-chain-audit-log.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { openStore } from '../open-store.js';
 
@@ -55,6 +57,8 @@ for (const database of DATABASES) {
         ...entry(a.id, 0),
         id: expect.stringMatching(/^aud_/),
         seq: 1,
+        prevHash: GENESIS_HASH,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     });
 
@@ -72,7 +76,13 @@ for (const database of DATABASES) {
       ];
       for (const each of written) await store.transaction((tx) => recordAudit(tx, each));
       expect(await log(workspace.id)).toEqual(
-        written.map((each, i) => ({ ...each, id: expect.stringMatching(/^aud_/), seq: i + 1 })),
+        written.map((each, i) => ({
+          ...each,
+          id: expect.stringMatching(/^aud_/),
+          seq: i + 1,
+          prevHash: expect.any(String),
+          hash: expect.any(String),
+        })),
       );
       expect(await store.read.audit.list(workspace.id, 1, 10)).toHaveLength(1);
       expect(await store.read.audit.list(workspace.id, 0, 1)).toHaveLength(1);
@@ -94,6 +104,18 @@ for (const database of DATABASES) {
       ]);
     });
 
+    test('each entry links to the one before and hashes prev_hash + its canonical JSON; the head keeps the last hash', async () => {
+      const workspace = await createWorkspace({ store, clock: Date.now }, 'audit-chain');
+      for (const n of [1, 2, 3]) await store.transaction((tx) => recordAudit(tx, entry(workspace.id, n)));
+      const entries = await log(workspace.id);
+      expect(entries.map((e) => e.prevHash)).toEqual([GENESIS_HASH, entries[0]?.hash, entries[1]?.hash]);
+      for (const each of entries) {
+        const { hash, ...unhashed } = each;
+        expect(hash).toBe(entryHash(unhashed));
+      }
+      expect(await store.read.audit.head(workspace.id)).toEqual({ lastSeq: 3, lastHash: entries[2]?.hash });
+    });
+
     test('a workspace without a head (made outside createWorkspace) gets one, numbered after its entries', async () => {
       const id = newId('workspace');
       await store.transaction((tx) => tx.workspaces.insert({ id, slug: 'headless', name: 'x', createdAt: 1 }));
@@ -105,7 +127,41 @@ for (const database of DATABASES) {
       const raw = await rawDataSource(db, []);
       await raw.query('DELETE FROM audit_heads WHERE workspace_id = ?', [id]);
       await raw.destroy();
-      expect((await store.transaction((tx) => recordAudit(tx, entry(id, 5)))).seq).toBe(5);
+      const fifth = await store.transaction((tx) => recordAudit(tx, entry(id, 5)));
+      expect(fifth.seq).toBe(5);
+      // … and so does the chain: the restored head carries the fourth entry's hash.
+      expect(fifth.prevHash).toBe((await store.read.audit.findBySeq(id, 4))?.hash);
+    });
+  });
+
+  describe(`${database}: upgrading to the hash-chained audit log`, () => {
+    test('entries written before the chain are chained in seq order, and new entries link to the last', async () => {
+      const db = await createTestDatabase(database);
+      const before = MIGRATIONS.indexOf(ChainAuditLog1764840000000);
+      const old = await rawDataSource(db, MIGRATIONS.slice(0, before));
+      await old.runMigrations();
+      await old.query("INSERT INTO workspaces (id, slug, name, created_at) VALUES ('wsp_old', 'old', 'Old', 1)");
+      await old.query("INSERT INTO audit_heads (workspace_id, last_seq) VALUES ('wsp_old', 2)");
+      for (const seq of [1, 2]) {
+        await old.query(
+          `INSERT INTO audit_log (id, workspace_id, seq, created_at, actor_type, actor_id, actor_name, actor_role,
+             action, target_type, target_id, data, request_id)
+           VALUES (?, 'wsp_old', ?, ?, 'user', 'usr_a', 'Ann', 'admin', 'api_key.created', 'api_key', 'key_1', ?, NULL)`,
+          [`aud_${seq}`, seq, 1000 + seq, JSON.stringify({ seq })],
+        );
+      }
+      await old.destroy();
+      const store = await openStore(db.config);
+      try {
+        const entries = await store.read.audit.list('wsp_old', 0, 10);
+        expect(entries.map((e) => e.prevHash)).toEqual([GENESIS_HASH, entries[0]?.hash]);
+        for (const { hash, ...unhashed } of entries) expect(hash).toBe(entryHash(unhashed));
+        const third = await store.transaction((tx) => recordAudit(tx, entry('wsp_old', 3)));
+        expect([third.seq, third.prevHash]).toEqual([3, entries[1]?.hash]);
+      } finally {
+        await store.close();
+        await db.drop();
+      }
     });
   });
 
@@ -135,6 +191,7 @@ for (const database of DATABASES) {
         ]);
         const first = await store.transaction((tx) => recordAudit(tx, entry('wsp_old', 1)));
         expect(first.seq).toBe(1);
+        expect(first.prevHash).toBe(GENESIS_HASH);
       } finally {
         await store.close();
         await db.drop();

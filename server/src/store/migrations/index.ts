@@ -22,6 +22,7 @@ import { CreateSavedViews1764813300000 } from './1764813300000-create-saved-view
 import { TasksCarryAgent1764820200000 } from './1764820200000-tasks-carry-agent.js';
 import { DecisionsCarryPayloadDigest1764820210000 } from './1764820210000-decisions-carry-payload-digest.js';
 import { IndexTaskSources1764820300000 } from './1764820300000-index-task-sources.js';
+import { ChainAuditLog1764840000000 } from './1764840000000-chain-audit-log.js';
 import { CreateHalts1764840100000 } from './1764840100000-create-halts.js';
 import { CreateAnalyticsRollups1764840200000 } from './1764840200000-create-analytics-rollups.js';
 
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   TasksCarryAgent1764820200000,
   DecisionsCarryPayloadDigest1764820210000,
   IndexTaskSources1764820300000,
+  ChainAuditLog1764840000000,
   CreateHalts1764840100000,
   CreateAnalyticsRollups1764840200000,
 ];

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { noteAuditPrincipal } from '../../domain/audit/audit-context.js';
 import { AppError } from '../../domain/kernel/errors.js';
 import type { EmailMessage, Notifier } from '../../domain/kernel/notifier.js';
 import { randomToken, sameToken } from '../../domain/kernel/secrets.js';
@@ -77,6 +78,7 @@ export function pageKit(deps: WebDeps): PageKit {
     if (locals.web !== undefined) return locals.web;
     const token = readCookies(req)[cookies.session];
     locals.web = token ? await authenticateSession(deps, token) : null;
+    if (locals.web) noteAuditPrincipal(locals.web.principal);
     return locals.web;
   }
 
