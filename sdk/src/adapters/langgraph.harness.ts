@@ -88,7 +88,6 @@ function buildGraph(
       {
         title: `Run ${call.name}`,
         payload: call.args,
-        agent: { id: 'conformance-refund-graph', name: 'Refund graph' },
       },
       { key: callId, config },
     );
@@ -97,14 +96,17 @@ function buildGraph(
       : `Not run: ${result.decision?.comment ?? result.status}`;
     return { messages: [new ToolMessage({ tool_call_id: callId, content })] };
   };
-  return new StateGraph(MessagesAnnotation)
-    .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))
-    .addNode('gate', gate)
-    .addEdge(START, 'agent')
-    .addConditionalEdges('agent', (state) => {
-      const last = state.messages.at(-1) as AIMessage;
-      return last.tool_calls?.length ? last.tool_calls.map((toolCall) => new Send('gate', { toolCall })) : END;
-    })
-    .addEdge('gate', 'agent')
-    .compile({ checkpointer });
+  return (
+    new StateGraph(MessagesAnnotation)
+      .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))
+      .addNode('gate', gate)
+      .addEdge(START, 'agent')
+      .addConditionalEdges('agent', (state) => {
+        const last = state.messages.at(-1) as AIMessage;
+        return last.tool_calls?.length ? last.tool_calls.map((toolCall) => new Send('gate', { toolCall })) : END;
+      })
+      .addEdge('gate', 'agent')
+      // The tasks name the graph by itself (runWithApprovals passes its name): no agent is given above.
+      .compile({ checkpointer, name: 'Refund graph' })
+  );
 }

@@ -121,6 +121,43 @@ describe('LangGraph adapter (scripted model, real Loopgate server)', () => {
     expect(w.runs).toEqual([{ name: 'refund', args: { orderId: 7, amount: 40 } }]);
   });
 
+  test('agent identity: a node that names none gets the compiled graph under runWithApprovals, else the node', async () => {
+    const named = (name?: string) =>
+      new StateGraph(MessagesAnnotation)
+        .addNode('refund gate', async (_state, config) => {
+          await approvalInterrupt(
+            server.agent,
+            { title: 'Refund', payload: { orderId: 8 } },
+            { key: 'call-id', config },
+          );
+          return {};
+        })
+        .addEdge(START, 'refund gate')
+        .addEdge('refund gate', END)
+        .compile({ checkpointer: new MemorySaver(), ...(name ? { name } : {}) });
+    const agentOfFirstTask = async (graph: ReturnType<typeof named>, config: LangGraphRunnableConfig) => {
+      const [pending] = await eventually(async () => {
+        const found = await pendingApprovals(graph, config);
+        return found.length === 1 ? found : undefined;
+      });
+      return (await server.agent.getTask(pending!.taskId)).agent;
+    };
+    const stop = new AbortController();
+    const underRunner = named('Refund graph');
+    const config = thread();
+    const run = runWithApprovals(underRunner, server.agent, { messages: [] }, config, { signal: stop.signal });
+    expect(await agentOfFirstTask(underRunner, config)).toMatchObject({
+      id: 'langgraph:Refund-graph',
+      name: 'Refund graph',
+    });
+    stop.abort();
+    await run.catch(() => undefined);
+    const invokedAlone = named();
+    const alone = thread();
+    await invokedAlone.invoke({ messages: [] }, alone);
+    expect(await agentOfFirstTask(invokedAlone, alone)).toMatchObject({ id: 'langgraph:node:refund-gate' });
+  });
+
   test('edit: the tool runs once with the reviewer’s arguments', async () => {
     const w = world([new AIMessage({ content: '', tool_calls: [refundCall('call-b', 90)] })]);
     const config = thread();

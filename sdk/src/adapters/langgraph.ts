@@ -1,5 +1,5 @@
 import { Command, interrupt, type LangGraphRunnableConfig } from '@langchain/langgraph';
-import type { CreateTaskInput, Task } from '@loopgate/shared';
+import type { AgentIdentity, CreateTaskInput, Task } from '@loopgate/shared';
 import { type ApprovalResult, approvalResult, idempotencyKeyFor, type Loopgate, type WaitOptions } from '../client.js';
 
 /** What a Loopgate interrupt carries in `state.tasks[].interrupts[].value`, so a resumer can find it again. */
@@ -16,6 +16,8 @@ export interface ResumableGraph {
     config: LangGraphRunnableConfig,
   ): Promise<{ tasks: readonly { interrupts: readonly { id?: string; value?: unknown }[]; result?: unknown }[] }>;
   invoke(input: unknown, config: LangGraphRunnableConfig): Promise<unknown>;
+  /** The compiled graph's name (`compile({ name })`): the agent its tasks name. */
+  name?: string;
 }
 
 /**
@@ -34,7 +36,10 @@ export async function approvalInterrupt(
 ): Promise<ApprovalResult> {
   const threadId = options.config?.configurable?.thread_id;
   const key = threadId === undefined ? `langgraph:${options.key}` : `langgraph:${String(threadId)}:${options.key}`;
-  const task = await loopgate.createTask(input, { idempotencyKey: await idempotencyKeyFor(key) });
+  const task = await loopgate.createTask(
+    { ...input, agent: input.agent ?? agentOf(options.config) },
+    { idempotencyKey: await idempotencyKeyFor(key) },
+  );
   if (task.status !== 'pending_review' && task.status !== 'in_review') return approvalResult(task);
   const value: LoopgateInterruptValue = {
     kind: 'loopgate.approval',
@@ -47,6 +52,29 @@ export async function approvalInterrupt(
     throw new Error(`Resumed with a decision for ${String(resumed?.task?.id)}, but this interrupt waits on ${task.id}`);
   }
   return resumed;
+}
+
+/** Where runWithApprovals puts the graph's identity in the run's config, for approvalInterrupt to find. */
+const AGENT_KEY = 'loopgate_agent';
+
+/**
+ * The agent a task names when the node gives none: the graph (`compile({ name })`) when it runs under
+ * runWithApprovals, else the node. A node's config carries no graph name, so the runner passes it.
+ */
+function agentOf(config: LangGraphRunnableConfig | undefined): AgentIdentity {
+  const fromRunner = config?.configurable?.[AGENT_KEY] as AgentIdentity | undefined;
+  if (fromRunner) return fromRunner;
+  const node = config?.metadata?.langgraph_node;
+  return { id: typeof node === 'string' && node.trim() ? `langgraph:node:${idPart(node)}` : 'langgraph' };
+}
+
+/** A name as part of an agent id: no spaces (the id's one rule), at most 100 characters. */
+const idPart = (name: string) => name.trim().replace(/\s+/g, '-').slice(0, 100);
+
+/** The graph as the agent of its tasks: `langgraph:<name>` (the compiled graph's name; "LangGraph" by default). */
+export function graphAgent(graph: { name?: string }): AgentIdentity {
+  const name = graph.name?.trim() || 'LangGraph';
+  return { id: `langgraph:${idPart(name)}`, name: name.slice(0, 200) };
 }
 
 /** The Loopgate tasks a thread is paused on, each with the interrupt id that resumes it. */
@@ -95,6 +123,20 @@ export async function runWithApprovals(
   input: unknown,
   config: LangGraphRunnableConfig,
   options: WaitOptions = {},
+): Promise<unknown> {
+  // The tasks the graph's nodes create name the graph, unless the caller set an agent already.
+  const configured = config.configurable?.[AGENT_KEY]
+    ? config
+    : { ...config, configurable: { ...config.configurable, [AGENT_KEY]: graphAgent(graph) } };
+  return runConfigured(graph, loopgate, input, configured, options);
+}
+
+async function runConfigured(
+  graph: ResumableGraph,
+  loopgate: Loopgate,
+  input: unknown,
+  config: LangGraphRunnableConfig,
+  options: WaitOptions,
 ): Promise<unknown> {
   let result = input === null ? undefined : await graph.invoke(input, config);
   for (;;) {
