@@ -3,6 +3,7 @@ import { MockLanguageModelV3 } from 'ai/test';
 import type { Loopgate } from '../client.js';
 import type { RealServer } from '../test-support/real-server.js';
 import { LoopgateApprovals } from './ai-sdk.js';
+import { restartableRun } from './conformance/restartable-run.js';
 import type { AgentHarness, AgentRun, ScriptedToolCall } from './conformance/suite.js';
 
 type Execution = { callId: string; args: unknown };
@@ -102,9 +103,7 @@ export function makeAiSdkHarness(server: RealServer): AgentHarness {
       const seen: ModelPrompt[] = [];
       const runId = `conformance-run-${++runs}`;
       let stored: ModelMessage[] | undefined;
-      let abandon = new AbortController();
-      const go = (messages: ModelMessage[]) => {
-        const signal = abandon.signal;
+      const go = (messages: ModelMessage[], signal: AbortSignal) => {
         const { approvals, step } = buildRefundRun(server.agent, runId, calls, seen, executions);
         return approvals.generate((history) => step(history, signal), messages, {
           signal,
@@ -113,33 +112,17 @@ export function makeAiSdkHarness(server: RealServer): AgentHarness {
           },
         });
       };
-
-      let current: Promise<unknown> = go([{ role: 'user', content: 'Refund these orders' }]);
-      current.catch(() => {}); // a restart abandons it on purpose; finished() reports real failures
+      const run = restartableRun(
+        (signal) => go([{ role: 'user', content: 'Refund these orders' }], signal),
+        (signal) => {
+          if (stored === undefined) throw new Error('the run was abandoned before it persisted its messages');
+          return go(stored, signal);
+        },
+      );
       return {
         executions,
         modelSaw: () => laterPromptsText(seen),
-        async restart() {
-          const abandoned = current;
-          abandon.abort(new Error('agent process exiting'));
-          await abandoned.then(
-            () => {
-              throw new Error('the run finished before it was restarted');
-            },
-            () => undefined,
-          );
-          if (stored === undefined) throw new Error('the run was abandoned before it persisted its messages');
-          abandon = new AbortController();
-          current = go(stored);
-          current.catch(() => {});
-        },
-        async finished() {
-          for (;;) {
-            const awaited = current;
-            await awaited;
-            if (awaited === current) return;
-          }
-        },
+        ...run,
       };
     },
   };

@@ -3,6 +3,7 @@ import { MemorySaver } from '@langchain/langgraph';
 import { createAgent, humanInTheLoopMiddleware, tool } from 'langchain';
 import { z } from 'zod';
 import type { RealServer } from '../test-support/real-server.js';
+import { restartableRun } from './conformance/restartable-run.js';
 import { laterTurnsText, ScriptedChatModel } from './conformance/scripted-chat-model.js';
 import type { AgentHarness, AgentRun, ScriptedToolCall } from './conformance/suite.js';
 import { runWithApprovals } from './langchain.js';
@@ -25,39 +26,22 @@ export function makeLangChainHarness(server: RealServer): AgentHarness {
       const config = { configurable: { thread_id: `conformance-langchain-${++runs}` } };
       const build = () => buildAgent(new ScriptedChatModel(calls, seen), checkpointer, executions);
 
-      let abandon = new AbortController();
-      let current = runWithApprovals(
-        build(),
-        server.agent,
-        { messages: [{ role: 'user', content: 'Refund these orders' }] },
-        config,
-        { signal: abandon.signal },
+      const run = restartableRun(
+        (signal) =>
+          runWithApprovals(
+            build(),
+            server.agent,
+            { messages: [{ role: 'user', content: 'Refund these orders' }] },
+            config,
+            { signal },
+          ),
+        // Nothing from the first process but the checkpoints: a new agent, model and tool.
+        (signal) => runWithApprovals(build(), server.agent, null, config, { signal }),
       );
-      current.catch(() => {}); // a restart abandons it on purpose; finished() reports real failures
       return {
         executions,
         modelSaw: () => laterTurnsText(seen),
-        async restart() {
-          const abandoned = current;
-          abandon.abort(new Error('agent process exiting'));
-          await abandoned.then(
-            () => {
-              throw new Error('the run finished before it was restarted');
-            },
-            () => undefined,
-          );
-          abandon = new AbortController();
-          // Nothing from the first process but the checkpoints: a new agent, model and tool.
-          current = runWithApprovals(build(), server.agent, null, config, { signal: abandon.signal });
-          current.catch(() => {});
-        },
-        async finished() {
-          for (;;) {
-            const awaited = current;
-            await awaited;
-            if (awaited === current) return;
-          }
-        },
+        ...run,
       };
     },
   };

@@ -11,6 +11,7 @@ import {
 } from '@langchain/langgraph';
 import type { Loopgate } from '../client.js';
 import type { RealServer } from '../test-support/real-server.js';
+import { restartableRun } from './conformance/restartable-run.js';
 import { laterTurnsText, ScriptedChatModel } from './conformance/scripted-chat-model.js';
 import type { AgentHarness, AgentRun, ScriptedToolCall } from './conformance/suite.js';
 import { approvalInterrupt, runWithApprovals } from './langgraph.js';
@@ -36,39 +37,22 @@ export function makeLangGraphHarness(server: RealServer): AgentHarness {
       };
       const build = () => buildGraph(server.agent, new ScriptedChatModel(calls, seen), checkpointer, refund);
 
-      let abandon = new AbortController();
-      let current = runWithApprovals(
-        build(),
-        server.agent,
-        { messages: [{ role: 'user', content: 'Refund these orders' }] },
-        config,
-        { signal: abandon.signal },
+      const run = restartableRun(
+        (signal) =>
+          runWithApprovals(
+            build(),
+            server.agent,
+            { messages: [{ role: 'user', content: 'Refund these orders' }] },
+            config,
+            { signal },
+          ),
+        // Nothing from the first process but the checkpoints: a new graph, a new model.
+        (signal) => runWithApprovals(build(), server.agent, null, config, { signal }),
       );
-      current.catch(() => {}); // a restart abandons it on purpose; finished() reports real failures
       return {
         executions,
         modelSaw: () => laterTurnsText(seen),
-        async restart() {
-          const abandoned = current;
-          abandon.abort(new Error('agent process exiting'));
-          await abandoned.then(
-            () => {
-              throw new Error('the run finished before it was restarted');
-            },
-            () => undefined,
-          );
-          abandon = new AbortController();
-          // Nothing from the first process but the checkpoints: a new graph, a new model.
-          current = runWithApprovals(build(), server.agent, null, config, { signal: abandon.signal });
-          current.catch(() => {});
-        },
-        async finished() {
-          for (;;) {
-            const awaited = current;
-            await awaited;
-            if (awaited === current) return;
-          }
-        },
+        ...run,
       };
     },
   };

@@ -10,6 +10,7 @@ import {
   Usage,
 } from '@openai/agents';
 import type { RealServer } from '../test-support/real-server.js';
+import { restartableRun } from './conformance/restartable-run.js';
 import type { AgentHarness, AgentRun, ScriptedToolCall } from './conformance/suite.js';
 import { loopgateNeedsApproval, resumeRunWithApprovals, runWithApprovals } from './openai-agents.js';
 
@@ -106,47 +107,36 @@ export function makeOpenAIAgentsHarness(server: RealServer): AgentHarness {
       const seen: ModelRequest[] = [];
       const runId = `conformance-run-${++runs}`;
       let stored: string | undefined;
-      let abandon = new AbortController();
-      const options = () => ({
+      const options = (signal: AbortSignal) => ({
         runId,
-        signal: abandon.signal,
+        signal,
         persist: (state: string) => {
           stored = state;
         },
       });
-
-      let current: Promise<unknown> = runWithApprovals(
-        buildRefundAgent(calls, seen, executions),
-        'Refund these orders',
-        server.agent,
-        options(),
+      const run = restartableRun(
+        (signal) =>
+          runWithApprovals(
+            buildRefundAgent(calls, seen, executions),
+            'Refund these orders',
+            server.agent,
+            options(signal),
+          ),
+        (signal) => {
+          if (stored === undefined) throw new Error('the run was abandoned before it persisted its state');
+          // Nothing from the first process but the stored string.
+          return resumeRunWithApprovals(
+            buildRefundAgent(calls, seen, executions),
+            stored,
+            server.agent,
+            options(signal),
+          );
+        },
       );
-      current.catch(() => {}); // a restart abandons it on purpose; finished() reports real failures
       return {
         executions,
         modelSaw: () => laterRequestsText(seen),
-        async restart() {
-          const abandoned = current;
-          abandon.abort(new Error('agent process exiting'));
-          await abandoned.then(
-            () => {
-              throw new Error('the run finished before it was restarted');
-            },
-            () => undefined,
-          );
-          if (stored === undefined) throw new Error('the run was abandoned before it persisted its state');
-          abandon = new AbortController();
-          // Nothing from the first process but the stored string.
-          current = resumeRunWithApprovals(buildRefundAgent(calls, seen, executions), stored, server.agent, options());
-          current.catch(() => {});
-        },
-        async finished() {
-          for (;;) {
-            const awaited = current;
-            await awaited;
-            if (awaited === current) return;
-          }
-        },
+        ...run,
       };
     },
   };
