@@ -215,6 +215,7 @@ async function main() {
         ['queues', `${url}/settings/queues`],
         ['queue-edit', `${url}/settings/queues/customer-care`],
         ['users', `${url}/admin/users`],
+        ['decided-task', `${url}/tasks/${encodeURIComponent(created[3].id)}#revoke`],
         ['not-found', `${url}/no/such/page`],
         ['login', `${url}/login`, { anonymous: true }],
       );

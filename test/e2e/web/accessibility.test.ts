@@ -75,6 +75,8 @@ const PAGES: PageCase[] = [
   { name: 'task page', as: 'reviewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'task page (viewer)', as: 'viewer', path: (f) => `/tasks/${f.taskId}` },
   { name: 'decided task page', as: 'reviewer', path: (f) => `/tasks/${f.decidedTaskId}` },
+  // An admin on an approved task also gets the Revoke approval form.
+  { name: 'decided task page (admin)', as: 'admin', path: (f) => `/tasks/${f.decidedTaskId}` },
   { name: 'e-mail link page', as: 'anonymous', path: (f) => f.reviewLink },
   {
     name: 'e-mail link: check your change',

@@ -18,6 +18,27 @@ function isRevocable(status: string): boolean {
 }
 
 /**
+ * Why `task` cannot be revoked now, or null when it can: only an approval, and only within the window
+ * after its decision (0: revoking is off). The task page asks this to show the button disabled with
+ * the reason before anyone clicks; revokeTask asks it again inside the change.
+ */
+export function revokeRefusal(task: TaskRecord, now: number, windowMs: number): AppError | null {
+  if (!isRevocable(task.status) || !task.decision) {
+    return new AppError('conflict', `Task ${task.id} is ${task.status}; only an approved task can be revoked`);
+  }
+  const decidedAt = task.decision.decidedAt;
+  if (windowMs === 0 || now - decidedAt > windowMs) {
+    return new AppError(
+      'revoke_window_closed',
+      windowMs === 0
+        ? 'Revoking approvals is turned off on this server (LOOPGATE_REVOKE_WINDOW_HOURS=0)'
+        : `Task ${task.id} was approved at ${iso(decidedAt)}; approvals can be revoked for ${windowMs / 3_600_000} hours after the decision`,
+    );
+  }
+  return null;
+}
+
+/**
  * Reversal (EU AI Act Art. 14(4)(d), "reverse the output"): an admin withdraws an approval within the
  * revoke window. The task becomes `revoked`; its decision stays as it was (who approved what, and
  * when), and the revocation is its own event, so the trail shows both. Like every transition it is a
@@ -35,19 +56,10 @@ export async function revokeTask(
   const { workspaceId } = principal;
   const task = await deps.store.read.tasks.findById(workspaceId, id);
   if (!task) throw notFound(`Task ${id}`);
-  if (!isRevocable(task.status) || !task.decision) {
-    throw new AppError('conflict', `Task ${id} is ${task.status}; only an approved task can be revoked`);
-  }
   const now = deps.clock();
-  const decidedAt = task.decision.decidedAt;
-  if (windowMs === 0 || now - decidedAt > windowMs) {
-    throw new AppError(
-      'revoke_window_closed',
-      windowMs === 0
-        ? 'Revoking approvals is turned off on this server (LOOPGATE_REVOKE_WINDOW_HOURS=0)'
-        : `Task ${id} was approved at ${iso(decidedAt)}; approvals can be revoked for ${windowMs / 3_600_000} hours after the decision`,
-    );
-  }
+  const refusal = revokeRefusal(task, now, windowMs);
+  if (refusal) throw refusal;
+  const decidedAt = task.decision?.decidedAt as number; // revokeRefusal passed: an approval has its decision
   let after: TaskRecord;
   try {
     after = await deps.store.transaction(async (tx) => {

@@ -26,6 +26,8 @@ export interface WebDeps extends CreateTaskDeps {
   onInvitationSent?: (message: EmailMessage, link: string) => void;
   /** Cost of an hour of reviewer time for the analytics page's ROI numbers; null or absent: not set. */
   reviewerHourCost?: number | null;
+  /** How long after its decision an approval may be revoked (LOOPGATE_REVOKE_WINDOW_HOURS); 0: never. */
+  revokeWindowMs?: number;
 }
 
 export type PageHandler = (req: Request, res: Response, web: SessionPrincipal) => Promise<void>;

@@ -380,6 +380,7 @@ const SAMPLES: Samples = {
       events: [],
       deliveries: [],
       canRedeliver: true,
+      revoke: { blockedReason: 'Closed', reason: 'typed', error: 'Say why' },
       decisionDiff: [{ kind: 'hunk', text: '@@' }],
       decisionChanges: [{ path: 'amount', op: 'changed', before: '40', after: '30' }],
       done: { text: 'Approved with 1 change', kind: 'ok' },

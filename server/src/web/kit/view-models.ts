@@ -258,12 +258,21 @@ export interface DoneView {
   kind: 'ok' | 'info';
 }
 
+/** The task page's Revoke approval form: the reason typed so far, and why the button is off when it is. */
+export interface RevokeView {
+  blockedReason: string | null;
+  reason: string;
+  error: string | null;
+}
+
 export type TaskView = ApprovalPanelView &
   SignedIn & {
     events: TaskEventRecord[];
     /** Already cut down to what this user may see of each URL (listDeliveries). */
     deliveries: Delivery[];
     canRedeliver: boolean;
+    /** For an admin on an approved task: revoke it, or why not now; null where revoking is not theirs to do. */
+    revoke: RevokeView | null;
     decisionDiff: DecisionDiffLine[] | null;
     decisionChanges: FieldChange[] | null;
     done: DoneView | null;

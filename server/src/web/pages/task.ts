@@ -1,4 +1,4 @@
-import { type DecisionAction, isFinalStatus } from '@loopgate/shared';
+import { type DecisionAction, isFinalStatus, revokeInputSchema } from '@loopgate/shared';
 import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { claimTask, escalateTask, releaseTask } from '../../domain/approvals/claims.js';
@@ -20,6 +20,7 @@ import {
 import { nextTaskFor } from '../../domain/reviewers/next-task.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { getTask, listTaskEvents } from '../../domain/tasks/read-tasks.js';
+import { DEFAULT_REVOKE_WINDOW_MS, revokeRefusal, revokeTask } from '../../domain/tasks/revoke-task.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { toAppError } from '../../http-common/problem.js';
 import { readDecisionForm, type Typed } from '../kit/decision-form.js';
@@ -33,6 +34,7 @@ import {
   decisionDiffOf,
   fieldViews,
   panelAccess,
+  type RevokeView,
   responseFieldViews,
   signedIn,
   taskSummaryView,
@@ -59,6 +61,7 @@ export function register(router: Router, kit: PageKit): void {
     task: TaskRecord,
     {
       typed,
+      revoking,
       ...extra
     }: {
       error?: string;
@@ -67,6 +70,7 @@ export function register(router: Router, kit: PageKit): void {
       preview?: DecisionPreview;
       done?: DoneView;
       typed?: Typed;
+      revoking?: { reason: string; error: string };
     } = {},
     status = 200,
   ) {
@@ -87,6 +91,7 @@ export function register(router: Router, kit: PageKit): void {
         events,
         deliveries,
         canRedeliver: can(web.principal.role, 'workspace:admin'),
+        revoke: revokeViewOf(web, task, revoking),
         decisionDiff: decisionDiffOf(task),
         decisionChanges: decisionChangesOf(task),
         fields: fieldViews(task, typed),
@@ -100,6 +105,18 @@ export function register(router: Router, kit: PageKit): void {
       },
       status,
     );
+  }
+
+  /** An admin on an approved task gets the Revoke form, disabled with the reason once the window has closed. */
+  function revokeViewOf(
+    web: SessionPrincipal,
+    task: TaskRecord,
+    revoking: { reason: string; error: string } | undefined,
+  ): RevokeView | null {
+    if (!can(web.principal.role, 'workspace:admin')) return null;
+    if (task.status !== 'approved' && task.status !== 'approved_with_modifications') return null;
+    const refusal = revokeRefusal(task, deps.clock(), deps.revokeWindowMs ?? DEFAULT_REVOKE_WINDOW_MS);
+    return { blockedReason: refusal?.message ?? null, reason: revoking?.reason ?? '', error: revoking?.error ?? null };
   }
 
   /** "Approved with 2 changes", "Rejected: <reason>": what this viewer's own vote was, and what it did. */
@@ -192,6 +209,32 @@ export function register(router: Router, kit: PageKit): void {
       const taskId = String(req.params.id);
       await redeliver({ ...deps, kick: deps.kickDeliveries }, web.principal, String(req.params.deliveryId), { taskId });
       res.redirect(303, `/tasks/${encodeURIComponent(taskId)}#deliveries`);
+    }),
+  );
+
+  // Revoke an approval (admins, within the window): the same use case as POST /api/v1/tasks/{id}/revoke.
+  // A refusal shows on the page with the reason as typed, so nothing is lost.
+  router.post(
+    '/tasks/:id/revoke',
+    kit.form,
+    kit.page(async (req, res, web) => {
+      const task = await getTask(deps, web.principal, String(req.params.id));
+      const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
+      const parsed = revokeInputSchema.safeParse({ reason });
+      if (!parsed.success) {
+        await sendTask(res, web, task, { revoking: { reason, error: 'Say why the approval is revoked.' } }, 400);
+        return;
+      }
+      try {
+        await revokeTask(deps, web.principal, task.id, parsed.data);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'internal_error') throw error;
+        const now = await getTask(deps, web.principal, task.id);
+        await sendTask(res, web, now, { revoking: { reason, error: appError.message } }, appError.status);
+        return;
+      }
+      res.redirect(303, `/tasks/${encodeURIComponent(task.id)}`);
     }),
   );
 
