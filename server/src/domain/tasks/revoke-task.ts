@@ -13,7 +13,8 @@ export interface RevokeTaskDeps extends TaskChangeDeps {
   revokeWindowMs?: number;
 }
 
-function isRevocable(status: string): boolean {
+/** Whether a task in `status` is one an admin could revoke at all (an approval), window aside. */
+export function isRevocable(status: string): boolean {
   return (REVOCABLE_TASK_STATUSES as readonly string[]).includes(status);
 }
 

@@ -20,7 +20,7 @@ import {
 import { nextTaskFor } from '../../domain/reviewers/next-task.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { getTask, listTaskEvents } from '../../domain/tasks/read-tasks.js';
-import { DEFAULT_REVOKE_WINDOW_MS, revokeRefusal, revokeTask } from '../../domain/tasks/revoke-task.js';
+import { DEFAULT_REVOKE_WINDOW_MS, isRevocable, revokeRefusal, revokeTask } from '../../domain/tasks/revoke-task.js';
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { toAppError } from '../../http-common/problem.js';
 import { readDecisionForm, type Typed } from '../kit/decision-form.js';
@@ -114,7 +114,7 @@ export function register(router: Router, kit: PageKit): void {
     revoking: { reason: string; error: string } | undefined,
   ): RevokeView | null {
     if (!can(web.principal.role, 'workspace:admin')) return null;
-    if (task.status !== 'approved' && task.status !== 'approved_with_modifications') return null;
+    if (!isRevocable(task.status)) return null;
     const refusal = revokeRefusal(task, deps.clock(), deps.revokeWindowMs ?? DEFAULT_REVOKE_WINDOW_MS);
     return { blockedReason: refusal?.message ?? null, reason: revoking?.reason ?? '', error: revoking?.error ?? null };
   }
