@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  checkConditionDepth,
+  checkFieldValue,
+  conditionListSchema,
+  conditionSchema,
+  fieldConditionShape,
+} from './field-conditions.js';
 import { MAX_FORM_POINTER_LENGTH, parsePointer } from './forms.js';
 import {
   actorSchema,
@@ -17,6 +24,15 @@ import {
 
 const MAX_SECONDS = 366 * 24 * 3600;
 const levelCount = z.number().int().min(1).max(10);
+
+/** What a rule on the payload does when it matches: send the task to review (default) or approve it. */
+const conditionalOutcome = {
+  levels: levelCount.optional().describe('Approval levels when it sends to review; default: every level of the queue'),
+  outcome: z
+    .enum(['review', 'auto_approve'])
+    .optional()
+    .describe('What a match does: review (default), or auto_approve for work known to be safe ("amount lt 10")'),
+};
 
 /** Routing rules, evaluated in order at task creation; the first that matches decides. */
 export const policyRuleSchema = z
@@ -43,6 +59,18 @@ export const policyRuleSchema = z
       levels: levelCount.optional(),
     }),
     z.strictObject({ type: z.literal('auto_approve') }),
+    z
+      .strictObject({ ...fieldConditionShape, ...conditionalOutcome })
+      .superRefine((rule, ctx) => checkFieldValue(rule, ctx)),
+    z
+      .strictObject({ type: z.literal('all'), rules: conditionListSchema(), ...conditionalOutcome })
+      .superRefine(checkConditionDepth),
+    z
+      .strictObject({ type: z.literal('any'), rules: conditionListSchema(), ...conditionalOutcome })
+      .superRefine(checkConditionDepth),
+    z
+      .strictObject({ type: z.literal('not'), rule: conditionSchema, ...conditionalOutcome })
+      .superRefine(checkConditionDepth),
   ])
   .meta({ id: 'PolicyRule' });
 export type PolicyRule = z.infer<typeof policyRuleSchema>;

@@ -1,4 +1,5 @@
 import { type PolicyRule, type QueueConfig, RISK_LEVELS, type RiskLevel } from '@loopgate/shared';
+import { describeCondition } from './field-rules.js';
 
 /**
  * Something in a queue config that is valid but cannot do what it seems to say: a rule no task can
@@ -150,6 +151,11 @@ function routedAs(config: QueueConfig, rule: PolicyRule): [levels: number, tasks
       return riskLevelsThatReview(rule).map((risk) => [reviewLevels(config, rule.levels[risk]), `${risk}-risk tasks`]);
     case 'auto_approve':
       return [];
+    case 'field':
+    case 'all':
+    case 'any':
+    case 'not':
+      return rule.outcome === 'auto_approve' ? [] : [[reviewLevels(config, rule.levels), describeMatch(rule)]];
     default:
       return [[reviewLevels(config, rule.levels), describeMatch(rule)]];
   }
@@ -167,6 +173,11 @@ function describeMatch(rule: PolicyRule): string {
       return `${riskLevelsThatReview(rule).join('/')}-risk tasks`;
     case 'auto_approve':
       return 'every task';
+    case 'field':
+    case 'all':
+    case 'any':
+    case 'not':
+      return `tasks where ${describeCondition(rule)}`;
   }
 }
 

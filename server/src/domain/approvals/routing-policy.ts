@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { QueueConfig, RiskLevel } from '@loopgate/shared';
 import type { JsonValue } from '../tasks/task-record.js';
+import { evaluateCondition } from './field-rules.js';
 
 /** What the routing policy looks at: the task as the agent sent it, plus its id (for sampling). */
 export interface RoutableTask {
@@ -94,6 +95,17 @@ export function evaluatePolicy(config: QueueConfig, task: RoutableTask): Routing
         break;
       case 'auto_approve':
         return { outcome: 'auto_approve', rule: name, reason: 'Auto-approved by the queue policy', levels: 0, sampled };
+      case 'field':
+      case 'all':
+      case 'any':
+      case 'not': {
+        const result = evaluateCondition(rule, task);
+        if (!result.matched) break;
+        if (rule.outcome === 'auto_approve') {
+          return { outcome: 'auto_approve', rule: name, reason: `Auto-approved: ${result.reason}`, levels: 0, sampled };
+        }
+        return review(name, result.reason, levelsOf(rule.levels));
+      }
     }
   }
   if (config.policy.otherwise === 'auto_approve') {

@@ -1,4 +1,11 @@
-import { ESCALATION_ACTIONS, type PolicyRule, type QueueConfig, RISK_LEVELS, type RiskLevel } from '@loopgate/shared';
+import {
+  ESCALATION_ACTIONS,
+  FIELD_OPERATORS,
+  type PolicyRule,
+  type QueueConfig,
+  RISK_LEVELS,
+  type RiskLevel,
+} from '@loopgate/shared';
 
 /**
  * The queue builder: the queue config as form rows a person fills in, and back. Every field is kept
@@ -7,7 +14,16 @@ import { ESCALATION_ACTIONS, type PolicyRule, type QueueConfig, RISK_LEVELS, typ
  * and the same schema and use case then check and save it.
  */
 
-export const RULE_TYPES = ['confidence_below', 'risk', 'flag', 'sample', 'auto_approve'] as const;
+/** `conditions`: an all/any/not rule, edited as its JSON (nesting does not fit form rows). */
+export const RULE_TYPES = [
+  'confidence_below',
+  'risk',
+  'flag',
+  'sample',
+  'field',
+  'conditions',
+  'auto_approve',
+] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
 export interface RuleRow {
@@ -19,6 +35,16 @@ export interface RuleRow {
   levels: string;
   /** risk: levels per risk level ('' = none). */
   risk: Record<RiskLevel, string>;
+  /** field: which document (payload | context), the JSON Pointer, the operator and the value as typed. */
+  source: string;
+  path: string;
+  op: string;
+  /** JSON when it parses as JSON (10000, "10000", ["EUR","USD"]), otherwise the text itself. */
+  value: string;
+  /** field: review (default) or auto_approve. */
+  outcome: string;
+  /** conditions: the whole all/any/not rule as JSON. */
+  json: string;
 }
 export interface LevelRow {
   name: string;
@@ -66,12 +92,35 @@ const text = (value: number | undefined | null) => (value === undefined || value
 const minutes = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? '' : String(Math.round((seconds / 60) * 1000) / 1000);
 
+const CONDITIONS_EXAMPLE = JSON.stringify({
+  type: 'all',
+  rules: [
+    { type: 'field', path: '/amount', op: 'gt', value: 10000 },
+    { type: 'field', path: '/currency', op: 'in', value: ['EUR', 'USD'] },
+  ],
+  levels: 2,
+});
+
 export function emptyRule(type: RuleType): RuleRow {
-  return { type, threshold: '', name: '', rate: '', levels: '', risk: noRisk() };
+  return {
+    type,
+    threshold: '',
+    name: '',
+    rate: '',
+    levels: '',
+    risk: noRisk(),
+    source: 'payload',
+    path: '',
+    op: 'gt',
+    value: '',
+    outcome: 'review',
+    json: type === 'conditions' ? CONDITIONS_EXAMPLE : '',
+  };
 }
 
 function ruleRow(rule: PolicyRule): RuleRow {
-  const row = emptyRule(rule.type);
+  const combined = rule.type === 'all' || rule.type === 'any' || rule.type === 'not';
+  const row = emptyRule(combined ? 'conditions' : rule.type);
   switch (rule.type) {
     case 'confidence_below':
       return { ...row, threshold: String(rule.threshold), levels: text(rule.levels) };
@@ -86,6 +135,20 @@ function ruleRow(rule: PolicyRule): RuleRow {
       };
     case 'auto_approve':
       return row;
+    case 'field':
+      return {
+        ...row,
+        source: rule.in ?? 'payload',
+        path: rule.path,
+        op: rule.op,
+        value: rule.value === undefined ? '' : JSON.stringify(rule.value),
+        outcome: rule.outcome ?? 'review',
+        levels: text(rule.levels),
+      };
+    case 'all':
+    case 'any':
+    case 'not':
+      return { ...row, json: JSON.stringify(rule) };
   }
 }
 
@@ -140,6 +203,12 @@ export function readBuilder(form: Form): BuilderState {
       rate: at('rate'),
       levels: at('levels'),
       risk: Object.fromEntries(RISK_LEVELS.map((r) => [r, at(`risk.${r}`)])) as Record<RiskLevel, string>,
+      source: at('source'),
+      path: at('path'),
+      op: at('op'),
+      value: at('value'),
+      outcome: at('outcome'),
+      json: at('json'),
     };
   });
   return {
@@ -234,7 +303,60 @@ function ruleInput(row: RuleRow): Record<string, unknown> {
       };
     case 'auto_approve':
       return { type: row.type };
+    case 'field':
+      return withoutUndefined({
+        type: row.type,
+        in: row.source === 'context' ? 'context' : undefined,
+        path: row.path.trim(),
+        op: (FIELD_OPERATORS as readonly string[]).includes(row.op) ? row.op : row.op.trim(),
+        value: typedValue(row.value),
+        outcome: row.outcome === 'auto_approve' ? 'auto_approve' : undefined,
+        levels: numberOr(row.levels),
+      });
+    case 'conditions':
+      return jsonOr(row.json);
   }
+}
+
+/** What the admin typed as a value: JSON when it is JSON (10000, true, ["a","b"]), else the words as a string. */
+function typedValue(typed: string): unknown {
+  if (typed.trim() === '') return undefined;
+  try {
+    return JSON.parse(typed);
+  } catch {
+    return typed;
+  }
+}
+
+/**
+ * Combined rules whose JSON does not parse, by config path ("policy.rules[1]"): said in words beside
+ * the row, rather than as the schema's complaint about whatever the text turned into.
+ */
+export function builderJsonProblems(state: BuilderState): { path: string; message: string }[] {
+  return state.rules.flatMap((row, index) => {
+    if (row.type !== 'conditions') return [];
+    try {
+      const parsed: unknown = JSON.parse(row.json);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return [];
+      return [
+        { path: `policy.rules[${index}]`, message: 'must be one JSON object, such as {"type": "all", "rules": […]}' },
+      ];
+    } catch (error) {
+      return [{ path: `policy.rules[${index}]`, message: `not valid JSON (${(error as Error).message})` }];
+    }
+  });
+}
+
+/** The rule as JSON; text that is not JSON goes on as it is, so the schema refuses it instead of it vanishing. */
+function jsonOr(typed: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(typed);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  return { type: 'conditions', json: typed };
 }
 
 /**
@@ -283,6 +405,7 @@ export function toConfigInput(state: BuilderState): Record<string, unknown> {
 
 export const BUILDER_CHOICES = {
   ruleTypes: RULE_TYPES,
+  fieldOperators: FIELD_OPERATORS,
   riskLevels: RISK_LEVELS,
   escalationActions: ESCALATION_ACTIONS,
   modes: ['unanimous', 'majority'] as const,

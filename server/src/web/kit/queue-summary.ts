@@ -1,4 +1,5 @@
 import { type PolicyRule, type QueueConfig, RISK_LEVELS } from '@loopgate/shared';
+import { describeCondition } from '../../domain/approvals/field-rules.js';
 
 /**
  * A queue's configuration in words, for the settings page: what a reader needs to predict where a
@@ -74,6 +75,13 @@ function ruleInWords(config: QueueConfig, rule: PolicyRule): string {
       return `Sample ${percent(rule.rate)} of the tasks that reach this rule (by a hash of the task id) → review by ${levelsInWords(config, rule.levels)}`;
     case 'auto_approve':
       return 'Every task that reaches this rule is approved automatically';
+    case 'field':
+    case 'all':
+    case 'any':
+    case 'not':
+      return rule.outcome === 'auto_approve'
+        ? `When ${describeCondition(rule)} → approved automatically`
+        : `When ${describeCondition(rule)} → review by ${levelsInWords(config, rule.levels)}`;
   }
 }
 

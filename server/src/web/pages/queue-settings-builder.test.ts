@@ -115,6 +115,89 @@ for (const database of DATABASES) {
       expect(moved.text).toMatch(/value="up-rule-0" disabled/);
     });
 
+    test('field rules: an untouched save keeps them exactly; a field row typed in the builder saves a typed rule', async () => {
+      const payouts = {
+        levels: [{ name: 'finance' }, { name: 'cfo' }],
+        policy: {
+          rules: [
+            { type: 'field', in: 'context', path: '/customer~1id', op: 'in', value: ['c-1', 'c-2'], levels: 1 },
+            {
+              type: 'any',
+              rules: [
+                { type: 'field', path: '/amount', op: 'gt', value: 10000 },
+                { type: 'not', rule: { type: 'field', path: '/approved', op: 'exists' } },
+              ],
+              levels: 2,
+            },
+          ],
+        },
+      };
+      await freshQueue('payout-rules', payouts);
+      const before = (await apiQueue('payout-rules')).body.config;
+      const { agent, fields } = await builder('payout-rules');
+      expect(fields).toContainEqual(['rule.0.path', '/customer~1id']);
+      expect(fields).toContainEqual(['rule.0.source', 'context']);
+      expect(fields).toContainEqual(['rule.0.value', '["c-1","c-2"]']);
+      const untouched = await agent
+        .post('/settings/queues/payout-rules')
+        .type('form')
+        .send(formBody(fields, { intent: 'save' }));
+      expect(untouched.status).toBe(303);
+      expect((await apiQueue('payout-rules')).body.config).toEqual(before);
+
+      const added = await agent
+        .post('/settings/queues/payout-rules')
+        .type('form')
+        .send(formBody(fields, { op: 'add-rule', newRuleType: 'field' }));
+      const typed = await agent
+        .post('/settings/queues/payout-rules')
+        .type('form')
+        .send(
+          formBody(formFields(added.text, 'queue-builder'), {
+            intent: 'save',
+            'rule.2.path': '/amount',
+            'rule.2.op': 'lte',
+            'rule.2.value': '100',
+            'rule.2.outcome': 'auto_approve',
+          }),
+        );
+      expect(typed.status).toBe(303);
+      expect((await apiQueue('payout-rules')).body.config.policy.rules[2]).toEqual({
+        type: 'field',
+        path: '/amount',
+        op: 'lte',
+        value: 100,
+        outcome: 'auto_approve',
+      });
+    });
+
+    test('a field row the schema refuses shows why beside it and keeps the text; bad JSON in a combined rule too', async () => {
+      await freshQueue('payout-refusals', { policy: { rules: [{ type: 'field', path: '/a', op: 'exists' }] } });
+      const before = await apiQueue('payout-refusals');
+      const { agent, fields } = await builder('payout-refusals');
+      const added = await agent
+        .post('/settings/queues/payout-refusals')
+        .type('form')
+        .send(formBody(fields, { op: 'add-rule', newRuleType: 'conditions' }));
+      const res = await agent
+        .post('/settings/queues/payout-refusals')
+        .type('form')
+        .send(
+          formBody(formFields(added.text, 'queue-builder'), {
+            intent: 'save',
+            'rule.0.op': 'gt',
+            'rule.0.value': '[1,2]',
+            'rule.1.json': '{"type": "all", "rules": [',
+          }),
+        );
+      expect(res.status).toBe(400);
+      expect(section(res.text, 'rule-0')).toContain('gt compares with a number or a string');
+      expect(res.text).toContain('name="rule.0.value" value="[1,2]"');
+      expect(res.text).toContain('{&quot;type&quot;: &quot;all&quot;, &quot;rules&quot;: [</textarea>');
+      expect(section(res.text, 'rule-1')).toContain('rule: not valid JSON');
+      expect(await apiQueue('payout-refusals')).toEqual(before);
+    });
+
     test('a refused save shows each problem beside its field, keeps what was typed, saves nothing', async () => {
       await freshQueue('refusing');
       const before = await apiQueue('refusing');

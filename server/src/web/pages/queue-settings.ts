@@ -22,6 +22,7 @@ import {
   applyOperation,
   BUILDER_CHOICES,
   type BuilderState,
+  builderJsonProblems,
   builderState,
   readBuilder,
   toConfigInput,
@@ -189,7 +190,23 @@ export function register(router: Router, kit: PageKit): void {
         ? applyOperation(rows, op, typeof body.newRuleType === 'string' ? body.newRuleType : '')
         : rows;
       const value = toConfigInput(builder);
-      return { editor: 'builder', intent, builder, text: JSON.stringify(value, null, 2), reading: checkConfig(value) };
+      const unreadable = builderJsonProblems(builder);
+      let reading = checkConfig(value);
+      if (unreadable.length > 0) {
+        // The schema's complaint about an unreadable row's text says less than "not valid JSON": replace it.
+        const rows = unreadable.map((problem) => problem.path);
+        const others = reading.ok
+          ? []
+          : (reading.error.fieldErrors ?? []).filter(
+              (problem) => !rows.some((row) => problem.path === row || problem.path.startsWith(`${row}.`)),
+            );
+        const problems = [...unreadable, ...others];
+        reading = {
+          ok: false,
+          error: new AppError('validation_failed', `${problems.length} problems with the configuration`, problems),
+        };
+      }
+      return { editor: 'builder', intent, builder, text: JSON.stringify(value, null, 2), reading };
     }
     const text = typeof body.config === 'string' ? body.config : '';
     const reading = readConfig(text, emptyMeansDefaults);
