@@ -18,8 +18,9 @@ import type { Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
 import { DEFAULT_BOARD_COLUMNS } from '../reviewers/board.js';
 import { saveBoardConfig } from '../reviewers/board-config.js';
+import { inviteMember, withdrawInvitation } from '../reviewers/invitations.js';
 import { setWorkspaceTimeZone } from '../reviewers/mail-settings.js';
-import { setMemberRole } from '../reviewers/members.js';
+import { deactivateMember, reactivateMember, removeMember, renameMember, setMemberRole } from '../reviewers/members.js';
 import {
   createSlackIntegration,
   deleteSlackIntegration,
@@ -74,6 +75,11 @@ for (const database of DATABASES) {
     const base = (store: Store) => ({ store, clock: w.clock });
     const delivery = (store: Store): DeliveryServiceDeps => ({ ...base(store), checkUrl: async () => undefined });
     const slack = (store: Store): SlackDeps => ({ ...delivery(store), publicUrl: 'http://loopgate.test' });
+    const mail = (store: Store) => ({
+      ...base(store),
+      notifier: { send: async () => undefined },
+      publicUrl: 'http://lg.test',
+    });
 
     const log = async (): Promise<AuditRecord[]> => {
       const all: AuditRecord[] = [];
@@ -120,6 +126,12 @@ for (const database of DATABASES) {
     const queueState = async (name: string) => w.store.read.queues.findByName(w.workspaceId, name);
     const groupState = async (name: string) => w.store.read.reviewerGroups.findByName(w.workspaceId, name);
     const settingsState = async () => ensureSettings(base(w.store), w.workspaceId);
+    const member = async () => {
+      const email = `${fresh('member')}@example.com`;
+      return (await upsertUser(base(w.store), { email, password: PASSWORD, role: 'reviewer' })).userId;
+    };
+    const memberState = (userId: string) => w.store.read.users.findMembership(w.workspaceId, userId);
+    const openInvitations = async () => w.store.read.invitations.listOpen(w.workspaceId);
     const membership = async (email: string) => {
       const user = await w.store.read.users.findByEmail(email);
       return user ? w.store.read.users.findMembership(w.workspaceId, user.id) : null;
@@ -270,13 +282,67 @@ for (const database of DATABASES) {
         action: 'member.role_changed',
         target: 'user',
         actor: () => actorOf(admin()),
-        setup: async () => {
-          const email = `${fresh('member')}@example.com`;
-          return (await upsertUser(base(w.store), { email, password: PASSWORD, role: 'reviewer' })).userId;
-        },
+        setup: member,
         change: (store, requestId, userId) => setMemberRole(base(store), admin(), userId, 'viewer', requestId),
-        state: (userId) => w.store.read.users.findMembership(w.workspaceId, userId),
+        state: memberState,
         data: { from: 'reviewer', to: 'viewer' },
+      },
+      'deactivate a member': {
+        action: 'member.deactivated',
+        target: 'user',
+        actor: () => actorOf(admin()),
+        setup: member,
+        change: (store, requestId, userId) => deactivateMember(base(store), admin(), userId, requestId),
+        state: memberState,
+      },
+      'reactivate a member': {
+        action: 'member.reactivated',
+        target: 'user',
+        actor: () => actorOf(admin()),
+        setup: async () => {
+          const userId = await member();
+          await deactivateMember(base(w.store), admin(), userId);
+          return userId;
+        },
+        change: (store, requestId, userId) => reactivateMember(base(store), admin(), userId, requestId),
+        state: memberState,
+      },
+      'remove a member': {
+        action: 'member.removed',
+        target: 'user',
+        actor: () => actorOf(admin()),
+        setup: member,
+        change: (store, requestId, userId) => removeMember(base(store), admin(), userId, requestId),
+        state: memberState,
+      },
+      'rename a member': {
+        action: 'member.renamed',
+        target: 'user',
+        actor: () => actorOf(admin()),
+        setup: member,
+        change: (store, requestId, userId) => renameMember(base(store), admin(), userId, 'Renamed', requestId),
+        state: (userId) => w.store.read.users.findById(userId),
+      },
+      'invite a member': {
+        action: 'invitation.sent',
+        target: 'invitation',
+        actor: () => actorOf(admin()),
+        setup: async () => `${fresh('invitee')}@example.com`,
+        change: (store, requestId, email) => inviteMember(mail(store), admin(), { email, role: 'viewer' }, requestId),
+        state: openInvitations,
+        data: { role: 'viewer' },
+      },
+      'withdraw an invitation': {
+        action: 'invitation.withdrawn',
+        target: 'invitation',
+        actor: () => actorOf(admin()),
+        setup: async () => {
+          const email = `${fresh('invitee')}@example.com`;
+          await inviteMember(mail(w.store), admin(), { email, role: 'viewer' });
+          return email;
+        },
+        change: (store, requestId, email) => withdrawInvitation(base(store), admin(), email, requestId),
+        state: openInvitations,
       },
       'issue an API key': {
         action: 'api_key.created',
