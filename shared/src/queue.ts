@@ -262,6 +262,11 @@ export const queueSchema = z
   .object({
     name: z.string(),
     config: queueConfigSchema,
+    version: z
+      .number()
+      .int()
+      .min(0)
+      .describe('1 when created, +1 on every change of its config; 0 for the built-in default queue'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     builtIn: z.boolean().describe('true for the default queue until an admin configures it'),

@@ -69,8 +69,8 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         201: { description: 'Subscribed', schema: webhookSubscriptionWithSecretSchema },
         ...problemResponses(400, 401, 403, 415, 422),
       },
-      async handler({ principal, body }) {
-        const subscription = await createSubscription(deps, principal, body);
+      async handler({ principal, body, requestId }) {
+        const subscription = await createSubscription(deps, principal, body, requestId);
         return {
           status: 201,
           body: { ...toSubscriptionView(subscription, principal), secret: subscription.secret },
@@ -120,8 +120,8 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
       permission: 'webhook:subscribe',
       params: idParams,
       responses: { 204: { description: 'Unsubscribed' }, ...problemResponses(401, 403, 404) },
-      async handler({ principal, params }) {
-        await deleteSubscription(deps, principal, params.id);
+      async handler({ principal, params, requestId }) {
+        await deleteSubscription(deps, principal, params.id, requestId);
         return { status: 204 };
       },
     }),
@@ -137,8 +137,8 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         200: { description: 'The subscription with its new secret', schema: webhookSubscriptionWithSecretSchema },
         ...problemResponses(401, 403, 404),
       },
-      async handler({ principal, params }) {
-        const rotated = await rotateSubscriptionSecret(deps, principal, params.id);
+      async handler({ principal, params, requestId }) {
+        const rotated = await rotateSubscriptionSecret(deps, principal, params.id, requestId);
         return { status: 200, body: { ...toSubscriptionView(rotated, principal), secret: rotated.secret } };
       },
     }),
@@ -222,8 +222,8 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         200: { description: 'The new callback secret', schema: callbackSecretSchema },
         ...problemResponses(401, 403),
       },
-      async handler({ principal }) {
-        return { status: 200, body: callbackSecretView(await rotateCallbackSecret(deps, principal)) };
+      async handler({ principal, requestId }) {
+        return { status: 200, body: callbackSecretView(await rotateCallbackSecret(deps, principal, requestId)) };
       },
     }),
     defineRoute({
@@ -252,8 +252,9 @@ export function deliveryRoutes(deps: DeliveryServiceDeps): AnyRouteSpec[] {
         200: { description: 'The settings', schema: deliverySettingsSchema },
         ...problemResponses(400, 401, 403, 415),
       },
-      async handler({ principal, body }) {
-        return { status: 200, body: deliverySettingsView(await updateDeliverySettings(deps, principal, body)) };
+      async handler({ principal, body, requestId }) {
+        const settings = await updateDeliverySettings(deps, principal, body, requestId);
+        return { status: 200, body: deliverySettingsView(settings) };
       },
     }),
   ];

@@ -73,8 +73,8 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
         201: { description: 'The queue', schema: queueSchema },
         ...problemResponses(400, 401, 403, 409, 415),
       },
-      async handler({ principal, body }) {
-        const queue = await createQueue(deps, principal, body);
+      async handler({ principal, body, requestId }) {
+        const queue = await createQueue(deps, principal, body, requestId);
         return { status: 201, body: queueView(queue), headers: { Location: `/api/v1/queues/${queue.name}` } };
       },
     }),
@@ -102,8 +102,9 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
         200: { description: 'The queue', schema: queueSchema },
         ...problemResponses(400, 401, 403, 404, 415),
       },
-      async handler({ principal, params, body }) {
-        return { status: 200, body: queueView(await updateQueue(deps, principal, params.name, body.config)) };
+      async handler({ principal, params, body, requestId }) {
+        const queue = await updateQueue(deps, principal, params.name, body.config, requestId);
+        return { status: 200, body: queueView(queue) };
       },
     }),
     defineRoute({

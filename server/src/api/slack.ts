@@ -77,10 +77,10 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
         201: { description: 'Created', schema: slackIntegrationSchema },
         ...problemResponses(400, 401, 403, 415, 422),
       },
-      async handler({ principal, body }) {
+      async handler({ principal, body, requestId }) {
         return {
           status: 201,
-          body: toSlackIntegrationView(await createSlackIntegration(deps, principal, body), principal),
+          body: toSlackIntegrationView(await createSlackIntegration(deps, principal, body, requestId), principal),
         };
       },
     }),
@@ -112,8 +112,8 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
       permission: 'workspace:admin',
       params: idParams,
       responses: { 204: { description: 'Removed' }, ...problemResponses(401, 403, 404) },
-      async handler({ principal, params }) {
-        await deleteSlackIntegration(deps, principal, params.id);
+      async handler({ principal, params, requestId }) {
+        await deleteSlackIntegration(deps, principal, params.id, requestId);
         return { status: 204 };
       },
     }),
@@ -138,8 +138,8 @@ export function slackRoutes(deps: SlackDeps & SlackInteractionDeps): AnyRouteSpe
         },
         ...problemResponses(400, 401, 403, 404, 415),
       },
-      async handler({ principal, params, body }) {
-        return { status: 200, body: await linkSlackUser(deps, principal, params.id, body) };
+      async handler({ principal, params, body, requestId }) {
+        return { status: 200, body: await linkSlackUser(deps, principal, params.id, body, requestId) };
       },
     }),
     defineRoute({

@@ -101,7 +101,7 @@ export function buildCli(): Command {
       const zone = await withStore(async (store) => {
         const found = await store.read.workspaces.findBySlug(slug);
         if (!found) throw new AppError('not_found', `No workspace "${slug}"`);
-        return setWorkspaceTimeZone({ store }, found.id, timeZone);
+        return setWorkspaceTimeZone({ store, clock }, found.id, timeZone);
       });
       process.stderr.write(`workspace ${slug} now shows times in ${zone ?? 'UTC'}\n`);
     });

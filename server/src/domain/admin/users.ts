@@ -1,4 +1,5 @@
 import type { Role } from '@loopgate/shared';
+import { OPERATOR, recordAudit } from '../audit/record-audit.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { hashPassword } from '../kernel/secrets.js';
@@ -47,6 +48,8 @@ export async function insertNewUser(tx: Pick<Repositories, 'users'>, user: UserR
  * them `role` in the workspace. An existing account keeps its password, unless it has none yet (an
  * account an old invitation created): then this one becomes its password. The pages never call
  * this: an admin of one workspace must not set the password of an account another workspace invited.
+ * A new membership or a changed role is an access change, audited (as the operator's) in the same
+ * transaction; running it again with the same role writes no entry.
  */
 export async function upsertUser(
   deps: AdminDeps,
@@ -64,7 +67,19 @@ export async function upsertUser(
       if (!existing)
         await insertNewUser(tx, { id: userId, email, name: input.name ?? null, passwordHash, createdAt: now });
       else if (existing.passwordHash === null) await tx.users.setFirstPassword(userId, passwordHash);
+      const membership = existing ? await tx.users.findMembership(workspace.id, userId) : null;
       await tx.users.upsertMembership({ workspaceId: workspace.id, userId, role: input.role, createdAt: now });
+      if (membership?.role !== input.role) {
+        await recordAudit(tx, {
+          workspaceId: workspace.id,
+          at: now,
+          actor: OPERATOR,
+          action: membership ? 'member.role_changed' : 'member.added',
+          target: { type: 'user', id: userId },
+          data: membership ? { email, from: membership.role, to: input.role } : { email, role: input.role },
+          requestId: null,
+        });
+      }
       return { userId, created: !existing, workspace };
     }),
   );

@@ -10,12 +10,28 @@ export interface QueueRecord {
   config: QueueConfig;
   createdAt: number;
   updatedAt: number;
+  /**
+   * 1 when created, +1 on every change of its config (an admin's, or a group rename rewriting it):
+   * a task's `created` event names the version that routed it, and the ledger's `queue.*` entries
+   * say what each version was.
+   */
+  version: number;
 }
 
 export interface QueueRepository {
   /** False when the workspace already has a queue of that name. */
   insert(queue: QueueRecord): Promise<boolean>;
-  update(workspaceId: string, name: string, config: QueueConfig, now: number): Promise<boolean>;
+  /**
+   * Replaces the config and moves the version on by one. With `expectedVersion`, a compare-and-set:
+   * false when the queue is at another version by now (as when there is no such queue).
+   */
+  update(
+    workspaceId: string,
+    name: string,
+    config: QueueConfig,
+    now: number,
+    expectedVersion?: number,
+  ): Promise<boolean>;
   findByName(workspaceId: string, name: string): Promise<QueueRecord | null>;
   list(workspaceId: string): Promise<QueueRecord[]>;
   /** Open tasks per queue, and how many of them are past their deadline at `now` (one query). */

@@ -13,6 +13,8 @@ import { POLICY_ACTOR, pickAssignee } from './workflow.js';
 export interface PlannedTask {
   task: TaskRecord;
   routing: RoutingOutcome;
+  /** The version of the queue config that routed it (0: the built-in default config). */
+  queueVersion: number;
   /** Set when the policy auto-approves: the change that closes the task in its creating transaction. */
   autoApproval: PlannedChange | null;
 }
@@ -23,7 +25,7 @@ export interface PlannedTask {
  * and, for auto-approval, the decision by the policy actor — recorded exactly like a human one.
  */
 export async function planNewTask(deps: { store: Store }, task: TaskRecord, now: number): Promise<PlannedTask> {
-  const { config } = await requireQueue(deps.store.read, task.workspaceId, task.queue);
+  const { config, version: queueVersion } = await requireQueue(deps.store.read, task.workspaceId, task.queue);
   const routing = evaluatePolicy(config, task);
   const dueAt = task.dueAt ?? queueDueAt(config, task.riskLevel, now);
   const firstGroup = config.levels[0]?.group ?? config.reviewerGroups[0] ?? null;
@@ -38,7 +40,7 @@ export async function planNewTask(deps: { store: Store }, task: TaskRecord, now:
     assignee: review ? await pickAssignee(deps.store.read, task.workspaceId, firstGroup) : null,
   };
   const planned: TaskRecord = { ...task, dueAt, workflow };
-  if (review) return { task: planned, routing, autoApproval: null };
+  if (review) return { task: planned, routing, queueVersion, autoApproval: null };
 
   const decision: DecisionRecord = {
     action: 'approve',
@@ -53,6 +55,7 @@ export async function planNewTask(deps: { store: Store }, task: TaskRecord, now:
   return {
     task: planned,
     routing,
+    queueVersion,
     autoApproval: {
       change: { status: 'approved', updatedAt: now, closedAt: now, decision },
       event: {
@@ -61,7 +64,7 @@ export async function planNewTask(deps: { store: Store }, task: TaskRecord, now:
         toStatus: 'approved',
         actor: POLICY_ACTOR,
         reason: routing.reason,
-        data: { action: 'approve', rule: routing.rule },
+        data: { action: 'approve', rule: routing.rule, queueVersion },
         createdAt: now,
       },
     },

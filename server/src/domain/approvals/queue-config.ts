@@ -16,6 +16,8 @@ export interface ResolvedQueue {
   config: QueueConfig;
   /** False for the built-in default queue before an admin configures it. */
   configured: boolean;
+  /** The config's version (QueueRecord.version); 0 for the built-in default config. */
+  version: number;
 }
 
 export async function resolveQueue(
@@ -25,8 +27,8 @@ export async function resolveQueue(
 ): Promise<ResolvedQueue> {
   const queue = await repos.queues.findByName(workspaceId, name);
   return queue
-    ? { name, config: queue.config, configured: true }
-    : { name, config: FAIL_CLOSED_CONFIG, configured: false };
+    ? { name, config: queue.config, configured: true, version: queue.version }
+    : { name, config: FAIL_CLOSED_CONFIG, configured: false, version: 0 };
 }
 
 /**

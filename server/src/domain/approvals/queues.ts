@@ -25,6 +25,8 @@ export interface QueueServiceDeps {
 export interface QueueView {
   name: string;
   config: QueueConfig;
+  /** 1 when created, +1 on every change; 0 for the built-in default queue. */
+  version: number;
   createdAt: number;
   updatedAt: number;
   builtIn: boolean;
@@ -35,6 +37,7 @@ function view(queue: QueueRecord): QueueView {
   return {
     name: queue.name,
     config: queue.config,
+    version: queue.version,
     createdAt: queue.createdAt,
     updatedAt: queue.updatedAt,
     builtIn: false,
@@ -60,10 +63,27 @@ async function assertGroupsExist(deps: QueueServiceDeps, workspaceId: string, co
   }
 }
 
+/**
+ * The top-level fields of a queue config that differ, each with its value before and after: what a
+ * `queue.updated` entry keeps, so a reader sees the change without diffing two whole configs. Queue
+ * configs hold no secrets, so the values go in as they are.
+ */
+export function queueConfigChanges(before: QueueConfig, after: QueueConfig): { [field: string]: JsonValue } {
+  const changes: { [field: string]: JsonValue } = {};
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof QueueConfig>;
+  for (const field of fields) {
+    const from = (before[field] ?? null) as JsonValue;
+    const to = (after[field] ?? null) as JsonValue;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+  }
+  return changes;
+}
+
 export async function createQueue(
   deps: QueueServiceDeps,
   principal: Principal,
   input: { name: string; config: QueueConfig },
+  requestId: string | null = null,
 ): Promise<QueueView> {
   authorize(principal, 'workspace:admin');
   await assertGroupsExist(deps, principal.workspaceId, input.config);
@@ -75,50 +95,87 @@ export async function createQueue(
     config: input.config,
     createdAt: now,
     updatedAt: now,
+    version: 1,
   };
-  const inserted = await deps.store.transaction((tx) => tx.queues.insert(queue));
+  const inserted = await deps.store.transaction(async (tx) => {
+    if (!(await tx.queues.insert(queue))) return false;
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: now,
+      actor: auditActorOf(principal),
+      action: 'queue.created',
+      target: { type: 'queue', id: queue.id },
+      data: { name: queue.name, version: queue.version, config: queue.config as unknown as JsonValue },
+      requestId,
+    });
+    return true;
+  });
   if (!inserted) throw new AppError('conflict', `Queue "${input.name}" already exists`);
   return view(queue);
 }
 
-/** Replaces a queue's configuration. The default queue may be configured too; it then stops being built in. */
+/** Another admin saved the queue between this save's read and its write; the save reads again. */
+const QUEUE_SAVE_ATTEMPTS = 8;
+
+/**
+ * Replaces a queue's configuration, as the next version, with its audit entry (the fields that
+ * changed) in the same transaction. The default queue may be configured too; it then stops being
+ * built in, and its first version's entry says what changed from the built-in config. The write
+ * is a compare-and-set on the version read, so the entry's "from" is the version really replaced.
+ */
 export async function updateQueue(
   deps: QueueServiceDeps,
   principal: Principal,
   name: string,
   config: QueueConfig,
+  requestId: string | null = null,
 ): Promise<QueueView> {
   authorize(principal, 'workspace:admin');
   await assertGroupsExist(deps, principal.workspaceId, config);
-  const now = deps.clock();
-  const updated = await deps.store.transaction(async (tx) => {
-    const saved =
-      (await tx.queues.update(principal.workspaceId, name, config, now)) ||
-      (name === DEFAULT_QUEUE_NAME &&
-        (await tx.queues.insert({
-          id: newId('queue', now),
-          workspaceId: principal.workspaceId,
-          name,
-          config,
-          createdAt: now,
-          updatedAt: now,
-        })));
-    // Open tasks keep the deadline they were promised (a new SLA applies to new tasks), but their
-    // next escalation step follows the new chain, in the same transaction as the new config.
-    if (saved) {
+  const { workspaceId } = principal;
+  for (let attempt = 0; attempt < QUEUE_SAVE_ATTEMPTS; attempt++) {
+    const now = deps.clock();
+    const outcome = await deps.store.transaction(async (tx): Promise<QueueRecord | 'lost' | 'missing'> => {
+      const before = await tx.queues.findByName(workspaceId, name);
+      let saved: QueueRecord;
+      if (before) {
+        if (!(await tx.queues.update(workspaceId, name, config, now, before.version))) return 'lost';
+        saved = { ...before, config, updatedAt: now, version: before.version + 1 };
+      } else if (name === DEFAULT_QUEUE_NAME) {
+        saved = { id: newId('queue', now), workspaceId, name, config, createdAt: now, updatedAt: now, version: 1 };
+        if (!(await tx.queues.insert(saved))) return 'lost';
+      } else {
+        return 'missing';
+      }
+      // Open tasks keep the deadline they were promised (a new SLA applies to new tasks), but their
+      // next escalation step follows the new chain, in the same transaction as the new config.
       await tx.sweep.reschedule(
-        principal.workspaceId,
+        workspaceId,
         name,
         config.escalation.map((_step, index) => sweepOffsetMs(config, index)),
         sweepOffsetMs(config, config.escalation.length),
       );
-    }
-    return saved;
-  });
-  if (!updated) throw notFound(`Queue "${name}"`);
-  const queue = await deps.store.read.queues.findByName(principal.workspaceId, name);
-  if (!queue) throw notFound(`Queue "${name}"`);
-  return view(queue);
+      await recordAudit(tx, {
+        workspaceId,
+        at: now,
+        actor: auditActorOf(principal),
+        action: 'queue.updated',
+        target: { type: 'queue', id: saved.id },
+        data: {
+          name,
+          version: saved.version,
+          changes: queueConfigChanges(before?.config ?? FAIL_CLOSED_CONFIG, config),
+        },
+        requestId,
+      });
+      return saved;
+    });
+    if (outcome === 'missing') throw notFound(`Queue "${name}"`);
+    if (outcome === 'lost') continue;
+    const queue = await deps.store.read.queues.findByName(workspaceId, name);
+    return view(queue ?? outcome);
+  }
+  throw new AppError('conflict', `Queue "${name}" kept changing while saving; try again`);
 }
 
 export async function getQueue(deps: QueueServiceDeps, principal: Principal, name: string): Promise<QueueView> {
@@ -133,6 +190,7 @@ function builtInDefault(): QueueView {
   return {
     name: DEFAULT_QUEUE_NAME,
     config: FAIL_CLOSED_CONFIG,
+    version: 0,
     createdAt: 0,
     updatedAt: 0,
     builtIn: true,

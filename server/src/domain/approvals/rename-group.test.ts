@@ -39,6 +39,7 @@ for (const database of DATABASES) {
       expect(after.config.levels.map((level) => level.group)).toEqual(['ops', 'approvers']);
       expect(after.config.escalation.map((step) => step.group)).toEqual(['approvers']);
       expect(after.updatedAt).toBeGreaterThan(before.updatedAt);
+      expect(after.version).toBe(before.version + 1);
       expect(await getQueue(w.deps, w.as('viewer'), 'untouched')).toEqual(untouchedBefore);
 
       const stored = await getTask(w.deps, w.as('viewer'), task.id);
@@ -59,7 +60,13 @@ for (const database of DATABASES) {
 
       const audit = await w.store.read.audit.list(w.workspaceId, 0, 500);
       expect(audit.filter((entry) => entry.action === 'reviewer_group.renamed').map((entry) => entry.data)).toEqual([
-        { from: 'managers', to: 'approvers', queues: ['two-step'], openTasks: 1 },
+        {
+          from: 'managers',
+          to: 'approvers',
+          queues: ['two-step'],
+          queueVersions: { 'two-step': before.version + 1 },
+          openTasks: 1,
+        },
       ]);
     });
 

@@ -68,9 +68,17 @@ export async function renameReviewerGroup(
       throw new AppError('conflict', `Reviewer group "${name}" already exists`, [{ path: 'name', message: 'taken' }]);
     }
     const queues: string[] = [];
+    // Each rewritten config is the queue's next version; the entry says which, so every version that
+    // ever routed a task is accounted for in the ledger.
+    const queueVersions: { [queue: string]: number } = {};
     for (const queue of await tx.queues.list(workspaceId)) {
       const config = renameGroupInConfig(queue.config, from, name);
-      if (config && (await tx.queues.update(workspaceId, queue.name, config, now))) queues.push(queue.name);
+      if (!config) continue;
+      if (!(await tx.queues.update(workspaceId, queue.name, config, now, queue.version))) {
+        throw new AppError('conflict', `Queue "${queue.name}" was changed meanwhile; try the rename again`);
+      }
+      queues.push(queue.name);
+      queueVersions[queue.name] = queue.version + 1;
     }
     const tasks = await tx.tasks.renameAssignedGroup(workspaceId, from, name, now);
     await recordAudit(tx, {
@@ -79,7 +87,7 @@ export async function renameReviewerGroup(
       actor: auditActorOf(principal),
       action: 'reviewer_group.renamed',
       target: { type: 'reviewer_group', id: group.id },
-      data: { from, to: name, queues, openTasks: tasks },
+      data: { from, to: name, queues, queueVersions, openTasks: tasks },
       requestId,
     });
     return { group: { ...group, name }, queues, tasks };

@@ -7,10 +7,20 @@ import type { JsonValue } from '../tasks/task-record.js';
  * change, removal or reordering of any row is found by `verifyAuditLog`.
  */
 
-/** Every action the log records; each name is `<target type>.<past-tense verb>`. */
+/**
+ * Every action the log records; each name is `<target type>.<past-tense verb>`.
+ *
+ * Issue 16 asks for every change to the workspace's configuration and access. A member's own
+ * preferences are neither: their mail settings (time zone, digest mode, cap) and their saved board
+ * views change only what that member sees and receives, grant no one anything and route no task, so
+ * they stay out of the ledger. A workspace's settings (its fallback time zone, delivery settings,
+ * queues, hooks, Slack) change what everyone gets, and are in it.
+ */
 export type AuditAction =
   | 'api_key.created'
   | 'api_key.revoked'
+  /** The operator gave someone a role in the workspace (`loopgate user create`, the bootstrap admin). */
+  | 'member.added'
   | 'member.role_changed'
   | 'member.deactivated'
   | 'member.reactivated'
@@ -22,6 +32,22 @@ export type AuditAction =
   | 'invitation.sent'
   | 'invitation.withdrawn'
   | 'board.configured'
+  /** Data: the queue's version and whole config (created), or the version and the fields that changed. */
+  | 'queue.created'
+  | 'queue.updated'
+  /** Webhook subscriptions: the URL's origin and the events, never the URL's path or the secret. */
+  | 'webhook.created'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
+  /** Delivery settings: private callbacks and the allow list (from → to); the callback secret's rotation. */
+  | 'delivery_settings.updated'
+  | 'delivery_settings.callback_secret_rotated'
+  /** Slack: the incoming webhook's origin and queue, never its URL or signing secret; who a Slack user decides as. */
+  | 'slack_integration.created'
+  | 'slack_integration.deleted'
+  | 'slack_integration.user_linked'
+  /** The operator set the time zone the workspace's members fall back to. */
+  | 'workspace.time_zone_changed'
   | 'halt.created'
   | 'halt.resumed'
   /** Every task change: `task.` and the task event's type (created, claimed, vote, decided, revoked, …). */
@@ -35,6 +61,11 @@ export type AuditTargetType =
   | 'reviewer_group'
   | 'invitation'
   | 'board'
+  | 'queue'
+  | 'webhook'
+  | 'delivery_settings'
+  | 'slack_integration'
+  | 'workspace'
   | 'halt'
   | 'task'
   | 'audit_log';

@@ -80,6 +80,7 @@ export async function inviteMember(
   deps: InvitationDeps,
   principal: Principal,
   input: { email: string; name?: string; role: Role },
+  requestId: string | null = null,
 ): Promise<InviteResult> {
   authorize(principal, 'workspace:admin');
   const parsed = inviteSchema.safeParse(input);
@@ -120,7 +121,7 @@ export async function inviteMember(
       action: 'invitation.sent',
       target: { type: 'invitation', id: invitationAuditId(invitation) },
       data: { email, role },
-      requestId: null,
+      requestId,
     });
   });
 
@@ -178,6 +179,7 @@ export async function withdrawInvitation(
   deps: { store: Store; clock: () => number },
   principal: Principal,
   email: string,
+  requestId: string | null = null,
 ): Promise<number> {
   authorize(principal, 'workspace:admin');
   const parsed = emailSchema.safeParse(email);
@@ -195,7 +197,7 @@ export async function withdrawInvitation(
           action: 'invitation.withdrawn',
           target: { type: 'invitation', id: invitationAuditId(invitation) },
           data: { email: invitation.email, role: invitation.role },
-          requestId: null,
+          requestId,
         });
       }
     }

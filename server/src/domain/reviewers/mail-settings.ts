@@ -1,4 +1,5 @@
 import { DEFAULT_MAILS_PER_HOUR, MAIL_MODES, type MailMode, type UserMailSettings } from '../admin/admin-ports.js';
+import { OPERATOR, recordAudit } from '../audit/record-audit.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import type { Repositories } from '../store.js';
 
@@ -83,7 +84,7 @@ export function parseMailSettings(input: MailSettingsInput): UserMailSettings {
   return { timeZone, mailMode, mailsPerHour };
 }
 
-/** A user changes their own mail settings. */
+/** A user changes their own mail settings: a personal preference, so not in the ledger (see AuditAction). */
 export async function updateMailSettings(
   deps: { store: { transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> } },
   userId: string,
@@ -95,9 +96,12 @@ export async function updateMailSettings(
   return settings;
 }
 
-/** The operator sets the time zone a workspace's members fall back to (null: UTC). */
+/**
+ * The operator sets the time zone a workspace's members fall back to (null: UTC): a workspace
+ * setting, audited in the same transaction. Setting the zone it already has writes nothing.
+ */
 export async function setWorkspaceTimeZone(
-  deps: { store: { transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> } },
+  deps: { store: { transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> }; clock: () => number },
   workspaceId: string,
   timeZone: string | null,
 ): Promise<string | null> {
@@ -110,7 +114,21 @@ export async function setWorkspaceTimeZone(
     }
     zone = canonicalTimeZone(timeZone.trim());
   }
-  const found = await deps.store.transaction((tx) => tx.workspaces.setTimeZone(workspaceId, zone));
+  const found = await deps.store.transaction(async (tx) => {
+    const before = await tx.workspaces.findTimeZone(workspaceId);
+    if (!(await tx.workspaces.setTimeZone(workspaceId, zone))) return false;
+    if (before === zone) return true;
+    await recordAudit(tx, {
+      workspaceId,
+      at: deps.clock(),
+      actor: OPERATOR,
+      action: 'workspace.time_zone_changed',
+      target: { type: 'workspace', id: workspaceId },
+      data: { from: before, to: zone },
+      requestId: null,
+    });
+    return true;
+  });
   if (!found) throw notFound('The workspace');
   return zone;
 }

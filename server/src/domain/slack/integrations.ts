@@ -1,5 +1,6 @@
+import { auditActorOf, recordAudit } from '../audit/record-audit.js';
 import type { SlackIntegrationRecord } from '../delivery/delivery-ports.js';
-import { type UrlViewer, viewTargetUrl } from '../delivery/target-url.js';
+import { type UrlViewer, urlOrigin, viewTargetUrl } from '../delivery/target-url.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -30,10 +31,19 @@ export function toSlackIntegrationView(i: SlackIntegrationRecord, viewer: UrlVie
   };
 }
 
+/**
+ * What the ledger says about an integration. A Slack incoming webhook's URL is itself a credential
+ * (it posts to the channel), so only its origin goes in; the signing secret never.
+ */
+function auditData(integration: SlackIntegrationRecord) {
+  return { webhookUrl: urlOrigin(integration.webhookUrl), queue: integration.queue };
+}
+
 export async function createSlackIntegration(
   deps: SlackDeps,
   principal: Principal,
   input: { webhookUrl: string; signingSecret: string; queue?: string },
+  requestId: string | null = null,
 ): Promise<SlackIntegrationRecord> {
   authorize(principal, 'workspace:admin');
   await deps.checkUrl(principal.workspaceId, input.webhookUrl);
@@ -46,7 +56,18 @@ export async function createSlackIntegration(
     signingSecret: input.signingSecret,
     createdAt: now,
   };
-  await deps.store.transaction((tx) => tx.slack.insertIntegration(integration));
+  await deps.store.transaction(async (tx) => {
+    await tx.slack.insertIntegration(integration);
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: now,
+      actor: auditActorOf(principal),
+      action: 'slack_integration.created',
+      target: { type: 'slack_integration', id: integration.id },
+      data: auditData(integration),
+      requestId,
+    });
+  });
   return integration;
 }
 
@@ -55,11 +76,29 @@ export async function listSlackIntegrations(deps: Pick<SlackDeps, 'store'>, prin
   return deps.store.read.slack.listIntegrations(principal.workspaceId);
 }
 
-export async function deleteSlackIntegration(deps: Pick<SlackDeps, 'store'>, principal: Principal, id: string) {
+export async function deleteSlackIntegration(
+  deps: Pick<SlackDeps, 'store' | 'clock'>,
+  principal: Principal,
+  id: string,
+  requestId: string | null = null,
+) {
   authorize(principal, 'workspace:admin');
-  if (!(await deps.store.transaction((tx) => tx.slack.deleteIntegration(principal.workspaceId, id)))) {
-    throw notFound(`Slack integration ${id}`);
-  }
+  const deleted = await deps.store.transaction(async (tx) => {
+    const integration = await tx.slack.findIntegration(id);
+    if (!integration || integration.workspaceId !== principal.workspaceId) return false;
+    if (!(await tx.slack.deleteIntegration(principal.workspaceId, id))) return false;
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: deps.clock(),
+      actor: auditActorOf(principal),
+      action: 'slack_integration.deleted',
+      target: { type: 'slack_integration', id },
+      data: auditData(integration),
+      requestId,
+    });
+    return true;
+  });
+  if (!deleted) throw notFound(`Slack integration ${id}`);
 }
 
 /** Links a Slack user to a member of the workspace; their clicks then decide as that member. */
@@ -68,6 +107,7 @@ export async function linkSlackUser(
   principal: Principal,
   integrationId: string,
   input: { slackUserId: string; email: string },
+  requestId: string | null = null,
 ) {
   authorize(principal, 'workspace:admin');
   const integration = await deps.store.read.slack.findIntegration(integrationId);
@@ -84,7 +124,19 @@ export async function linkSlackUser(
     userId: user.id,
     createdAt: deps.clock(),
   };
-  await deps.store.transaction((tx) => tx.slack.upsertUserLink(link));
+  await deps.store.transaction(async (tx) => {
+    await tx.slack.upsertUserLink(link);
+    // Access: the Slack user's clicks decide as this member from now on.
+    await recordAudit(tx, {
+      workspaceId: principal.workspaceId,
+      at: link.createdAt,
+      actor: auditActorOf(principal),
+      action: 'slack_integration.user_linked',
+      target: { type: 'slack_integration', id: integrationId },
+      data: { slackUserId: link.slackUserId, userId: user.id, email: user.email, role: membership.role },
+      requestId,
+    });
+  });
   return { integrationId, slackUserId: input.slackUserId, userId: user.id, email: user.email, role: membership.role };
 }
 

@@ -103,7 +103,7 @@ export async function createTask(
   };
   let task: TaskRecord;
   try {
-    const { task: created, routing, autoApproval } = await planNewTask(deps, draft, now);
+    const { task: created, routing, queueVersion, autoApproval } = await planNewTask(deps, draft, now);
     task = await deps.store.transaction(async (tx) => {
       // A halt committed since the check above still stops an auto-approval: nothing is approved
       // automatically while a halt covers the task.
@@ -121,7 +121,8 @@ export async function createTask(
           toStatus: created.status,
           actor: principal.actor,
           reason: routing.reason,
-          data: { rule: routing.rule, outcome: routing.outcome, levels: routing.levels },
+          // queueVersion: which config of the queue routed it, for the ledger (issue 16).
+          data: { rule: routing.rule, outcome: routing.outcome, levels: routing.levels, queueVersion },
           createdAt: now,
         }),
       );

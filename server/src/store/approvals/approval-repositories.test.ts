@@ -36,16 +36,21 @@ for (const database of DATABASES) {
     });
     afterAll(async () => close());
 
-    test('queues: one per name, config read back through the schema, listed by name', async () => {
+    test('queues: one per name, config read back through the schema, versioned, listed by name', async () => {
       const config = queueConfigSchema.parse({ description: 'Refunds <b>', reviewerGroups: ['finance'] });
-      const queue = { id: 'que_b', workspaceId: ws, name: 'refunds', config, createdAt: 10, updatedAt: 10 };
+      const queue = { id: 'que_b', workspaceId: ws, name: 'refunds', config, createdAt: 10, updatedAt: 10, version: 1 };
       expect(await store.transaction((tx) => tx.queues.insert(queue))).toBe(true);
       expect(await store.transaction((tx) => tx.queues.insert({ ...queue, id: 'que_dup' }))).toBe(false);
       expect(await store.read.queues.findByName(ws, 'refunds')).toEqual(queue);
       const changed = queueConfigSchema.parse({ creatorMayApprove: false });
       expect(await store.transaction((tx) => tx.queues.update(ws, 'refunds', changed, 20))).toBe(true);
       expect(await store.transaction((tx) => tx.queues.update(ws, 'missing', changed, 20))).toBe(false);
-      expect(await store.read.queues.findByName(ws, 'refunds')).toEqual({ ...queue, config: changed, updatedAt: 20 });
+      const v2 = { ...queue, config: changed, updatedAt: 20, version: 2 };
+      expect(await store.read.queues.findByName(ws, 'refunds')).toEqual(v2);
+      // With the version it was read at, an update is a compare-and-set: a stale one changes nothing.
+      expect(await store.transaction((tx) => tx.queues.update(ws, 'refunds', config, 30, 1))).toBe(false);
+      expect(await store.transaction((tx) => tx.queues.update(ws, 'refunds', config, 30, 2))).toBe(true);
+      expect(await store.read.queues.findByName(ws, 'refunds')).toEqual({ ...v2, config, updatedAt: 30, version: 3 });
       const other = { ...queue, id: 'que_a', name: 'alpha' };
       await store.transaction((tx) => tx.queues.insert(other));
       expect((await store.read.queues.list(ws)).map((q) => q.name)).toEqual(['alpha', 'refunds']);

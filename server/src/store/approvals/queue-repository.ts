@@ -12,6 +12,8 @@ interface QueueRow {
   config: JsonText;
   created_at: number;
   updated_at: number;
+  /** 1 when created, +1 on every change of its config. */
+  version: number;
 }
 
 function rowToQueue(row: QueueRow): QueueRecord {
@@ -23,6 +25,7 @@ function rowToQueue(row: QueueRow): QueueRecord {
     config: queueConfigSchema.parse(parseJson(row.config)),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    version: Number(row.version),
   };
 }
 
@@ -37,14 +40,22 @@ export class SqlQueueRepository implements QueueRepository {
       config: JSON.stringify(queue.config),
       created_at: queue.createdAt,
       updated_at: queue.updatedAt,
+      version: queue.version,
     };
     return insertRow(this.sql, 'queues', row, { ignore: true });
   }
 
-  async update(workspaceId: string, name: string, config: QueueRecord['config'], now: number): Promise<boolean> {
+  async update(
+    workspaceId: string,
+    name: string,
+    config: QueueRecord['config'],
+    now: number,
+    expectedVersion?: number,
+  ): Promise<boolean> {
+    const compare = expectedVersion === undefined ? '' : ' AND version = ?';
     const { affected } = await this.sql.query(
-      'UPDATE queues SET config = ?, updated_at = ? WHERE workspace_id = ? AND name = ?',
-      [JSON.stringify(config), now, workspaceId, name],
+      `UPDATE queues SET config = ?, updated_at = ?, version = version + 1 WHERE workspace_id = ? AND name = ?${compare}`,
+      [JSON.stringify(config), now, workspaceId, name, ...(expectedVersion === undefined ? [] : [expectedVersion])],
     );
     return affected === 1;
   }

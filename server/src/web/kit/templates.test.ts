@@ -201,6 +201,7 @@ const rejectPanel = {
 const queue = {
   name: 'support',
   config: {} as never,
+  version: 3,
   createdAt: NOW,
   updatedAt: NOW,
   builtIn: false,

@@ -100,6 +100,7 @@ export function register(router: Router, kit: PageKit): void {
           },
           web.principal,
           input,
+          requestIdOf(req),
         );
         // The same words whoever the address belongs to: nothing here may tell an admin about other workspaces.
         res.redirect(303, noticeHref(`Invitation sent to ${invited.email}`));
@@ -116,7 +117,7 @@ export function register(router: Router, kit: PageKit): void {
     kit.form,
     kit.page(async (req, res, web) => {
       const { email } = readForm(withdrawForm, req.body);
-      const withdrawn = await withdrawInvitation(deps, web.principal, email);
+      const withdrawn = await withdrawInvitation(deps, web.principal, email, requestIdOf(req));
       res.redirect(
         303,
         noticeHref(withdrawn > 0 ? `Invitation to ${email} withdrawn` : `No open invitation to ${email}`),
@@ -203,6 +204,7 @@ export function register(router: Router, kit: PageKit): void {
           },
           web.principal,
           { email: open.email, role: open.role, name: open.name ?? undefined },
+          requestIdOf(req),
         );
       } catch (error) {
         const appError = toAppError(error);

@@ -36,6 +36,8 @@ const queueForm = z.object({ name: formText.transform((name) => name.trim()), co
 
 const FAIL_CLOSED: QueueConfig = queueConfigSchema.parse({});
 
+const requestIdOf = (req: Request): string | null => (typeof req.id === 'string' ? req.id : null);
+
 /** Errors an admin fixes in the form; anything else (forbidden, not found) is the router's error page. */
 const FORM_ERRORS = new Set(['validation_failed', 'malformed_json', 'conflict']);
 
@@ -296,7 +298,7 @@ export function register(router: Router, kit: PageKit): void {
           return;
         }
         if (!validName.success) throw new AppError('validation_failed', 'The queue name is not valid');
-        await createQueue(deps, web.principal, { name: validName.data, config: reading.config });
+        await createQueue(deps, web.principal, { name: validName.data, config: reading.config }, requestIdOf(req));
       } catch (error) {
         const appError = toAppError(error);
         if (!FORM_ERRORS.has(appError.code)) throw error;
@@ -351,7 +353,7 @@ export function register(router: Router, kit: PageKit): void {
           await sendForm(res, web, { ...state, warnings: preview.warnings, preview: preview.recent });
           return;
         }
-        await updateQueue(deps, web.principal, queue.name, reading.config);
+        await updateQueue(deps, web.principal, queue.name, reading.config, requestIdOf(req));
       } catch (error) {
         const appError = toAppError(error);
         if (!FORM_ERRORS.has(appError.code)) throw error;
