@@ -133,11 +133,17 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           { intervalSeconds: config.slaSweepSeconds, batchSize: config.slaSweepBatch, logger: log },
         )
       : null;
-  // Pruning of finished deliveries, expired sessions, old review links and idempotency keys; safe on any number of processes.
+  // Pruning of finished deliveries, expired sessions, old review links and idempotency keys, the audit log's
+  // retention and closed tasks' payloads past theirs; safe on any number of processes.
   const housekeeping =
     config.housekeepingMinutes > 0
       ? startHousekeeping(
-          { store, clock, audit: { store, retentionMs: config.auditRetentionMs } },
+          {
+            store,
+            clock,
+            audit: { store, retentionMs: config.auditRetentionMs },
+            payloads: { store, retentionMs: config.payloadRetentionMs },
+          },
           {
             intervalMinutes: config.housekeepingMinutes,
             deliveryRetentionMs: config.deliveryRetentionMs,
