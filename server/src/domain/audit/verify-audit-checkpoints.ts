@@ -32,7 +32,7 @@ export async function verifyAuditCheckpoints(
 ): Promise<CheckpointVerification> {
   const { audit, auditCheckpoints } = deps.store.read;
   const pageSize = options.pageSize ?? 1000;
-  const head = await audit.head(workspaceId);
+  let head = await audit.head(workspaceId);
   let checked = 0;
   let otherKeys = 0;
   const fail = (checkpoint: AuditCheckpoint, reason: CheckpointBreak, message: string): CheckpointVerification => ({
@@ -49,6 +49,8 @@ export async function verifyAuditCheckpoints(
       if (problem) return fail(checkpoint, 'checkpoint_signature', problem);
       if (checkpoint.workspaceId !== workspaceId)
         return fail(checkpoint, 'checkpoint_signature', 'it names another workspace');
+      // On a live log, entries and their checkpoint may have been written since the head was read.
+      if (!head || checkpoint.seq > head.lastSeq) head = await audit.head(workspaceId);
       if (!head || checkpoint.seq > head.lastSeq) {
         return fail(
           checkpoint,
