@@ -10,7 +10,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 for (const database of DATABASES) {
   describe(`${database}: payload retention`, () => {
     let offset = 0;
-    const d = useTestApp(database, () => Date.now() + offset);
+    // A revoke window longer than the retention, so an erased approval can still be revoked.
+    const d = useTestApp(database, () => Date.now() + offset, { revokeWindowMs: 365 * DAY_MS });
     afterEach(() => {
       offset = 0;
     });
@@ -107,6 +108,30 @@ for (const database of DATABASES) {
       // Nothing left to erase: a second run changes nothing, and the erased task's version stays.
       expect(await erase(30)).toEqual({ erased: 0 });
       expect((await get(edited)).version).toBe(gone.version);
+    });
+
+    test('an approval revoked after its payload was erased: the revocation names the digest of what was shown', async () => {
+      offset = -40 * DAY_MS;
+      const id = await create('Pay supplier', { account: 'NL91ABNA0417164300' });
+      await request(d.app).post(`/api/v1/tasks/${id}/decision`).set(bearer(d.keys.admin)).send({ action: 'approve' });
+      offset = 0;
+      const shown = (await ledgerOf(id))[0]?.data.shownDigest;
+      expect(await erase(30)).toMatchObject({ erased: expect.any(Number) });
+      expect((await get(id)).payloadErasure).toMatchObject({ shownDigest: shown });
+      const revoked = await request(d.app)
+        .post(`/api/v1/tasks/${id}/revoke`)
+        .set(bearer(d.keys.admin))
+        .send({ reason: 'paid twice' });
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toMatchObject({ status: 'revoked', payload: null, payloadErasure: { shownDigest: shown } });
+      const ledger = await ledgerOf(id);
+      expect(ledger.map((entry) => entry.action)).toEqual([
+        'task.created',
+        'task.decided',
+        'task.payload_erased',
+        'task.revoked',
+      ]);
+      expect(ledger.every((entry) => entry.data.shownDigest === shown)).toBe(true);
     });
 
     test('several processes erasing at once erase each task once', async () => {
