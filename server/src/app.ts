@@ -23,6 +23,7 @@ import { taskRoutes } from './api/tasks.js';
 import type { TrustProxySetting } from './config.js';
 import type { ApiKeyAuthenticator } from './domain/admin/authenticate.js';
 import { noteAuditPrincipal, runWithAuditContext } from './domain/audit/audit-context.js';
+import type { AuditSigningKey } from './domain/audit/list-audit-checkpoints.js';
 import type { Principal } from './domain/kernel/access.js';
 import { AppError } from './domain/kernel/errors.js';
 import type { EmailMessage, Notifier } from './domain/kernel/notifier.js';
@@ -56,6 +57,8 @@ export interface AppDeps extends CreateTaskDeps {
   trustProxy?: TrustProxySetting;
   /** Cost of an hour of reviewer time for the ROI numbers (LOOPGATE_REVIEWER_HOUR_COST); null: not set. */
   reviewerHourCost?: number | null;
+  /** The public half of LOOPGATE_AUDIT_SIGNING_KEY, shown with the checkpoints; null or absent: checkpoints are off. */
+  auditSigningKey?: AuditSigningKey | null;
 }
 
 /**

@@ -1,6 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { type AuditSigner, auditSignerOf } from './domain/audit/checkpoint-signer.js';
 import { type AllowEntry, parseAllowList } from './domain/delivery/callback-targets.js';
 
 /** Days the audit log is kept at the least unless a shorter time is allowed explicitly: six months. */
@@ -92,6 +94,35 @@ const trustProxy = z
     return entries;
   });
 
+/**
+ * An Ed25519 private key as PKCS#8 PEM (`openssl genpkey -algorithm ed25519`, or `loopgate audit
+ * keygen`). An environment variable often cannot hold line breaks, so `\n` written out stands for one.
+ * The messages never quote the value: it is a secret.
+ */
+const signingKey = z
+  .string()
+  .optional()
+  .transform((value, ctx): AuditSigner | null => {
+    const text = (value ?? '').trim().replace(/\\n/g, '\n');
+    if (text === '') return null;
+    if (!text.startsWith('-----BEGIN PRIVATE KEY-----')) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected an Ed25519 private key in PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"); make one with `openssl genpkey -algorithm ed25519` or `loopgate audit keygen`',
+      });
+      return z.NEVER;
+    }
+    try {
+      return auditSignerOf(createPrivateKey({ key: text, format: 'pem' }));
+    } catch (error) {
+      const why =
+        error instanceof TypeError && /Ed25519/.test(error.message) ? error.message : 'not a readable private key';
+      ctx.addIssue({ code: 'custom', message: `${why} (an Ed25519 key in PKCS#8 PEM is needed)` });
+      return z.NEVER;
+    }
+  });
+
 const envSchema = z
   .object({
     PORT: envInt(0, 65_535, 3000),
@@ -160,6 +191,11 @@ const envSchema = z
     // shorter retention is refused unless LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT says it is meant.
     LOOPGATE_AUDIT_RETENTION_DAYS: envInt(0, 36_500, AUDIT_RETENTION_FLOOR_DAYS),
     LOOPGATE_AUDIT_RETENTION_ALLOW_SHORT: booleanFlag,
+    // Signed checkpoints: the Ed25519 key (unset: no checkpoints), and the entries between two of them.
+    LOOPGATE_AUDIT_SIGNING_KEY: signingKey,
+    LOOPGATE_AUDIT_CHECKPOINT_EVERY: envInt(1, 1_000_000, 1000),
+    // Payload retention: days after its close a task's payload and context are erased (0: kept).
+    LOOPGATE_PAYLOAD_RETENTION_DAYS: envInt(0, 36_500, 0),
   })
   .superRefine((env, ctx) => {
     const hasEmail = env.LOOPGATE_ADMIN_EMAIL !== undefined;
@@ -296,6 +332,13 @@ const configSchema = envSchema.transform((e, ctx) => {
     /** How long audit entries are kept before housekeeping prunes them (with a checkpoint); null: forever. */
     auditRetentionMs:
       e.LOOPGATE_AUDIT_RETENTION_DAYS === 0 ? null : e.LOOPGATE_AUDIT_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    /** The key audit checkpoints are signed with, its public half and id; null: checkpoints are off. */
+    auditSigner: e.LOOPGATE_AUDIT_SIGNING_KEY,
+    /** A checkpoint once this many entries are past the last one (and hourly while any are). */
+    auditCheckpointEvery: e.LOOPGATE_AUDIT_CHECKPOINT_EVERY,
+    /** How long after its close a task keeps its payload and context; null: for ever. */
+    payloadRetentionMs:
+      e.LOOPGATE_PAYLOAD_RETENTION_DAYS === 0 ? null : e.LOOPGATE_PAYLOAD_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   };
 });
 

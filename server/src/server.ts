@@ -11,6 +11,7 @@ import type { Store } from './domain/store.js';
 import { InProcessTaskEventBus } from './events/in-process-bus.js';
 import { RedisTaskEventBus } from './events/redis-bus.js';
 import { startAnalyticsRollups } from './jobs/analytics-job.js';
+import { startAuditCheckpoints } from './jobs/audit-checkpoint-job.js';
 import { startHousekeeping } from './jobs/housekeeping-job.js';
 import { startMailDigests } from './jobs/mail-digest-job.js';
 import { startReviewMailer } from './jobs/review-mailer.js';
@@ -80,6 +81,9 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
     trustProxy: config.trustProxy,
     revokeWindowMs: config.revokeWindowMs,
     reviewerHourCost: config.reviewerHourCost,
+    auditSigningKey: config.auditSigner
+      ? { keyId: config.auditSigner.keyId, publicKey: config.auditSigner.publicKey }
+      : null,
     notifier,
     onInvitationSent: (message, link) => {
       if (notifier.mode === 'file')
@@ -129,11 +133,17 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           { intervalSeconds: config.slaSweepSeconds, batchSize: config.slaSweepBatch, logger: log },
         )
       : null;
-  // Pruning of finished deliveries, expired sessions, old review links and idempotency keys; safe on any number of processes.
+  // Pruning of finished deliveries, expired sessions, old review links and idempotency keys, the audit log's
+  // retention and closed tasks' payloads past theirs; safe on any number of processes.
   const housekeeping =
     config.housekeepingMinutes > 0
       ? startHousekeeping(
-          { store, clock, audit: { store, retentionMs: config.auditRetentionMs } },
+          {
+            store,
+            clock,
+            audit: { store, retentionMs: config.auditRetentionMs },
+            payloads: { store, retentionMs: config.payloadRetentionMs },
+          },
           {
             intervalMinutes: config.housekeepingMinutes,
             deliveryRetentionMs: config.deliveryRetentionMs,
@@ -141,6 +151,13 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
           },
         )
       : null;
+  // Signed audit checkpoints, only with LOOPGATE_AUDIT_SIGNING_KEY; a head signed twice is stored once.
+  const checkpoints = config.auditSigner
+    ? startAuditCheckpoints(
+        { store, clock, signer: config.auditSigner },
+        { every: config.auditCheckpointEvery, logger: log },
+      )
+    : null;
   // Analytics rollups: folds tasks closed since the last run; safe on any number of processes.
   const analytics =
     config.analyticsSeconds > 0
@@ -165,6 +182,7 @@ export async function startServer(config: Readonly<Config> = loadConfig(), logge
       });
       await sweeper?.stop();
       await housekeeping?.stop();
+      await checkpoints?.stop();
       await analytics?.stop();
       await digests.stop();
       await reviewMailer.stop();

@@ -262,6 +262,17 @@ export const taskSchema = z
     decision: decisionSchema.nullable(),
     workflow: taskWorkflowSchema,
     version: z.number().int(),
+    payloadErasure: z
+      .object({
+        erasedAt: z.iso.datetime(),
+        shownDigest: z
+          .string()
+          .describe("SHA-256 (hex) of the RFC 8785 JSON of {payload, form} as erased: the audit entries' shownDigest"),
+      })
+      .nullable()
+      .describe(
+        "Set when payload retention (LOOPGATE_PAYLOAD_RETENTION_DAYS) erased this closed task's payload and context: then payload, context, decision.originalPayload, decision.modifiedPayload and decision.diff are null and are not what the agent sent; null: they are as sent",
+      ),
   })
   .meta({ id: 'Task' });
 export type Task = z.infer<typeof taskSchema>;

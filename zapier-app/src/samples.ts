@@ -39,6 +39,7 @@ export const SAMPLE_TASK: Task = {
     claimed: false,
   },
   version: 1,
+  payloadErasure: null,
 };
 
 /** A decision as "Request Approval" returns it once the reviewer acted (approved with an edit). */

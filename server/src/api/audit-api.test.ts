@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { canonicalJson } from '@loopgate/shared';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { GENESIS_HASH } from '../domain/audit/audit-chain.js';
+import { auditSignerOf } from '../domain/audit/checkpoint-signer.js';
 import { AUDIT_CSV_COLUMNS } from '../domain/audit/export-audit-log.js';
+import { writeAuditCheckpoints } from '../domain/audit/write-audit-checkpoints.js';
 import { bearer, useTestApp } from '../test-support/api-requests.js';
 import { DATABASES } from '../test-support/databases.js';
 import { rawDataSource } from '../test-support/raw-data-source.js';
@@ -134,6 +136,79 @@ for (const database of DATABASES) {
       const doc = (await request(d.app).get('/api/openapi.json')).body as { paths: Record<string, { get?: object }> };
       expect(doc.paths['/api/v1/audit']?.get).toBeDefined();
       expect(doc.paths['/api/v1/audit/verify']?.get).toBeDefined();
+      expect(doc.paths['/api/v1/audit/checkpoints']?.get).toBeDefined();
+    });
+
+    test('checkpoints without a signing key: an empty list and signing null', async () => {
+      const res = await request(d.app).get('/api/v1/audit/checkpoints').set(bearer(d.keys.admin));
+      expect([res.status, res.body]).toEqual([200, { signing: null, checkpoints: [], nextAfter: null }]);
+    });
+  });
+
+  describe(`${database}: GET /api/v1/audit/checkpoints`, () => {
+    const signer = auditSignerOf(generateKeyPairSync('ed25519').privateKey);
+    const d = useTestApp(database, Date.now, {
+      auditSigningKey: { keyId: signer.keyId, publicKey: signer.publicKey },
+    });
+
+    test('pages of checkpoints an outsider verifies with the public key given; verify checks them; admins only', async () => {
+      for (const [round, title] of ['one', 'two', 'three'].entries()) {
+        const res = await request(d.app).post('/api/v1/tasks').set(bearer(d.keys.admin)).send({ title, payload: {} });
+        expect(res.status).toBe(201);
+        await writeAuditCheckpoints({ store: d.store, signer }, { now: Date.now() + round, every: 1 });
+      }
+      const first = await request(d.app).get('/api/v1/audit/checkpoints?limit=2').set(bearer(d.keys.admin));
+      expect(first.status).toBe(200);
+      expect(first.body.signing).toEqual({ keyId: signer.keyId, publicKey: signer.publicKey });
+      expect(first.body.checkpoints).toHaveLength(2);
+      const rest = await request(d.app)
+        .get(`/api/v1/audit/checkpoints?after=${first.body.nextAfter}`)
+        .set(bearer(d.keys.admin));
+      expect(rest.body.nextAfter).toBeNull();
+      const all = [...first.body.checkpoints, ...rest.body.checkpoints] as {
+        workspaceId: string;
+        seq: number;
+        hash: string;
+        at: number;
+        signature: string;
+        publicKey: string;
+      }[];
+      expect(all).toHaveLength(3);
+      expect(all.map((c) => c.seq)).toEqual([...all.map((c) => c.seq)].sort((a, b) => a - b));
+      const exported = (await request(d.app).get('/api/v1/audit').set(bearer(d.keys.admin)).buffer(true)).text
+        .trimEnd()
+        .split('\n')
+        .map((text) => JSON.parse(text) as Line);
+      for (const checkpoint of all) {
+        const message = canonicalJson({
+          workspaceId: checkpoint.workspaceId,
+          seq: checkpoint.seq,
+          hash: checkpoint.hash,
+          at: checkpoint.at,
+        });
+        const key = createPublicKey(first.body.signing.publicKey);
+        expect(verify(null, Buffer.from(message), key, Buffer.from(checkpoint.signature, 'base64'))).toBe(true);
+        // … and it names the hash the exported log has at that seq.
+        expect(exported.find((line) => line.seq === checkpoint.seq)?.hash).toBe(checkpoint.hash);
+      }
+
+      const verified = await request(d.app).get('/api/v1/audit/verify').set(bearer(d.keys.admin));
+      expect(verified.body).toMatchObject({ ok: true, checkpoints: { checked: 3, otherKeys: 0 } });
+
+      const refused = await request(d.app).get('/api/v1/audit/checkpoints').set(bearer(d.keys.reviewer));
+      expect([refused.status, refused.headers['content-type'], refused.body.code]).toEqual([
+        403,
+        'application/problem+json; charset=utf-8',
+        'forbidden',
+      ]);
+      const invalid = await request(d.app).get('/api/v1/audit/checkpoints?limit=5000').set(bearer(d.keys.admin));
+      expect([invalid.status, invalid.body.code]).toEqual([400, 'validation_failed']);
+
+      const raw = await rawDataSource(d.db, []);
+      await raw.query('UPDATE audit_checkpoints SET hash = ? WHERE seq = ?', ['f'.repeat(64), all[1]?.seq]);
+      await raw.destroy();
+      const broken = await request(d.app).get('/api/v1/audit/verify').set(bearer(d.keys.admin));
+      expect(broken.body).toMatchObject({ ok: false, seq: all[1]?.seq, reason: 'checkpoint_signature' });
     });
   });
 }

@@ -1,17 +1,25 @@
-import { auditExportQuerySchema, auditVerificationSchema, auditVerifyQuerySchema } from '@loopgate/shared';
+import {
+  auditCheckpointPageSchema,
+  auditCheckpointsQuerySchema,
+  auditExportQuerySchema,
+  auditVerificationSchema,
+  auditVerifyQuerySchema,
+} from '@loopgate/shared';
 import {
   AUDIT_CSV_COLUMNS,
   auditCsvRow,
   exportWorkspaceAuditLog,
   verifyWorkspaceAuditLog,
 } from '../domain/audit/export-audit-log.js';
+import { type AuditSigningKey, listWorkspaceAuditCheckpoints } from '../domain/audit/list-audit-checkpoints.js';
 import type { Store } from '../domain/store.js';
 import { streamExport } from '../http-common/export-stream.js';
 import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute } from './route.js';
 
-/** The workspace's audit log for its admins: the chain's check, and the log itself, streamed. */
-export function auditRoutes(deps: { store: Store }): AnyRouteSpec[] {
+/** The workspace's audit log for its admins: the chain's check, the log itself, streamed, and its signed checkpoints. */
+export function auditRoutes(deps: { store: Store; auditSigningKey?: AuditSigningKey | null }): AnyRouteSpec[] {
+  const signingKey = deps.auditSigningKey ?? null;
   return [
     defineRoute({
       method: 'get',
@@ -23,14 +31,38 @@ export function auditRoutes(deps: { store: Store }): AnyRouteSpec[] {
       responses: {
         200: {
           description:
-            'ok: true with the entries checked, or ok: false with the first bad seq and why (hash_mismatch, broken_link, gap, head_mismatch)',
+            'ok: true with the entries and checkpoints checked, or ok: false with the first bad seq and why (hash_mismatch, broken_link, gap, head_mismatch, checkpoint_signature, checkpoint_mismatch)',
           schema: auditVerificationSchema,
         },
         ...problemResponses(400, 401, 403),
       },
       async handler({ principal, query }) {
-        const result = await verifyWorkspaceAuditLog(deps, principal, query.from);
+        const result = await verifyWorkspaceAuditLog(
+          { store: deps.store, signingKeyId: signingKey?.keyId ?? null },
+          principal,
+          query.from,
+        );
         const { workspaceId: _workspace, ...body } = result;
+        return { status: 200, body };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/audit/checkpoints',
+      summary: "List the workspace's signed audit checkpoints, oldest first, with the public key to check them",
+      tags: ['audit'],
+      permission: 'workspace:admin',
+      query: auditCheckpointsQuerySchema,
+      responses: {
+        200: {
+          description:
+            'Each checkpoint signs {workspaceId, seq, hash, at} (RFC 8785 JSON) with Ed25519 and carries its public key (SPKI PEM); `signing` is the key in use now, null when checkpoints are off (docs/governance.md)',
+          schema: auditCheckpointPageSchema,
+        },
+        ...problemResponses(400, 401, 403),
+      },
+      async handler({ principal, query }) {
+        const body = await listWorkspaceAuditCheckpoints({ store: deps.store, signingKey }, principal, query);
         return { status: 200, body };
       },
     }),

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { type Actor, ROLES, type Role } from '@loopgate/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
@@ -5,6 +6,7 @@ import { createApiKey, listAllApiKeys, revokeApiKeyByRef } from '../domain/admin
 import { resetPassword, upsertUser } from '../domain/admin/users.js';
 import { createWorkspace, resolveWorkspace } from '../domain/admin/workspaces.js';
 import { AUDIT_CSV_COLUMNS, auditCsvRow, exportAuditLog } from '../domain/audit/export-audit-log.js';
+import { exportAuditCheckpoints } from '../domain/audit/list-audit-checkpoints.js';
 import { verifyAuditLog } from '../domain/audit/verify-audit-log.js';
 import type { TaskEventBus } from '../domain/kernel/bus.js';
 import { AppError } from '../domain/kernel/errors.js';
@@ -213,15 +215,18 @@ export function buildCli(): Command {
     .option('--workspace <slug>', 'only this workspace (default: every workspace)')
     .option('--from <seq>', 'start at this seq (its link to the entry before is still checked)', positiveInteger)
     .action(async (options: { workspace?: string; from?: number }) => {
-      const broken = await withStore(async (store) => {
+      const broken = await withStore(async (store, config) => {
         const workspaces = options.workspace
           ? [await resolveWorkspace({ store, clock }, options.workspace)]
           : await store.read.workspaces.list();
         const bad: string[] = [];
         for (const each of workspaces) {
-          const result = await verifyAuditLog({ store }, each.id, { fromSeq: options.from });
+          const result = await verifyAuditLog({ store }, each.id, {
+            fromSeq: options.from,
+            currentKeyId: config.auditSigner?.keyId ?? null,
+          });
           const line = result.ok
-            ? `${each.slug}	ok	${result.checked} entries${result.lastSeq === null ? '' : ` through seq ${result.lastSeq}`}`
+            ? `${each.slug}	ok	${result.checked} entries${result.lastSeq === null ? '' : ` through seq ${result.lastSeq}`}${describeCheckpoints(result.checkpoints)}`
             : `${each.slug}	broken	seq ${result.seq}	${result.reason}: ${result.message}`;
           process.stdout.write(`${line}
 `);
@@ -266,7 +271,46 @@ export function buildCli(): Command {
       },
     );
 
+  audit
+    .command('checkpoints')
+    .description(
+      "Write a workspace's signed checkpoints to stdout as JSON Lines, oldest first; each carries its public key (SPKI PEM) and verifies on its own (docs/governance.md)",
+    )
+    .option('--workspace <slug>', 'workspace slug (default: the default workspace)')
+    .action(async (options: { workspace?: string }) => {
+      await withStore(async (store, config) => {
+        const found = await resolveWorkspace({ store, clock }, options.workspace);
+        let count = 0;
+        for await (const checkpoint of exportAuditCheckpoints({ store }, found.id)) {
+          process.stdout.write(`${JSON.stringify(checkpoint)}\n`);
+          count += 1;
+        }
+        const signing = config.auditSigner
+          ? `this server signs with key ${config.auditSigner.keyId}`
+          : 'LOOPGATE_AUDIT_SIGNING_KEY is not set here: no new checkpoints are signed';
+        process.stderr.write(`${count} checkpoints in workspace ${found.slug}; ${signing}\n`);
+      });
+    });
+  audit
+    .command('keygen')
+    .description(
+      'Print a new Ed25519 private key (PKCS#8 PEM) for LOOPGATE_AUDIT_SIGNING_KEY on stdout, and its public key on stderr',
+    )
+    .action(() => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      process.stdout.write(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+      process.stderr.write(
+        `keep the private key secret; outsiders check checkpoints with the public key:\n${publicKey.export({ type: 'spki', format: 'pem' }).toString()}`,
+      );
+    });
+
   return program;
+}
+
+function describeCheckpoints(checkpoints: { checked: number; otherKeys: number }): string {
+  if (checkpoints.checked === 0) return '';
+  const others = checkpoints.otherKeys > 0 ? `, ${checkpoints.otherKeys} signed by another key` : '';
+  return `, ${checkpoints.checked} checkpoints${others}`;
 }
 
 /** A command that ran but found something wrong: its message goes to stderr and the exit code is 1. */

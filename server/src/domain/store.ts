@@ -7,6 +7,7 @@ import type {
   VoteRepository,
 } from './approvals/approval-ports.js';
 import type { AuditRepository } from './audit/audit-ports.js';
+import type { AuditCheckpointRepository } from './audit/checkpoint-ports.js';
 import type {
   DeliveryRepository,
   DeliverySettingsRepository,
@@ -34,6 +35,7 @@ export interface Repositories {
   users: UserRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
+  auditCheckpoints: AuditCheckpointRepository;
   analytics: AnalyticsRepository;
   idempotency: IdempotencyRepository;
   webhooks: WebhookSubscriptionRepository;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { pruneAuditLogs } from '../domain/audit/prune-audit-log.js';
 import { type HousekeepingDeps, pruneOnce } from '../domain/housekeeping/housekeeping.js';
 import type { Store } from '../domain/store.js';
+import { eraseExpiredPayloads } from '../domain/tasks/erase-payloads.js';
 import { type RepeatingJob, runEvery } from './run-every.js';
 
 /** Rows per delete statement: small enough that no batch holds locks or SQLite's writer for long. */
@@ -16,6 +17,8 @@ export function startHousekeeping(
     clock: () => number;
     /** The audit log's retention (null: forever) and the store it prunes; without it the log is not pruned here. */
     audit?: { store: Pick<Store, 'read' | 'transaction'>; retentionMs: number | null };
+    /** Payload retention (null: payloads are kept); without it no payload is erased here. */
+    payloads?: { store: Pick<Store, 'read' | 'transaction'>; retentionMs: number | null };
   },
   options: {
     intervalMinutes: number;
@@ -47,7 +50,20 @@ export function startHousekeeping(
             signal,
           })
         : { entries: 0, checkpoints: 0 };
-      const pruned = { ...result, auditEntries: audit.entries, auditCheckpoints: audit.checkpoints };
+      const payloads = deps.payloads
+        ? await eraseExpiredPayloads(deps.payloads, {
+            now: deps.clock(),
+            retentionMs: deps.payloads.retentionMs,
+            batchSize: options.batchSize ?? HOUSEKEEPING_BATCH_SIZE,
+            signal,
+          })
+        : { erased: 0 };
+      const pruned = {
+        ...result,
+        auditEntries: audit.entries,
+        auditCheckpoints: audit.checkpoints,
+        erasedPayloads: payloads.erased,
+      };
       if (Object.values(pruned).some((count) => count > 0)) {
         options.logger.info({ ...pruned, ms: Math.round(performance.now() - startedAt) }, 'housekeeping pruned rows');
       }

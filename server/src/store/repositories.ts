@@ -7,6 +7,7 @@ import { SqlQueueRepository } from './approvals/queue-repository.js';
 import { SqlReviewerGroupRepository } from './approvals/reviewer-group-repository.js';
 import { SqlSweepRepository } from './approvals/sweep-repository.js';
 import { SqlVoteRepository } from './approvals/vote-repository.js';
+import { SqlAuditCheckpointRepository } from './audit/audit-checkpoint-repository.js';
 import { SqlAuditRepository } from './audit/audit-repository.js';
 import { SqlDeliveryRepository } from './delivery/delivery-repository.js';
 import { SqlDeliverySettingsRepository } from './delivery/delivery-settings-repository.js';
@@ -37,6 +38,7 @@ export function createRepositories(sql: Sql): Repositories {
     users: new SqlUserRepository(sql),
     apiKeys: new SqlApiKeyRepository(sql),
     audit: new SqlAuditRepository(sql),
+    auditCheckpoints: new SqlAuditCheckpointRepository(sql),
     analytics: new SqlAnalyticsRepository(sql),
     queues: new SqlQueueRepository(sql),
     reviewerGroups: new SqlReviewerGroupRepository(sql),

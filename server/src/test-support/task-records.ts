@@ -32,6 +32,7 @@ export function taskRecord(
     form: null,
     responseForm: null,
     decision: null,
+    payloadErasure: null,
     ...extra,
   };
 }

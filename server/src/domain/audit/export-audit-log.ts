@@ -45,12 +45,12 @@ export function exportWorkspaceAuditLog(
 
 /** The admin's check of their workspace's chain (GET /api/v1/audit/verify). */
 export function verifyWorkspaceAuditLog(
-  deps: { store: Pick<Store, 'read'> },
+  deps: { store: Pick<Store, 'read'>; signingKeyId?: string | null },
   principal: Principal,
   fromSeq?: number,
 ): Promise<AuditVerification> {
   authorize(principal, 'workspace:admin');
-  return verifyAuditLog(deps, principal.workspaceId, { fromSeq });
+  return verifyAuditLog(deps, principal.workspaceId, { fromSeq, currentKeyId: deps.signingKeyId });
 }
 
 /** CSV columns, in order; `data` is the entry's JSON text. */

@@ -21,8 +21,9 @@ export async function recordTaskAudit(
     toStatus: event.toStatus,
     reason: event.reason,
     event: event.data,
-    // What a reviewer was shown: the payload and its form, as RFC 8785 SHA-256.
-    shownDigest: await payloadDigest({ payload: task.payload, form: task.form }),
+    // What a reviewer was shown: the payload and its form, as RFC 8785 SHA-256; once retention erased
+    // them, the digest it kept of them, so later entries (a revocation, the erasure) still name it.
+    shownDigest: task.payloadErasure?.shownDigest ?? (await payloadDigest({ payload: task.payload, form: task.form })),
   };
   if (event.type === 'created') data.queue = task.queue;
   // The decision, on the change that made it (a vote that only completes a level has none yet).

@@ -50,7 +50,14 @@ for (const database of DATABASES) {
 
     test('an untouched log verifies, whole or from a seq', async () => {
       const id = await logOf(8);
-      expect(await verify(id)).toEqual({ ok: true, workspaceId: id, checked: 8, firstSeq: 1, lastSeq: 8 });
+      expect(await verify(id)).toEqual({
+        ok: true,
+        workspaceId: id,
+        checked: 8,
+        firstSeq: 1,
+        lastSeq: 8,
+        checkpoints: { checked: 0, otherKeys: 0 },
+      });
       expect(await verify(id, 5)).toMatchObject({ ok: true, checked: 4, firstSeq: 5 });
       const empty = await logOf(0);
       expect(await verify(empty)).toMatchObject({ ok: true, checked: 0 });

@@ -1,6 +1,7 @@
 import type { Store } from '../store.js';
 import { entryHash, GENESIS_HASH } from './audit-chain.js';
 import type { AuditRecord } from './audit-ports.js';
+import { type CheckpointBreak, verifyAuditCheckpoints } from './verify-audit-checkpoints.js';
 
 /** Why an entry fails verification. */
 export type AuditBreak =
@@ -11,10 +12,20 @@ export type AuditBreak =
   /** The entry is not numbered one after the previous one: entries in between are missing. */
   | 'gap'
   /** The log ends before (or differs from) what its head says it wrote: entries at the end are missing. */
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** A signed checkpoint does not hold, or the log no longer matches it (verify-audit-checkpoints.ts). */
+  | CheckpointBreak;
 
 export type AuditVerification =
-  | { ok: true; workspaceId: string; checked: number; firstSeq: number | null; lastSeq: number | null }
+  | {
+      ok: true;
+      workspaceId: string;
+      checked: number;
+      firstSeq: number | null;
+      lastSeq: number | null;
+      /** Signed checkpoints checked, and how many of them a key other than the current one signed. */
+      checkpoints: { checked: number; otherKeys: number };
+    }
   | { ok: false; workspaceId: string; checked: number; seq: number; reason: AuditBreak; message: string };
 
 export interface VerifyOptions {
@@ -22,6 +33,8 @@ export interface VerifyOptions {
   fromSeq?: number;
   /** Entries read per query; memory stays at one page whatever the log's length. */
   pageSize?: number;
+  /** The id of the key this server signs checkpoints with, if any: checkpoints by other keys are counted. */
+  currentKeyId?: string | null;
 }
 
 /**
@@ -114,7 +127,21 @@ export async function verifyAuditLog(
       return fail(previous.seq, 'head_mismatch', "its hash is not the one the log's head recorded when it was written");
     }
   }
-  return { ok: true, workspaceId, checked, firstSeq, lastSeq: previous && checked > 0 ? previous.seq : null };
+  // The chain holds together; the checkpoints say whether it is still the chain that was signed.
+  const checkpoints = await verifyAuditCheckpoints(deps, workspaceId, {
+    fromSeq,
+    currentKeyId: options.currentKeyId,
+    pageSize,
+  });
+  if (!checkpoints.ok) return { ...checkpoints, workspaceId, checked };
+  return {
+    ok: true,
+    workspaceId,
+    checked,
+    firstSeq,
+    lastSeq: previous && checked > 0 ? previous.seq : null,
+    checkpoints: { checked: checkpoints.checked, otherKeys: checkpoints.otherKeys },
+  };
 }
 
 /** The last pruned entry an `audit.pruned` checkpoint names, or null if its data is not that shape. */

@@ -1,5 +1,5 @@
 import type { RiskLevel, TaskColumnSort, TaskStatus } from '@loopgate/shared';
-import type { TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
+import type { PayloadErasureRecord, TaskEventRecord, TaskRecord, TaskTransition } from './task-record.js';
 import type { UrgencyKey } from './urgency.js';
 
 /**
@@ -70,6 +70,22 @@ export interface TaskRepository {
    * goes up, so a change planned on the old name re-plans. Returns how many.
    */
   renameAssignedGroup(workspaceId: string, from: string, to: string, now: number): Promise<number>;
+  /**
+   * Closed tasks (status in `statuses`) that closed before `closedBefore` and still hold their
+   * payload, in any workspace, oldest close first: one batch for payload retention.
+   */
+  listErasable(statuses: readonly TaskStatus[], closedBefore: number, limit: number): Promise<TaskRecord[]>;
+  /**
+   * Erases the task's payload, context and the decision's copies of them (modified payload, diff),
+   * keeps `erasure`, and moves the version on, if the row is still at `expectedVersion` and not erased:
+   * true when this call did it.
+   */
+  erasePayload(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    erasure: PayloadErasureRecord,
+  ): Promise<boolean>;
   /** Compare-and-set: true when this call won (the row still had `expected` status and version). */
   transition(
     workspaceId: string,

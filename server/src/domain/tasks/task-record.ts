@@ -60,6 +60,18 @@ export interface TaskRecord {
   decision: DecisionRecord | null;
   /** Queue workflow state (routing, level, escalation); absent means the defaults of a fresh task. */
   workflow?: TaskWorkflowRecord;
+  /**
+   * Set once payload retention erased the payload and context (then `payload` is null and `context`
+   * null, and they are not what the agent sent); absent or null: they are as the agent sent them.
+   */
+  payloadErasure?: PayloadErasureRecord | null;
+}
+
+/** What payload retention left of a closed task's payload (domain/tasks/erase-payloads.ts). */
+export interface PayloadErasureRecord {
+  erasedAt: number;
+  /** SHA-256 of the RFC 8785 JSON of {payload, form} as erased: the audit entries' `shownDigest`. */
+  shownDigest: string;
 }
 
 /** Where a task stands in its queue's workflow. `nextSweepAt` is when the SLA sweeper must look at it next. */

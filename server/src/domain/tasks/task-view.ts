@@ -49,6 +49,9 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
       : null,
     version: task.version,
     workflow: toWorkflowView(task),
+    payloadErasure: task.payloadErasure
+      ? { erasedAt: iso(task.payloadErasure.erasedAt), shownDigest: task.payloadErasure.shownDigest }
+      : null,
   };
 }
 

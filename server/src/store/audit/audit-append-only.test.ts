@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SqlAuditCheckpointRepository } from './audit-checkpoint-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
 
 const SRC = path.resolve(__dirname, '../..');
@@ -32,6 +33,9 @@ describe('the audit log is append-only', () => {
       /\b(delete|update|softDelete|remove)\(\s*['"]audit_log['"]/g,
       /\bUPDATE\s+audit_heads\b/gi,
       /\bDELETE\s+FROM\s+audit_heads\b/gi,
+      // Signed checkpoints are never changed or removed, not even by retention: they are the anchor.
+      /\b(UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE\s+(TABLE\s+)?)\s*audit_checkpoints\b/gi,
+      /\bdeleteBatch\([^)]*'audit_checkpoints'/g,
     ];
     for (const pattern of patterns) {
       for (const match of text.matchAll(pattern))
@@ -59,6 +63,13 @@ describe('the audit log is append-only', () => {
     const methods = Object.getOwnPropertyNames(SqlAuditRepository.prototype).filter((name) => name !== 'constructor');
     const writers = methods.filter((name) => !/^(list|find|head|latest|lastSeq)/.test(name));
     expect(writers.sort()).toEqual(['advanceHead', 'append', 'nextSeq', 'prunePrefix', 'restoreHead', 'startLog']);
+  });
+
+  test('the checkpoint repository inserts (skipping a seq already signed) and reads, nothing else', () => {
+    const methods = Object.getOwnPropertyNames(SqlAuditCheckpointRepository.prototype).filter(
+      (name) => name !== 'constructor',
+    );
+    expect(methods.sort()).toEqual(['insert', 'latest', 'list']);
   });
 
   test('only retention calls the prune', () => {

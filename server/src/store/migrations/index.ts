@@ -26,6 +26,8 @@ import { ChainAuditLog1764840000000 } from './1764840000000-chain-audit-log.js';
 import { CreateHalts1764840100000 } from './1764840100000-create-halts.js';
 import { CreateAnalyticsRollups1764840200000 } from './1764840200000-create-analytics-rollups.js';
 import { VersionQueueConfigs1764840300000 } from './1764840300000-version-queue-configs.js';
+import { CreateAuditCheckpoints1764840400000 } from './1764840400000-create-audit-checkpoints.js';
+import { TasksCarryPayloadErasure1764840410000 } from './1764840410000-tasks-carry-payload-erasure.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -57,4 +59,6 @@ export const MIGRATIONS = [
   CreateHalts1764840100000,
   CreateAnalyticsRollups1764840200000,
   VersionQueueConfigs1764840300000,
+  CreateAuditCheckpoints1764840400000,
+  TasksCarryPayloadErasure1764840410000,
 ];

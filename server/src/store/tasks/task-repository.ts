@@ -15,6 +15,7 @@ import type {
 } from '../../domain/tasks/task-ports.js';
 import {
   DEFAULT_WORKFLOW,
+  type PayloadErasureRecord,
   type TaskRecord,
   type TaskTransition,
   type TaskWorkflowRecord,
@@ -29,7 +30,7 @@ import {
   parseJsonOrNull,
   stringifyOrNull,
 } from '../rows.js';
-import { allOf, insertRow, olderThan, type Sql } from '../sql.js';
+import { allOf, insertRow, isIn, olderThan, type Sql } from '../sql.js';
 import { afterColumn, columnOrderSql } from './column-sort-sql.js';
 import { taskFilterConditions } from './task-filters.js';
 import { afterUrgency, URGENCY_ORDER_SQL } from './urgency-sql.js';
@@ -94,12 +95,17 @@ export interface TaskRow {
   assignee_id: string | null;
   assignee_name: string | null;
   claimed: Flag;
+  /** When payload retention erased payload and context (then payload is 'null'); NULL: not erased. */
+  payload_erased_at: number | null;
+  /** SHA-256 hex of {payload, form} as they were erased. */
+  erased_payload_digest: string | null;
 }
 
 type DecisionColumn = Extract<keyof TaskRow, `decision_${string}` | `decided_${string}`>;
+type ErasureColumn = 'payload_erased_at' | 'erased_payload_digest';
 
-/** The row a new task is inserted as: undecided, so its decision columns are left NULL. */
-function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn> {
+/** The row a new task is inserted as: undecided and not erased, so those columns are left NULL. */
+function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn | ErasureColumn> {
   const flow = task.workflow ?? { ...DEFAULT_WORKFLOW, nextSweepAt: task.dueAt };
   return {
     id: task.id,
@@ -202,6 +208,10 @@ function rowToTask(row: TaskRow): TaskRecord {
       assignee: actorOrNull(row.assignee_type, row.assignee_id, row.assignee_name),
       claimed: row.claimed === 1,
     },
+    payloadErasure:
+      row.payload_erased_at === null || row.erased_payload_digest === null
+        ? null
+        : { erasedAt: Number(row.payload_erased_at), shownDigest: row.erased_payload_digest },
   };
 }
 
@@ -287,6 +297,33 @@ export class SqlTaskRepository implements TaskRepository {
       [to, now, workspaceId, from],
     );
     return affected;
+  }
+
+  async listErasable(statuses: readonly TaskStatus[], closedBefore: number, limit: number): Promise<TaskRecord[]> {
+    const status = isIn('status', statuses);
+    // Walks idx_tasks_payload_retention: the NULL prefix is what is left to erase, by close time.
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM tasks WHERE payload_erased_at IS NULL AND closed_at < ? AND ${status.sql}
+       ORDER BY closed_at, id LIMIT ?`,
+      [closedBefore, ...status.params, limit],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async erasePayload(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    erasure: PayloadErasureRecord,
+  ): Promise<boolean> {
+    // updated_at stays: it orders lists and cursors by the task's own changes, and this is not one.
+    const { affected } = await this.sql.query(
+      `UPDATE tasks SET payload = 'null', context = NULL, decision_modified_payload = NULL, decision_diff = NULL,
+         payload_erased_at = ?, erased_payload_digest = ?, version = version + 1
+       WHERE id = ? AND workspace_id = ? AND version = ? AND payload_erased_at IS NULL`,
+      [erasure.erasedAt, erasure.shownDigest, id, workspaceId, expectedVersion],
+    );
+    return affected === 1;
   }
 
   /**

@@ -47,7 +47,7 @@ import { linkifyText, renderMarkdown, type SafeHtml } from './markdown.js';
 import type { BUILDER_CHOICES, BuilderState } from './queue-builder.js';
 
 import type { QueueSummary } from './queue-summary.js';
-import { formatDue } from './render.js';
+import { formatDue, formatTime } from './render.js';
 
 /*
  * One view model per template (server/web/templates): exactly what the template reads from `it`,
@@ -121,6 +121,8 @@ export interface TaskSummaryView {
   sla: { text: string; overdue: boolean };
   /** Level, votes so far, assignee and claim, and what this viewer may do (null: not computed, e.g. closed). */
   options: DecisionOptions | null;
+  /** Set when payload retention erased payload and context: the page says so instead of showing them. */
+  payloadErased: { erasedAt: string; shownDigest: string } | null;
 }
 
 export function taskSummaryView(task: TaskRecord, options: DecisionOptions | null, now: number): TaskSummaryView {
@@ -133,6 +135,9 @@ export function taskSummaryView(task: TaskRecord, options: DecisionOptions | nul
     payloadKind: typeof task.payload === 'string' ? 'text' : 'json',
     sla: isFinalStatus(task.status) ? { text: 'closed', overdue: false } : slaText(task.dueAt, now),
     options,
+    payloadErased: task.payloadErasure
+      ? { erasedAt: formatTime(task.payloadErasure.erasedAt), shownDigest: task.payloadErasure.shownDigest }
+      : null,
   };
 }
 
