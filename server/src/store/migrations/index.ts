@@ -25,6 +25,7 @@ import { IndexTaskSources1764820300000 } from './1764820300000-index-task-source
 import { ChainAuditLog1764840000000 } from './1764840000000-chain-audit-log.js';
 import { CreateHalts1764840100000 } from './1764840100000-create-halts.js';
 import { CreateAnalyticsRollups1764840200000 } from './1764840200000-create-analytics-rollups.js';
+import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track-agent-drift-and-stage-times.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ChainAuditLog1764840000000,
   CreateHalts1764840100000,
   CreateAnalyticsRollups1764840200000,
+  TrackAgentDriftAndStageTimes1764840500000,
 ];
