@@ -21,7 +21,10 @@ for (const database of DATABASES) {
     test('raised once (two runs at once), not again while it lasts, cleared, raised again; steady agents never', async () => {
       const workspaceId = (await resolveWorkspace({ store: d.store, clock: Date.now })).id;
       const subscribe = (path: string, events: string[]) =>
-        request(d.app).post('/api/v1/webhooks').set(bearer(d.keys.reviewer)).send({ url: `${d.receiver.url}${path}`, events });
+        request(d.app)
+          .post('/api/v1/webhooks')
+          .set(bearer(d.keys.reviewer))
+          .send({ url: `${d.receiver.url}${path}`, events });
       const drift = await subscribe('/drift', ['agent.drift_detected', 'agent.drift_cleared']);
       expect(drift.status).toBe(201);
       expect(drift.body.events).toEqual(['agent.drift_detected', 'agent.drift_cleared']);
@@ -35,7 +38,10 @@ for (const database of DATABASES) {
       const tasks = (agentId: string, prefix: string, at: number, count: number, routed: number) =>
         agentTasks({ workspaceId, agentId, prefix, at, count, routed, by: REVIEWER });
       const foldAndTest = async () => {
-        await foldClosedTasks({ store: d.store, clock: () => now }, { batchSize: 500, settleMs: 0, fastSecondsPerKb: 5 });
+        await foldClosedTasks(
+          { store: d.store, clock: () => now },
+          { batchSize: 500, settleMs: 0, fastSecondsPerKb: 5 },
+        );
         return sendDriftAlerts({ store: d.store, clock: () => now });
       };
       const deliveries = async (subscriptionId: string) =>

@@ -50,7 +50,8 @@ interface ReportFrame {
 /** Each report's answer, by name. */
 export interface AnalyticsReports {
   reviewers: ReportFrame & ReturnType<typeof reviewersReport>;
-  sla: ReportFrame & ReturnType<typeof slaReport> & { backlog: { asOf: number; queues: ReturnType<typeof backlogReport> } };
+  sla: ReportFrame &
+    ReturnType<typeof slaReport> & { backlog: { asOf: number; queues: ReturnType<typeof backlogReport> } };
   agents: ReportFrame & ReturnType<typeof agentsReport>;
   roi: ReportFrame & { costPerHour: number | null } & ReturnType<typeof roiReport>;
 }

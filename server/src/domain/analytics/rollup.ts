@@ -234,11 +234,12 @@ export function foldTask(
     }
   }
   // Only tasks that waited for people spent time on the board; an auto-approval never showed there.
-  if (outcome !== 'auto_approved') OPEN_STAGES.forEach((stage, index) => {
-    const spent = task.stageMs[stage];
-    const histogram = counts.stageHistograms[index];
-    if (spent !== undefined && histogram) histogram[timeBucket(spent)] = 1;
-  });
+  if (outcome !== 'auto_approved')
+    OPEN_STAGES.forEach((stage, index) => {
+      const spent = task.stageMs[stage];
+      const histogram = counts.stageHistograms[index];
+      if (spent !== undefined && histogram) histogram[timeBucket(spent)] = 1;
+    });
   const reviewer = human && task.decidedBy ? task.decidedBy : null;
   return {
     key: {

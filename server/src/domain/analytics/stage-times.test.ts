@@ -12,7 +12,9 @@ const event = (type: string, seconds: number, extra: Partial<StageEvent> = {}): 
 
 describe('time in board stages, replayed from task events', () => {
   test('a task nobody claimed waited in Pending from creation to its close', () => {
-    expect(timeInStages({ createdAt: 0, closedAt: at(90) }, [event('created', 0, { toStatus: 'pending_review' })])).toEqual({
+    expect(
+      timeInStages({ createdAt: 0, closedAt: at(90) }, [event('created', 0, { toStatus: 'pending_review' })]),
+    ).toEqual({
       pending: at(90),
     });
   });

@@ -1,12 +1,14 @@
 import type { BoardStage, TaskStatus } from '@loopgate/shared';
+import { type CardState, stageOf } from '../reviewers/board-stage.js';
 import type { JsonValue } from '../tasks/task-record.js';
-import { type CardState, stageOf } from '../reviewers/board.js';
 
 /** The board stages a task waits in; Completed is where it ends, so no time is spent "in" it here. */
-export const OPEN_STAGES = ['pending', 'in_progress', 'needs_approval', 'escalated'] as const satisfies readonly Exclude<
-  BoardStage,
-  'completed'
->[];
+export const OPEN_STAGES = [
+  'pending',
+  'in_progress',
+  'needs_approval',
+  'escalated',
+] as const satisfies readonly Exclude<BoardStage, 'completed'>[];
 export type OpenStage = (typeof OPEN_STAGES)[number];
 
 /** The task events that move a card between columns (board.ts), as the analytics job reads them. */
@@ -30,7 +32,8 @@ function afterEvent(card: CardState, event: StageEvent): CardState {
       // A released task, or one handed to its next level's group, is offered to the group again.
       return { ...next, claimed: false };
     case 'escalated': {
-      const step = event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data.step : null;
+      const step =
+        event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data.step : null;
       // A reminder nudges without moving the card; a reassignment also drops the claim (sla-sweeper.ts).
       if (step === 'reminder') return next;
       return { ...next, escalated: true, claimed: step === 'reassign' ? false : next.claimed };

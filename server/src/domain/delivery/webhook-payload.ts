@@ -14,7 +14,11 @@ export const WEBHOOK_EVENT_FOR: Readonly<Record<string, TaskWebhookEventType>> =
 };
 
 /** The body every receiver gets: Standard Webhooks' {type, timestamp, data}, with the decision up front. */
-export function buildWebhookPayload(type: TaskWebhookEventType, task: TaskRecord, event: TaskEventRecord): WebhookPayload {
+export function buildWebhookPayload(
+  type: TaskWebhookEventType,
+  task: TaskRecord,
+  event: TaskEventRecord,
+): WebhookPayload {
   const view = toTaskView(task, 'webhook');
   return {
     type,
