@@ -218,6 +218,8 @@ async function main() {
         ['decided-task', `${url}/tasks/${encodeURIComponent(created[3].id)}#revoke`],
         ['not-found', `${url}/no/such/page`],
         ['login', `${url}/login`, { anonymous: true }],
+        // The whole page: its SLA section (stage times, backlog by age) is far below the fold.
+        ['analytics', `${url}/analytics`, { fullPage: true }],
       );
     }
     for (const [device, viewport] of Object.entries(VIEWPORTS)) {
@@ -235,7 +237,7 @@ async function main() {
         await tab.waitForLoadState('networkidle').catch(() => undefined);
         const width = await tab.evaluate(() => document.documentElement.scrollWidth);
         const file = path.join(OUT, `${name}-${device}.png`);
-        await tab.screenshot({ path: file });
+        await tab.screenshot({ path: file, fullPage: options?.fullPage === true });
         let flag = '';
         if (width > viewport.width) {
           // Name the innermost elements that reach past the screen's edge.

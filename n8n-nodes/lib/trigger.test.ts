@@ -24,6 +24,23 @@ describe('triggerItem', () => {
     if (type === 'task.created') expect(item).not.toHaveProperty('decision');
   });
 
+  test('an agent event is its drift test as sent, with no task fields', () => {
+    const body = {
+      type: 'agent.drift_detected',
+      timestamp: '2026-11-25T12:00:00.000Z',
+      data: { agentId: 'invoice-bot', drifted: true, driftedMetrics: ['intervention'], metrics: [] },
+    };
+    expect(triggerItem(body, ['agent.drift_detected'])).toEqual({
+      event: 'agent.drift_detected',
+      timestamp: '2026-11-25T12:00:00.000Z',
+      agentId: 'invoice-bot',
+      drifted: true,
+      driftedMetrics: ['intervention'],
+      metrics: [],
+    });
+    expect(triggerItem(body, ['task.decided'])).toBeNull();
+  });
+
   test.each([
     ['an event the node was not set up for', delivery('task.expired', 'expired')],
     ['a body without a type', { data: {} }],

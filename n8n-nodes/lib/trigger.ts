@@ -9,7 +9,7 @@ export interface TriggerStaticData extends IDataObject {
 
 /**
  * A verified delivery → the trigger's item: the envelope's data flattened, with `event` (the webhook
- * event name) and, for final events, `decision` (the task status) so a Switch can route on it. Null for
+ * event name) and, for a task's final events, `decision` (the task status) so a Switch can route on it. Null for
  * an event the node was not set up for (a subscription edited on the server, say).
  */
 export function triggerItem(body: unknown, events: readonly string[]): IDataObject | null {
@@ -17,6 +17,9 @@ export function triggerItem(body: unknown, events: readonly string[]): IDataObje
   const envelope = body as { type?: unknown; timestamp?: unknown; data?: unknown };
   if (typeof envelope.type !== 'string' || !events.includes(envelope.type)) return null;
   const data = (envelope.data !== null && typeof envelope.data === 'object' ? envelope.data : {}) as IDataObject;
+  // Agent events (agent.drift_detected) are about no task: their data is the drift test, as it is.
+  if (envelope.type.startsWith('agent.'))
+    return { ...data, event: envelope.type, timestamp: envelope.timestamp ?? null };
   // `event` names the webhook event; the task-history entry the envelope carries as `data.event`
   // moves to `taskEvent` so it does not shadow it.
   const { event: taskEvent, ...rest } = data;

@@ -6,6 +6,7 @@
  *   if (result.approved) run(result.approvedPayload);
  */
 export type {
+  AgentDriftWebhookPayload,
   AgentIdentity,
   CreateTaskInput,
   Decision,

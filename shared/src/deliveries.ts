@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENT_TYPES } from './lifecycle.js';
+import { AGENT_WEBHOOK_EVENT_TYPES, TASK_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from './lifecycle.js';
 import { actorSchema, formResponseSchema, httpUrlSchema, jsonValueSchema, taskSchema } from './task.js';
 
 /**
@@ -93,7 +93,7 @@ export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuerySchema>;
 /** What a task callback and a subscription receive: Standard Webhooks' recommended {type, timestamp, data}. */
 export const webhookPayloadSchema = z
   .object({
-    type: webhookEventTypeSchema,
+    type: z.enum(TASK_WEBHOOK_EVENT_TYPES),
     timestamp: z.iso.datetime(),
     data: z.object({
       taskId: z.string(),
@@ -127,6 +127,48 @@ export const webhookPayloadSchema = z
   })
   .meta({ id: 'WebhookPayload' });
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
+
+const proportionSideSchema = z.object({
+  successes: z.number().int(),
+  trials: z.number().int(),
+  rate: z.number().nullable(),
+});
+const driftWindowSchema = z.object({
+  from: z.string().describe('First UTC day, YYYY-MM-DD'),
+  to: z.string().describe('Last UTC day, inclusive'),
+});
+
+/**
+ * What a subscription to `agent.drift_detected` / `agent.drift_cleared` receives (issue 16 item 8): the
+ * analytics job's two-proportion test of the agent's rates over the last 7 days against the 28 before,
+ * sent once per change of the agent's drift state.
+ */
+export const agentDriftWebhookPayloadSchema = z
+  .object({
+    type: z.enum(AGENT_WEBHOOK_EVENT_TYPES),
+    timestamp: z.iso.datetime(),
+    data: z.object({
+      agentId: z.string(),
+      drifted: z.boolean(),
+      recent: driftWindowSchema,
+      baseline: driftWindowSchema,
+      alpha: z.number().describe('A metric drifted when its two-sided p-value is below this'),
+      metrics: z.array(
+        z.object({
+          metric: z.enum(['intervention', 'modification', 'rejection']),
+          recent: proportionSideSchema,
+          baseline: proportionSideSchema,
+          z: z.number().nullable(),
+          pValue: z.number().nullable(),
+          drifted: z.boolean(),
+          skipped: z.enum(['too_few_tasks', 'no_variance']).nullable(),
+        }),
+      ),
+      driftedMetrics: z.array(z.string()).describe('The metrics that changed; empty in agent.drift_cleared'),
+    }),
+  })
+  .meta({ id: 'AgentDriftWebhookPayload' });
+export type AgentDriftWebhookPayload = z.infer<typeof agentDriftWebhookPayloadSchema>;
 
 export const callbackSecretSchema = z
   .object({

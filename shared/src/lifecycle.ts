@@ -30,7 +30,8 @@ export function isDecidedStatus(status: string): status is DecidedTaskStatus {
   return (DECIDED_TASK_STATUSES as readonly string[]).includes(status);
 }
 
-export const WEBHOOK_EVENT_TYPES = [
+/** The events about one task: their body is the task envelope (webhookPayloadSchema). */
+export const TASK_WEBHOOK_EVENT_TYPES = [
   'task.created',
   'task.decided',
   'task.escalated',
@@ -38,10 +39,21 @@ export const WEBHOOK_EVENT_TYPES = [
   'task.cancelled',
   'task.revoked',
 ] as const;
+export type TaskWebhookEventType = (typeof TASK_WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * The events about an agent (issue 16 item 8): the analytics job's drift test found its rates changed,
+ * or back to normal. Only subscriptions receive them; their body is agentDriftWebhookPayloadSchema.
+ */
+export const AGENT_WEBHOOK_EVENT_TYPES = ['agent.drift_detected', 'agent.drift_cleared'] as const;
+export type AgentWebhookEventType = (typeof AGENT_WEBHOOK_EVENT_TYPES)[number];
+
+/** Every event a subscription may list. */
+export const WEBHOOK_EVENT_TYPES = [...TASK_WEBHOOK_EVENT_TYPES, ...AGENT_WEBHOOK_EVENT_TYPES] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The events a task's own callback URL receives without asking: the final ones. */
-export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = [
+export const FINAL_WEBHOOK_EVENTS: readonly TaskWebhookEventType[] = [
   'task.decided',
   'task.expired',
   'task.cancelled',
@@ -49,7 +61,7 @@ export const FINAL_WEBHOOK_EVENTS: readonly WebhookEventType[] = [
 ];
 
 /** The webhook event a task that ended in each final status is delivered as. */
-export const WEBHOOK_EVENT_FOR_FINAL_STATUS: Readonly<Record<FinalTaskStatus, WebhookEventType>> = {
+export const WEBHOOK_EVENT_FOR_FINAL_STATUS: Readonly<Record<FinalTaskStatus, TaskWebhookEventType>> = {
   approved: 'task.decided',
   approved_with_modifications: 'task.decided',
   rejected: 'task.decided',

@@ -1,4 +1,4 @@
-import type { Actor, Task, TaskEvent, WebhookEventType, WebhookPayload } from '@loopgate/shared';
+import type { Actor, Task, TaskEvent, TaskWebhookEventType, WebhookPayload } from '@loopgate/shared';
 import type { Bundle, ZObject } from 'zapier-platform-core';
 import { callApi, isNotFound } from './api.js';
 
@@ -13,7 +13,7 @@ type Json = WebhookPayload['data']['originalPayload'];
 export interface TaskEventOutput {
   /** Unique per task change (task id and version), so Zapier can deduplicate. */
   id: string;
-  event: WebhookEventType;
+  event: TaskWebhookEventType;
   taskId: string;
   title: string;
   queue: string;
@@ -58,7 +58,7 @@ function actorName(actor: { type: string; id: string | null; name: string | null
  * the task-history entry the event stands for (its reason and time); without one (trigger samples)
  * those fields stay empty.
  */
-export function outputFromTask(task: Task, event: WebhookEventType, historyEntry?: TaskEvent): TaskEventOutput {
+export function outputFromTask(task: Task, event: TaskWebhookEventType, historyEntry?: TaskEvent): TaskEventOutput {
   const decision = task.decision;
   const reviewers = decision ? [decision.decidedBy] : [];
   // As in the delivery body: a decision's comment, else why the task expired, was cancelled or escalated.
@@ -93,7 +93,7 @@ export function outputFromTask(task: Task, event: WebhookEventType, historyEntry
 }
 
 /** The task-history entry type each webhook event is delivered for (server/src/domain/delivery-service.ts). */
-const HISTORY_TYPE: Record<WebhookEventType, string> = {
+const HISTORY_TYPE: Record<TaskWebhookEventType, string> = {
   'task.created': 'created',
   'task.decided': 'decided',
   'task.escalated': 'escalated',
@@ -124,7 +124,7 @@ export async function readTaskBack(
 }
 
 /** The latest history entry `event` was delivered for (its reason and time go into the record). */
-export function historyEntryFor(history: readonly TaskEvent[], event: WebhookEventType): TaskEvent | undefined {
+export function historyEntryFor(history: readonly TaskEvent[], event: TaskWebhookEventType): TaskEvent | undefined {
   return [...history].reverse().find((entry) => entry.type === HISTORY_TYPE[event]);
 }
 

@@ -25,7 +25,8 @@ export class LoopgateTrigger implements INodeType {
     group: ['trigger'],
     version: 1,
     subtitle: '={{ $parameter["events"].join(", ") }}',
-    description: 'Starts the workflow when a Loopgate task is created, escalated, decided or expires',
+    description:
+      'Starts the workflow when a Loopgate task is created, escalated, decided or expires, or an agent drifts',
     defaults: { name: 'Loopgate Trigger' },
     inputs: [],
     outputs: [NodeConnectionTypes.Main],
@@ -38,6 +39,16 @@ export class LoopgateTrigger implements INodeType {
         type: 'multiOptions',
         required: true,
         options: [
+          {
+            name: 'Agent Drift Cleared',
+            value: 'agent.drift_cleared',
+            description: "An agent's rates are back to normal",
+          },
+          {
+            name: 'Agent Drift Detected',
+            value: 'agent.drift_detected',
+            description: "The drift test found an agent's intervention, modification or rejection rate changed",
+          },
           { name: 'Task Cancelled', value: 'task.cancelled' },
           { name: 'Task Created', value: 'task.created' },
           { name: 'Task Decided', value: 'task.decided', description: 'Approved, approved with changes or rejected' },

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { resolveWorkspace } from '../domain/admin/workspaces.js';
 import { foldClosedTasks } from '../domain/analytics/fold-rollups.js';
-import { POLICY, seedClosedTasks } from '../test-support/analytics-seed.js';
+import { POLICY, seedClosedTasks, seedOpenTasks } from '../test-support/analytics-seed.js';
 import { DATABASES } from '../test-support/databases.js';
 import { bearer, SUPPORT_DESK, usePageWorld } from '../test-support/page-world.js';
 
@@ -75,6 +75,44 @@ for (const database of DATABASES) {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/javascript/);
       expect(res.text).toContain('Chart.js v4');
+    });
+
+    test('sla carries the median time per board stage and the current backlog by age; the page shows both, escaped', async () => {
+      const workspaceId = (await resolveWorkspace({ store: w.store, clock: w.clock })).id;
+      const now = w.clock();
+      // Queue names as a hostile client could store them (the page tests run the whole XSS corpus).
+      const hostile = ['<script>window.__xss=1</script>', '<img src=x onerror="window.__xss=1">', '" onfocus="x'];
+      await seedOpenTasks(
+        w.store,
+        hostile.map((queue, index) => ({
+          id: `tsk_backlog_${index}`,
+          workspaceId,
+          queue,
+          createdAt: now - 2 * 3_600_000,
+        })),
+      );
+      const res = await get('/api/v1/analytics/sla');
+      expect(res.status).toBe(200);
+      const byQueue = new Map(
+        (res.body.backlog.queues as { queue: string; open: number; byAge: { age: string; tasks: number }[] }[]).map(
+          (q) => [q.queue, q],
+        ),
+      );
+      for (const queue of hostile) {
+        expect(byQueue.get(queue)?.byAge.find((a) => a.age === '1–4 h')?.tasks).toBe(1);
+      }
+      for (const q of res.body.queues as { medianStageMs: object; stageTasks: object }[]) {
+        expect(Object.keys(q.medianStageMs)).toEqual(['pending', 'in_progress', 'needs_approval', 'escalated']);
+        expect(Object.keys(q.stageTasks)).toEqual(['pending', 'in_progress', 'needs_approval', 'escalated']);
+      }
+      const { agent } = await w.login('view@example.com');
+      const page = await agent.get('/analytics');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('id="backlog-table"');
+      expect(page.text).toContain('id="stage-times-table"');
+      for (const evil of hostile) expect(page.text).not.toContain(evil);
+      expect(page.text).toContain('&lt;script&gt;window.__xss=1&lt;/script&gt;');
+      expect(page.text).toContain('&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;');
     });
 
     test('without a key: 401', async () => {

@@ -6,7 +6,7 @@ import { type AnyRouteSpec, defineRoute } from './route.js';
 const SUMMARIES: Record<AnalyticsReportName, string> = {
   reviewers:
     'Reviewer performance: decisions, approve/modify/reject rates, median and p90 time to decision, fast-decision share',
-  sla: 'SLA compliance per queue: share decided within SLA, breaches, escalations, over time',
+  sla: 'SLA compliance per queue: share decided within SLA, breaches, escalations, over time; median time per board stage; the current backlog by age',
   agents:
     'AI performance per agent and version: intervention, modification and rejection rates over time, drift test, confidence calibration',
   roi: 'ROI: auto-approved share, reviewer minutes, cost, errors caught, and the executive summary against the previous period',

@@ -23,6 +23,42 @@ export interface ClosedTaskSeed {
   diff?: string;
   escalated?: boolean;
   payload?: JsonValue;
+  /** Board moves besides the claim (votes, releases, escalations), appended as task events. */
+  moves?: SeededMove[];
+}
+
+/** A task event that moves a card on the board (see domain/analytics/stage-times.ts). */
+export interface SeededMove {
+  type: 'claimed' | 'released' | 'vote' | 'level_approved' | 'escalated';
+  at: number;
+  toStatus?: TaskStatus;
+  data?: JsonValue;
+}
+
+/** An open task, for the backlog: where it waits and since when. */
+export interface OpenTaskSeed {
+  id: string;
+  workspaceId: string;
+  queue?: string;
+  createdAt: number;
+  status?: Extract<TaskStatus, 'pending_review' | 'in_review'>;
+  agent?: { id: string; version?: string };
+}
+
+export async function seedOpenTasks(store: Store, seeds: readonly OpenTaskSeed[]): Promise<void> {
+  await store.transaction(async (tx) => {
+    for (const seed of seeds) {
+      await tx.tasks.insert(
+        taskRecord(seed.workspaceId, seed.id, seed.createdAt, {
+          queue: seed.queue ?? 'default',
+          status: seed.status ?? 'pending_review',
+          agent: seed.agent
+            ? { id: seed.agent.id, name: null, version: seed.agent.version ?? null, model: null }
+            : null,
+        }),
+      );
+    }
+  });
 }
 
 /**
@@ -62,6 +98,20 @@ export async function seedClosedTasks(store: Store, seeds: readonly ClosedTaskSe
           createdAt: seed.claimedAt,
         });
       }
+      for (const [index, move] of (seed.moves ?? []).entries()) {
+        await tx.taskEvents.append({
+          id: `evt_${seed.id}_move_${index}`,
+          workspaceId: seed.workspaceId,
+          taskId: seed.id,
+          type: move.type,
+          fromStatus: null,
+          toStatus: move.toStatus ?? 'pending_review',
+          actor: seed.by ?? POLICY,
+          reason: null,
+          data: move.data ?? null,
+          createdAt: move.at,
+        });
+      }
       const decided = seed.status !== 'expired' && seed.status !== 'cancelled';
       const won = await tx.tasks.transition(
         seed.workspaceId,
@@ -91,4 +141,29 @@ export async function seedClosedTasks(store: Store, seeds: readonly ClosedTaskSe
       if (!won) throw new Error(`could not close seeded task ${seed.id}`);
     }
   });
+}
+
+/**
+ * `count` tasks of one agent closed a minute after `at`, the first `routed` decided by `by` (a person),
+ * the rest auto-approved: an intervention rate of routed / count, for the drift test.
+ */
+export function agentTasks(options: {
+  workspaceId: string;
+  agentId: string;
+  prefix: string;
+  at: number;
+  count: number;
+  routed: number;
+  by: Actor;
+}): ClosedTaskSeed[] {
+  return Array.from({ length: options.count }, (_, index) => ({
+    id: `tsk_${options.prefix}_${String(index).padStart(2, '0')}`,
+    workspaceId: options.workspaceId,
+    queue: 'agents',
+    agent: { id: options.agentId, version: '1.0' },
+    createdAt: options.at,
+    closedAt: options.at + 60_000,
+    status: 'approved' as const,
+    by: index < options.routed ? options.by : POLICY,
+  }));
 }

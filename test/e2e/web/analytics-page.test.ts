@@ -13,7 +13,13 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { resolveWorkspace } from '../../../server/src/domain/admin/workspaces.js';
 import { foldClosedTasks } from '../../../server/src/domain/analytics/fold-rollups.js';
 import { openStore } from '../../../server/src/store/open-store.js';
-import { type ClosedTaskSeed, POLICY, seedClosedTasks } from '../../../server/src/test-support/analytics-seed.js';
+import {
+  type ClosedTaskSeed,
+  type OpenTaskSeed,
+  POLICY,
+  seedClosedTasks,
+  seedOpenTasks,
+} from '../../../server/src/test-support/analytics-seed.js';
 import { DATABASES } from '../../../server/src/test-support/databases.js';
 import { inertnessProblems, XSS_CORPUS } from '../../../server/src/web/xss-corpus.js';
 import { PASSWORD, startWebStack, type WebStack } from './web-stack.js';
@@ -63,6 +69,15 @@ function dataset(workspaceId: string, now: number): ClosedTaskSeed[] {
         dueAt: routed ? at + 240_000 : null,
         confidence: 0.35 + ((n * 7 + day) % 13) / 20,
         diff: status === 'approved_with_modifications' ? '- 40 EUR\n+ 45 EUR' : undefined,
+        escalated: routed && n === 3 && day % 4 === 0,
+        // Board moves besides the claim: a first level approved (back to Needs Approval), an escalation.
+        moves: !routed
+          ? undefined
+          : n === 2
+            ? [{ type: 'level_approved', at: at + 30_000, toStatus: 'in_review' }]
+            : n === 3 && day % 4 === 0
+              ? [{ type: 'escalated', at: at + 60_000, data: { step: 'raise_priority', index: 0 } }]
+              : undefined,
       });
     }
   }
@@ -85,6 +100,18 @@ function dataset(workspaceId: string, now: number): ClosedTaskSeed[] {
   return seeds;
 }
 
+/** The open backlog: refunds and triage tasks of every age, and one hostile queue name. */
+function backlog(workspaceId: string, now: number): OpenTaskSeed[] {
+  const ages = [10 * 60_000, 50 * 60_000, 2 * 3_600_000, 6 * 3_600_000, 30 * 3_600_000, 5 * DAY];
+  return [
+    ...ages.map((age, index) => ({ id: `tsk_open_r${index}`, workspaceId, queue: 'refunds', createdAt: now - age })),
+    ...ages
+      .slice(2)
+      .map((age, index) => ({ id: `tsk_open_t${index}`, workspaceId, queue: 'triage', createdAt: now - age })),
+    { id: 'tsk_open_xss', workspaceId, queue: '<img src=x onerror="window.__xss=1">', createdAt: now - 3_600_000 },
+  ];
+}
+
 let browser: Browser;
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -105,6 +132,7 @@ for (const database of DATABASES) {
         const now = Date.now();
         const workspaceId = (await resolveWorkspace({ store, clock: () => now })).id;
         await seedClosedTasks(store, dataset(workspaceId, now));
+        await seedOpenTasks(store, backlog(workspaceId, now));
         await foldClosedTasks({ store, clock: () => now }, { batchSize: 200, settleMs: 0, fastSecondsPerKb: 5 });
       } finally {
         await store.close();
@@ -195,6 +223,13 @@ for (const database of DATABASES) {
         expect([name, inertnessProblems(html, evil.slice(0, 64))]).toEqual([name, []]);
       }
       expect(await page.locator('#agents-table tbody th', { hasText: '<script>' }).count()).toBeGreaterThan(0);
+      // Time per board stage and the backlog by age, under SLA compliance.
+      const refundsStages = page.locator('#stage-times-table tbody tr', { hasText: 'refunds' });
+      await expect(refundsStages.locator('td').count()).resolves.toBe(4);
+      const refundsBacklog = page.locator('#backlog-table tbody tr', { hasText: 'refunds' }).first();
+      // Open 6: one per age bucket, and two under an hour.
+      await expect(refundsBacklog.locator('td').allTextContents()).resolves.toEqual(['6', '2', '1', '1', '1', '1']);
+      expect(await page.locator('#backlog-table tbody th', { hasText: '<img src=x' }).count()).toBe(1);
       expect(await page.locator('main img, main svg, main iframe, a[href^="javascript:"]').count()).toBe(0);
       expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
       expect(foreign).toEqual([]);
@@ -207,6 +242,9 @@ for (const database of DATABASES) {
         await page
           .locator('section[aria-labelledby="agents-heading"]')
           .screenshot({ path: path.join(SCREENSHOTS, 'analytics-agents.png') });
+        await page
+          .locator('section[aria-labelledby="sla-heading"]')
+          .screenshot({ path: path.join(SCREENSHOTS, 'analytics-sla.png') });
       }
       await close();
     });

@@ -1,4 +1,4 @@
-import type { Task, TaskPage, WebhookEventType, WebhookSubscription } from '@loopgate/shared';
+import type { Task, TaskPage, TaskWebhookEventType, WebhookSubscription } from '@loopgate/shared';
 import { isDecidedStatus } from '@loopgate/shared/lifecycle';
 import type { Bundle, Trigger, ZObject } from 'zapier-platform-core';
 import { callApi, isNotFound } from '../api.js';
@@ -8,7 +8,7 @@ import { historyEntryFor, outputFromTask, parseDelivery, readTaskBack, type Task
 
 interface TaskEventTriggerSpec {
   key: string;
-  event: WebhookEventType;
+  event: TaskWebhookEventType;
   label: string;
   description: string;
   /** Which recent tasks stand for this event when Zapier asks for samples (performList). */

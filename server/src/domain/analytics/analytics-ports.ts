@@ -16,6 +16,19 @@ export interface RollupFilter {
   agentId?: string;
 }
 
+/** Whether the drift test last found an agent changed: what makes agent.drift_detected go out once per change. */
+export interface DriftState {
+  agentId: string;
+  drifted: boolean;
+  changedAt: number;
+}
+
+/** Open tasks of one queue by age, one count per BACKLOG_AGE_EDGES_MS bucket (the last is open-ended). */
+export interface BacklogCounts {
+  queue: string;
+  counts: number[];
+}
+
 export interface AnalyticsRepository {
   readWatermark(): Promise<Watermark | null>;
   /**
@@ -32,4 +45,22 @@ export interface AnalyticsRepository {
   /** Writes each rollup whole: an insert for a new key, an update for a known one. */
   saveRollups(rollups: readonly { rollup: Rollup; exists: boolean }[], now: number): Promise<void>;
   listRollups(workspaceId: string, filter: RollupFilter): Promise<Rollup[]>;
+  /** Workspaces with rollups on or after `fromDay`, or with an agent still marked drifted. */
+  listDriftWorkspaces(fromDay: string): Promise<string[]>;
+  listDriftStates(workspaceId: string): Promise<DriftState[]>;
+  /**
+   * Compare-and-set: moves the agent's drift state to `drifted` from the other value (an agent with no
+   * row counts as not drifted); false when it was already there, because another run moved it first.
+   */
+  markDrift(workspaceId: string, agentId: string, drifted: boolean, now: number): Promise<boolean>;
+  /**
+   * The current backlog: open tasks per queue counted by age at `now`, bucketed by `edgesMs` (upper
+   * edges, ascending). A grouped count over the open tasks, not a rollup: it is a state, not a history.
+   */
+  backlogByAge(
+    workspaceId: string,
+    filter: { queue?: string; agentId?: string },
+    now: number,
+    edgesMs: readonly number[],
+  ): Promise<BacklogCounts[]>;
 }

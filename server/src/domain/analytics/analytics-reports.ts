@@ -1,4 +1,6 @@
+import type { BacklogCounts } from './analytics-ports.js';
 import { addCounts, CONFIDENCE_BUCKET_COUNT, emptyCounts, type Rollup, type RollupCounts } from './rollup.js';
+import { OPEN_STAGES, type OpenStage } from './stage-times.js';
 import { histogramQuantile, type ProportionTest, rate, twoProportionTest } from './statistics.js';
 
 /**
@@ -94,6 +96,35 @@ export interface SlaQueueStats {
   breaches: number;
   escalated: number;
   medianDecisionMs: number | null;
+  /** Median time tasks closed in the range spent in each board stage; null for a stage none passed through. */
+  medianStageMs: Record<OpenStage, number | null>;
+  /** How many of them passed through each stage. */
+  stageTasks: Record<OpenStage, number>;
+}
+
+/** Upper edges of the backlog's age buckets: under 1 h, 1–4 h, 4–24 h, 1–3 days, and older. */
+export const BACKLOG_AGE_EDGES_MS: readonly number[] = [3_600_000, 14_400_000, 86_400_000, 259_200_000];
+export const BACKLOG_AGE_LABELS = ['< 1 h', '1–4 h', '4–24 h', '1–3 d', '> 3 d'] as const;
+
+export interface BacklogQueue {
+  queue: string;
+  open: number;
+  /** One entry per BACKLOG_AGE_LABELS bucket. */
+  byAge: { age: (typeof BACKLOG_AGE_LABELS)[number]; tasks: number }[];
+}
+
+export function backlogReport(counts: readonly BacklogCounts[]): BacklogQueue[] {
+  return counts
+    .map(({ queue, counts: byBucket }) => ({
+      queue,
+      open: byBucket.reduce((sum, count) => sum + count, 0),
+      byAge: BACKLOG_AGE_LABELS.map((age, index) => ({ age, tasks: byBucket[index] ?? 0 })),
+    }))
+    .sort((a, b) => b.open - a.open || a.queue.localeCompare(b.queue));
+}
+
+function byStage<T>(pick: (stage: OpenStage, index: number) => T): Record<OpenStage, T> {
+  return Object.fromEntries(OPEN_STAGES.map((stage, index) => [stage, pick(stage, index)])) as Record<OpenStage, T>;
 }
 
 export interface SlaPoint {
@@ -117,6 +148,8 @@ export function slaReport(
       breaches: counts.breached,
       escalated: counts.escalated,
       medianDecisionMs: histogramQuantile(counts.offeredHistogram, 0.5),
+      medianStageMs: byStage((_, index) => histogramQuantile(counts.stageHistograms[index] ?? [], 0.5)),
+      stageTasks: byStage((_, index) => (counts.stageHistograms[index] ?? []).reduce((sum, n) => sum + n, 0)),
     };
   });
   queues.sort((a, b) => b.breaches - a.breaches || a.queue.localeCompare(b.queue));

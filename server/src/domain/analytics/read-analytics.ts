@@ -4,6 +4,8 @@ import type { Store } from '../store.js';
 import {
   addDays,
   agentsReport,
+  BACKLOG_AGE_EDGES_MS,
+  backlogReport,
   DRIFT,
   type Interval,
   reviewersReport,
@@ -48,7 +50,8 @@ interface ReportFrame {
 /** Each report's answer, by name. */
 export interface AnalyticsReports {
   reviewers: ReportFrame & ReturnType<typeof reviewersReport>;
-  sla: ReportFrame & ReturnType<typeof slaReport>;
+  sla: ReportFrame &
+    ReturnType<typeof slaReport> & { backlog: { asOf: number; queues: ReturnType<typeof backlogReport> } };
   agents: ReportFrame & ReturnType<typeof agentsReport>;
   roi: ReportFrame & { costPerHour: number | null } & ReturnType<typeof roiReport>;
 }
@@ -91,8 +94,22 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
   switch (name) {
     case 'reviewers':
       return { ...range, freshness, ...reviewersReport(rollups) };
-    case 'sla':
-      return { ...range, freshness, ...slaReport(rollups, query.interval) };
+    case 'sla': {
+      // The backlog is now, whatever the range: a grouped count over the open tasks, not the rollups.
+      const asOf = deps.clock();
+      const open = await deps.store.read.analytics.backlogByAge(
+        principal.workspaceId,
+        filter,
+        asOf,
+        BACKLOG_AGE_EDGES_MS,
+      );
+      return {
+        ...range,
+        freshness,
+        ...slaReport(rollups, query.interval),
+        backlog: { asOf, queues: backlogReport(open) },
+      };
+    }
     case 'agents': {
       const driftFrom = addDays(query.to, -(DRIFT.recentDays + DRIFT.baselineDays - 1));
       const driftRollups = await read(driftFrom, query.to);

@@ -1,4 +1,5 @@
 import type { Actor, TaskStatus } from '@loopgate/shared';
+import { OPEN_STAGES, type OpenStage } from './stage-times.js';
 
 /**
  * One analytics rollup: what the tasks of one workspace, UTC day and slice came to. The job folds
@@ -49,6 +50,11 @@ export interface RollupCounts {
   claimedHistogram: number[];
   /** Human decisions by confidence: per 0.1 bucket, [decided, approved unchanged, rejected]. */
   confidenceBuckets: [number, number, number][];
+  /**
+   * Time tasks spent in each open board stage (stage-times.ts), one TIME_BUCKETS_MS histogram per
+   * stage in OPEN_STAGES order, counting the tasks that passed through it.
+   */
+  stageHistograms: number[][];
 }
 
 export interface Rollup extends RollupKey, RollupCounts {
@@ -92,7 +98,12 @@ export function emptyCounts(): RollupCounts {
     offeredHistogram: new Array(TIME_BUCKET_COUNT).fill(0),
     claimedHistogram: new Array(TIME_BUCKET_COUNT).fill(0),
     confidenceBuckets: Array.from({ length: CONFIDENCE_BUCKET_COUNT }, () => [0, 0, 0] as [number, number, number]),
+    stageHistograms: emptyStageHistograms(),
   };
+}
+
+export function emptyStageHistograms(): number[][] {
+  return OPEN_STAGES.map(() => new Array(TIME_BUCKET_COUNT).fill(0));
 }
 
 /** `into` plus `more`, as a new value (neither is changed). */
@@ -119,6 +130,7 @@ export function addCounts(into: RollupCounts, more: RollupCounts): RollupCounts 
       (bucket, index) =>
         bucket.map((value, part) => value + (more.confidenceBuckets[index]?.[part] ?? 0)) as [number, number, number],
     ),
+    stageHistograms: into.stageHistograms.map((histogram, index) => sum(histogram, more.stageHistograms[index] ?? [])),
   };
 }
 
@@ -144,6 +156,8 @@ export interface ClosedTaskFacts {
   escalated: boolean;
   /** When the task was first claimed; null when it never was. */
   firstClaimedAt: number | null;
+  /** Time spent in each board stage it passed through (timeInStages). */
+  stageMs: Partial<Record<OpenStage, number>>;
 }
 
 export function timeBucket(ms: number): number {
@@ -219,6 +233,13 @@ export function foldTask(
       }
     }
   }
+  // Only tasks that waited for people spent time on the board; an auto-approval never showed there.
+  if (outcome !== 'auto_approved')
+    OPEN_STAGES.forEach((stage, index) => {
+      const spent = task.stageMs[stage];
+      const histogram = counts.stageHistograms[index];
+      if (spent !== undefined && histogram) histogram[timeBucket(spent)] = 1;
+    });
   const reviewer = human && task.decidedBy ? task.decidedBy : null;
   return {
     key: {

@@ -1,4 +1,4 @@
-import { FINAL_WEBHOOK_EVENTS, type WebhookEventType } from '@loopgate/shared';
+import { FINAL_WEBHOOK_EVENTS, type TaskWebhookEventType } from '@loopgate/shared';
 import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../store.js';
 
@@ -98,7 +98,7 @@ export function createDeliveryHook(deps: DeliveryHookDeps) {
   };
 }
 
-async function wantsCallback(tx: Repositories, task: TaskRecord, type: WebhookEventType): Promise<boolean> {
+async function wantsCallback(tx: Repositories, task: TaskRecord, type: TaskWebhookEventType): Promise<boolean> {
   if (FINAL_WEBHOOK_EVENTS.includes(type)) return true;
   if (type !== 'task.escalated') return false;
   return (await tx.deliverySettings.findTaskOptions(task.workspaceId, task.id))?.notifyEscalations === true;

@@ -1,10 +1,10 @@
-import type { WebhookEventType, WebhookPayload } from '@loopgate/shared';
+import type { TaskWebhookEventType, WebhookPayload } from '@loopgate/shared';
 import { iso } from '../kernel/iso-time.js';
 import type { TaskEventRecord, TaskRecord } from '../tasks/task-record.js';
 import { toTaskView } from '../tasks/task-view.js';
 
 /** Task event types (task_events.type) and the webhook event each one is delivered as. */
-export const WEBHOOK_EVENT_FOR: Readonly<Record<string, WebhookEventType>> = {
+export const WEBHOOK_EVENT_FOR: Readonly<Record<string, TaskWebhookEventType>> = {
   created: 'task.created',
   decided: 'task.decided',
   expired: 'task.expired',
@@ -14,7 +14,11 @@ export const WEBHOOK_EVENT_FOR: Readonly<Record<string, WebhookEventType>> = {
 };
 
 /** The body every receiver gets: Standard Webhooks' {type, timestamp, data}, with the decision up front. */
-export function buildWebhookPayload(type: WebhookEventType, task: TaskRecord, event: TaskEventRecord): WebhookPayload {
+export function buildWebhookPayload(
+  type: TaskWebhookEventType,
+  task: TaskRecord,
+  event: TaskEventRecord,
+): WebhookPayload {
   const view = toTaskView(task, 'webhook');
   return {
     type,

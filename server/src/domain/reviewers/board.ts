@@ -4,9 +4,7 @@ import {
   type BoardColumnFilter,
   type BoardStage,
   FINAL_TASK_STATUSES,
-  isFinalStatus,
   OPEN_TASK_STATUSES,
-  type TaskStatus,
 } from '@loopgate/shared';
 import { DEFAULT_QUEUE_NAME } from '../approvals/queue-config.js';
 import { authorize, type Principal } from '../kernel/access.js';
@@ -14,9 +12,10 @@ import type { Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
 import { type DetailedCard, detailCards } from './board-cards.js';
+import { type CardState, stageOf } from './board-stage.js';
 import type { BoardColumnQuery, BoardFilter } from './reviewer-ports.js';
 
-export { BOARD_STAGES, type BoardStage };
+export { BOARD_STAGES, type BoardStage, type CardState, stageOf };
 
 /**
  * The board's columns as queries over task state. An escalated task shows under Escalated whatever
@@ -51,24 +50,10 @@ const STAGES: Record<BoardStage, { title: string; query: (now: number) => BoardC
   },
 };
 
-/** What decides a card's column; the same facts the column queries above select on. */
-export interface CardState {
-  status: TaskStatus;
-  escalated: boolean;
-  claimed: boolean;
-}
-
 /** A task's card state, with a fresh task's workflow defaults where none is stored. */
 export function cardStateOf(task: TaskRecord): CardState {
   const flow = workflowOf(task);
   return { status: task.status, escalated: flow.escalated, claimed: flow.claimed };
-}
-
-export function stageOf(card: CardState): BoardStage {
-  if (isFinalStatus(card.status)) return 'completed';
-  if (card.escalated) return 'escalated';
-  if (card.claimed) return 'in_progress';
-  return card.status === 'in_review' ? 'needs_approval' : 'pending';
 }
 
 export const STAGE_TITLES: Readonly<Record<BoardStage, string>> = Object.fromEntries(

@@ -3,7 +3,13 @@ import { foldClosedTasks } from '../../domain/analytics/fold-rollups.js';
 import { readAnalytics } from '../../domain/analytics/read-analytics.js';
 import type { Principal } from '../../domain/kernel/access.js';
 import type { Store } from '../../domain/store.js';
-import { type ClosedTaskSeed, POLICY, seedClosedTasks } from '../../test-support/analytics-seed.js';
+import {
+  agentTasks as agentTasksOf,
+  type ClosedTaskSeed,
+  POLICY,
+  seedClosedTasks,
+  seedOpenTasks,
+} from '../../test-support/analytics-seed.js';
 import { DATABASES, openTestStore } from '../../test-support/databases.js';
 
 /**
@@ -53,12 +59,18 @@ const seeds: ClosedTaskSeed[] = [
     confidence: 0.95,
   },
   // ann: modified after 660 s (600–900), claimed 600 s before (300–600): late, a breach; diff of 7 characters.
+  // On the board: Pending 0–60 s, In Progress 60–120 s, released to Pending 120–180 s, claimed again
+  // 180–660 s: 120 s pending and 540 s in progress.
   {
     id: 'tsk_a3',
     workspaceId: WS,
     queue: 'refunds',
     createdAt: T,
     claimedAt: T + 60 * S,
+    moves: [
+      { type: 'released', at: T + 120 * S },
+      { type: 'claimed', at: T + 180 * S },
+    ],
     closedAt: T + 660 * S,
     status: 'approved_with_modifications',
     by: ANN,
@@ -66,12 +78,14 @@ const seeds: ClosedTaskSeed[] = [
     confidence: 0.55,
     diff: '-a\n+bcd',
   },
-  // ann: rejected after 100 s (60–120), no deadline: outside the SLA numbers.
+  // ann: rejected after 100 s (60–120), no deadline: outside the SLA numbers. A first vote at 40 s put
+  // it in review: 40 s pending, 60 s under Needs Approval.
   {
     id: 'tsk_a4',
     workspaceId: WS,
     queue: 'refunds',
     createdAt: T,
+    moves: [{ type: 'vote', at: T + 40 * S, toStatus: 'in_review' }],
     closedAt: T + 100 * S,
     status: 'rejected',
     by: ANN,
@@ -89,12 +103,17 @@ const seeds: ClosedTaskSeed[] = [
     dueAt: T + 300 * S,
     confidence: 0.81,
   },
-  // Expired by the sweeper after escalating: a breach, no reviewer.
+  // Expired by the sweeper after escalating: a breach, no reviewer. A reminder at 200 s left the card
+  // where it was; raising the priority at 300 s moved it to Escalated: 300 s pending, 1 s escalated.
   {
     id: 'tsk_x1',
     workspaceId: WS,
     queue: 'refunds',
     createdAt: T,
+    moves: [
+      { type: 'escalated', at: T + 200 * S, data: { step: 'reminder', index: 0 } },
+      { type: 'escalated', at: T + 300 * S, data: { step: 'raise_priority', index: 1 } },
+    ],
     closedAt: T + 301 * S,
     status: 'expired',
     dueAt: T + 300 * S,
@@ -124,19 +143,8 @@ const seeds: ClosedTaskSeed[] = [
   },
 ];
 
-/** `count` tasks of `agentId` closed at `at`, the first `routed` decided by a person, the rest auto-approved. */
-function agentTasks(agentId: string, prefix: string, at: number, count: number, routed: number): ClosedTaskSeed[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: `tsk_${prefix}_${String(index).padStart(2, '0')}`,
-    workspaceId: DRIFT_WS,
-    queue: 'agents',
-    agent: { id: agentId, version: '1.0' },
-    createdAt: at,
-    closedAt: at + 60 * S,
-    status: 'approved' as const,
-    by: index < routed ? ANN : POLICY,
-  }));
-}
+const agentTasks = (agentId: string, prefix: string, at: number, count: number, routed: number) =>
+  agentTasksOf({ workspaceId: DRIFT_WS, agentId, prefix, at, count, routed, by: ANN });
 
 for (const database of DATABASES) {
   describe(`${database}: analytics rollups and reports`, () => {
@@ -238,6 +246,14 @@ for (const database of DATABASES) {
           breaches: 2,
           escalated: 1,
           medianDecisionMs: 45_000,
+          // Time per board stage (edges 10, 30, 60, 120, 300, 600 s):
+          // Pending: a2 3, a1 10, b1 20, a4 40, a3 120, x1 300 s in buckets 0, 0, 1, 2, 3, 4. Rank 3 falls
+          // in bucket 1 (10–30 s) with 2 before it: 10 + 20·(3−2)/1 = 30 s.
+          // In Progress: a1 30 s (bucket 1) and a3 540 s (bucket 5). Rank 1 in bucket 1: 10 + 20·1 = 30 s.
+          // Needs Approval: a4 60 s alone in bucket 2 (30–60 s): 30 + 30·0.5 = 45 s.
+          // Escalated: x1 1 s alone in bucket 0 (0–10 s): 10·0.5 = 5 s.
+          medianStageMs: { pending: 30_000, in_progress: 30_000, needs_approval: 45_000, escalated: 5_000 },
+          stageTasks: { pending: 6, in_progress: 2, needs_approval: 1, escalated: 1 },
         },
         {
           queue: 'claims',
@@ -247,6 +263,9 @@ for (const database of DATABASES) {
           breaches: 0,
           escalated: 0,
           medianDecisionMs: null,
+          // Only the cancellation waited (5 s pending, bucket 0: 10·0.5 = 5 s); auto-approvals never showed on the board.
+          medianStageMs: { pending: 5_000, in_progress: null, needs_approval: null, escalated: null },
+          stageTasks: { pending: 1, in_progress: 0, needs_approval: 0, escalated: 0 },
         },
       ]);
       expect(report.series).toEqual([{ period: '2026-03-04', tasksWithSla: 5, withinSlaShare: 0.6, breaches: 2 }]);
@@ -254,6 +273,52 @@ for (const database of DATABASES) {
       expect(weekly.series).toEqual([{ period: '2026-03-02', tasksWithSla: 5, withinSlaShare: 0.6, breaches: 2 }]);
       const claimsOnly = await readAnalytics(deps(), viewer(WS), 'sla', { ...RANGE, queue: 'claims' });
       expect(claimsOnly.queues.map((q) => q.queue)).toEqual(['claims']);
+    });
+
+    test('sla: the current backlog by age per queue, counted over open tasks only, whatever the range', async () => {
+      const H = 3_600_000;
+      await seedOpenTasks(store, [
+        { id: 'tsk_open_r1', workspaceId: WS, queue: 'refunds', createdAt: now - 10 * 60 * S },
+        // Exactly an hour old: the 1–4 h bucket (each bucket holds its upper edge's age and above).
+        { id: 'tsk_open_r2', workspaceId: WS, queue: 'refunds', createdAt: now - H, status: 'in_review' },
+        { id: 'tsk_open_r3', workspaceId: WS, queue: 'refunds', createdAt: now - 2 * H },
+        { id: 'tsk_open_r4', workspaceId: WS, queue: 'refunds', createdAt: now - 20 * H },
+        { id: 'tsk_open_c1', workspaceId: WS, queue: 'claims', createdAt: now - 30 * H },
+        { id: 'tsk_open_c2', workspaceId: WS, queue: 'claims', createdAt: now - 5 * 24 * H },
+        // Another workspace's open task is not this one's backlog.
+        { id: 'tsk_open_other', workspaceId: DRIFT_WS, queue: 'refunds', createdAt: now - 10 * 60 * S },
+      ]);
+      const report = await readAnalytics(deps(), viewer(WS), 'sla', RANGE);
+      expect(report.backlog.asOf).toBe(now);
+      // Largest backlog first; the closed tasks of both queues are not counted.
+      expect(report.backlog.queues).toEqual([
+        {
+          queue: 'refunds',
+          open: 4,
+          byAge: [
+            { age: '< 1 h', tasks: 1 },
+            { age: '1–4 h', tasks: 2 },
+            { age: '4–24 h', tasks: 1 },
+            { age: '1–3 d', tasks: 0 },
+            { age: '> 3 d', tasks: 0 },
+          ],
+        },
+        {
+          queue: 'claims',
+          open: 2,
+          byAge: [
+            { age: '< 1 h', tasks: 0 },
+            { age: '1–4 h', tasks: 0 },
+            { age: '4–24 h', tasks: 0 },
+            { age: '1–3 d', tasks: 1 },
+            { age: '> 3 d', tasks: 1 },
+          ],
+        },
+      ]);
+      const claimsOnly = await readAnalytics(deps(), viewer(WS), 'sla', { ...RANGE, queue: 'claims' });
+      expect(claimsOnly.backlog.queues.map((q) => [q.queue, q.open])).toEqual([['claims', 2]]);
+      const other = await readAnalytics(deps(), viewer(DRIFT_WS), 'sla', RANGE);
+      expect(other.backlog.queues.map((q) => [q.queue, q.open])).toEqual([['refunds', 1]]);
     });
 
     test('roi: the executive summary against the previous period, cost at the hourly rate', async () => {

@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { TaskStatus } from '@loopgate/shared';
-import type { AnalyticsRepository, RollupFilter, Watermark } from '../../domain/analytics/analytics-ports.js';
-import { type ClosedTaskFacts, keyString, type Rollup, type RollupKey } from '../../domain/analytics/rollup.js';
-import { type ActorType, actorOrNull, type JsonText, parseJson } from '../rows.js';
+import { OPEN_TASK_STATUSES, type TaskStatus } from '@loopgate/shared';
+import type {
+  AnalyticsRepository,
+  BacklogCounts,
+  DriftState,
+  RollupFilter,
+  Watermark,
+} from '../../domain/analytics/analytics-ports.js';
+import {
+  type ClosedTaskFacts,
+  emptyStageHistograms,
+  keyString,
+  type Rollup,
+  type RollupKey,
+} from '../../domain/analytics/rollup.js';
+import { STAGE_EVENT_TYPES, type StageEvent, timeInStages } from '../../domain/analytics/stage-times.js';
+import { type ActorType, actorOrNull, type JsonText, parseJson, parseJsonOrNull } from '../rows.js';
 import { allOf, condition, equals, insertIgnore, insertRows, isIn, type Sql } from '../sql.js';
 
 /** An `analytics_rollups` row. */
@@ -34,7 +47,26 @@ interface RollupRow {
   offered_histogram: JsonText;
   claimed_histogram: JsonText;
   confidence_buckets: JsonText;
+  /** JSON: one histogram per open board stage; null in rows folded before stage times were kept. */
+  stage_histograms: JsonText | null;
   updated_at: number;
+}
+
+/** An `analytics_drift_states` row. */
+interface DriftStateRow {
+  workspace_id: string;
+  agent_id: string;
+  drifted: number;
+  changed_at: number;
+}
+
+/** A stage-moving event of a task being folded. */
+interface StageEventRow {
+  task_id: string;
+  type: string;
+  to_status: TaskStatus | null;
+  data: JsonText | null;
+  created_at: number;
 }
 
 /** An `analytics_watermarks` row; one, id `tasks`. */
@@ -102,6 +134,7 @@ function rowToRollup(row: RollupRow): Rollup {
     offeredHistogram: parseJson<number[]>(row.offered_histogram),
     claimedHistogram: parseJson<number[]>(row.claimed_histogram),
     confidenceBuckets: parseJson<[number, number, number][]>(row.confidence_buckets),
+    stageHistograms: parseJsonOrNull<number[][]>(row.stage_histograms) ?? emptyStageHistograms(),
   };
 }
 
@@ -133,6 +166,7 @@ function rollupToRow(rollup: Rollup, now: number): RollupRow {
     offered_histogram: JSON.stringify(rollup.offeredHistogram),
     claimed_histogram: JSON.stringify(rollup.claimedHistogram),
     confidence_buckets: JSON.stringify(rollup.confidenceBuckets),
+    stage_histograms: JSON.stringify(rollup.stageHistograms),
     updated_at: now,
   };
 }
@@ -191,6 +225,7 @@ export class SqlAnalyticsRepository implements AnalyticsRepository {
          FROM tasks t WHERE ${where.sql} ORDER BY t.closed_at, t.id LIMIT ?`,
       [...where.params, limit],
     );
+    const events = await this.stageEvents(rows.map((row) => row.id));
     return rows.map((row) => ({
       id: row.id,
       workspaceId: row.workspace_id,
@@ -209,7 +244,35 @@ export class SqlAnalyticsRepository implements AnalyticsRepository {
       diffChars: Number(row.diff_chars ?? 0),
       escalated: Number(row.escalated) === 1 || Number(row.escalation_step) > 0,
       firstClaimedAt: row.first_claimed_at === null ? null : Number(row.first_claimed_at),
+      stageMs: timeInStages(
+        { createdAt: Number(row.created_at), closedAt: Number(row.closed_at) },
+        events.get(row.id) ?? [],
+      ),
     }));
+  }
+
+  /** The board-moving events of a batch of tasks, in the order they were appended, by task. */
+  private async stageEvents(taskIds: readonly string[]): Promise<Map<string, StageEvent[]>> {
+    const byTask = new Map<string, StageEvent[]>();
+    if (taskIds.length === 0) return byTask;
+    const tasks = isIn('task_id', taskIds);
+    const types = isIn('type', STAGE_EVENT_TYPES);
+    const { rows } = await this.sql.query<StageEventRow>(
+      `SELECT task_id, type, to_status, data, created_at FROM task_events
+        WHERE ${tasks.sql} AND ${types.sql} ORDER BY task_id, seq`,
+      [...tasks.params, ...types.params],
+    );
+    for (const row of rows) {
+      const list = byTask.get(row.task_id) ?? [];
+      list.push({
+        type: row.type,
+        toStatus: row.to_status,
+        data: parseJsonOrNull(row.data),
+        createdAt: Number(row.created_at),
+      });
+      byTask.set(row.task_id, list);
+    }
+    return byTask;
   }
 
   async findRollups(keys: readonly RollupKey[]): Promise<Rollup[]> {
@@ -246,5 +309,73 @@ export class SqlAnalyticsRepository implements AnalyticsRepository {
       where.params,
     );
     return rows.map(rowToRollup);
+  }
+
+  async listDriftWorkspaces(fromDay: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ workspace_id: string }>(
+      `SELECT DISTINCT workspace_id FROM analytics_rollups WHERE day >= ? AND agent_id <> ''
+        UNION SELECT workspace_id FROM analytics_drift_states WHERE drifted = 1`,
+      [fromDay],
+    );
+    return rows.map((row) => row.workspace_id).sort();
+  }
+
+  async listDriftStates(workspaceId: string): Promise<DriftState[]> {
+    const { rows } = await this.sql.query<DriftStateRow>(
+      'SELECT * FROM analytics_drift_states WHERE workspace_id = ? ORDER BY agent_id',
+      [workspaceId],
+    );
+    return rows.map((row) => ({
+      agentId: row.agent_id,
+      drifted: Number(row.drifted) === 1,
+      changedAt: Number(row.changed_at),
+    }));
+  }
+
+  async markDrift(workspaceId: string, agentId: string, drifted: boolean, now: number): Promise<boolean> {
+    // No row means not drifted; the row is made first so the change below is one conditional UPDATE,
+    // which two runs at once cannot both win (the second waits on the first's row lock, then finds it moved).
+    await this.sql.query(
+      `${insertIgnore(this.sql.dialect)} analytics_drift_states (workspace_id, agent_id, drifted, changed_at) VALUES (?, ?, 0, ?)`,
+      [workspaceId, agentId, now],
+    );
+    const { affected } = await this.sql.query(
+      'UPDATE analytics_drift_states SET drifted = ?, changed_at = ? WHERE workspace_id = ? AND agent_id = ? AND drifted = ?',
+      [drifted ? 1 : 0, now, workspaceId, agentId, drifted ? 0 : 1],
+    );
+    return affected === 1;
+  }
+
+  async backlogByAge(
+    workspaceId: string,
+    filter: { queue?: string; agentId?: string },
+    now: number,
+    edgesMs: readonly number[],
+  ): Promise<BacklogCounts[]> {
+    const where = allOf(
+      equals('workspace_id', workspaceId),
+      isIn('status', OPEN_TASK_STATUSES),
+      equals('queue', filter.queue),
+      equals('agent_id', filter.agentId),
+    );
+    // One CASE per bucket: bucket i holds tasks created after now − edge[i] and at or before now − edge[i−1].
+    const buckets = [...edgesMs.map((edge) => now - edge), null].map((after, index) => {
+      const before = index === 0 ? null : now - (edgesMs[index - 1] as number);
+      const parts = [after === null ? null : 'created_at > ?', before === null ? null : 'created_at <= ?'].filter(
+        (part): part is string => part !== null,
+      );
+      return {
+        sql: `SUM(CASE WHEN ${parts.length === 0 ? '1 = 1' : parts.join(' AND ')} THEN 1 ELSE 0 END) AS b${index}`,
+        params: [after, before].filter((value): value is number => value !== null),
+      };
+    });
+    const { rows } = await this.sql.query<Record<string, string | number | null>>(
+      `SELECT queue, ${buckets.map((bucket) => bucket.sql).join(', ')} FROM tasks WHERE ${where.sql} GROUP BY queue`,
+      [...buckets.flatMap((bucket) => bucket.params), ...where.params],
+    );
+    return rows.map((row) => ({
+      queue: String(row.queue),
+      counts: buckets.map((_, index) => Number(row[`b${index}`] ?? 0)),
+    }));
   }
 }

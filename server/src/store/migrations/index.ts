@@ -28,6 +28,7 @@ import { CreateAnalyticsRollups1764840200000 } from './1764840200000-create-anal
 import { VersionQueueConfigs1764840300000 } from './1764840300000-version-queue-configs.js';
 import { CreateAuditCheckpoints1764840400000 } from './1764840400000-create-audit-checkpoints.js';
 import { TasksCarryPayloadErasure1764840410000 } from './1764840410000-tasks-carry-payload-erasure.js';
+import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track-agent-drift-and-stage-times.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   VersionQueueConfigs1764840300000,
   CreateAuditCheckpoints1764840400000,
   TasksCarryPayloadErasure1764840410000,
+  TrackAgentDriftAndStageTimes1764840500000,
 ];

@@ -260,6 +260,21 @@ const SAMPLES: Samples = {
       ],
       queues: [{ queue: 'support', withSla: 2, within: '50 %', breaches: 1, escalated: 0, median: '1 min' }],
       slaSeries: [{ period: '2026-03-02', withSla: 2, within: '50 %', breaches: 1 }],
+      stageColumns: ['Pending Review', 'In Progress', 'Needs Approval', 'Escalated'],
+      stageTimes: [
+        {
+          queue: 'support',
+          stages: [
+            { median: '30 s', tasks: 2 },
+            { median: '–', tasks: 0 },
+            { median: '1 min', tasks: 1 },
+            { median: '–', tasks: 0 },
+          ],
+        },
+      ],
+      backlogAges: ['< 1 h', '1–4 h', '4–24 h', '1–3 d', '> 3 d'],
+      backlog: [{ queue: 'support', open: 3, byAge: [1, 0, 2, 0, 0] }],
+      backlogNote: 'Open tasks at 2026-03-07 12:00 UTC, whatever the range.',
       agents: [
         {
           agent: 'bot',

@@ -678,6 +678,16 @@ export type AnalyticsView = SignedIn & {
   }[];
   queues: { queue: string; withSla: number; within: string; breaches: number; escalated: number; median: string }[];
   slaSeries: { period: string; withSla: number; within: string; breaches: number }[];
+  /** The open board stages' titles as this workspace's board names them, in OPEN_STAGES order. */
+  stageColumns: string[];
+  /** Per queue, one entry per stage column: the median time ("45 s", '–') and how many tasks passed through. */
+  stageTimes: { queue: string; stages: { median: string; tasks: number }[] }[];
+  /** The backlog's age buckets ("< 1 h", …). */
+  backlogAges: string[];
+  /** Per queue, open tasks now and one count per age bucket. */
+  backlog: { queue: string; open: number; byAge: number[] }[];
+  /** "Open tasks at 2026-… UTC, whatever the range": the backlog is now, not a history. */
+  backlogNote: string;
   agents: {
     agent: string;
     version: string;

@@ -1,7 +1,9 @@
 import type { Router } from 'express';
 import { analyticsQuerySchema, resolveRange } from '../../domain/analytics/analytics-query.js';
-import type { AgentDrift, RoiNumbers } from '../../domain/analytics/analytics-reports.js';
+import { type AgentDrift, BACKLOG_AGE_LABELS, type RoiNumbers } from '../../domain/analytics/analytics-reports.js';
 import { readAnalytics } from '../../domain/analytics/read-analytics.js';
+import { OPEN_STAGES } from '../../domain/analytics/stage-times.js';
+import { stageTitles } from '../../domain/reviewers/board.js';
 import type { SessionPrincipal } from '../../domain/reviewers/sessions.js';
 import { fieldErrorsOf } from '../../http-common/field-errors.js';
 import type { PageKit } from '../kit/page-kit.js';
@@ -69,13 +71,14 @@ async function buildView(kit: PageKit, web: SessionPrincipal, rawQuery: unknown)
   const deps = { store: kit.deps.store, clock: kit.deps.clock, costPerHour: kit.deps.reviewerHourCost ?? null };
   let range = query;
   const read = async () => {
-    const [reviewers, sla, agents, roi] = await Promise.all([
+    const [reviewers, sla, agents, roi, titles] = await Promise.all([
       readAnalytics(deps, web.principal, 'reviewers', range),
       readAnalytics(deps, web.principal, 'sla', range),
       readAnalytics(deps, web.principal, 'agents', range),
       readAnalytics(deps, web.principal, 'roi', range),
+      stageTitles(deps, web.principal),
     ]);
-    return { reviewers, sla, agents, roi };
+    return { reviewers, sla, agents, roi, titles };
   };
   let reports: Awaited<ReturnType<typeof read>>;
   try {
@@ -86,7 +89,7 @@ async function buildView(kit: PageKit, web: SessionPrincipal, rawQuery: unknown)
     range = resolveRange({ interval: query.interval }, now);
     reports = await read();
   }
-  const { reviewers, sla, agents, roi } = reports;
+  const { reviewers, sla, agents, roi, titles } = reports;
   const days = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
   const { current, previous } = roi.summary;
   const headline = (label: string, hint: string, pick: (numbers: RoiNumbers) => string) => ({
@@ -142,6 +145,17 @@ async function buildView(kit: PageKit, web: SessionPrincipal, rawQuery: unknown)
       escalated: q.escalated,
       median: duration(q.medianDecisionMs),
     })),
+    stageColumns: OPEN_STAGES.map((stage) => titles[stage]),
+    // Queues with no task through the board (auto-approved only) would be a row of dashes.
+    stageTimes: sla.queues
+      .filter((q) => OPEN_STAGES.some((stage) => q.stageTasks[stage] > 0))
+      .map((q) => ({
+        queue: q.queue,
+        stages: OPEN_STAGES.map((stage) => ({ median: duration(q.medianStageMs[stage]), tasks: q.stageTasks[stage] })),
+      })),
+    backlogAges: [...BACKLOG_AGE_LABELS],
+    backlog: sla.backlog.queues.map((q) => ({ queue: q.queue, open: q.open, byAge: q.byAge.map((a) => a.tasks) })),
+    backlogNote: `Open tasks at ${new Date(sla.backlog.asOf).toISOString().replace('T', ' ').slice(0, 16)} UTC, by age, whatever the range above${range.queue ? ` (queue ${range.queue})` : ''}${range.agent ? ` (agent ${range.agent})` : ''}.`,
     slaSeries: sla.series.map((p) => ({
       period: p.period,
       withSla: p.tasksWithSla,
