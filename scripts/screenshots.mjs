@@ -168,7 +168,23 @@ async function main() {
     });
     await api('/api/v1/queues', {
       name: 'customer-care',
-      config: { reviewerGroups: ['support'], description: 'Refunds, address changes and account requests.' },
+      config: {
+        reviewerGroups: ['support'],
+        description: 'Refunds, address changes and account requests.',
+        // Field rules, so the queue builder shows both kinds of row; every task here still goes to review.
+        policy: {
+          rules: [
+            { type: 'field', path: '/refund/amount', op: 'gt', value: 500, levels: 1 },
+            {
+              type: 'any',
+              rules: [
+                { type: 'field', in: 'context', path: '/channel', op: 'eq', value: 'phone' },
+                { type: 'field', path: '/customer/email', op: 'matches', value: '@example\\.(com|org)$' },
+              ],
+            },
+          ],
+        },
+      },
     });
     const created = [];
     for (const task of TASKS) created.push(await api('/api/v1/tasks', { queue: 'customer-care', ...task }));
@@ -213,7 +229,7 @@ async function main() {
       shots.push(
         ['list', `${url}/board?view=list`],
         ['queues', `${url}/settings/queues`],
-        ['queue-edit', `${url}/settings/queues/customer-care`],
+        ['queue-edit', `${url}/settings/queues/customer-care`, { fullPage: true }],
         ['users', `${url}/admin/users`],
         ['decided-task', `${url}/tasks/${encodeURIComponent(created[3].id)}#revoke`],
         ['not-found', `${url}/no/such/page`],

@@ -148,7 +148,7 @@ function ruleRow(rule: PolicyRule): RuleRow {
     case 'all':
     case 'any':
     case 'not':
-      return { ...row, json: JSON.stringify(rule) };
+      return { ...row, json: JSON.stringify(rule, null, 2) };
   }
 }
 
