@@ -219,7 +219,10 @@ const count = (condition) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
  * for the same range and slice, with the rollup job's definitions (domain/analytics/rollup.ts) for the
  * outcomes this seed has. Each returns rows of plain numbers.
  */
-function rawScan(report, workspaceId, query) {
+function rawScan(dialect, report, workspaceId, query) {
+  // SQLite has no statistics here (nothing runs ANALYZE) and would pick a workspace/status index and
+  // read every task of the workspace; the closed_at range index is what a hand-written scan would use.
+  const tasks = dialect === 'sqlite' ? 'tasks INDEXED BY idx_tasks_closed' : 'tasks';
   const where = ['workspace_id = ?', 'closed_at >= ?', 'closed_at < ?'];
   const params = [workspaceId, Date.parse(`${query.from}T00:00:00Z`), Date.parse(`${query.to}T00:00:00Z`) + DAY_MS];
   if (query.queue) {
@@ -239,14 +242,14 @@ function rawScan(report, workspaceId, query) {
                      ${count("status = 'approved_with_modifications'")} AS modified,
                      ${count("status = 'rejected'")} AS rejected,
                      ${count('due_at IS NOT NULL AND decided_at > due_at')} AS late
-                FROM tasks WHERE ${range} AND ${HUMAN} GROUP BY decided_by_id`,
+                FROM ${tasks} WHERE ${range} AND ${HUMAN} GROUP BY decided_by_id`,
         params,
       };
     case 'sla':
       return {
         sql: `SELECT queue, ${count(SLA)} AS sla_tasks, ${count(WITHIN_SLA)} AS within_sla,
                      ${count('escalated = 1 OR escalation_step > 0')} AS escalated
-                FROM tasks WHERE ${range} GROUP BY queue`,
+                FROM ${tasks} WHERE ${range} GROUP BY queue`,
         params,
       };
     case 'agents':
@@ -255,7 +258,7 @@ function rawScan(report, workspaceId, query) {
                      ${count(HUMAN)} AS decided,
                      ${count("status = 'approved_with_modifications'")} AS modified,
                      ${count(`status = 'rejected' AND ${HUMAN}`)} AS rejected
-                FROM tasks WHERE ${range} AND agent_id IS NOT NULL GROUP BY agent_id, agent_version`,
+                FROM ${tasks} WHERE ${range} AND agent_id IS NOT NULL GROUP BY agent_id, agent_version`,
         params,
       };
     case 'roi':
@@ -263,7 +266,7 @@ function rawScan(report, workspaceId, query) {
         sql: `SELECT COUNT(*) AS tasks, ${count(AUTO)} AS auto_approved,
                      ${count(`status IN ('rejected', 'approved_with_modifications') AND ${HUMAN}`)} AS errors,
                      ${count(SLA)} AS sla_tasks, ${count(WITHIN_SLA)} AS within_sla
-                FROM tasks WHERE ${range}`,
+                FROM ${tasks} WHERE ${range}`,
         params,
       };
   }
@@ -484,17 +487,15 @@ async function measure(ctx, label, dbConfig, summary) {
         ['reviewers', '30 days, queue billing', { ...d30, queue: 'billing' }],
         ['sla', '30 days', d30],
         ['sla', '90 days by week', { ...d90, interval: 'week' }],
-        ['sla', '90 days, queue legal', { ...d90, queue: 'legal' }],
         ['agents', '30 days', d30],
         ['agents', '90 days', d90],
         ['agents', '30 days, agent agt_refunds', { ...d30, agent: 'agt_refunds' }],
         ['roi', '30 days', d30],
-        ['roi', '90 days by week', { ...d90, interval: 'week' }],
-        ['roi', '90 days, queue billing', { ...d90, queue: 'billing' }],
+        ['roi', '90 days by week, queue billing', { ...d90, interval: 'week', queue: 'billing' }],
       ];
       for (const [report, what, query] of cases) {
         const url = `/api/v1/analytics/${report}?${new URLSearchParams(query)}`;
-        const scan = rawScan(report, workspace.id, query);
+        const scan = rawScan(dbConfig.kind, report, workspace.id, query);
         const answer = await getJson(port, url, key);
         const scanned = await raw.query(scan.sql, scan.params);
         const wrong = difference(report, answer.body, scanned);
