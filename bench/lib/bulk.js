@@ -30,16 +30,18 @@ async function openBulk(ctx, dbConfig, { rowsPerInsert = 500, insertsPerCommit =
           db.transaction(() => {
             for (let at = start; at < Math.min(rows.length, start + chunk); at += rowsPerInsert) {
               const part = rows.slice(at, Math.min(rows.length, at + rowsPerInsert, start + chunk));
-              prepared(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(part.length).fill(one).join(', ')}`).run(
-                ...part.flat(),
-              );
+              prepared(
+                `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(part.length).fill(one).join(', ')}`,
+              ).run(...part.flat());
             }
           })();
         }
       },
       async query(sql, params = []) {
         const statement = prepared(sql);
-        return statement.reader ? statement.all(...params) : (statement.run(...params), []);
+        if (statement.reader) return statement.all(...params);
+        statement.run(...params);
+        return [];
       },
       // A bulk load leaves a WAL as large as what it wrote, which the server's connection would then
       // read through; a server that grew by its own writes checkpoints every 1000 pages and never has

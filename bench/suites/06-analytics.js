@@ -136,7 +136,8 @@ function seedTask(i, workspaceId, anchor) {
     cancelled: 'cancelled',
   }[outcome];
   const decided = human || outcome === 'auto';
-  const decider = outcome === 'auto' ? { type: 'policy', id: null, name: 'routing policy' } : { type: 'user', ...reviewer };
+  const decider =
+    outcome === 'auto' ? { type: 'policy', id: null, name: 'routing policy' } : { type: 'user', ...reviewer };
   const task = [
     id,
     workspaceId,
@@ -156,7 +157,9 @@ function seedTask(i, workspaceId, anchor) {
     'api_key',
     'key_bench',
     'bench',
-    decided ? { approved: 'approve', modified: 'approve_with_modifications', rejected: 'reject' }[outcome] ?? 'approve' : null,
+    decided
+      ? ({ approved: 'approve', modified: 'approve_with_modifications', rejected: 'reject' }[outcome] ?? 'approve')
+      : null,
     decided ? decider.type : null,
     decided ? decider.id : null,
     decided ? decider.name : null,
@@ -208,7 +211,8 @@ async function seed(ctx, label, dbConfig, workspaceId, anchor) {
   return { events };
 }
 
-const HUMAN = "(status IN ('approved', 'approved_with_modifications', 'rejected') AND decided_by_type NOT IN ('policy', 'system'))";
+const HUMAN =
+  "(status IN ('approved', 'approved_with_modifications', 'rejected') AND decided_by_type NOT IN ('policy', 'system'))";
 const AUTO = "(status = 'approved' AND decided_by_type IN ('policy', 'system'))";
 const SLA = `(due_at IS NOT NULL AND (${HUMAN} OR status = 'expired'))`;
 const WITHIN_SLA = `(due_at IS NOT NULL AND ${HUMAN} AND decided_at <= due_at)`;
@@ -368,7 +372,8 @@ function difference(report, body, rows) {
   const byKey = (list) => new Map(list.map((row) => [row.key, row]));
   const mine = byKey(endpoint);
   const theirs = byKey(raw);
-  if (raw.length === 0 || raw.every((row) => row.tasks === 0 || row.decisions === 0)) return 'the raw scan found nothing';
+  if (raw.length === 0 || raw.every((row) => row.tasks === 0 || row.decisions === 0))
+    return 'the raw scan found nothing';
   for (const key of new Set([...mine.keys(), ...theirs.keys()])) {
     const a = mine.get(key);
     const b = theirs.get(key);
@@ -376,7 +381,8 @@ function difference(report, body, rows) {
     for (const field of Object.keys(b)) {
       const x = a[field];
       const y = b[field];
-      const same = typeof y === 'number' && typeof x === 'number' ? Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)) : x === y;
+      const same =
+        typeof y === 'number' && typeof x === 'number' ? Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)) : x === y;
       if (!same) return `${key}.${field}: endpoint ${x}, raw scan ${y}`;
     }
   }
@@ -429,7 +435,10 @@ async function measure(ctx, label, dbConfig, summary) {
   const rows = [];
   try {
     const workspace = await createWorkspace({ store, clock }, `bench-analytics-${Date.now().toString(36)}`);
-    const { key } = await createApiKey({ store, clock }, { workspaceSlug: workspace.slug, name: 'bench', role: 'viewer' });
+    const { key } = await createApiKey(
+      { store, clock },
+      { workspaceSlug: workspace.slug, name: 'bench', role: 'viewer' },
+    );
     // Closed up to two minutes ago: past the job's settle margin, so the fold takes every task.
     const anchor = Date.now() - 120_000;
     ctx.log(`  ${label}: seeding ${TASKS} decided tasks over ${SPAN_DAYS} days`);
@@ -570,7 +579,7 @@ async function run(ctx) {
       rows: summary,
       notes: [
         `${size} closed tasks in one workspace, spread evenly over ${SPAN_DAYS} days: 15 % auto-approved, 50 % approved, 15 % modified, 12 % rejected, 5 % expired, 3 % cancelled; 3 queues, 2 sources, 4 agent versions (+ none), 8 reviewers.`,
-        'The rollup job is the product\'s own foldClosedTasks with the job\'s batch size and settle margin, run to completion from an empty watermark.',
+        "The rollup job is the product's own foldClosedTasks with the job's batch size and settle margin, run to completion from an empty watermark.",
       ],
     },
     {
