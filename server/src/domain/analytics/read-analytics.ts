@@ -96,7 +96,8 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
       // The drift window ends where the range does, so one read from the earlier start serves both:
       // reading them apart would read the days they share twice (the most rows a request reads).
       const driftFrom = addDays(query.to, -(DRIFT.recentDays + DRIFT.baselineDays - 1));
-      const both = await read(driftFrom < query.from ? driftFrom : query.from, query.to);
+      // YYYY-MM-DD days sort as strings: the earlier of the two starts.
+      const both = await read([driftFrom, query.from].sort()[0] ?? query.from, query.to);
       const rollups = both.filter((rollup) => rollup.day >= query.from);
       const driftRollups = both.filter((rollup) => rollup.day >= driftFrom);
       return {
