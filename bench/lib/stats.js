@@ -16,6 +16,7 @@ function summarize(latenciesMs) {
     mean: sorted.length ? sum / sorted.length : null,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1] : null,
   };

@@ -1,5 +1,11 @@
 import type { BacklogCounts } from './analytics-ports.js';
-import { addCounts, CONFIDENCE_BUCKET_COUNT, emptyCounts, type Rollup, type RollupCounts } from './rollup.js';
+import {
+  addCountsInto,
+  CONFIDENCE_BUCKET_COUNT,
+  emptyCounts,
+  type Rollup,
+  type RollupCounts,
+} from './rollup.js';
 import { OPEN_STAGES, type OpenStage } from './stage-times.js';
 import { histogramQuantile, type ProportionTest, rate, twoProportionTest } from './statistics.js';
 
@@ -23,15 +29,20 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** The rollups' counts added up, into one fresh sum: a 90-day report adds tens of thousands of rollups. */
 function total(rollups: readonly Rollup[]): RollupCounts {
-  return rollups.reduce<RollupCounts>((sum, rollup) => addCounts(sum, rollup), emptyCounts());
+  const sum = emptyCounts();
+  for (const rollup of rollups) addCountsInto(sum, rollup);
+  return sum;
 }
 
 function groupBy<K extends string>(rollups: readonly Rollup[], keyOf: (rollup: Rollup) => K): Map<K, Rollup[]> {
   const groups = new Map<K, Rollup[]>();
   for (const rollup of rollups) {
     const key = keyOf(rollup);
-    groups.set(key, [...(groups.get(key) ?? []), rollup]);
+    const group = groups.get(key);
+    if (group) group.push(rollup);
+    else groups.set(key, [rollup]);
   }
   return groups;
 }

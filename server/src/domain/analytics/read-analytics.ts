@@ -89,11 +89,10 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
     foldedAt: watermark?.foldedAt ?? null,
     lagMs: watermark ? Math.max(0, deps.clock() - watermark.foldedAt) : null,
   };
-  const rollups = await read(query.from, query.to);
   const range = { from: query.from, to: query.to, interval: query.interval };
   switch (name) {
     case 'reviewers':
-      return { ...range, freshness, ...reviewersReport(rollups) };
+      return { ...range, freshness, ...reviewersReport(await read(query.from, query.to)) };
     case 'sla': {
       // The backlog is now, whatever the range: a grouped count over the open tasks, not the rollups.
       const asOf = deps.clock();
@@ -106,13 +105,18 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
       return {
         ...range,
         freshness,
-        ...slaReport(rollups, query.interval),
+        ...slaReport(await read(query.from, query.to), query.interval),
         backlog: { asOf, queues: backlogReport(open) },
       };
     }
     case 'agents': {
+      // The drift window ends where the range does, so one read from the earlier start serves both:
+      // reading them apart would read the days they share twice (the most rows a request reads).
       const driftFrom = addDays(query.to, -(DRIFT.recentDays + DRIFT.baselineDays - 1));
-      const driftRollups = await read(driftFrom, query.to);
+      // YYYY-MM-DD days sort as strings: the earlier of the two starts.
+      const both = await read([driftFrom, query.from].sort()[0] ?? query.from, query.to);
+      const rollups = both.filter((rollup) => rollup.day >= query.from);
+      const driftRollups = both.filter((rollup) => rollup.day >= driftFrom);
       return {
         ...range,
         freshness,
@@ -120,6 +124,7 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
       };
     }
     case 'roi': {
+      const rollups = await read(query.from, query.to);
       const previous = await read(addDays(query.from, -days), addDays(query.from, -1));
       return {
         ...range,

@@ -134,6 +134,46 @@ export function addCounts(into: RollupCounts, more: RollupCounts): RollupCounts 
   };
 }
 
+/**
+ * Adds `more` to `into` in place and returns `into`: the reports' running sums, where a fresh copy per
+ * rollup (addCounts) would allocate some fifty arrays for every rollup read.
+ */
+export function addCountsInto(into: RollupCounts, more: RollupCounts): RollupCounts {
+  into.tasks += more.tasks;
+  into.autoApproved += more.autoApproved;
+  into.approved += more.approved;
+  into.modified += more.modified;
+  into.rejected += more.rejected;
+  into.expired += more.expired;
+  into.cancelled += more.cancelled;
+  into.slaTasks += more.slaTasks;
+  into.withinSla += more.withinSla;
+  into.breached += more.breached;
+  into.escalated += more.escalated;
+  into.fastDecisions += more.fastDecisions;
+  into.handlingMs += more.handlingMs;
+  into.editChars += more.editChars;
+  for (let index = 0; index < into.offeredHistogram.length; index++) {
+    into.offeredHistogram[index] = (into.offeredHistogram[index] ?? 0) + (more.offeredHistogram[index] ?? 0);
+  }
+  for (let index = 0; index < into.claimedHistogram.length; index++) {
+    into.claimedHistogram[index] = (into.claimedHistogram[index] ?? 0) + (more.claimedHistogram[index] ?? 0);
+  }
+  into.confidenceBuckets.forEach((bucket, index) => {
+    const other = more.confidenceBuckets[index];
+    if (!other) return;
+    bucket[0] += other[0];
+    bucket[1] += other[1];
+    bucket[2] += other[2];
+  });
+  into.stageHistograms.forEach((histogram, stage) => {
+    const other = more.stageHistograms[stage] ?? [];
+    for (let index = 0; index < histogram.length; index++)
+      histogram[index] = (histogram[index] ?? 0) + (other[index] ?? 0);
+  });
+  return into;
+}
+
 /** What the job reads of one closed task. */
 export interface ClosedTaskFacts {
   id: string;
