@@ -1,11 +1,5 @@
 import type { BacklogCounts } from './analytics-ports.js';
-import {
-  addCountsInto,
-  CONFIDENCE_BUCKET_COUNT,
-  emptyCounts,
-  type Rollup,
-  type RollupCounts,
-} from './rollup.js';
+import { addCountsInto, CONFIDENCE_BUCKET_COUNT, emptyCounts, type Rollup, type RollupCounts } from './rollup.js';
 import { OPEN_STAGES, type OpenStage } from './stage-times.js';
 import { histogramQuantile, type ProportionTest, rate, twoProportionTest } from './statistics.js';
 

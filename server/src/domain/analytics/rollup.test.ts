@@ -8,7 +8,9 @@ function numbered(start: number): RollupCounts {
     if (typeof value === 'number') return next++;
     return value;
   };
-  return Object.fromEntries(Object.entries(emptyCounts()).map(([key, value]) => [key, fill(value)])) as RollupCounts;
+  return Object.fromEntries(
+    Object.entries(emptyCounts()).map(([key, value]) => [key, fill(value)]),
+  ) as unknown as RollupCounts;
 }
 
 describe('adding rollup counts', () => {
