@@ -601,7 +601,7 @@ async function run(ctx) {
         ...notes,
         'Endpoint: GET over HTTP (keep-alive, loopback) from the real Express app in this process, API key auth, reading rollups only. Raw scan: one SQL over the tasks table (idx_tasks_closed) computing the same headline numbers for the same range and slice, over a plain connection, no HTTP.',
         "Before timing, each endpoint's headline numbers (reviewers: decisions, approve/modify/reject rates, late decisions; sla: tasks with SLA, within, share, breaches, escalated per queue; agents: tasks, intervention/modification/rejection rates per version; roi: tasks, auto-approved share, errors caught, within-SLA share) are checked equal to the raw scan's; the suite fails if they differ.",
-        "The endpoints compute more than the raw scan does (medians from histograms, weekly series, the agents report's 35-day drift window and calibration, the ROI's previous period). Their cost grows with the rollup rows in range (days x slices: queue, source, agent version, reviewer), not with the tasks: a raw/endpoint ratio below 1 means the rollups are not yet cheaper to read than the tasks they sum.",
+        "The endpoints compute more than the raw scan does (medians from histograms, weekly series, the agents report's 35-day drift window and calibration, the ROI's previous period). Their cost grows with the rollup rows in range (days x slices: the reviewers report's queue, agent, reviewer; the others' queue, source, agent, agent version), not with the tasks: a raw/endpoint ratio below 1 means the rollups are not yet cheaper to read than the tasks they sum.",
         `Suite time: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       ],
     },

@@ -46,7 +46,11 @@ for (const database of DATABASES) {
         await until('the first run', async () =>
           (await store.read.analytics.readWatermark())?.taskId === 'tsk_job_1' ? true : undefined,
         );
-        const rollups = await store.read.analytics.listRollups(WS, { fromDay: '2026-03-04', toDay: '2026-03-04' });
+        const rollups = await store.read.analytics.listRollups(WS, {
+          cube: 'work',
+          fromDay: '2026-03-04',
+          toDay: '2026-03-04',
+        });
         expect(rollups.map((r) => [r.tasks, r.autoApproved])).toEqual([[1, 1]]);
         expect((await store.read.analytics.readWatermark())?.foldedAt).toBe(now);
       } finally {

@@ -1,4 +1,4 @@
-import type { ClosedTaskFacts, Rollup, RollupKey } from './rollup.js';
+import type { ClosedTaskFacts, Rollup, RollupCube, RollupKey } from './rollup.js';
 
 /** How far the analytics job has folded: the last task folded, in (closedAt, id) order. */
 export interface Watermark {
@@ -10,6 +10,8 @@ export interface Watermark {
 
 /** What the reports read: rollups of one workspace between two UTC days, optionally of one queue or agent. */
 export interface RollupFilter {
+  /** The table of rollups the report reads (rollup.ts RollupCube). */
+  cube: RollupCube;
   fromDay: string;
   toDay: string;
   queue?: string;

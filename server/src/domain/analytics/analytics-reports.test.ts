@@ -6,6 +6,7 @@ const rollup = (buckets: Record<number, [number, number, number]>): Rollup => {
   const counts = emptyCounts();
   for (const [index, bucket] of Object.entries(buckets)) counts.confidenceBuckets[Number(index)] = bucket;
   return {
+    cube: 'work',
     workspaceId: 'w',
     day: '2026-03-04',
     queue: 'q',

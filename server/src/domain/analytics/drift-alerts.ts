@@ -56,7 +56,7 @@ export async function sendDriftAlerts(deps: DriftAlertDeps): Promise<DriftAlertR
   const run: DriftAlertRun = { detected: [], cleared: [] };
   for (const workspaceId of await deps.store.read.analytics.listDriftWorkspaces(fromDay)) {
     const [rollups, states] = await Promise.all([
-      deps.store.read.analytics.listRollups(workspaceId, { fromDay, toDay }),
+      deps.store.read.analytics.listRollups(workspaceId, { cube: 'work', fromDay, toDay }),
       deps.store.read.analytics.listDriftStates(workspaceId),
     ]);
     const drifted = new Set(states.filter((state) => state.drifted).map((state) => state.agentId));

@@ -43,10 +43,13 @@ export async function foldClosedTasks(deps: FoldDeps, options: FoldRunOptions): 
       if (!(await tx.analytics.advanceWatermark(watermark, next))) return -1;
       const deltas = new Map<string, Rollup>();
       for (const task of tasks) {
-        const { key, reviewerName, counts } = foldTask(task, options);
-        const id = keyString(key);
-        const seen = deltas.get(id);
-        deltas.set(id, seen ? { ...seen, ...addCounts(seen, counts) } : { ...key, reviewerName, ...counts });
+        const { keys, reviewerName, counts } = foldTask(task, options);
+        for (const key of keys) {
+          const id = keyString(key);
+          const seen = deltas.get(id);
+          const name = key.cube === 'reviewers' ? reviewerName : '';
+          deltas.set(id, seen ? { ...seen, ...addCounts(seen, counts) } : { ...key, reviewerName: name, ...counts });
+        }
       }
       const existing = new Map(
         (await tx.analytics.findRollups([...deltas.values()])).map((rollup) => [keyString(rollup), rollup]),

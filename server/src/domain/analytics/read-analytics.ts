@@ -82,8 +82,10 @@ async function readReport(deps: AnalyticsDeps, principal: Principal, name: Analy
       { path: 'query.from', message: `more than ${MAX_RANGE_DAYS} days before to` },
     ]);
   const filter = { queue: query.queue, agentId: query.agent };
+  // Only the reviewer report needs the reviewer slice; the others read the smaller table without it.
+  const cube = name === 'reviewers' ? 'reviewers' : 'work';
   const read = (fromDay: string, toDay: string) =>
-    deps.store.read.analytics.listRollups(principal.workspaceId, { fromDay, toDay, ...filter });
+    deps.store.read.analytics.listRollups(principal.workspaceId, { cube, fromDay, toDay, ...filter });
   const watermark = await deps.store.read.analytics.readWatermark();
   const freshness: Freshness = {
     foldedAt: watermark?.foldedAt ?? null,

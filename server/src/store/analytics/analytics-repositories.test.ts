@@ -177,12 +177,27 @@ for (const database of DATABASES) {
 
     test('the job folds every closed task once, in batches, and a re-run folds nothing', async () => {
       expect(await fold()).toBe(seeds.length + 160);
-      const first = await store.read.analytics.listRollups(WS, { fromDay: '2026-01-01', toDay: '2026-12-31' });
+      const year = { fromDay: '2026-01-01', toDay: '2026-12-31' };
+      const work = await store.read.analytics.listRollups(WS, { cube: 'work', ...year });
+      const byReviewer = await store.read.analytics.listRollups(WS, { cube: 'reviewers', ...year });
       expect(await fold()).toBe(0);
-      expect(await store.read.analytics.listRollups(WS, { fromDay: '2026-01-01', toDay: '2026-12-31' })).toEqual(first);
-      // One rollup per (day, queue, source, agent, version, reviewer): refunds×ann, refunds×bo,
-      // refunds×nobody (expired), claims×nobody on 03-04, and claims×nobody on 02-25.
-      expect(first).toHaveLength(5);
+      expect(await store.read.analytics.listRollups(WS, { cube: 'work', ...year })).toEqual(work);
+      expect(await store.read.analytics.listRollups(WS, { cube: 'reviewers', ...year })).toEqual(byReviewer);
+      // work: one rollup per (day, queue, source, agent, version), whoever decided: refunds and claims
+      // on 03-04, claims on 02-25. reviewers: one per (day, queue, agent, reviewer) a person decided:
+      // refunds×ann and refunds×bo (the expired task has no reviewer), source and version left ''.
+      expect(work.map((r) => [r.day, r.queue, r.reviewerId]).sort()).toEqual([
+        ['2026-02-25', 'claims', ''],
+        ['2026-03-04', 'claims', ''],
+        ['2026-03-04', 'refunds', ''],
+      ]);
+      expect(byReviewer.map((r) => [r.day, r.queue, r.source, r.reviewerId, r.reviewerName]).sort()).toEqual([
+        ['2026-03-04', 'refunds', '', 'key_bo', 'bo-bot'],
+        ['2026-03-04', 'refunds', '', 'usr_ann', 'ann@example.com'],
+      ]);
+      // Both tables count the same human decisions.
+      const decisions = (rows: typeof work) => rows.reduce((sum, r) => sum + r.approved + r.modified + r.rejected, 0);
+      expect(decisions(byReviewer)).toBe(decisions(work));
       const watermark = await store.read.analytics.readWatermark();
       expect(watermark).toMatchObject({ foldedAt: now });
     });

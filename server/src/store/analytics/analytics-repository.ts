@@ -12,6 +12,7 @@ import {
   emptyStageHistograms,
   keyString,
   type Rollup,
+  type RollupCube,
   type RollupKey,
 } from '../../domain/analytics/rollup.js';
 import { STAGE_EVENT_TYPES, type StageEvent, timeInStages } from '../../domain/analytics/stage-times.js';
@@ -19,8 +20,9 @@ import { type ActorType, actorOrNull, type JsonText, parseJson, parseJsonOrNull 
 import { allOf, condition, equals, insertIgnore, insertRows, isIn, type Sql } from '../sql.js';
 
 /** An `analytics_rollups` row. */
-interface RollupRow {
+export interface RollupRow {
   id: string;
+  cube: RollupCube;
   workspace_id: string;
   day: string;
   queue: string;
@@ -107,8 +109,9 @@ function rollupId(key: RollupKey): string {
   return createHash('sha256').update(keyString(key)).digest('hex');
 }
 
-function rowToRollup(row: RollupRow): Rollup {
+export function rowToRollup(row: RollupRow): Rollup {
   return {
+    cube: row.cube,
     workspaceId: row.workspace_id,
     day: row.day,
     queue: row.queue,
@@ -138,9 +141,10 @@ function rowToRollup(row: RollupRow): Rollup {
   };
 }
 
-function rollupToRow(rollup: Rollup, now: number): RollupRow {
+export function rollupToRow(rollup: Rollup, now: number): RollupRow {
   return {
     id: rollupId(rollup),
+    cube: rollup.cube,
     workspace_id: rollup.workspaceId,
     day: rollup.day,
     queue: rollup.queue,
@@ -299,6 +303,7 @@ export class SqlAnalyticsRepository implements AnalyticsRepository {
   async listRollups(workspaceId: string, filter: RollupFilter): Promise<Rollup[]> {
     const where = allOf(
       equals('workspace_id', workspaceId),
+      equals('cube', filter.cube),
       condition('day >= ?', filter.fromDay),
       condition('day <= ?', filter.toDay),
       equals('queue', filter.queue),
@@ -369,8 +374,12 @@ export class SqlAnalyticsRepository implements AnalyticsRepository {
         params: [after, before].filter((value): value is number => value !== null),
       };
     });
+    // Left to itself, SQLite groups by walking the (workspace, queue, created_at) index, which reads
+    // every task the workspace ever had (0.7 s over 300k closed tasks with none open); `+queue` keeps
+    // that index out, so it reads the open tasks off the (workspace, status, created_at) index instead.
+    const groupBy = this.sql.dialect === 'sqlite' ? '+queue' : 'queue';
     const { rows } = await this.sql.query<Record<string, string | number | null>>(
-      `SELECT queue, ${buckets.map((bucket) => bucket.sql).join(', ')} FROM tasks WHERE ${where.sql} GROUP BY queue`,
+      `SELECT queue, ${buckets.map((bucket) => bucket.sql).join(', ')} FROM tasks WHERE ${where.sql} GROUP BY ${groupBy}`,
       [...buckets.flatMap((bucket) => bucket.params), ...where.params],
     );
     return rows.map((row) => ({

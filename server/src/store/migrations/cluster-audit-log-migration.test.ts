@@ -66,8 +66,8 @@ for (const database of DATABASES) {
         }
         await expect(source.query(...insertEntry(2, 'aud_new'))).rejects.toThrow(/duplicate|unique/i);
         await source.runMigrations();
-        const [{ n }]: { n: unknown }[] = await source.query('SELECT COUNT(*) AS n FROM audit_log');
-        expect(Number(n)).toBe(2);
+        const counted: { n: unknown }[] = await source.query('SELECT COUNT(*) AS n FROM audit_log');
+        expect(Number(counted[0]?.n)).toBe(2);
       } finally {
         await source.destroy();
       }

@@ -35,7 +35,11 @@ for (const database of DATABASES) {
 
     test('older rollups read with empty stage histograms; drift state starts empty and moves compare-and-set', async () => {
       if (!store) throw new Error('store not open');
-      const [old] = await store.read.analytics.listRollups('wsp_old', { fromDay: '2026-03-01', toDay: '2026-03-01' });
+      const [old] = await store.read.analytics.listRollups('wsp_old', {
+        cube: 'work',
+        fromDay: '2026-03-01',
+        toDay: '2026-03-01',
+      });
       expect(old).toMatchObject({ tasks: 3, stageHistograms: emptyStageHistograms() });
       expect(await store.read.analytics.listDriftStates('wsp_old')).toEqual([]);
       const live = store;

@@ -30,6 +30,7 @@ import { CreateAuditCheckpoints1764840400000 } from './1764840400000-create-audi
 import { TasksCarryPayloadErasure1764840410000 } from './1764840410000-tasks-carry-payload-erasure.js';
 import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track-agent-drift-and-stage-times.js';
 import { ClusterAuditLogBySeq1764840600000 } from './1764840600000-cluster-audit-log-by-seq.js';
+import { SplitAnalyticsRollupsByReport1764840700000 } from './1764840700000-split-analytics-rollups-by-report.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   TasksCarryPayloadErasure1764840410000,
   TrackAgentDriftAndStageTimes1764840500000,
   ClusterAuditLogBySeq1764840600000,
+  SplitAnalyticsRollupsByReport1764840700000,
 ];
