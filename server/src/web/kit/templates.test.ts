@@ -205,7 +205,7 @@ const queue = {
   createdAt: NOW,
   updatedAt: NOW,
   builtIn: false,
-  warnings: [{ path: 'policy.rules[1]', message: 'Never reached' }],
+  warnings: [{ code: 'rule_never_reached' as const, path: 'policy.rules[1]', message: 'Never reached' }],
 };
 const summary = {
   description: 'Refunds',
@@ -556,7 +556,7 @@ const SAMPLES: Samples = {
       groups: ['ops'],
       choices: BUILDER_CHOICES,
       editor: 'builder',
-      warnings: [{ path: 'policy.rules[0]', message: 'Never reached' }],
+      warnings: [{ code: 'rule_never_reached' as const, path: 'policy.rules[0]', message: 'Never reached' }],
       preview: { tasks: 2, review: 1, autoApproved: 1, autoApprovedButRejected: 1, summary: 'Of the last 2 tasks…' },
     },
   ],
