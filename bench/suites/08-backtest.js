@@ -68,7 +68,8 @@ function mix(i, salt) {
  */
 function seedTask(i, workspaceId, anchor) {
   const roll = mix(i, 1) % 100;
-  const outcome = roll < 20 ? 'auto' : roll < 75 ? 'approved' : roll < 85 ? 'modified' : roll < 95 ? 'rejected' : 'open';
+  const outcome =
+    roll < 20 ? 'auto' : roll < 75 ? 'approved' : roll < 85 ? 'modified' : roll < 95 ? 'rejected' : 'open';
   const createdAt = anchor - Math.round(((TASKS - 1 - i) * SPAN_DAYS * DAY_MS) / TASKS);
   const closedAt = outcome === 'open' ? null : createdAt + 60_000 + (mix(i, 2) % 3_600_000);
   const erased = outcome !== 'open' && mix(i, 3) % 50 === 0;
@@ -90,9 +91,13 @@ function seedTask(i, workspaceId, anchor) {
     erased ? null : JSON.stringify({ regulatory: mix(i, 9) % 100 === 0 }),
     '[]',
     'n8n',
-    { auto: 'approved', approved: 'approved', modified: 'approved_with_modifications', rejected: 'rejected', open: 'pending_review' }[
-      outcome
-    ],
+    {
+      auto: 'approved',
+      approved: 'approved',
+      modified: 'approved_with_modifications',
+      rejected: 'rejected',
+      open: 'pending_review',
+    }[outcome],
     ['low', 'medium', 'high', 'critical'][mix(i, 10) % 4],
     (mix(i, 11) % 100) / 100,
     createdAt,
@@ -102,7 +107,7 @@ function seedTask(i, workspaceId, anchor) {
     'api_key',
     'key_bench',
     'bench',
-    decided ? { modified: 'approve_with_modifications', rejected: 'reject' }[outcome] ?? 'approve' : null,
+    decided ? ({ modified: 'approve_with_modifications', rejected: 'reject' }[outcome] ?? 'approve') : null,
     decided ? (policy ? 'policy' : 'user') : null,
     decided ? (policy ? null : `usr_bench_rev${mix(i, 12) % 8}`) : null,
     decided ? (policy ? 'routing policy' : 'reviewer') : null,
@@ -124,7 +129,11 @@ function postJson(port, urlPath, key, body) {
         path: urlPath,
         method: 'POST',
         agent,
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+        headers: {
+          Authorization: `Bearer ${key}`,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(text),
+        },
       },
       (res) => {
         const chunks = [];
@@ -166,14 +175,19 @@ async function measure(ctx, label, dbConfig) {
   const { createApp } = dist(ctx, 'app.js');
   const { InProcessTaskEventBus } = dist(ctx, 'events/in-process-bus.js');
   const { ApiKeyAuthenticator } = dist(ctx, 'domain/admin/authenticate.js');
-  const { queueConfigSchema } = require(require.resolve('@loopgate/shared', { paths: [path.join(ctx.root, 'server')] }));
+  const { queueConfigSchema } = require(
+    require.resolve('@loopgate/shared', { paths: [path.join(ctx.root, 'server')] }),
+  );
   const pino = require(require.resolve('pino', { paths: [path.join(ctx.root, 'server')] }));
 
   const store = await openStore(dbConfig);
   const clock = Date.now;
   try {
     const workspace = await createWorkspace({ store, clock }, `bench-backtest-${Date.now().toString(36)}`);
-    const { key, id: keyId } = await createApiKey({ store, clock }, { workspaceSlug: workspace.slug, name: 'bench', role: 'admin' });
+    const { key, id: keyId } = await createApiKey(
+      { store, clock },
+      { workspaceSlug: workspace.slug, name: 'bench', role: 'admin' },
+    );
     const admin = { workspaceId: workspace.id, role: 'admin', actor: { type: 'api_key', id: keyId, name: 'bench' } };
     await createQueue({ store, clock }, admin, {
       name: QUEUE,
@@ -181,7 +195,7 @@ async function measure(ctx, label, dbConfig) {
     });
     const anchor = Date.now() - 60_000;
     ctx.log(`  ${label}: seeding ${TASKS} tasks over ${SPAN_DAYS} days`);
-    let started = Date.now();
+    const started = Date.now();
     const bulk = await openBulk(ctx, dbConfig);
     let erased = 0;
     try {

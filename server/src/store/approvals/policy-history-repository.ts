@@ -47,15 +47,17 @@ export class SqlPolicyHistoryRepository implements PolicyHistoryRepository {
     limit: number,
     after?: ReplayCursor,
   ): Promise<ReplayTask[]> {
+    // After a cursor the range starts at its time: a plain lower bound the index seeks to, where
+    // `created_at > ? OR (created_at = ? AND id > ?)` alone may make each page scan from `from`.
     const where = allOf(
       condition(
         'workspace_id = ? AND queue = ? AND created_at >= ? AND created_at < ?',
         workspaceId,
         queue,
-        range.from,
+        after ? Math.max(range.from, after.createdAt) : range.from,
         range.to,
       ),
-      after && condition('(created_at > ? OR (created_at = ? AND id > ?))', after.createdAt, after.createdAt, after.id),
+      after && condition('(created_at > ? OR id > ?)', after.createdAt, after.id),
     );
     const { rows } = await this.sql.query<ReplayRow>(
       `SELECT id, created_at, confidence, risk_level, payload, context, tags, decision_action, decided_by_type,
