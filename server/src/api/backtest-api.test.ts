@@ -126,6 +126,19 @@ for (const database of DATABASES) {
       });
     });
 
+    test('the OpenAPI document describes the route, its body and its answer', async () => {
+      const doc = (await request(app).get('/api/openapi.json')).body;
+      const route = doc.paths['/api/v1/policy/backtest'].post;
+      expect(route.requestBody.content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/PolicyBacktestInput',
+      });
+      expect(route.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/PolicyBacktestResult',
+      });
+      expect(JSON.stringify(doc.components.schemas.PolicyBacktestResult)).toContain('notReplayable');
+      expect(JSON.stringify(doc.components.schemas.ConfigWarning)).toContain('rule_unmatched_in_range');
+    });
+
     test('refusals: problem+json with stable codes', async () => {
       const cases = await Promise.all([
         backtest({ queue: 'refunds' }, w.keys.reviewer),
