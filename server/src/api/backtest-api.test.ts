@@ -160,7 +160,9 @@ for (const database of DATABASES) {
         .put('/api/v1/queues/refunds')
         .set(bearer(w.keys.admin))
         .send({ config: { levels: [] } });
-      expect(cases[2]?.body.fieldErrors).toEqual(put.body.fieldErrors);
+      expect(put.status).toBe(400);
+      expect(cases[2]?.body.errors).toEqual(put.body.errors);
+      expect(cases[2]?.body.errors).toContainEqual(expect.objectContaining({ path: 'config.levels' }));
     });
   });
 }
