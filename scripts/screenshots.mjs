@@ -230,6 +230,8 @@ async function main() {
         ['list', `${url}/board?view=list`],
         ['queues', `${url}/settings/queues`],
         ['queue-edit', `${url}/settings/queues/customer-care`, { fullPage: true }],
+        // The builder after "Test against the last 30 days": the backtest above the form, nothing saved.
+        ['queue-backtest', `${url}/settings/queues/customer-care`, { click: 'button[value=backtest]' }],
         ['users', `${url}/admin/users`],
         ['decided-task', `${url}/tasks/${encodeURIComponent(created[3].id)}#revoke`],
         ['not-found', `${url}/no/such/page`],
@@ -250,6 +252,7 @@ async function main() {
       for (const [name, target, options] of shots) {
         const tab = options?.anonymous ? anonymous : page;
         await tab.goto(target);
+        if (options?.click) await Promise.all([tab.waitForNavigation(), tab.click(options.click)]);
         await tab.waitForLoadState('networkidle').catch(() => undefined);
         const width = await tab.evaluate(() => document.documentElement.scrollWidth);
         const file = path.join(OUT, `${name}-${device}.png`);

@@ -250,8 +250,28 @@ export type CreateQueueInput = z.infer<typeof createQueueInputSchema>;
 export const updateQueueInputSchema = z.strictObject({ config: queueConfigSchema }).meta({ id: 'UpdateQueueInput' });
 
 /** Valid but almost certainly a mistake: a rule no task reaches, fewer approval levels than a later rule asks for, … */
+/**
+ * What kind of mistake a warning is: the queue's warnings, the dry run, the preview and the backtest
+ * use the same codes. The last three come only from a backtest (they need history to say).
+ */
+export const CONFIG_WARNING_CODES = [
+  'rule_never_reached',
+  'rule_never_matches',
+  'risk_level_already_routed',
+  'levels_capped',
+  'fewer_levels_first',
+  'level_unreachable',
+  'escalation_at_timeout',
+  'escalation_before_creation',
+  'escalation_without_deadline',
+  'rule_unmatched_in_range',
+  'detector_never_fired',
+] as const;
+export type ConfigWarningCode = (typeof CONFIG_WARNING_CODES)[number];
+
 export const configWarningSchema = z
   .object({
+    code: z.enum(CONFIG_WARNING_CODES).describe('Stable: the same mistake has the same code wherever it is reported'),
     path: z.string().describe('Where in the config, as written: "policy.rules[2]", "escalation[1]"'),
     message: z.string(),
   })
@@ -347,6 +367,94 @@ export const queuePreviewSchema = z
   })
   .meta({ id: 'QueuePreview' });
 export type QueuePreview = z.infer<typeof queuePreviewSchema>;
+
+/** The longest range a backtest replays, and the most tasks it reads: past either, ask for a shorter range. */
+export const BACKTEST_MAX_DAYS = 366;
+export const BACKTEST_MAX_TASKS = 1_000_000;
+export const BACKTEST_DEFAULT_DAYS = 30;
+
+export const policyBacktestInputSchema = z
+  .strictObject({
+    queue: slugSchema.describe('The queue whose past tasks are replayed'),
+    config: queueConfigSchema
+      .optional()
+      .describe(
+        "The proposed config, validated as PUT /api/v1/queues/{name} does; omitted: the queue's current config",
+      ),
+    from: z.iso
+      .datetime()
+      .optional()
+      .describe(`Tasks created at or after; default: ${BACKTEST_DEFAULT_DAYS} days before to`),
+    to: z.iso.datetime().optional().describe('Tasks created before; default: now'),
+  })
+  .meta({ id: 'PolicyBacktestInput' });
+export type PolicyBacktestInput = z.infer<typeof policyBacktestInputSchema>;
+
+const routedCounts = {
+  toHumans: z.number().int().describe('Would go to human review'),
+  autoApproved: z.number().int().describe('Would be approved automatically'),
+};
+
+export const policyBacktestResultSchema = z
+  .object({
+    queue: z.string(),
+    range: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
+    tasks: z.number().int().describe('Tasks the queue created in the range (replayed + notReplayable)'),
+    replayed: z.number().int(),
+    notReplayable: z
+      .number()
+      .int()
+      .describe(
+        'Tasks whose payload retention erased: the policy cannot be run on what is gone, so they count nowhere else',
+      ),
+    truncated: z
+      .boolean()
+      .describe(
+        `True when the range held more than ${BACKTEST_MAX_TASKS} tasks: only the oldest ${BACKTEST_MAX_TASKS} were read`,
+      ),
+    ...routedCounts,
+    current: z.object(routedCounts).describe("What the queue's current config does with the same tasks"),
+    byRule: z
+      .array(
+        z.object({
+          rule: z.string().describe('"rules[2]:field" or "otherwise", as routing names it'),
+          path: z.string().describe('"policy.rules[2]" or "policy.otherwise"'),
+          outcome: z.enum(['review', 'auto_approve', 'mixed']),
+          count: z.number().int().describe('Replayed tasks this rule decided'),
+          ...routedCounts,
+          humanRejected: z.number().int().describe('Of those, how many a person actually rejected'),
+          humanModified: z.number().int().describe('Of those, how many a person actually approved with modifications'),
+          reason: z.string().nullable().describe("One task's routing reason, as the task would show it"),
+        }),
+      )
+      .describe('Every rule of the proposed config in order, then otherwise; a rule that decided nothing has count 0'),
+    humanDecided: z
+      .object({
+        total: z
+          .number()
+          .int()
+          .describe('Replayed tasks a person (user or API key) decided, not the policy or a timeout'),
+        wouldAutoApprove: z
+          .number()
+          .int()
+          .describe('Of those, how many the proposed config would approve with nobody looking'),
+        ofWhichApproved: z.number().int(),
+        ofWhichModified: z.number().int(),
+        ofWhichRejected: z.number().int(),
+      })
+      .describe('The cost of the change: decisions people made that nobody would make any more'),
+    detectors: z
+      .array(z.object({ name: z.string(), fired: z.number().int() }))
+      .describe(
+        'Per sensitive-data detector, how many replayed tasks it fired on; empty until the queue configures classification',
+      ),
+    warnings: z
+      .array(configWarningSchema)
+      .describe("The proposed config's warnings, and rules that matched nothing in the range"),
+    summary: z.string().describe('The same in plain words'),
+  })
+  .meta({ id: 'PolicyBacktestResult' });
+export type PolicyBacktestResult = z.infer<typeof policyBacktestResultSchema>;
 
 export const voteSchema = z
   .object({

@@ -152,7 +152,11 @@ for (const database of DATABASES) {
         policy: { rules: [{ type: 'auto_approve' }, { type: 'risk', levels: { high: 1 } }] },
       });
       expect(shadowed.warnings).toEqual([
-        { path: 'policy.rules[1]', message: expect.stringMatching(/^Never reached: rules\[0\]:auto_approve/) },
+        {
+          code: 'rule_never_reached',
+          path: 'policy.rules[1]',
+          message: expect.stringMatching(/^Never reached: rules\[0\]:auto_approve/),
+        },
       ]);
       const put = await request(app)
         .put('/api/v1/queues/shadowed')
@@ -160,7 +164,13 @@ for (const database of DATABASES) {
         .send({ config: { escalation: [{ action: 'reminder', afterSeconds: 0 }], sla: { seconds: 60 } } });
       expect([put.status, put.body.warnings]).toEqual([
         200,
-        [{ path: 'escalation[0]', message: expect.stringContaining('same moment as the timeout') }],
+        [
+          {
+            code: 'escalation_at_timeout',
+            path: 'escalation[0]',
+            message: expect.stringContaining('same moment as the timeout'),
+          },
+        ],
       ]);
       const dry = await request(app)
         .post('/api/v1/policy/dry-run')
@@ -194,7 +204,9 @@ for (const database of DATABASES) {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         queue: 'previewed',
-        warnings: [{ path: 'policy.rules[2]', message: expect.stringMatching(/^Never reached/) }],
+        warnings: [
+          { code: 'rule_never_reached', path: 'policy.rules[2]', message: expect.stringMatching(/^Never reached/) },
+        ],
         recent: {
           tasks: 8,
           review: 3,

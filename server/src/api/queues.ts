@@ -1,6 +1,8 @@
 import {
   createQueueInputSchema,
   createTaskInputSchema,
+  policyBacktestInputSchema,
+  policyBacktestResultSchema,
   policyDryRunResultSchema,
   queueListSchema,
   queuePreviewInputSchema,
@@ -16,6 +18,7 @@ import {
 } from '@loopgate/shared';
 import { z } from 'zod';
 import type { ReviewerGroupRecord } from '../domain/approvals/approval-ports.js';
+import { backtestPolicy } from '../domain/approvals/backtest.js';
 import {
   createQueue,
   createReviewerGroup,
@@ -137,6 +140,25 @@ export function queueRoutes(deps: QueueServiceDeps): AnyRouteSpec[] {
       },
       async handler({ principal, body }) {
         return { status: 200, body: await dryRunPolicy(deps, principal, body) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/policy/backtest',
+      summary:
+        "Before changing a policy: replay the queue's past tasks (default: the last 30 days) through a proposed config — to humans vs auto-approved, by rule, and which human rejections and modifications it would have let through",
+      tags: ['queues'],
+      permission: 'workspace:admin',
+      body: policyBacktestInputSchema,
+      responses: {
+        200: {
+          description: 'What the proposed config would have done; nothing is saved',
+          schema: policyBacktestResultSchema,
+        },
+        ...problemResponses(400, 401, 403, 404, 415),
+      },
+      async handler({ principal, body }) {
+        return { status: 200, body: await backtestPolicy(deps, principal, body) };
       },
     }),
     defineRoute({

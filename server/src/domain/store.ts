@@ -1,6 +1,7 @@
 import type { ApiKeyRepository, UserRepository, WorkspaceRepository } from './admin/admin-ports.js';
 import type { AnalyticsRepository } from './analytics/analytics-ports.js';
 import type {
+  PolicyHistoryRepository,
   QueueRepository,
   ReviewerGroupRepository,
   SweepRepository,
@@ -43,6 +44,7 @@ export interface Repositories {
   deliverySettings: DeliverySettingsRepository;
   slack: SlackRepository;
   queues: QueueRepository;
+  policyHistory: PolicyHistoryRepository;
   reviewerGroups: ReviewerGroupRepository;
   votes: VoteRepository;
   sweep: SweepRepository;

@@ -3,6 +3,7 @@ import { SqlApiKeyRepository } from './admin/api-key-repository.js';
 import { SqlUserRepository } from './admin/user-repository.js';
 import { SqlWorkspaceRepository } from './admin/workspace-repository.js';
 import { SqlAnalyticsRepository } from './analytics/analytics-repository.js';
+import { SqlPolicyHistoryRepository } from './approvals/policy-history-repository.js';
 import { SqlQueueRepository } from './approvals/queue-repository.js';
 import { SqlReviewerGroupRepository } from './approvals/reviewer-group-repository.js';
 import { SqlSweepRepository } from './approvals/sweep-repository.js';
@@ -41,6 +42,7 @@ export function createRepositories(sql: Sql): Repositories {
     auditCheckpoints: new SqlAuditCheckpointRepository(sql),
     analytics: new SqlAnalyticsRepository(sql),
     queues: new SqlQueueRepository(sql),
+    policyHistory: new SqlPolicyHistoryRepository(sql),
     reviewerGroups: new SqlReviewerGroupRepository(sql),
     votes: new SqlVoteRepository(sql),
     sweep: new SqlSweepRepository(sql),

@@ -1,5 +1,6 @@
 import type { Actor, DecisionAction, FormResponse, QueueConfig } from '@loopgate/shared';
 import type { JsonValue } from '../tasks/task-record.js';
+import type { RoutableTask } from './routing-policy.js';
 
 /** Storage for queues, reviewer groups, votes and the SLA sweeper's due list. */
 
@@ -123,4 +124,33 @@ export interface SweepRepository {
 
 export function voterKey(actor: Actor): string {
   return `${actor.type}:${actor.id ?? actor.name ?? ''}`;
+}
+
+/** A past task as a backtest replays it: what routing read when it was created, and how it ended. */
+export interface ReplayTask extends RoutableTask {
+  createdAt: number;
+  /** Payload retention erased its payload and context: it cannot be replayed. */
+  erased: boolean;
+  /** The decision as it happened, and who made it; null while open, cancelled, or closed without one. */
+  decision: { action: DecisionAction; by: Actor['type'] } | null;
+}
+
+/** Where a replay page ended: tasks are read oldest first, ties by id. */
+export interface ReplayCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface PolicyHistoryRepository {
+  /**
+   * One page of the queue's tasks created in [from, to), oldest first, after `after`: keyset paging
+   * over (created_at, id), reading only the columns a replay needs, so 100k tasks stream in pages.
+   */
+  replayPage(
+    workspaceId: string,
+    queue: string,
+    range: { from: number; to: number },
+    limit: number,
+    after?: ReplayCursor,
+  ): Promise<ReplayTask[]>;
 }

@@ -86,6 +86,7 @@ describe("docs/approvals.md's complete example", () => {
     expect(evaluatePolicy(old, task('tsk_docs', { confidence: 0.6, riskLevel: 'high' })).levels).toBe(1);
     expect(queueConfigWarnings(old)).toEqual([
       {
+        code: 'fewer_levels_first',
         path: 'policy.rules[2]',
         message: expect.stringMatching(
           /rules\[2\]:risk asks 2 approval levels for high-risk tasks.*rules\[1\]:confidence_below/,

@@ -54,6 +54,7 @@ describe('queue config warnings', () => {
     });
     expect(warnings).toEqual([
       {
+        code: 'risk_level_already_routed',
         path: 'policy.rules[1].levels.high',
         message: expect.stringMatching(/high-risk tasks are already routed by rules\[0\]:risk/),
       },
@@ -84,7 +85,9 @@ describe('queue config warnings', () => {
     ],
   ] as const)('%s never matches', (_case, rules) => {
     const warnings = warn({ policy: { rules: [...rules] } });
-    expect(warnings).toEqual([{ path: 'policy.rules[1]', message: expect.stringMatching(/^Never matches:/) }]);
+    expect(warnings).toEqual([
+      { code: 'rule_never_matches', path: 'policy.rules[1]', message: expect.stringMatching(/^Never matches:/) },
+    ]);
   });
 
   test('a higher threshold after a lower one, a different flag, a larger sample still match', () => {
@@ -145,6 +148,7 @@ describe('queue config warnings', () => {
     });
     expect(warnings).toEqual([
       {
+        code: 'fewer_levels_first',
         path: 'policy.rules[1]',
         message: expect.stringContaining(
           'rules[1]:flag asks 2 approval levels for tasks flagged "regulatory", but rules[0]:sample comes first and gives sampled tasks only 1',
@@ -167,7 +171,11 @@ describe('queue config warnings', () => {
 
   test('a rule asking for more levels than the queue has', () => {
     expect(warn({ policy: { rules: [{ type: 'risk', levels: { high: 3 } }] } })).toEqual([
-      { path: 'policy.rules[0]', message: expect.stringContaining('asks for 3 approval levels but the queue has 1') },
+      {
+        code: 'levels_capped',
+        path: 'policy.rules[0]',
+        message: expect.stringContaining('asks for 3 approval levels but the queue has 1'),
+      },
     ]);
   });
 
@@ -181,12 +189,43 @@ describe('queue config warnings', () => {
       timeoutAfterSeconds: 1800,
     });
     expect(warnings).toEqual([
-      { path: 'escalation[0]', message: expect.stringContaining('runs as soon as they are created') },
       {
+        code: 'escalation_before_creation',
+        path: 'escalation[0]',
+        message: expect.stringContaining('runs as soon as they are created'),
+      },
+      {
+        code: 'escalation_at_timeout',
         path: 'escalation[1]',
         message: expect.stringMatching(/^Runs at the same moment as the timeout action \(reject\)/),
       },
     ]);
     expect(paths({ escalation: [{ action: 'reminder', afterSeconds: 0 }], timeoutAfterSeconds: 60 })).toEqual(['sla']);
+  });
+
+  test('a level no rule sends a task to is unreachable; otherwise review reaches every level', () => {
+    const oneLevelRules = {
+      rules: [
+        { type: 'confidence_below' as const, threshold: 0.8, levels: 1 },
+        { type: 'flag' as const, name: 'vip', levels: 1 },
+      ],
+    };
+    expect(warn({ levels: twoLevels, policy: { ...oneLevelRules, otherwise: 'auto_approve' } })).toEqual([
+      {
+        code: 'level_unreachable',
+        path: 'levels[1]',
+        message:
+          'Never reached: no rule sends a task through more than 1 approval level, so level "compliance" never votes',
+      },
+    ]);
+    expect(paths({ levels: twoLevels, policy: { ...oneLevelRules, otherwise: 'review' } })).toEqual([]);
+    // A risk rule reaches the deepest level it asks for; a queue that reviews nothing is not warned about levels.
+    expect(
+      paths({
+        levels: twoLevels,
+        policy: { rules: [{ type: 'risk', levels: { high: 2 } }], otherwise: 'auto_approve' },
+      }),
+    ).toEqual([]);
+    expect(paths({ levels: twoLevels, policy: { rules: [], otherwise: 'auto_approve' } })).toEqual([]);
   });
 });

@@ -1,4 +1,10 @@
-import { type PolicyRule, type QueueConfig, RISK_LEVELS, type RiskLevel } from '@loopgate/shared';
+import {
+  type ConfigWarningCode,
+  type PolicyRule,
+  type QueueConfig,
+  RISK_LEVELS,
+  type RiskLevel,
+} from '@loopgate/shared';
 import { describeCondition } from './field-rules.js';
 
 /**
@@ -8,6 +14,8 @@ import { describeCondition } from './field-rules.js';
  * impossible; these are what is allowed but almost certainly a mistake.
  */
 export interface ConfigWarning {
+  /** What kind of mistake: stable, shared by the queue's warnings, the dry run, the preview and the backtest. */
+  code: ConfigWarningCode;
   /** Where, as the config is written: `policy.rules[2]`, `escalation[1]`. */
   path: string;
   message: string;
@@ -63,6 +71,7 @@ function policyWarnings(config: QueueConfig): ConfigWarning[] {
     if (blocker !== -1 && index > blocker) {
       const by = rules[blocker] as PolicyRule;
       warnings.push({
+        code: 'rule_never_reached',
         path,
         message: `Never reached: ${ruleName(blocker, by)} ${
           by.type === 'auto_approve' ? 'auto-approves every task' : 'samples every task'
@@ -71,17 +80,22 @@ function policyWarnings(config: QueueConfig): ConfigWarning[] {
       return;
     }
     if (rule.type === 'sample' && rule.rate === 0) {
-      warnings.push({ path, message: `Never matches: ${name} samples 0 % of tasks` });
+      warnings.push({ code: 'rule_never_matches', path, message: `Never matches: ${name} samples 0 % of tasks` });
     }
     if (rule.type === 'risk') {
       const reviewing = riskLevelsThatReview(rule);
       if (reviewing.length === 0) {
-        warnings.push({ path, message: `Never matches: ${name} sends no risk level to review (all 0 or absent)` });
+        warnings.push({
+          code: 'rule_never_matches',
+          path,
+          message: `Never matches: ${name} sends no risk level to review (all 0 or absent)`,
+        });
       }
       for (const risk of reviewing) {
         const earlier = riskTakenBy.get(risk);
         if (earlier !== undefined) {
           warnings.push({
+            code: 'risk_level_already_routed',
             path: `${path}.levels.${risk}`,
             message: `Never applies: ${risk}-risk tasks are already routed by ${ruleName(earlier, rules[earlier] as PolicyRule)}`,
           });
@@ -91,7 +105,7 @@ function policyWarnings(config: QueueConfig): ConfigWarning[] {
     for (let before = 0; before < index; before++) {
       const reason = coveredBy(rules[before] as PolicyRule, rule, ruleName(before, rules[before] as PolicyRule));
       if (reason) {
-        warnings.push({ path, message: `Never matches: ${reason}` });
+        warnings.push({ code: 'rule_never_matches', path, message: `Never matches: ${reason}` });
         break;
       }
     }
@@ -99,6 +113,7 @@ function policyWarnings(config: QueueConfig): ConfigWarning[] {
       rule.type === 'risk' ? Math.max(0, ...Object.values(rule.levels)) : 'levels' in rule ? rule.levels : 0;
     if (asked !== undefined && asked > config.levels.length) {
       warnings.push({
+        code: 'levels_capped',
         path,
         message: `${name} asks for ${plural(asked, 'approval level')} but the queue has ${config.levels.length}; it gets ${config.levels.length}`,
       });
@@ -106,7 +121,29 @@ function policyWarnings(config: QueueConfig): ConfigWarning[] {
   });
 
   warnings.push(...fewerLevelsFirst(config, blocker === -1 ? rules.length : blocker + 1));
+  warnings.push(...unreachableLevels(config, blocker));
   return warnings;
+}
+
+/**
+ * Approval levels no task can get to: a task goes through levels 1..n where n is what its rule asks
+ * for, so when every rule that reviews asks for fewer than the queue has (and `otherwise`, which
+ * asks for all, is never reached or approves), the levels past the largest ask are dead config — a
+ * second approver the admin thinks is there and is not.
+ */
+function unreachableLevels(config: QueueConfig, blocker: number): ConfigWarning[] {
+  const rules = config.policy.rules.slice(0, blocker === -1 ? config.policy.rules.length : blocker + 1);
+  const otherwiseReviews = blocker === -1 && config.policy.otherwise === 'review';
+  const deepest = otherwiseReviews
+    ? config.levels.length
+    : Math.max(0, ...rules.flatMap((rule) => routedAs(config, rule).map(([levels]) => levels)));
+  // A queue that reviews nothing (auto-approve everything) has levels as a formality, not as a mistake.
+  if (deepest === 0) return [];
+  return config.levels.slice(deepest).map((level, offset) => ({
+    code: 'level_unreachable' as const,
+    path: `levels[${deepest + offset}]`,
+    message: `Never reached: no rule sends a task through more than ${plural(deepest, 'approval level')}, so level "${level.name}" never votes`,
+  }));
 }
 
 /**
@@ -135,6 +172,7 @@ function fewerLevelsFirst(config: QueueConfig, reachable: number): ConfigWarning
         .sort((a, b) => b.wanted - b.given - (a.wanted - a.given))[0];
       if (!pair) continue;
       warnings.push({
+        code: 'fewer_levels_first',
         path: rulePath(index),
         message: `${ruleName(index, later)} asks ${plural(pair.wanted, 'approval level')} for ${pair.wantedBy}, but ${ruleName(before, earlier)} comes first and gives ${pair.givenTo} only ${pair.given}: a task that is both gets ${pair.given}. Put ${ruleName(index, later)} first if it must win`,
       });
@@ -191,12 +229,14 @@ function escalationWarnings(config: QueueConfig): ConfigWarning[] {
     const path = `escalation[${index}]`;
     if (step.afterSeconds === config.timeoutAfterSeconds) {
       warnings.push({
+        code: 'escalation_at_timeout',
         path,
         message: `Runs at the same moment as the timeout action (${config.timeoutAction}), so the task ends as this ${step.action} happens; move it earlier or the timeout later`,
       });
     }
     if (shortest !== null && step.afterSeconds < 0 && -step.afterSeconds >= shortest) {
       warnings.push({
+        code: 'escalation_before_creation',
         path,
         message: `Runs ${-step.afterSeconds} s before the deadline, but some tasks are due ${shortest} s after creation: for them it runs as soon as they are created`,
       });
@@ -204,6 +244,7 @@ function escalationWarnings(config: QueueConfig): ConfigWarning[] {
   });
   if (config.escalation.length > 0 && deadlines.length === 0) {
     warnings.push({
+      code: 'escalation_without_deadline',
       path: 'sla',
       message:
         'The queue sets no deadline (sla.seconds and sla.byRisk are empty): the escalation chain only runs for tasks that bring their own slaSeconds or dueAt',

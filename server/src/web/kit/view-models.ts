@@ -6,6 +6,7 @@ import {
   type FormField,
   formFields,
   isFinalStatus,
+  type PolicyBacktestResult,
   type QueuePreview,
   type RejectReason,
   type Role,
@@ -629,6 +630,8 @@ export type QueueEditView = SignedIn & {
   warnings: ConfigWarning[];
   /** After "Preview": what the config would have done with the queue's recent tasks (nothing saved). */
   preview?: QueuePreview['recent'];
+  /** After "Test against the last 30 days": the backtest of the config as the form stands (nothing saved). */
+  backtest?: PolicyBacktestResult;
 };
 
 /** The HTML part of a review mail: the domain's mail view, its agent-written strings made unlinkable (kit/mail.ts). */

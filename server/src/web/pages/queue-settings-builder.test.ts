@@ -246,6 +246,45 @@ for (const database of DATABASES) {
       expect(await apiQueue('previewing')).toEqual(before);
     });
 
+    test('"Test against the last 30 days" backtests the form as it stands, keeps what was typed, saves nothing', async () => {
+      await freshQueue('backtesting', { policy: { rules: [{ type: 'confidence_below', threshold: 0.8 }] } });
+      const ids: string[] = [];
+      for (const confidence of [0.95, 0.9, 0.3]) {
+        const task = await request(w.app)
+          .post('/api/v1/tasks')
+          .set(bearer(w.keys.reviewer))
+          .send({ title: 'Refund', payload: { amount: 5 }, queue: 'backtesting', confidence });
+        expect(task.status).toBe(201);
+        ids.push(task.body.id);
+      }
+      const rejected = await request(w.app)
+        .post(`/api/v1/tasks/${ids[0]}/decision`)
+        .set(bearer(w.keys.admin))
+        .send({ action: 'reject', comment: 'Duplicate' });
+      expect(rejected.status).toBe(200);
+      const before = await apiQueue('backtesting');
+      const { agent, fields } = await builder('backtesting');
+      const typed = 'Auto-approve the <confident> ones';
+      const res = await agent
+        .post('/settings/queues/backtesting')
+        .type('form')
+        .send(formBody(fields, { intent: 'backtest', otherwise: 'auto_approve', description: typed }));
+      expect(res.status).toBe(200);
+      const shown = section(res.text, 'config-backtest');
+      expect(shown).toContain(
+        'Of 3 tasks: 1 to people, 2 auto-approved. Of the 1 that people decided, 1 would now be auto-approved — including 1 rejection.',
+      );
+      expect(shown).toContain('The saved config, on the same tasks: 3 to people, 0 auto-approved.');
+      // The by-rule table: rule, what it does, tasks, rejected and modified by people.
+      expect(shown).toContain('rules[0]:confidence_below to people 1 0 0 otherwise auto-approves 2 1 0');
+      // Nothing typed is lost (and it is escaped), and nothing is saved.
+      const again = formFields(res.text, 'queue-builder');
+      expect(again).toContainEqual(['otherwise', 'auto_approve']);
+      expect(again).toContainEqual(['description', typed]);
+      expect(res.text).toContain(escaped(typed));
+      expect(await apiQueue('backtesting')).toEqual(before);
+    });
+
     test("the edit page shows the saved config's warnings beside the rule", async () => {
       await freshQueue('warned', { policy: { rules: [{ type: 'auto_approve' }, { type: 'sample', rate: 0.1 }] } });
       const { page } = await builder('warned');

@@ -1,6 +1,7 @@
 import { type FieldError, type QueueConfig, queueConfigSchema, slugSchema } from '@loopgate/shared';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { backtestPolicy } from '../../domain/approvals/backtest.js';
 import { queueConfigWarnings } from '../../domain/approvals/policy-warnings.js';
 import {
   createQueue,
@@ -137,6 +138,7 @@ export function register(router: Router, kit: PageKit): void {
     error?: AppError;
     warnings?: QueueEditView['warnings'];
     preview?: QueueEditView['preview'];
+    backtest?: QueueEditView['backtest'];
   }
 
   async function sendForm(res: Response, web: SessionPrincipal, state: FormState, status = 200): Promise<void> {
@@ -165,6 +167,7 @@ export function register(router: Router, kit: PageKit): void {
         editor: state.editor,
         warnings: state.warnings ?? [],
         preview: state.preview,
+        backtest: state.backtest,
       },
       status,
     );
@@ -172,7 +175,7 @@ export function register(router: Router, kit: PageKit): void {
 
   interface Submitted {
     editor: 'builder' | 'json';
-    intent: 'save' | 'preview' | 'rows';
+    intent: 'save' | 'preview' | 'backtest' | 'rows';
     text: string;
     builder: BuilderState;
     reading: ConfigReading;
@@ -185,7 +188,7 @@ export function register(router: Router, kit: PageKit): void {
    */
   function readSubmitted(body: Record<string, unknown>, fallback: QueueConfig, emptyMeansDefaults: boolean): Submitted {
     const op = typeof body.op === 'string' ? body.op : '';
-    const intent = op !== '' ? 'rows' : body.intent === 'preview' ? 'preview' : 'save';
+    const intent = op !== '' ? 'rows' : body.intent === 'preview' || body.intent === 'backtest' ? body.intent : 'save';
     if (body.editor === 'builder') {
       const rows = readBuilder(body);
       const builder = op
@@ -287,7 +290,7 @@ export function register(router: Router, kit: PageKit): void {
           ]);
         }
         if (!reading.ok) throw reading.error;
-        if (submitted.intent === 'preview') {
+        if (submitted.intent === 'preview' || submitted.intent === 'backtest') {
           const preview = { tasks: 0, review: 0, autoApproved: 0, autoApprovedButRejected: 0 };
           const summary = 'A new queue has no tasks yet: only the warnings can be previewed.';
           await sendForm(res, web, {
@@ -351,6 +354,12 @@ export function register(router: Router, kit: PageKit): void {
         if (submitted.intent === 'preview') {
           const preview = await previewQueueConfig(deps, web.principal, queue.name, reading.config);
           await sendForm(res, web, { ...state, warnings: preview.warnings, preview: preview.recent });
+          return;
+        }
+        if (submitted.intent === 'backtest') {
+          // The config as the form stands, over the default range (the last 30 days), next to the saved one.
+          const backtest = await backtestPolicy(deps, web.principal, { queue: queue.name, config: reading.config });
+          await sendForm(res, web, { ...state, warnings: backtest.warnings, backtest });
           return;
         }
         await updateQueue(deps, web.principal, queue.name, reading.config, requestIdOf(req));
