@@ -235,6 +235,17 @@ describe('classify', () => {
     expect(result).toMatchObject({ findings: [], truncated: true });
   });
 
+  it('a payload of phone-shaped windows spends a bounded budget, then says truncated', () => {
+    const started = performance.now();
+    const result = classify(
+      [{ detector: 'phone', raiseTo: 'high' }],
+      { payload: { s: '+12345678 '.repeat(20_000) }, context: null },
+      null,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result?.truncated).toBe(true);
+  });
+
   it('gets through regex bait quickly', () => {
     const bait = {
       digits: '4'.repeat(80_000),

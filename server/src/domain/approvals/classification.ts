@@ -10,7 +10,7 @@ import {
   type TaskClassification,
 } from '@loopgate/shared';
 import { electronicFormatIBAN, getCountrySpecifications, isValidIBAN } from 'ibantools';
-import { findPhoneNumbersInText } from 'libphonenumber-js/max';
+import { findPhoneNumbersInText, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { RE2JS } from 're2js';
 import type { JsonValue } from '../tasks/task-record.js';
 
@@ -41,7 +41,19 @@ export interface Span {
   end: number;
 }
 
-type SpanFinder = (text: string) => Span[];
+/**
+ * What one scan may still spend on the costly checks: libphonenumber runs on each phone-shaped
+ * window (tens of microseconds each), so a payload of thousands of "+1234567" cannot buy seconds.
+ * Past the budget the windows are not checked and the scan reports itself truncated.
+ */
+export interface ScanBudget {
+  phoneChecks: number;
+  exhausted: boolean;
+}
+export const MAX_PHONE_CHECKS = 500;
+export const freshBudget = (): ScanBudget => ({ phoneChecks: MAX_PHONE_CHECKS, exhausted: false });
+
+type SpanFinder = (text: string, budget?: ScanBudget) => Span[];
 
 function allMatches(text: string, pattern: RegExp, accept: (match: RegExpExecArray) => Span | null): Span[] {
   const spans: Span[] = [];
@@ -65,7 +77,8 @@ const whole = (match: RegExpExecArray): Span => ({ start: match.index, end: matc
 const EMAIL =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9_%+-](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
 
-export const findEmails: SpanFinder = (text) => (text.includes('@') ? allMatches(text, EMAIL, whole) : []);
+export const findEmails: SpanFinder = (text) =>
+  text.length >= 6 && text.includes('@') ? allMatches(text, EMAIL, whole) : [];
 
 // ——— phone numbers ———
 
@@ -79,9 +92,17 @@ export const findEmails: SpanFinder = (text) => (text.includes('@') ? allMatches
 // of regex bait is walked once; libphonenumber then looks only at these short windows.
 const PHONE_CANDIDATE = /(?<![\d+])\+\d[\d \t()./-]{5,24}\d/g;
 
-export const findPhones: SpanFinder = (text) => {
-  if (!text.includes('+')) return [];
+export const findPhones: SpanFinder = (text, budget = freshBudget()) => {
+  if (text.length < 8 || !text.includes('+')) return [];
   return allMatches(text, PHONE_CANDIDATE, (match) => {
+    if (budget.phoneChecks <= 0) {
+      budget.exhausted = true;
+      return null;
+    }
+    budget.phoneChecks--;
+    // The whole window as one number first (the usual case, and several times cheaper than a search).
+    const number = parsePhoneNumberFromString(match[0]);
+    if (number?.isValid()) return { start: match.index, end: match.index + match[0].length };
     const found = findPhoneNumbersInText(match[0]).find((number) => number.number.isValid());
     return found ? { start: match.index + found.startsAt, end: match.index + found.endsAt } : null;
   });
@@ -100,23 +121,25 @@ const IBAN_LENGTHS: Readonly<Record<string, number | undefined>> = Object.fromEn
  * checksum is not an IBAN.
  */
 export const findIbans: SpanFinder = (text) =>
-  allMatches(text, IBAN_CANDIDATE, (match) => {
-    const country = match[0].slice(0, 2).toUpperCase();
-    const length = IBAN_LENGTHS[country];
-    if (length === undefined) return null;
-    // Walk the candidate until `length` alphanumerics are taken, so trailing words are not part of it.
-    let taken = 0;
-    let end = 0;
-    while (end < match[0].length && taken < length) {
-      if (match[0][end] !== ' ') taken++;
-      end++;
-    }
-    if (taken < length) return null;
-    const after = match[0][end];
-    if (after !== undefined && after !== ' ') return null; // glued to more characters: part of something else
-    const iban = electronicFormatIBAN(match[0].slice(0, end).toUpperCase());
-    return iban && isValidIBAN(iban) ? { start: match.index, end: match.index + end } : null;
-  });
+  text.length < 15
+    ? []
+    : allMatches(text, IBAN_CANDIDATE, (match) => {
+        const country = match[0].slice(0, 2).toUpperCase();
+        const length = IBAN_LENGTHS[country];
+        if (length === undefined) return null;
+        // Walk the candidate until `length` alphanumerics are taken, so trailing words are not part of it.
+        let taken = 0;
+        let end = 0;
+        while (end < match[0].length && taken < length) {
+          if (match[0][end] !== ' ') taken++;
+          end++;
+        }
+        if (taken < length) return null;
+        const after = match[0][end];
+        if (after !== undefined && after !== ' ') return null; // glued to more characters: part of something else
+        const iban = electronicFormatIBAN(match[0].slice(0, end).toUpperCase());
+        return iban && isValidIBAN(iban) ? { start: match.index, end: match.index + end } : null;
+      });
 
 // ——— payment cards ———
 
@@ -153,13 +176,15 @@ export function cardPrefixValid(digits: string): boolean {
 }
 
 export const findCards: SpanFinder = (text) =>
-  allMatches(text, CARD_CANDIDATE, (match) => {
-    const separators = match[0].match(/[ -]/g);
-    // One kind of separator only: "4111-1111 1111-1111" is not how anyone writes a card.
-    if (separators && new Set(separators).size > 1) return null;
-    const digits = match[0].replace(/[ -]/g, '');
-    return luhnValid(digits) && cardPrefixValid(digits) ? whole(match) : null;
-  });
+  text.length < 13
+    ? []
+    : allMatches(text, CARD_CANDIDATE, (match) => {
+        const separators = match[0].match(/[ -]/g);
+        // One kind of separator only: "4111-1111 1111-1111" is not how anyone writes a card.
+        if (separators && new Set(separators).size > 1) return null;
+        const digits = match[0].replace(/[ -]/g, '');
+        return luhnValid(digits) && cardPrefixValid(digits) ? whole(match) : null;
+      });
 
 // ——— US social security numbers ———
 
@@ -172,7 +197,11 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
 }
 
 export const findSsns: SpanFinder = (text) =>
-  allMatches(text, SSN, (match) => (ssnValid(match[1] ?? '', match[2] ?? '', match[3] ?? '') ? whole(match) : null));
+  text.length < 11 || !text.includes('-')
+    ? []
+    : allMatches(text, SSN, (match) =>
+        ssnValid(match[1] ?? '', match[2] ?? '', match[3] ?? '') ? whole(match) : null,
+      );
 
 // ——— IP addresses ———
 
@@ -182,8 +211,10 @@ const IPV4_CANDIDATE = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\.?\d)/g;
 const IPV6_CANDIDATE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])/g;
 
 export const findIps: SpanFinder = (text) => [
-  ...allMatches(text, IPV4_CANDIDATE, (match) => (isIP(match[0]) === 4 ? whole(match) : null)),
-  ...(text.includes(':')
+  ...(text.length >= 7 && text.includes('.')
+    ? allMatches(text, IPV4_CANDIDATE, (match) => (isIP(match[0]) === 4 ? whole(match) : null))
+    : []),
+  ...(text.length >= 5 && text.includes(':')
     ? allMatches(text, IPV6_CANDIDATE, (match) => {
         // "std::vector" holds "d::ec", a valid IPv6 address; real ones written in text have 3+ groups.
         const groups = match[0].split(':').filter((group) => group !== '').length;
@@ -194,17 +225,21 @@ export const findIps: SpanFinder = (text) => [
 
 // ——— secrets ———
 
-/** Provider prefixes: a match is a secret by its shape alone. */
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, // AWS access key id
-  /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9])/g, // GitHub tokens
-  /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{22,255}(?![A-Za-z0-9_])/g, // GitHub fine-grained token
-  /(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,250}/g, // Slack tokens
-  /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9])/g, // Stripe secret keys
-  /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{20,400}/g, // OpenAI / Anthropic style ("sk-proj-…", "sk-ant-…")
-  /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, // Google API key
-  /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----/g, // PEM private keys
-  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,8192}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,8192}/g, // JWT
+/**
+ * Provider prefixes: a match is a secret by its shape alone. Each comes with a literal it must
+ * contain, tested first with `includes` (far cheaper than a regex pass over every string).
+ */
+const SECRET_PATTERNS: readonly (readonly [literal: string, pattern: RegExp])[] = [
+  ['AKIA', /(?<![A-Za-z0-9])AKIA[0-9A-Z]{16}(?![A-Za-z0-9])/g], // AWS access key id
+  ['ASIA', /(?<![A-Za-z0-9])ASIA[0-9A-Z]{16}(?![A-Za-z0-9])/g], // AWS temporary access key id
+  ['gh', /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9])/g], // GitHub tokens
+  ['github_pat_', /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{22,255}(?![A-Za-z0-9_])/g], // GitHub fine-grained token
+  ['xox', /(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,250}/g], // Slack tokens
+  ['k_', /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9])/g], // Stripe secret keys
+  ['sk-', /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{20,400}/g], // OpenAI / Anthropic style ("sk-proj-…", "sk-ant-…")
+  ['AIza', /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g], // Google API key
+  ['PRIVATE KEY-----', /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----/g], // PEM private keys
+  ['eyJ', /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,8192}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,8192}/g], // JWT
 ];
 
 // Runs of base64/base64url characters, not split by anything else.
@@ -248,7 +283,12 @@ export function highEntropy(token: string): boolean {
 }
 
 export const findSecrets: SpanFinder = (text) => {
-  const spans = SECRET_PATTERNS.flatMap((pattern) => allMatches(text, pattern, whole));
+  if (text.length < 20) return []; // the shortest key above (AKIA + 16) is 20 characters
+  const spans: Span[] = [];
+  for (const [literal, pattern] of SECRET_PATTERNS) {
+    if (text.includes(literal)) spans.push(...allMatches(text, pattern, whole));
+  }
+  if (text.length < 32) return spans;
   const covered = (span: Span) => spans.some((other) => other.start <= span.start && other.end >= span.end);
   for (const span of allMatches(text, TOKEN_CANDIDATE, (match) => (highEntropy(match[0]) ? whole(match) : null))) {
     if (!covered(span)) spans.push(span);
@@ -290,6 +330,8 @@ export interface CompiledDetector {
   config: DetectorConfig;
   label: string;
   find: SpanFinder;
+  /** Whether it fires anywhere in the text: what classification needs, sometimes cheaper than the spans. */
+  fires: (text: string, budget: ScanBudget) => boolean;
 }
 
 const compiledCache = new WeakMap<readonly DetectorConfig[], CompiledDetector[]>();
@@ -297,27 +339,49 @@ const compiledCache = new WeakMap<readonly DetectorConfig[], CompiledDetector[]>
 export function compileDetectors(detectors: readonly DetectorConfig[]): CompiledDetector[] {
   const cached = compiledCache.get(detectors);
   if (cached) return cached;
-  const compiled = detectors.map((config) => ({
-    config,
-    label: detectorLabel(config),
-    find: config.detector === 'custom' ? customFinder(config.pattern ?? '') : BUILT_IN[config.detector],
-  }));
+  const compiled = detectors.map((config): CompiledDetector => {
+    if (config.detector === 'custom') {
+      const pattern = RE2JS.compile(config.pattern ?? '');
+      return {
+        config,
+        label: detectorLabel(config),
+        find: customFinder(config.pattern ?? ''),
+        // RE2's test needs no match positions, so no matcher per string.
+        fires: (text) => pattern.test(text),
+      };
+    }
+    const find = BUILT_IN[config.detector];
+    return { config, label: detectorLabel(config), find, fires: (text, budget) => find(text, budget).length > 0 };
+  });
   compiledCache.set(detectors, compiled);
   return compiled;
 }
 
 // ——— walking the documents ———
 
-const escapeToken = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+const escapeToken = (token: string) =>
+  token.includes('~') || token.includes('/') ? token.replace(/~/g, '~0').replace(/\//g, '~1') : token;
 
-interface Leaf {
-  path: string;
+/** Where a leaf is, as a chain to its parent: the pointer is built only for leaves a detector fires on. */
+interface PathNode {
+  parent: PathNode | null;
+  token: string;
+}
+
+export interface Leaf {
+  at: PathNode;
   text: string;
 }
 
+export function pointerOf(node: PathNode): string {
+  const tokens: string[] = [];
+  for (let at: PathNode | null = node; at !== null; at = at.parent) tokens.push(at.token);
+  return `/${tokens.reverse().join('/')}`;
+}
+
 /**
- * The string leaves of payload and context, as JSON Pointers prefixed by the document, within the
- * caps; `truncated` when a cap stopped the walk. Iterative, so nesting cannot overflow the stack.
+ * The string leaves of payload and context in document order, within the caps; `truncated` when a
+ * cap stopped the walk. Recursive, which MAX_SCAN_DEPTH keeps far from the stack's limit.
  */
 export function stringLeaves(documents: { payload: JsonValue; context: JsonValue | null }): {
   leaves: Leaf[];
@@ -326,44 +390,47 @@ export function stringLeaves(documents: { payload: JsonValue; context: JsonValue
   const leaves: Leaf[] = [];
   let chars = 0;
   let nodes = 0;
+  let stopped = false;
   let truncated = false;
-  const stack: { value: JsonValue; path: string; depth: number }[] = [];
-  if (documents.context !== null) stack.push({ value: documents.context, path: '/context', depth: 0 });
-  stack.push({ value: documents.payload, path: '/payload', depth: 0 });
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop() as { value: JsonValue; path: string; depth: number };
+  const visit = (value: JsonValue, at: PathNode, depth: number): void => {
+    if (stopped) return;
     if (++nodes > MAX_WALKED_NODES) {
-      truncated = true;
-      break;
+      stopped = truncated = true;
+      return;
     }
     if (typeof value === 'string') {
       if (leaves.length >= MAX_SCANNED_LEAVES) {
-        truncated = true;
-        break;
+        stopped = truncated = true;
+        return;
       }
       const room = MAX_SCANNED_CHARS - chars;
       if (value.length > room) {
-        truncated = true;
-        if (room > 0) leaves.push({ path, text: value.slice(0, room) });
-        break;
+        stopped = truncated = true;
+        if (room > 0) leaves.push({ at, text: value.slice(0, room) });
+        return;
       }
       chars += value.length;
-      leaves.push({ path, text: value });
-    } else if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_SCAN_DEPTH) {
-        truncated = true;
-        continue;
-      }
-      // Pushed in reverse so leaves come out in document order.
-      const entries: [string, JsonValue][] = Array.isArray(value)
-        ? value.map((item, index) => [String(index), item])
-        : Object.entries(value);
-      for (let index = entries.length - 1; index >= 0; index--) {
-        const [key, item] = entries[index] as [string, JsonValue];
-        stack.push({ value: item, path: `${path}/${escapeToken(key)}`, depth: depth + 1 });
-      }
+      leaves.push({ at, text: value });
+      return;
     }
-  }
+    if (value === null || typeof value !== 'object') return;
+    if (depth >= MAX_SCAN_DEPTH) {
+      truncated = true;
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length && !stopped; index++) {
+        visit(value[index] as JsonValue, { parent: at, token: String(index) }, depth + 1);
+      }
+      return;
+    }
+    for (const key in value) {
+      if (stopped) return;
+      if (Object.hasOwn(value, key)) visit(value[key] as JsonValue, { parent: at, token: escapeToken(key) }, depth + 1);
+    }
+  };
+  visit(documents.payload, { parent: null, token: 'payload' }, 0);
+  if (documents.context !== null) visit(documents.context, { parent: null, token: 'context' }, 0);
   return { leaves, truncated };
 }
 
@@ -390,16 +457,18 @@ export function classify(
   let truncated = walkTruncated;
   const findings: ClassificationFinding[] = [];
   let mapped: RiskLevel | null = null;
+  const budget = freshBudget();
   for (const detector of compiled) {
     const paths: string[] = [];
     for (const leaf of leaves) {
-      if (detector.find(leaf.text).length === 0) continue;
+      if (!detector.fires(leaf.text, budget)) continue;
       if (paths.length >= MAX_PATHS_PER_FINDING) {
         truncated = true;
         break;
       }
-      paths.push(leaf.path);
+      paths.push(pointerOf(leaf.at));
     }
+    if (budget.exhausted) truncated = true;
     if (paths.length === 0) continue;
     findings.push({ detector: detector.config.detector, name: detector.config.name ?? null, paths });
     mapped = maxRisk(mapped, detector.config.raiseTo);
