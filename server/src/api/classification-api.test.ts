@@ -89,6 +89,19 @@ for (const database of DATABASES) {
       });
     });
 
+    test('the OpenAPI document names the classification on tasks and the detectors in queue configs', async () => {
+      const doc = (await request(app).get('/api/openapi.json')).body;
+      expect(doc.components.schemas.Task.properties.classification).toBeDefined();
+      expect(Object.keys(doc.components.schemas)).toEqual(
+        expect.arrayContaining([
+          'TaskClassification',
+          'ClassificationFinding',
+          'DetectorConfig',
+          'ClassificationConfig',
+        ]),
+      );
+    });
+
     test('a custom detector without a name or with a pattern RE2 refuses is a validation problem', async () => {
       const response = await request(app)
         .put('/api/v1/queues/transfers')
