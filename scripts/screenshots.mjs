@@ -80,6 +80,7 @@ const TASKS = [
     context: {
       ticket: 'https://support.example.com/tickets/48213',
       customer: 'Maria Jensen (customer since 2019, 14 orders)',
+      email: 'maria.jensen@example.com',
       previousRefunds: 0,
     },
     payload: {
@@ -171,6 +172,13 @@ async function main() {
       config: {
         reviewerGroups: ['support'],
         description: 'Refunds, address changes and account requests.',
+        // Sensitive-data detectors, so the board and the task page show their chips.
+        classification: {
+          detectors: [
+            { detector: 'iban', raiseTo: 'high' },
+            { detector: 'email', raiseTo: 'medium' },
+          ],
+        },
         // Field rules, so the queue builder shows both kinds of row; every task here still goes to review.
         policy: {
           rules: [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classificationConfigSchema } from './classification.js';
 import {
   checkConditionDepth,
   checkFieldValue,
@@ -202,6 +203,11 @@ export const queueConfigSchema = z
       .default([])
       .describe(
         'Up to 3 JSON Pointers into the payload ("/amount", "/customer/name") whose values the board\'s cards show',
+      ),
+    classification: classificationConfigSchema
+      .default({ detectors: [] })
+      .describe(
+        'Sensitive-data detectors that scan payload and context before routing; one that fires raises the risk level to its raiseTo (never lowers it)',
       ),
   })
   .superRefine((config, ctx) => {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { taskClassificationSchema } from './detectors.js';
 import { formPathProblems, formSchema } from './forms.js';
 import { TASK_STATUSES } from './lifecycle.js';
+import { riskLevelSchema } from './risk.js';
 
 /** Any JSON value: what agents send for payloads and context, stored and returned untouched. */
 export const jsonValueSchema = z.json().meta({ id: 'JsonValue' });
 
-export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
-export const riskLevelSchema = z.enum(RISK_LEVELS);
-export type RiskLevel = z.infer<typeof riskLevelSchema>;
+export { RISK_LEVELS, type RiskLevel, riskLevelSchema } from './risk.js';
 
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 
@@ -272,6 +272,11 @@ export const taskSchema = z
       .nullable()
       .describe(
         "Set when payload retention (LOOPGATE_PAYLOAD_RETENTION_DAYS) erased this closed task's payload and context: then payload, context, decision.originalPayload, decision.modifiedPayload and decision.diff are null and are not what the agent sent; null: they are as sent",
+      ),
+    classification: taskClassificationSchema
+      .nullable()
+      .describe(
+        "What the queue's sensitive-data detectors found when the task was created; null: the queue had none enabled",
       ),
   })
   .meta({ id: 'Task' });

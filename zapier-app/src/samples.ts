@@ -40,6 +40,7 @@ export const SAMPLE_TASK: Task = {
   },
   version: 1,
   payloadErasure: null,
+  classification: null,
 };
 
 /** A decision as "Request Approval" returns it once the reviewer acted (approved with an edit). */

@@ -33,6 +33,7 @@ export function taskRecord(
     responseForm: null,
     decision: null,
     payloadErasure: null,
+    classification: null,
     ...extra,
   };
 }

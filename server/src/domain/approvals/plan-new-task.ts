@@ -7,7 +7,8 @@ import {
 } from '../tasks/task-record.js';
 import type { PlannedChange } from '../tasks/task-transition.js';
 import { requireQueue } from './queue-config.js';
-import { evaluatePolicy, nextSweepAt, queueDueAt, type RoutingOutcome } from './routing-policy.js';
+import { routeTask } from './route-task.js';
+import { nextSweepAt, queueDueAt, type RoutingOutcome } from './routing-policy.js';
 import { POLICY_ACTOR, pickAssignee } from './workflow.js';
 
 export interface PlannedTask {
@@ -20,14 +21,17 @@ export interface PlannedTask {
 }
 
 /**
- * Applies the queue's routing policy to a task about to be created: the winning rule and reason,
+ * Applies the queue's classification and routing policy to a task about to be created (routeTask):
+ * the raised risk level and what the detectors found, the winning rule and reason,
  * the approval levels it needs, its deadline (its own, else the queue's SLA), the first assignee,
  * and, for auto-approval, the decision by the policy actor — recorded exactly like a human one.
  */
 export async function planNewTask(deps: { store: Store }, task: TaskRecord, now: number): Promise<PlannedTask> {
   const { config, version: queueVersion } = await requireQueue(deps.store.read, task.workspaceId, task.queue);
-  const routing = evaluatePolicy(config, task);
-  const dueAt = task.dueAt ?? queueDueAt(config, task.riskLevel, now);
+  // The stored riskLevel is the effective one (raised by classification), so the board, filters and
+  // SLA all see it; the agent's own stays in classification.raisedFrom.
+  const { routing, classification, riskLevel } = routeTask(config, task);
+  const dueAt = task.dueAt ?? queueDueAt(config, riskLevel, now);
   const firstGroup = config.levels[0]?.group ?? config.reviewerGroups[0] ?? null;
   const review = routing.outcome === 'review';
   const workflow: TaskWorkflowRecord = {
@@ -39,7 +43,7 @@ export async function planNewTask(deps: { store: Store }, task: TaskRecord, now:
     assignedGroup: review ? firstGroup : null,
     assignee: review ? await pickAssignee(deps.store.read, task.workspaceId, firstGroup) : null,
   };
-  const planned: TaskRecord = { ...task, dueAt, workflow };
+  const planned: TaskRecord = { ...task, riskLevel, classification, dueAt, workflow };
   if (review) return { task: planned, routing, queueVersion, autoApproval: null };
 
   const decision: DecisionRecord = {

@@ -15,7 +15,8 @@ import type { JsonValue, TaskRecord } from '../tasks/task-record.js';
 import type { GroupMember, QueueRecord, ReviewerGroupRecord } from './approval-ports.js';
 import { type ConfigWarning, queueConfigWarnings } from './policy-warnings.js';
 import { DEFAULT_QUEUE_NAME, FAIL_CLOSED_CONFIG, requireQueue, resolveQueue } from './queue-config.js';
-import { evaluatePolicy, queueDueAt, sweepOffsetMs } from './routing-policy.js';
+import { reportedRiskLevel, routeTask } from './route-task.js';
+import { queueDueAt, sweepOffsetMs } from './routing-policy.js';
 
 export interface QueueServiceDeps {
   store: Store;
@@ -232,7 +233,7 @@ export async function dryRunPolicy(
   const now = deps.clock();
   const queue = input.queue ?? DEFAULT_QUEUE_NAME;
   const { config } = await requireQueue(deps.store.read, principal.workspaceId, queue);
-  const routing = evaluatePolicy(config, {
+  const { routing, riskLevel } = routeTask(config, {
     id: input.externalRef ?? newId('task', now),
     confidence: input.confidence ?? null,
     riskLevel: input.riskLevel ?? null,
@@ -246,7 +247,7 @@ export async function dryRunPolicy(
       : input.dueAt !== undefined
         ? Date.parse(input.dueAt)
         : null;
-  const dueAt = routing.outcome === 'review' ? (own ?? queueDueAt(config, input.riskLevel ?? null, now)) : null;
+  const dueAt = routing.outcome === 'review' ? (own ?? queueDueAt(config, riskLevel, now)) : null;
   return {
     queue,
     outcome: routing.outcome,
@@ -289,7 +290,8 @@ export async function previewQueueConfig(
   const tasks = await deps.store.read.tasks.list(principal.workspaceId, { queue: queue.name }, QUEUE_PREVIEW_TASKS);
   const recent = { tasks: tasks.length, review: 0, autoApproved: 0, autoApprovedButRejected: 0 };
   for (const task of tasks) {
-    const routed = evaluatePolicy(config, task);
+    // As the task was sent: the agent's risk level, classified again by the proposed detectors.
+    const { routing: routed } = routeTask(config, { ...task, riskLevel: reportedRiskLevel(task) });
     if (routed.outcome === 'review') {
       recent.review++;
       continue;

@@ -1,4 +1,5 @@
 import { isFinalStatus, type Role } from '@loopgate/shared';
+import { maskDocument } from '../approvals/classification.js';
 import { resolveQueue } from '../approvals/queue-config.js';
 import { can } from '../kernel/access.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
@@ -343,7 +344,9 @@ export function reviewMailView(
   now: number,
   options: Pick<ReviewMailOptions, 'mailPayload' | 'timeZone'> = {},
 ): ReviewMailView {
-  const mode = options.mailPayload ?? 'full';
+  // A scan that stopped at a cap may have missed a value to mask: then mail shows field names only.
+  const wanted = options.mailPayload ?? 'full';
+  const mode = wanted === 'full' && task.classification?.truncated ? 'summary' : wanted;
   const payload: ReviewMailView['payload'] =
     mode === 'none'
       ? { mode }
@@ -357,7 +360,8 @@ export function reviewMailView(
                     .map((key) => plainSnippet(key, 64))
                 : [],
           }
-        : { mode, text: payloadSummary(task.payload) };
+        : // Values the queue's detectors found are masked: mail leaves the app; reviewers see them there.
+          { mode, text: payloadSummary(maskDocument(task.payload, 'payload', task.classification)) };
   return {
     lead: subjectLead(task, now),
     title: plainSnippet(task.title, 150).replace(/\s+/g, ' '),

@@ -160,6 +160,8 @@ export interface BoardCard {
   assignee: Actor | null;
   /** The group an escalation reassigned the task to. */
   assignedGroup: string | null;
+  /** Labels of the sensitive-data detectors that fired on it ("IBAN", "Card number"); empty: none. */
+  sensitive: string[];
 }
 
 /** The board filters the same way as the task list and its export. */

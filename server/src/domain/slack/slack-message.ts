@@ -1,4 +1,5 @@
 import type { DecisionAction } from '@loopgate/shared';
+import { maskDocument } from '../approvals/classification.js';
 import type { DeliveryDraft } from '../delivery/delivery-hook.js';
 import type { Repositories } from '../store.js';
 import type { TaskEventRecord, TaskRecord } from '../tasks/task-record.js';
@@ -10,8 +11,21 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * The description, else the payload with what the queue's detectors found masked (Slack is outside
+ * the app); a scan that stopped at a cap may have missed a value, so then only the field names.
+ */
+function payloadPreview(task: TaskRecord): string {
+  const { payload, classification } = task;
+  if (classification?.truncated) {
+    const keys = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? Object.keys(payload) : [];
+    return `Payload fields: ${keys.join(', ') || '(none)'}`;
+  }
+  return JSON.stringify(maskDocument(payload, 'payload', classification));
+}
+
 function summaryOf(task: TaskRecord): string {
-  const raw = task.description ?? JSON.stringify(task.payload);
+  const raw = task.description ?? payloadPreview(task);
   return raw.length > 500 ? `${raw.slice(0, 497)}…` : raw;
 }
 

@@ -122,7 +122,14 @@ export async function createTask(
           actor: principal.actor,
           reason: routing.reason,
           // queueVersion: which config of the queue routed it, for the ledger (issue 16).
-          data: { rule: routing.rule, outcome: routing.outcome, levels: routing.levels, queueVersion },
+          data: {
+            rule: routing.rule,
+            outcome: routing.outcome,
+            levels: routing.levels,
+            queueVersion,
+            // Which detectors fired where (never the values), so the ledger says why the risk was raised.
+            ...(created.classification ? { classification: created.classification as unknown as JsonValue } : {}),
+          },
           createdAt: now,
         }),
       );

@@ -1,4 +1,12 @@
-import type { Actor, DecisionAction, Form, FormResponse, RiskLevel, TaskStatus } from '@loopgate/shared';
+import type {
+  Actor,
+  DecisionAction,
+  Form,
+  FormResponse,
+  RiskLevel,
+  TaskClassification,
+  TaskStatus,
+} from '@loopgate/shared';
 
 /** JSON as stored and returned: whatever the agent sent, never interpreted by the server. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -65,6 +73,12 @@ export interface TaskRecord {
    * null, and they are not what the agent sent); absent or null: they are as the agent sent them.
    */
   payloadErasure?: PayloadErasureRecord | null;
+  /**
+   * What the queue's sensitive-data detectors found at creation (domain/approvals/classification.ts):
+   * detectors and JSON paths, never values. When they raised the risk, `riskLevel` is the raised
+   * (effective) level and `classification.raisedFrom` the agent's. Absent or null: none were enabled.
+   */
+  classification?: TaskClassification | null;
 }
 
 /** What payload retention left of a closed task's payload (domain/tasks/erase-payloads.ts). */

@@ -52,6 +52,7 @@ export function toTaskView(task: TaskRecord, viewer: Principal | 'webhook'): Tas
     payloadErasure: task.payloadErasure
       ? { erasedAt: iso(task.payloadErasure.erasedAt), shownDigest: task.payloadErasure.shownDigest }
       : null,
+    classification: task.classification ?? null,
   };
 }
 

@@ -31,6 +31,7 @@ import { TasksCarryPayloadErasure1764840410000 } from './1764840410000-tasks-car
 import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track-agent-drift-and-stage-times.js';
 import { ClusterAuditLogBySeq1764840600000 } from './1764840600000-cluster-audit-log-by-seq.js';
 import { SplitAnalyticsRollupsByReport1764840700000 } from './1764840700000-split-analytics-rollups-by-report.js';
+import { TasksCarryClassification1764850000100 } from './1764850000100-tasks-carry-classification.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   TrackAgentDriftAndStageTimes1764840500000,
   ClusterAuditLogBySeq1764840600000,
   SplitAnalyticsRollupsByReport1764840700000,
+  TasksCarryClassification1764850000100,
 ];

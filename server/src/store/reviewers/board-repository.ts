@@ -1,4 +1,4 @@
-import { type BoardColumnFilter, parsePointer } from '@loopgate/shared';
+import { type BoardColumnFilter, detectorLabel, parsePointer, type TaskClassification } from '@loopgate/shared';
 import type {
   BoardCard,
   BoardColumnQuery,
@@ -6,7 +6,7 @@ import type {
   BoardRepository,
 } from '../../domain/reviewers/reviewer-ports.js';
 import { BOARD_COUNT_CAP } from '../../domain/reviewers/reviewer-ports.js';
-import { actorOrNull, parseJson } from '../rows.js';
+import { actorOrNull, type JsonText, parseJson, parseJsonOrNull } from '../rows.js';
 import {
   allOf,
   type Condition,
@@ -49,6 +49,7 @@ const CARD_COLUMNS = [
   'created_by_name',
   'assignee_type',
   'assigned_group',
+  'classification',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 type CardRow = Pick<TaskRow, (typeof CARD_COLUMNS)[number]>;
@@ -77,7 +78,14 @@ function rowToCard(row: CardRow): BoardCard {
     createdBy: { type: row.created_by_type, id: row.created_by_id, name: row.created_by_name },
     assignee: actorOrNull(row.assignee_type, row.assignee_id, row.assignee_name),
     assignedGroup: row.assigned_group,
+    sensitive: sensitiveLabels(row.classification),
   };
+}
+
+/** The chips a card shows: one per detector that fired, never a value (the column holds none). */
+function sensitiveLabels(json: JsonText | null): string[] {
+  const classification = parseJsonOrNull<TaskClassification>(json);
+  return classification ? classification.findings.map(detectorLabel) : [];
 }
 
 const ORDERS: Record<BoardColumnQuery['order'], string> = {

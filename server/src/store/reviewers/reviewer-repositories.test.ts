@@ -45,6 +45,7 @@ const card = (task: TaskRecord): BoardCard => ({
   createdBy: task.createdBy,
   assignee: task.workflow?.assignee ?? null,
   assignedGroup: task.workflow?.assignedGroup ?? null,
+  sensitive: [],
 });
 
 for (const database of DATABASES) {

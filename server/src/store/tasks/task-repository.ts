@@ -4,6 +4,7 @@ import {
   type FormResponse,
   isFinalStatus,
   type RiskLevel,
+  type TaskClassification,
   type TaskStatus,
 } from '@loopgate/shared';
 import type {
@@ -99,6 +100,8 @@ export interface TaskRow {
   payload_erased_at: number | null;
   /** SHA-256 hex of {payload, form} as they were erased. */
   erased_payload_digest: string | null;
+  /** A JSON TaskClassification (detectors and paths, never values); NULL: the queue enabled none. */
+  classification: JsonText | null;
 }
 
 type DecisionColumn = Extract<keyof TaskRow, `decision_${string}` | `decided_${string}`>;
@@ -149,6 +152,7 @@ function newTaskRow(task: TaskRecord): Omit<TaskRow, DecisionColumn | ErasureCol
     assignee_id: flow.assignee?.id ?? null,
     assignee_name: flow.assignee?.name ?? null,
     claimed: flow.claimed ? 1 : 0,
+    classification: stringifyOrNull(task.classification ?? null),
   };
 }
 
@@ -212,6 +216,7 @@ function rowToTask(row: TaskRow): TaskRecord {
       row.payload_erased_at === null || row.erased_payload_digest === null
         ? null
         : { erasedAt: Number(row.payload_erased_at), shownDigest: row.erased_payload_digest },
+    classification: parseJsonOrNull<TaskClassification>(row.classification),
   };
 }
 

@@ -28,6 +28,7 @@ const card = (extra: Partial<DetailedCard> = {}): DetailedCard => ({
   createdBy: ana,
   assignee: null,
   assignedGroup: null,
+  sensitive: [],
   fields: [],
   actions: { claim: null, release: 'Not claimed', escalate: null, decide: null },
   ...extra,

@@ -1,4 +1,7 @@
 import {
+  DETECTOR_LABELS,
+  DETECTORS,
+  type DetectorKind,
   ESCALATION_ACTIONS,
   FIELD_OPERATORS,
   type PolicyRule,
@@ -57,6 +60,19 @@ export interface StepRow {
   afterMinutes: string;
   group: string;
 }
+/** A built-in sensitive-data detector's row: raiseTo '' is off. */
+export interface DetectorRow {
+  raiseTo: string;
+  name: string;
+}
+export interface CustomDetectorRow {
+  name: string;
+  pattern: string;
+  raiseTo: string;
+}
+export type BuiltInDetector = Exclude<DetectorKind, 'custom'>;
+export const BUILT_IN_DETECTORS = DETECTORS.filter((d): d is BuiltInDetector => d !== 'custom');
+
 export interface BuilderState {
   description: string;
   reviewerGroups: string[];
@@ -69,6 +85,9 @@ export interface BuilderState {
   steps: StepRow[];
   timeoutAction: string;
   timeoutAfterMinutes: string;
+  /** Sensitive-data classification: each built-in detector's level (off: ''), then custom patterns. */
+  detectors: Record<BuiltInDetector, DetectorRow>;
+  customDetectors: CustomDetectorRow[];
   /** Config fields this form has no row for, carried through unchanged (JSON). */
   rest: string;
 }
@@ -84,10 +103,16 @@ const BUILDER_KEYS = new Set([
   'escalation',
   'timeoutAction',
   'timeoutAfterSeconds',
+  'classification',
 ]);
 
 const MAX_ROWS = 10;
 const noRisk = (): Record<RiskLevel, string> => ({ low: '', medium: '', high: '', critical: '' });
+const noDetectors = (): Record<BuiltInDetector, DetectorRow> =>
+  Object.fromEntries(BUILT_IN_DETECTORS.map((d) => [d, { raiseTo: '', name: '' }])) as Record<
+    BuiltInDetector,
+    DetectorRow
+  >;
 const text = (value: number | undefined | null) => (value === undefined || value === null ? '' : String(value));
 const minutes = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? '' : String(Math.round((seconds / 60) * 1000) / 1000);
@@ -175,6 +200,17 @@ export function builderState(config: QueueConfig): BuilderState {
     })),
     timeoutAction: config.timeoutAction,
     timeoutAfterMinutes: minutes(config.timeoutAfterSeconds),
+    detectors: {
+      ...noDetectors(),
+      ...Object.fromEntries(
+        config.classification.detectors
+          .filter((d) => d.detector !== 'custom')
+          .map((d) => [d.detector, { raiseTo: d.raiseTo, name: d.name ?? '' }]),
+      ),
+    },
+    customDetectors: config.classification.detectors
+      .filter((d) => d.detector === 'custom')
+      .map((d) => ({ name: d.name ?? '', pattern: d.pattern ?? '', raiseTo: d.raiseTo })),
     rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
   };
 }
@@ -232,6 +268,17 @@ export function readBuilder(form: Form): BuilderState {
     })),
     timeoutAction: field(form, 'timeoutAction'),
     timeoutAfterMinutes: field(form, 'timeoutAfterMinutes'),
+    detectors: Object.fromEntries(
+      BUILT_IN_DETECTORS.map((d) => [
+        d,
+        { raiseTo: field(form, `detect.${d}`), name: field(form, `detect.${d}.name`) },
+      ]),
+    ) as Record<BuiltInDetector, DetectorRow>,
+    customDetectors: Array.from({ length: count(form, 'customCount') }, (_, i) => ({
+      name: field(form, `custom.${i}.name`),
+      pattern: field(form, `custom.${i}.pattern`),
+      raiseTo: field(form, `custom.${i}.raiseTo`),
+    })),
     rest: field(form, 'rest'),
   };
 }
@@ -249,7 +296,7 @@ function move<T>(rows: T[], from: number, to: number): T[] {
  * the state; the page re-renders it, nothing saved. Unknown operations change nothing.
  */
 export function applyOperation(state: BuilderState, op: string, newRuleType: string): BuilderState {
-  const match = /^(add|remove|up|down)-(rule|level|step)(?:-(\d+))?$/.exec(op);
+  const match = /^(add|remove|up|down)-(rule|level|step|custom)(?:-(\d+))?$/.exec(op);
   if (!match) return state;
   const [, verb, kind, at] = match;
   const index = Number(at ?? -1);
@@ -268,6 +315,11 @@ export function applyOperation(state: BuilderState, op: string, newRuleType: str
       return {
         ...state,
         levels: edit(state.levels, () => ({ name: '', group: '', quorum: '1', mode: 'unanimous' })),
+      };
+    case 'custom':
+      return {
+        ...state,
+        customDetectors: edit(state.customDetectors, () => ({ name: '', pattern: '', raiseTo: 'high' })),
       };
     default:
       return { ...state, steps: edit(state.steps, () => ({ action: 'reminder', afterMinutes: '0', group: '' })) };
@@ -400,6 +452,24 @@ export function toConfigInput(state: BuilderState): Record<string, unknown> {
     ),
     timeoutAction: state.timeoutAction,
     timeoutAfterSeconds: secondsOf(state.timeoutAfterMinutes) ?? 0,
+    // Built-ins in the schema's order, then the custom rows: the detectors' config paths follow it.
+    classification: {
+      detectors: [
+        ...BUILT_IN_DETECTORS.filter((d) => state.detectors[d].raiseTo !== '').map((d) =>
+          withoutUndefined({
+            detector: d,
+            raiseTo: state.detectors[d].raiseTo,
+            name: state.detectors[d].name.trim() || undefined,
+          }),
+        ),
+        ...state.customDetectors.map((row) => ({
+          detector: 'custom',
+          name: row.name.trim(),
+          pattern: row.pattern,
+          raiseTo: row.raiseTo,
+        })),
+      ],
+    },
   };
 }
 
@@ -409,4 +479,6 @@ export const BUILDER_CHOICES = {
   riskLevels: RISK_LEVELS,
   escalationActions: ESCALATION_ACTIONS,
   modes: ['unanimous', 'majority'] as const,
+  detectors: BUILT_IN_DETECTORS,
+  detectorLabels: DETECTOR_LABELS,
 };

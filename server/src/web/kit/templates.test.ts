@@ -65,6 +65,12 @@ const task: TaskRecord = {
     decidedBy: actor,
     decidedAt: NOW,
   },
+  classification: {
+    findings: [{ detector: 'custom', name: '<b>Employee id</b>', paths: ['/payload/<i>x</i>'] }],
+    raisedTo: 'high',
+    raisedFrom: null,
+    truncated: true,
+  },
 };
 const chrome: SignedIn = { user: { email: 'rita@example.com', name: 'Rita', role: 'admin' }, csrf: 'c'.repeat(43) };
 const principal = { workspaceId: 'ws_1', role: 'admin' as const, actor };
@@ -91,6 +97,7 @@ const card = {
   createdBy: actor,
   assignee: null,
   assignedGroup: null,
+  sensitive: ['IBAN', '<b>Employee id</b>'],
   fields: [{ label: 'customer.name', value: '<i>Ana</i>' }],
   actions: { claim: 'Level 1 (review) is decided by the "ops" group', release: null, escalate: null, decide: null },
 };

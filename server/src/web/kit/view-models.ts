@@ -1,6 +1,7 @@
 import {
   type DecisionAction,
   type Delivery,
+  detectorLabel,
   type FieldError,
   type Form,
   type FormField,
@@ -9,6 +10,7 @@ import {
   type PolicyBacktestResult,
   type QueuePreview,
   type RejectReason,
+  type RiskLevel,
   type Role,
   type TaskSort,
 } from '@loopgate/shared';
@@ -124,6 +126,25 @@ export interface TaskSummaryView {
   options: DecisionOptions | null;
   /** Set when payload retention erased payload and context: the page says so instead of showing them. */
   payloadErased: { erasedAt: string; shownDigest: string } | null;
+  /** What the queue's detectors found: a chip per detector with its paths (never values); raisedFrom set when they raised the risk. */
+  sensitive: SensitiveView;
+}
+
+export interface SensitiveView {
+  findings: { label: string; paths: string[] }[];
+  /** The agent's own risk level when the detectors raised it (null: it gave none); undefined: not raised. */
+  raisedFrom?: RiskLevel | null;
+  truncated: boolean;
+}
+
+export function sensitiveView(task: Pick<TaskRecord, 'classification'>): SensitiveView {
+  const classification = task.classification;
+  if (!classification) return { findings: [], truncated: false };
+  return {
+    findings: classification.findings.map((finding) => ({ label: detectorLabel(finding), paths: finding.paths })),
+    ...(classification.raisedTo ? { raisedFrom: classification.raisedFrom } : {}),
+    truncated: classification.truncated,
+  };
 }
 
 export function taskSummaryView(task: TaskRecord, options: DecisionOptions | null, now: number): TaskSummaryView {
@@ -139,6 +160,7 @@ export function taskSummaryView(task: TaskRecord, options: DecisionOptions | nul
     payloadErased: task.payloadErasure
       ? { erasedAt: formatTime(task.payloadErasure.erasedAt), shownDigest: task.payloadErasure.shownDigest }
       : null,
+    sensitive: sensitiveView(task),
   };
 }
 

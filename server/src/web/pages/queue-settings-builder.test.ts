@@ -72,6 +72,72 @@ for (const database of DATABASES) {
       expect(viaBuilder.config.sla.seconds).toBe(7200);
     });
 
+    test('sensitive data: detectors are switched on with a level, custom patterns added; an untouched save keeps them', async () => {
+      const config = {
+        ...REFUNDS,
+        classification: {
+          detectors: [
+            { detector: 'email', raiseTo: 'medium', name: 'Mail' },
+            { detector: 'custom', name: 'Staff id', pattern: 'EMP-[0-9]{6}', raiseTo: 'high' },
+          ],
+        },
+      };
+      await freshQueue('sensitive', config);
+      const before = (await apiQueue('sensitive')).body.config;
+      const { agent, fields } = await builder('sensitive');
+      expect(fields).toContainEqual(['detect.email', 'medium']);
+      expect(fields).toContainEqual(['detect.iban', '']);
+      expect(fields).toContainEqual(['custom.0.pattern', 'EMP-[0-9]{6}']);
+      const untouched = await agent
+        .post('/settings/queues/sensitive')
+        .type('form')
+        .send(formBody(fields, { intent: 'save' }));
+      expect(untouched.status).toBe(303);
+      expect((await apiQueue('sensitive')).body.config).toEqual(before);
+
+      const added = await agent
+        .post('/settings/queues/sensitive')
+        .type('form')
+        .send(formBody(fields, { op: 'add-custom' }));
+      expect(added.status).toBe(200);
+      const rows = formFields(added.text, 'queue-builder');
+      expect(rows).toContainEqual(['customCount', '2']);
+      // A pattern RE2 refuses is named beside its row; nothing is saved.
+      const refused = await agent
+        .post('/settings/queues/sensitive')
+        .type('form')
+        .send(
+          formBody(rows, {
+            intent: 'save',
+            'detect.iban': 'critical',
+            'custom.1.name': 'Bad',
+            'custom.1.pattern': '(a)\\1',
+          }),
+        );
+      expect(refused.status).toBe(400);
+      expect(section(refused.text, 'custom-1')).toContain('RE2');
+      expect((await apiQueue('sensitive')).body.config).toEqual(before);
+
+      const saved = await agent
+        .post('/settings/queues/sensitive')
+        .type('form')
+        .send(
+          formBody(rows, {
+            intent: 'save',
+            'detect.iban': 'critical',
+            'custom.1.name': 'Ticket',
+            'custom.1.pattern': 'T-[0-9]+',
+          }),
+        );
+      expect(saved.status).toBe(303);
+      expect((await apiQueue('sensitive')).body.config.classification.detectors).toEqual([
+        { detector: 'email', raiseTo: 'medium', name: 'Mail' },
+        { detector: 'iban', raiseTo: 'critical' },
+        { detector: 'custom', name: 'Staff id', pattern: 'EMP-[0-9]{6}', raiseTo: 'high' },
+        { detector: 'custom', name: 'Ticket', pattern: 'T-[0-9]+', raiseTo: 'high' },
+      ]);
+    });
+
     test('"Add rule" re-renders with the new row and nothing typed lost; nothing is saved', async () => {
       await freshQueue('adding');
       const before = await apiQueue('adding');
