@@ -15,6 +15,7 @@ import { iso, isoOrNull } from '../kernel/iso-time.js';
 import type { Repositories, Store } from '../store.js';
 import type { TaskRecord } from '../tasks/task-record.js';
 import type { GrantProbe, GrantRecord } from './grant-ports.js';
+import { resolveQueue } from './queue-config.js';
 import { sameActor } from './workflow.js';
 
 /**
@@ -257,4 +258,27 @@ export async function revokeGrant(
     });
     return { ...grant, revokedBy: principal.actor, revokedAt: now, revokeReason: reason };
   });
+}
+
+/**
+ * What the approve form may offer for `task`: the queue's limit and, when none can be given, why —
+ * the same rules planGrant applies, asked before the vote (no votes yet; one level of one vote).
+ */
+export async function grantOptionFor(
+  deps: { store: Store },
+  task: TaskRecord,
+): Promise<{ disabledReason: string | null; maxHours: number }> {
+  const [{ config }, votes] = await Promise.all([
+    resolveQueue(deps.store.read, task.workspaceId, task.queue),
+    deps.store.read.votes.listForTask(task.workspaceId, task.id),
+  ]);
+  const { maxHours } = grantSettingsOf(config);
+  const refusal = grantRefusal(task, config);
+  if (refusal) return { disabledReason: refusal.message, maxHours };
+  const flow = task.workflow;
+  const oneVote = votes.length === 0 && (flow?.levels ?? 1) <= 1 && (config.levels[0]?.quorum ?? 1) === 1;
+  const disabledReason = oneVote
+    ? null
+    : 'This task needs more than one approval, so one approval cannot stand for later tasks';
+  return { disabledReason, maxHours };
 }
