@@ -1,6 +1,8 @@
 import {
+  DEFAULT_GRANT_HOURS,
   ESCALATION_ACTIONS,
   FIELD_OPERATORS,
+  grantSettingsOf,
   type PolicyRule,
   type QueueConfig,
   RISK_LEVELS,
@@ -69,6 +71,9 @@ export interface BuilderState {
   steps: StepRow[];
   timeoutAction: string;
   timeoutAfterMinutes: string;
+  /** Standing approvals: whether reviewers may give them, and for how many hours at most. */
+  grantsAllowed: boolean;
+  grantsMaxHours: string;
   /** Config fields this form has no row for, carried through unchanged (JSON). */
   rest: string;
 }
@@ -84,6 +89,7 @@ const BUILDER_KEYS = new Set([
   'escalation',
   'timeoutAction',
   'timeoutAfterSeconds',
+  'grants',
 ]);
 
 const MAX_ROWS = 10;
@@ -175,6 +181,8 @@ export function builderState(config: QueueConfig): BuilderState {
     })),
     timeoutAction: config.timeoutAction,
     timeoutAfterMinutes: minutes(config.timeoutAfterSeconds),
+    grantsAllowed: grantSettingsOf(config).allowed,
+    grantsMaxHours: String(grantSettingsOf(config).maxHours),
     rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
   };
 }
@@ -232,6 +240,8 @@ export function readBuilder(form: Form): BuilderState {
     })),
     timeoutAction: field(form, 'timeoutAction'),
     timeoutAfterMinutes: field(form, 'timeoutAfterMinutes'),
+    grantsAllowed: field(form, 'grantsAllowed') === 'yes',
+    grantsMaxHours: field(form, 'grantsMaxHours'),
     rest: field(form, 'rest'),
   };
 }
@@ -400,7 +410,15 @@ export function toConfigInput(state: BuilderState): Record<string, unknown> {
     ),
     timeoutAction: state.timeoutAction,
     timeoutAfterSeconds: secondsOf(state.timeoutAfterMinutes) ?? 0,
+    ...grantsInput(state),
   };
+}
+
+/** The defaults (allowed, a day at most) are left out, so a queue saved untouched keeps no `grants` key it lacked. */
+function grantsInput(state: BuilderState): { grants?: { allowed: boolean; maxHours: unknown } } {
+  const maxHours = numberOr(state.grantsMaxHours);
+  if (state.grantsAllowed && maxHours === DEFAULT_GRANT_HOURS) return {};
+  return { grants: { allowed: state.grantsAllowed, maxHours: maxHours ?? DEFAULT_GRANT_HOURS } };
 }
 
 export const BUILDER_CHOICES = {
