@@ -157,5 +157,22 @@ for (const database of DATABASES) {
         planGrant({ ...task, agent: null }, config, { scope: 'title', hours: 1 }, reviewer, true, now),
       ).rejects.toMatchObject({ code: 'grant_refused' });
     });
+
+    test('a task that asks for answers or names its reviewers is left to people', async () => {
+      const responseForm = {
+        type: 'object' as const,
+        properties: { note: { type: 'string' as const, title: 'Note' } },
+      };
+      const asking = await create({ title: 'Answer me', responseForm } as Partial<CreateTaskInput>);
+      await expect(approveWithGrant(asking, 'title')).rejects.toMatchObject({ code: 'grant_refused' });
+
+      const grant = await grantOf(await approveWithGrant(await create({ title: 'Named' }), 'title'));
+      expect((await create({ title: 'Named', responseForm } as Partial<CreateTaskInput>)).status).toBe(
+        'pending_review',
+      );
+      expect((await create({ title: 'Named', reviewers: ['someone@example.com'] })).status).toBe('pending_review');
+      expect((await create({ title: 'Named' })).status).toBe('approved');
+      expect((await store.read.grants.findById(reviewer.workspaceId, grant.id))?.uses).toBe(1);
+    });
   });
 }

@@ -86,7 +86,10 @@ export async function grantProbeOf(task: Pick<TaskRecord, 'queue' | 'agent' | 'p
  * Why this task, in this queue, cannot carry a grant, before any vote is counted; null when it can.
  * Shared by the decision (which throws it) and the task page (which shows it beside the option).
  */
-export function grantRefusal(task: Pick<TaskRecord, 'queue' | 'agent'>, config: QueueConfig): AppError | null {
+export function grantRefusal(
+  task: Pick<TaskRecord, 'queue' | 'agent' | 'responseForm'>,
+  config: QueueConfig,
+): AppError | null {
   if (!grantSettingsOf(config).allowed) {
     return new AppError('grant_refused', `Queue "${task.queue}" does not allow standing approvals`);
   }
@@ -94,6 +97,13 @@ export function grantRefusal(task: Pick<TaskRecord, 'queue' | 'agent'>, config: 
     return new AppError(
       'grant_refused',
       'This task names no agent, and a standing approval is scoped to the agent that asked (agent.id on create)',
+    );
+  }
+  // Its answers are about this one task; a grant could only approve later ones without any.
+  if (task.responseForm !== null) {
+    return new AppError(
+      'grant_refused',
+      'This task asks the reviewer for answers (responseForm), which a standing approval cannot give',
     );
   }
   return null;
@@ -174,7 +184,8 @@ export async function matchingGrant(
   config: QueueConfig,
   now: number,
 ): Promise<GrantRecord | null> {
-  if (!grantSettingsOf(config).allowed) return null;
+  // A task that asks for answers wants a person's: no grant stands in for one.
+  if (!grantSettingsOf(config).allowed || task.responseForm !== null) return null;
   const probe = await grantProbeOf(task);
   return probe ? read.grants.findMatch(task.workspaceId, probe, now) : null;
 }

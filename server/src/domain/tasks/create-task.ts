@@ -104,7 +104,8 @@ export async function createTask(
   };
   let task: TaskRecord;
   try {
-    let plan = await planNewTask(deps, draft, now);
+    // Named reviewers are asked by name: a standing approval does not answer for them.
+    let plan = await planNewTask(deps, draft, now, { grants: !input.reviewers?.length });
     let written = await writeNewTask(deps, principal, input, plan, now, idempotency);
     if (written === GRANT_ENDED) {
       // The matched grant was revoked (or expired) between the match and its use: route by the policy alone.
