@@ -239,6 +239,7 @@ const summary = {
   slaByRisk: [],
   escalation: [],
   timeout: 'At the deadline: reject',
+  grants: 'Reviewers may approve the same for up to 24 h',
 };
 
 const MAIL_PAYLOADS: ReviewMailView['payload'][] = [

@@ -32,6 +32,11 @@ for (const database of DATABASES) {
       expect(off.text).toContain('id="grant-option" disabled aria-describedby="grant-why"');
       expect(off.text).toContain('This task names no agent');
 
+      const admin = await w.login('admin@example.com');
+      const queues = (await admin.agent.get('/settings/queues')).text;
+      expect(queues).toContain('<dd>Not allowed in this queue</dd>');
+      expect(queues).toContain('<dd>Reviewers may approve the same for up to 24 h</dd>');
+
       const locked = await createTask({ queue: 'locked' });
       expect((await agent.get(`/tasks/${locked.id}`)).text).toContain(
         'Queue &quot;locked&quot; does not allow standing approvals',
