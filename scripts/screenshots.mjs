@@ -23,6 +23,10 @@ const OUT = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(ROOT
 const PASSWORD = 'correct horse battery';
 // --all: every page, signed in as an admin (a quick width check while working on the CSS).
 const ALL = process.argv.includes('--all');
+// --grants: the standing-approval pages too (the option on an open task, a grant, its use, the settings list).
+const GRANTS = ALL || process.argv.includes('--grants');
+// --axe: also run axe-core on each page and print its serious and critical findings.
+const AXE = process.argv.includes('--axe');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
 if (!fs.existsSync(MAIN)) {
@@ -248,15 +252,33 @@ async function main() {
         ['analytics', `${url}/analytics`, { fullPage: true }],
       );
     }
+    if (GRANTS) {
+      const grantTask = {
+        title: 'Send the weekly stock report to the supplier',
+        payload: { report: 'stock', week: 49 },
+        agent: { id: 'report-bot', name: 'Report bot' },
+      };
+      const given = await api('/api/v1/tasks', grantTask);
+      await api(`/api/v1/tasks/${given.id}/decision`, { action: 'approve', grant: { scope: 'title', hours: 8 } });
+      const used = await api('/api/v1/tasks', { ...grantTask, payload: { report: 'stock', week: 50 } });
+      const open = await api('/api/v1/tasks', { ...grantTask, title: 'Send the monthly stock report' });
+      shots.push(
+        ['grant-option', `${url}/tasks/${encodeURIComponent(open.id)}#approval-panel`],
+        ['grant-given', `${url}/tasks/${encodeURIComponent(given.id)}#grants`],
+        ['grant-used', `${url}/tasks/${encodeURIComponent(used.id)}`],
+        ['grants', `${url}/settings/grants`],
+      );
+    }
     for (const [device, viewport] of Object.entries(VIEWPORTS)) {
-      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      // bypassCSP: axe is injected as a script, which the page CSP would otherwise refuse.
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1, bypassCSP: AXE });
       const page = await context.newPage();
       await page.goto(`${url}/login`);
-      await page.fill('input[name=email]', ALL ? 'admin@example.com' : 'maria.reviewer@example.com');
+      await page.fill('input[name=email]', ALL || GRANTS ? 'admin@example.com' : 'maria.reviewer@example.com');
       await page.fill('input[name=password]', PASSWORD);
       await page.click('button[type=submit]');
       await page.waitForURL(/\/board$/);
-      const anonymous = await (await browser.newContext({ viewport, deviceScaleFactor: 1 })).newPage();
+      const anonymous = await (await browser.newContext({ viewport, deviceScaleFactor: 1, bypassCSP: AXE })).newPage();
       for (const [name, target, options] of shots) {
         const tab = options?.anonymous ? anonymous : page;
         await tab.goto(target);
@@ -277,6 +299,14 @@ async function main() {
             return wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
           }, viewport.width);
           flag = `  WIDER than ${viewport.width}px: ${culprits.join(', ')}`;
+        }
+        if (AXE) {
+          const { createRequire } = await import('node:module');
+          const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+          await tab.addScriptTag({ path: axePath });
+          const result = await tab.evaluate("axe.run(document, { resultTypes: ['violations'] })");
+          const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+          flag += bad.length ? `  AXE: ${bad.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}` : '  axe clean';
         }
         console.log(`${path.relative(ROOT, file)}  page width ${width}px${flag}`);
       }

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   },
   webhook_signature_invalid: { status: 401, title: 'The request signature is missing or invalid' },
   halted: { status: 423, title: 'An administrator has halted new tasks here' },
+  grant_refused: { status: 409, title: 'A standing approval cannot be given here' },
   revoke_window_closed: { status: 409, title: 'The approval is too old to revoke' },
   rate_limited: { status: 429, title: 'Too many requests' },
   csrf_token_invalid: { status: 403, title: 'The form expired or did not come from Loopgate; reload and try again' },

@@ -12,7 +12,9 @@ import {
   actorSchema,
   createTaskInputSchema,
   formResponseSchema,
+  GRANT_SCOPES,
   jsonValueSchema,
+  MAX_GRANT_HOURS,
   riskLevelSchema,
   slugSchema,
 } from './task.js';
@@ -142,6 +144,17 @@ export const cardFieldSchema = z
     }
   });
 
+/** A queue without a `grants` setting allows standing approvals of up to a day. */
+export const DEFAULT_GRANT_HOURS = 24;
+
+/** What a queue allows of standing approvals, its defaults filled in. */
+export function grantSettingsOf(config: { grants?: { allowed: boolean; maxHours: number } | undefined }): {
+  allowed: boolean;
+  maxHours: number;
+} {
+  return config.grants ?? { allowed: true, maxHours: DEFAULT_GRANT_HOURS };
+}
+
 export const queueConfigSchema = z
   .strictObject({
     description: z.string().max(2000).nullable().default(null),
@@ -208,6 +221,21 @@ export const queueConfigSchema = z
       .default({ detectors: [] })
       .describe(
         'Sensitive-data detectors that scan payload and context before routing; one that fires raises the risk level to its raiseTo (never lowers it)',
+      ),
+    grants: z
+      .strictObject({
+        allowed: z.boolean().default(true).describe('false: reviewers may not give standing approvals in this queue'),
+        maxHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_GRANT_HOURS)
+          .default(DEFAULT_GRANT_HOURS)
+          .describe('The longest standing approval a reviewer may give'),
+      })
+      .optional()
+      .describe(
+        `Standing approvals ("approve the same for the next N hours"). Absent: allowed, for at most ${DEFAULT_GRANT_HOURS} hours`,
       ),
   })
   .superRefine((config, ctx) => {
@@ -476,3 +504,30 @@ export const voteSchema = z
   })
   .meta({ id: 'Vote' });
 export const voteListSchema = z.object({ data: z.array(voteSchema) }).meta({ id: 'VoteList' });
+
+export const grantSchema = z
+  .object({
+    id: z.string().describe('grt_…'),
+    queue: z.string(),
+    agentId: z.string(),
+    scope: z.enum(GRANT_SCOPES),
+    payloadDigest: z.string().nullable().describe('scope payload: the RFC 8785 SHA-256 of the approved payload'),
+    title: z.string().nullable().describe('scope title: the title matching tasks carry'),
+    createdBy: actorSchema.describe('The reviewer who gave it'),
+    fromTaskId: z.string().describe('The task whose approval gave it'),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    revokedAt: z.iso.datetime().nullable(),
+    revokedBy: actorSchema.nullable(),
+    revokeReason: z.string().nullable(),
+    uses: z.number().int().describe('Tasks it has approved'),
+    active: z.boolean().describe('Neither revoked nor expired'),
+  })
+  .meta({ id: 'Grant' });
+export type Grant = z.infer<typeof grantSchema>;
+export const grantListSchema = z.object({ data: z.array(grantSchema) }).meta({ id: 'GrantList' });
+
+export const revokeGrantInputSchema = z
+  .strictObject({ reason: z.string().trim().max(2000).optional().describe('Why the standing approval ends') })
+  .meta({ id: 'RevokeGrantInput' });
+export type RevokeGrantInput = z.infer<typeof revokeGrantInputSchema>;

@@ -114,6 +114,27 @@ export const formResponseSchema = z
   .meta({ id: 'FormResponse' });
 export type FormResponse = z.infer<typeof formResponseSchema>;
 
+/** Standing approvals (docs/approvals.md): "and allow the same for the next N hours". */
+export const GRANT_SCOPES = ['payload', 'title'] as const;
+export type GrantScope = (typeof GRANT_SCOPES)[number];
+/** The longest standing approval any queue may allow: one week. */
+export const MAX_GRANT_HOURS = 168;
+
+export const grantRequestSchema = z
+  .strictObject({
+    scope: z
+      .enum(GRANT_SCOPES)
+      .describe('payload: same agent and identical payload (RFC 8785 digest); title: same agent and same title'),
+    hours: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_GRANT_HOURS)
+      .describe("How long the grant approves matching tasks; at most the queue's grants.maxHours"),
+  })
+  .meta({ id: 'GrantRequest' });
+export type GrantRequest = z.infer<typeof grantRequestSchema>;
+
 export const decisionInputSchema = z
   .strictObject({
     action: decisionActionSchema,
@@ -133,8 +154,22 @@ export const decisionInputSchema = z
       .max(64)
       .optional()
       .describe("reject: why, as a code; must be one of the queue's rejectReasons when it lists any"),
+    grant: grantRequestSchema
+      .optional()
+      .describe(
+        'approve only: also approve matching tasks of the same agent in this queue for the next `hours` (a standing approval)',
+      ),
   })
   .superRefine((input, ctx) => {
+    // Not with approve_with_modifications: the payload that runs is the reviewer's edit, so "the same
+    // again" would approve an agent's unedited payload nobody approved.
+    if (input.grant !== undefined && input.action !== 'approve') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant'],
+        message: `grant is only allowed with approve, not ${input.action}`,
+      });
+    }
     if (input.action === 'reject' && input.response !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['response'], message: 'response is only allowed with an approval' });
     }

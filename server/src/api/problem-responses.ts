@@ -5,7 +5,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'No valid API key or session (unauthorized)',
   403: 'The role does not allow this (forbidden)',
   404: 'No such resource in this workspace (not_found)',
-  409: 'Conflict (task_already_decided, idempotency_request_in_flight, conflict, revoke_window_closed)',
+  409: 'Conflict (task_already_decided, idempotency_request_in_flight, conflict, revoke_window_closed, grant_refused)',
   413: 'The body is larger than the limit (payload_too_large)',
   415: 'The body is not JSON (unsupported_media_type)',
   422: 'Idempotency-Key reused with another body (idempotency_key_reused)',

@@ -7,6 +7,7 @@ import type {
   SweepRepository,
   VoteRepository,
 } from './approvals/approval-ports.js';
+import type { GrantRepository } from './approvals/grant-ports.js';
 import type { AuditRepository } from './audit/audit-ports.js';
 import type { AuditCheckpointRepository } from './audit/checkpoint-ports.js';
 import type {
@@ -58,6 +59,7 @@ export interface Repositories {
   invitations: InvitationRepository;
   savedViews: SavedViewRepository;
   halts: HaltRepository;
+  grants: GrantRepository;
 }
 
 export interface Store {

@@ -3,6 +3,7 @@ import { SqlApiKeyRepository } from './admin/api-key-repository.js';
 import { SqlUserRepository } from './admin/user-repository.js';
 import { SqlWorkspaceRepository } from './admin/workspace-repository.js';
 import { SqlAnalyticsRepository } from './analytics/analytics-repository.js';
+import { SqlGrantRepository } from './approvals/grant-repository.js';
 import { SqlPolicyHistoryRepository } from './approvals/policy-history-repository.js';
 import { SqlQueueRepository } from './approvals/queue-repository.js';
 import { SqlReviewerGroupRepository } from './approvals/reviewer-group-repository.js';
@@ -60,5 +61,6 @@ export function createRepositories(sql: Sql): Repositories {
     invitations: new SqlInvitationRepository(sql),
     savedViews: new SqlSavedViewRepository(sql),
     halts: new SqlHaltRepository(sql),
+    grants: new SqlGrantRepository(sql),
   };
 }

@@ -12,6 +12,7 @@ import * as invitations from './pages/invitations.js';
 import * as queueSettings from './pages/queue-settings.js';
 import * as reviewLinks from './pages/review-links.js';
 import * as settingsBoard from './pages/settings-board.js';
+import * as settingsGrants from './pages/settings-grants.js';
 import * as settingsGroups from './pages/settings-groups.js';
 import * as settingsHalts from './pages/settings-halts.js';
 import * as task from './pages/task.js';
@@ -32,6 +33,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   settingsGroups,
   settingsBoard,
   settingsHalts,
+  settingsGrants,
   analytics,
 ];
 

@@ -27,6 +27,7 @@ import {
   workflowOf,
 } from '../tasks/task-transition.js';
 import type { VoteRecord } from './approval-ports.js';
+import { planGrant, storeGrant } from './grants.js';
 import { unifiedPayloadDiff } from './payload-diff.js';
 import { resolveQueue } from './queue-config.js';
 import { assertMayVote, levelOf, pickAssignee, sameActor } from './workflow.js';
@@ -109,6 +110,11 @@ export async function decideTask(
         all.filter((v) => v.level === flow.level),
       );
       const { change, eventFields } = await voteChange(deps.store.read, task, config, flow, vote, all, tally, now);
+      // A standing approval is given only by a vote that decides the task on its own; refused, the
+      // whole decision is refused and nothing is written.
+      const grant = input.grant
+        ? await planGrant(task, config, input.grant, principal, votes.length === 0 && change.status === 'approved', now)
+        : null;
       return {
         change,
         event: eventFields,
@@ -118,6 +124,7 @@ export async function decideTask(
         // deadlock InnoDB reported under concurrent decisions.
         alongside: async (tx) => {
           if (!(await tx.votes.insert(vote))) throw new ChangeLost();
+          if (grant) await storeGrant(tx, grant, principal);
         },
       };
     },

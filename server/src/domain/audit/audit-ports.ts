@@ -50,6 +50,10 @@ export type AuditAction =
   | 'workspace.time_zone_changed'
   | 'halt.created'
   | 'halt.resumed'
+  /** Standing approvals: given with an approval, used by a task it approved, revoked. */
+  | 'grant.created'
+  | 'grant.used'
+  | 'grant.revoked'
   /** Every task change: `task.` and the task event's type (created, claimed, vote, decided, revoked, …). */
   | `task.${string}`
   /** Retention pruned a prefix of the log; the entry names the last pruned seq and hash. */
@@ -67,6 +71,7 @@ export type AuditTargetType =
   | 'slack_integration'
   | 'workspace'
   | 'halt'
+  | 'grant'
   | 'task'
   | 'audit_log';
 

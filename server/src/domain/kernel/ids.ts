@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   audit: 'aud',
   savedView: 'vew',
   halt: 'hlt',
+  grant: 'grt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

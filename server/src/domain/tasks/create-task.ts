@@ -1,5 +1,6 @@
 import type { CreateTaskInput } from '@loopgate/shared';
-import { planNewTask } from '../approvals/plan-new-task.js';
+import { useGrant } from '../approvals/grants.js';
+import { type PlannedTask, planNewTask } from '../approvals/plan-new-task.js';
 import { refuseIfHalted } from '../halts/halts.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
@@ -103,10 +104,42 @@ export async function createTask(
   };
   let task: TaskRecord;
   try {
-    const { task: created, routing, queueVersion, autoApproval } = await planNewTask(deps, draft, now);
-    task = await deps.store.transaction(async (tx) => {
+    // Named reviewers are asked by name: a standing approval does not answer for them.
+    let plan = await planNewTask(deps, draft, now, { grants: !input.reviewers?.length });
+    let written = await writeNewTask(deps, principal, input, plan, now, idempotency);
+    if (written === GRANT_ENDED) {
+      // The matched grant was revoked (or expired) between the match and its use: route by the policy alone.
+      plan = await planNewTask(deps, draft, now, { grants: false });
+      written = await writeNewTask(deps, principal, input, plan, now, idempotency);
+    }
+    if (written === GRANT_ENDED) throw new AppError('internal_error', 'The task could not be routed; try again');
+    task = written;
+  } catch (error) {
+    if (idempotency) await deps.store.transaction((tx) => tx.idempotency.release(workspaceId, idempotency.key));
+    throw error;
+  }
+  publishChange(deps, task);
+  return { kind: 'created', task };
+}
+
+const GRANT_ENDED = Symbol('grant ended');
+
+/** The creating transaction; GRANT_ENDED (nothing written) when the planned grant ended meanwhile. */
+async function writeNewTask(
+  deps: CreateTaskDeps,
+  principal: Principal,
+  input: CreateTaskInput,
+  plan: PlannedTask,
+  now: number,
+  idempotency: IdempotencyRequest | undefined,
+): Promise<TaskRecord | typeof GRANT_ENDED> {
+  const { task: created, routing, queueVersion, autoApproval, grant } = plan;
+  const { workspaceId } = principal;
+  const ended = new Error('grant ended');
+  try {
+    return await deps.store.transaction(async (tx) => {
       // A halt committed since the check above still stops an auto-approval: nothing is approved
-      // automatically while a halt covers the task.
+      // automatically while a halt covers the task (a grant's approval included).
       if (autoApproval) await refuseIfHalted(tx, created);
       await tx.tasks.insert(created);
       // Named reviewers are asked by e-mail instead of the queue's group (see reviewers/review-mail).
@@ -133,6 +166,8 @@ export async function createTask(
           createdAt: now,
         }),
       );
+      // The grant's use is a compare-and-set too: one revoked since the match rolls all of this back.
+      if (grant && !(await useGrant(tx, grant, created.id, now))) throw ended;
       // Nobody else can have seen the row yet, so the auto-approval's compare-and-set cannot lose.
       const final = autoApproval ? await writeChange(deps, tx, created, autoApproval) : created;
       if (input.notifyEscalations) {
@@ -144,11 +179,9 @@ export async function createTask(
       return final;
     });
   } catch (error) {
-    if (idempotency) await deps.store.transaction((tx) => tx.idempotency.release(workspaceId, idempotency.key));
+    if (error === ended) return GRANT_ENDED;
     throw error;
   }
-  publishChange(deps, task);
-  return { kind: 'created', task };
 }
 
 function resolveDueAt(input: CreateTaskInput, now: number): number | null {

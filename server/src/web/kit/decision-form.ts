@@ -31,6 +31,9 @@ const decisionForm = z.object({
   confirm: formText,
   /** Reject's reason code, when the queue lists reasons to choose from. */
   reasonCode: formText,
+  /** Approve's "and the same for the next N hours": '' (none), payload or title, and the hours. */
+  grantScope: formText,
+  grantHours: formText,
 });
 
 /** What the page shows again when it does not decide: nothing typed is dropped. */
@@ -101,6 +104,8 @@ export function readDecisionForm(
   const typed: Typed = { edited, comment, fields, response };
   const commentOrNone = optionalFormText.parse(comment);
   const reasonCode = optionalFormText.parse(form.reasonCode);
+  // Only Approve carries it: the schema refuses a grant with any other action, and so would the page.
+  const grant = form.grantScope === '' ? undefined : { scope: form.grantScope, hours: Number(form.grantHours) };
 
   // The answers a responseForm asks for: typed the right way, checked before anything is decided.
   let answers: Record<string, unknown> | undefined;
@@ -141,7 +146,7 @@ export function readDecisionForm(
     const wantsChanges = action === 'approve_with_modifications';
     if (edited === undefined) {
       if (wantsChanges) return { kind: 'panel', typed, error: 'Edit the payload first.', status: 400 };
-      return decide({ action, comment: commentOrNone, response: answers }, typed);
+      return decide({ action, comment: commentOrNone, response: answers, grant }, typed);
     }
     const parsed = parseEditedPayload(task.payload, edited);
     if (!parsed.ok) {
@@ -149,7 +154,7 @@ export function readDecisionForm(
       return { kind: 'panel', typed, error, status: 400 };
     }
     if (samePayload(task.payload, parsed.value)) {
-      if (!wantsChanges) return decide({ action, comment: commentOrNone, response: answers }, typed);
+      if (!wantsChanges) return decide({ action, comment: commentOrNone, response: answers, grant }, typed);
       return { kind: 'panel', typed, error: 'You have not changed the payload; use Approve instead.', status: 400 };
     }
     const preview: DecisionPreview = {

@@ -1,9 +1,11 @@
 import {
+  DEFAULT_GRANT_HOURS,
   DETECTOR_LABELS,
   DETECTORS,
   type DetectorKind,
   ESCALATION_ACTIONS,
   FIELD_OPERATORS,
+  grantSettingsOf,
   type PolicyRule,
   type QueueConfig,
   RISK_LEVELS,
@@ -88,6 +90,9 @@ export interface BuilderState {
   /** Sensitive-data classification: each built-in detector's level (off: ''), then custom patterns. */
   detectors: Record<BuiltInDetector, DetectorRow>;
   customDetectors: CustomDetectorRow[];
+  /** Standing approvals: whether reviewers may give them, and for how many hours at most. */
+  grantsAllowed: boolean;
+  grantsMaxHours: string;
   /** Config fields this form has no row for, carried through unchanged (JSON). */
   rest: string;
 }
@@ -104,6 +109,7 @@ const BUILDER_KEYS = new Set([
   'timeoutAction',
   'timeoutAfterSeconds',
   'classification',
+  'grants',
 ]);
 
 const MAX_ROWS = 10;
@@ -211,6 +217,8 @@ export function builderState(config: QueueConfig): BuilderState {
     customDetectors: config.classification.detectors
       .filter((d) => d.detector === 'custom')
       .map((d) => ({ name: d.name ?? '', pattern: d.pattern ?? '', raiseTo: d.raiseTo })),
+    grantsAllowed: grantSettingsOf(config).allowed,
+    grantsMaxHours: String(grantSettingsOf(config).maxHours),
     rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
   };
 }
@@ -279,6 +287,8 @@ export function readBuilder(form: Form): BuilderState {
       pattern: field(form, `custom.${i}.pattern`),
       raiseTo: field(form, `custom.${i}.raiseTo`),
     })),
+    grantsAllowed: field(form, 'grantsAllowed') === 'yes',
+    grantsMaxHours: field(form, 'grantsMaxHours'),
     rest: field(form, 'rest'),
   };
 }
@@ -470,7 +480,15 @@ export function toConfigInput(state: BuilderState): Record<string, unknown> {
         })),
       ],
     },
+    ...grantsInput(state),
   };
+}
+
+/** The defaults (allowed, a day at most) are left out, so a queue saved untouched keeps no `grants` key it lacked. */
+function grantsInput(state: BuilderState): { grants?: { allowed: boolean; maxHours: unknown } } {
+  const maxHours = numberOr(state.grantsMaxHours);
+  if (state.grantsAllowed && maxHours === DEFAULT_GRANT_HOURS) return {};
+  return { grants: { allowed: state.grantsAllowed, maxHours: maxHours ?? DEFAULT_GRANT_HOURS } };
 }
 
 export const BUILDER_CHOICES = {

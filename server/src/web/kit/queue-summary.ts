@@ -1,4 +1,4 @@
-import { type PolicyRule, type QueueConfig, RISK_LEVELS } from '@loopgate/shared';
+import { grantSettingsOf, type PolicyRule, type QueueConfig, RISK_LEVELS } from '@loopgate/shared';
 import { describeCondition } from '../../domain/approvals/field-rules.js';
 
 /**
@@ -16,6 +16,8 @@ export interface QueueSummary {
   slaByRisk: string[];
   escalation: string[];
   timeout: string;
+  /** Standing approvals: forbidden, or for how long at most. */
+  grants: string;
 }
 
 const UNITS: [seconds: number, unit: string][] = [
@@ -126,5 +128,11 @@ export function summarizeQueue(config: QueueConfig): QueueSummary {
     timeout: `${timeoutWhen}: ${
       config.timeoutAction === 'reject' ? 'reject — the task ends expired' : 'approve automatically'
     }`,
+    grants: grantsInWords(config),
   };
+}
+
+function grantsInWords(config: QueueConfig): string {
+  const { allowed, maxHours } = grantSettingsOf(config);
+  return allowed ? `Reviewers may approve the same for up to ${maxHours} h` : 'Not allowed in this queue';
 }

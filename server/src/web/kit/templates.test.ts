@@ -182,6 +182,27 @@ const panel = {
   },
   responseFields: null,
   rejectReasons: [{ code: 'no-receipt', label: 'No receipt' }],
+  grantOption: {
+    disabledReason: 'Queue "support" does not allow standing approvals',
+    agentId: 'refund-bot',
+    maxHours: 24,
+    hours: 8,
+  },
+};
+const grantRow = {
+  id: 'grt_1',
+  scope: 'same agent + same title',
+  queue: 'support',
+  agentId: 'refund-bot',
+  match: 'Refund order 42',
+  by: 'Rita',
+  fromTaskId: 'tsk_1',
+  createdAt: '2030-01-01T00:00:00.000Z',
+  expiresAt: '2030-01-01T08:00:00.000Z',
+  uses: 2,
+  state: 'active',
+  active: true,
+  revokeAction: '/settings/grants/grt_1/revoke',
 };
 const formTask = {
   ...task,
@@ -225,6 +246,7 @@ const summary = {
   slaByRisk: [],
   escalation: [],
   timeout: 'At the deadline: reject',
+  grants: 'Reviewers may approve the same for up to 24 h',
 };
 
 const MAIL_PAYLOADS: ReviewMailView['payload'][] = [
@@ -408,6 +430,11 @@ const SAMPLES: Samples = {
       decisionChanges: [{ path: 'amount', op: 'changed', before: '40', after: '30' }],
       done: { text: 'Approved with 1 change', kind: 'ok' },
       nextHref: '/tasks/next',
+      grants: [
+        grantRow,
+        { ...grantRow, id: 'grt_2', active: false, state: 'revoked by Rita: done', revokeAction: null },
+      ],
+      approvedByGrant: { grantId: 'grt_0', by: 'Rita', fromTaskId: 'tsk_0', until: '2030-01-01T08:00:00.000Z' },
     },
   ],
   review: [
@@ -548,6 +575,7 @@ const SAMPLES: Samples = {
       settings: { timeZone: 'Mars/Base', mailMode: 'daily', mailsPerHour: '5' },
     },
   ],
+  settingsGrants: [{ ...chrome, grants: [grantRow], notice: 'Revoked', error: 'No' }],
   queueEdit: [
     {
       ...chrome,

@@ -16,6 +16,7 @@ import type {
   ReviewMailHtmlView,
   ReviewView,
   SettingsBoardView,
+  SettingsGrantsView,
   SettingsGroupsView,
   SettingsHaltsView,
   TaskView,
@@ -44,6 +45,7 @@ export const TEMPLATES = {
   settingsGroups: template<SettingsGroupsView>('settings-groups'),
   settingsBoard: template<SettingsBoardView>('settings-board'),
   settingsHalts: template<SettingsHaltsView>('settings-halts'),
+  settingsGrants: template<SettingsGrantsView>('settings-grants'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

@@ -200,7 +200,56 @@ export interface ApprovalPanelView extends TaskSummaryView {
   responseFields: FieldView[] | null;
   /** The queue's reasons a reject chooses from (none: a written reason only). */
   rejectReasons: RejectReason[];
+  /** "Also approve the same for the next N hours": absent on e-mail link pages, which give no grants. */
+  grantOption?: GrantOptionView | null;
 }
+
+/** The approve form's standing-approval option, or why it is off for this task. */
+export interface GrantOptionView {
+  /** Why no standing approval can be given here (the queue forbids them, no agent, more votes needed); null: it can. */
+  disabledReason: string | null;
+  /** The agent the grant would be scoped to. */
+  agentId: string | null;
+  maxHours: number;
+  hours: number;
+}
+
+/** One standing approval as the task page and /settings/grants list it. */
+export interface GrantRow {
+  id: string;
+  /** "same agent + identical payload" or "same agent + same title". */
+  scope: string;
+  queue: string;
+  agentId: string;
+  /** The title it matches (scope title), or the payload digest's first characters (scope payload). */
+  match: string;
+  by: string;
+  fromTaskId: string;
+  createdAt: string;
+  expiresAt: string;
+  uses: number;
+  /** "active", "expired" or "revoked by … : reason". */
+  state: string;
+  active: boolean;
+  /** Where this viewer's Revoke form posts; null when they may not revoke it (or it has ended). */
+  revokeAction: string | null;
+}
+
+/** A task a grant approved: which grant, who gave it and on which task. */
+export interface ApprovedByGrant {
+  grantId: string;
+  by: string;
+  fromTaskId: string;
+  until: string;
+}
+
+/** /settings/grants: every standing approval, the active ones with Revoke. */
+export type SettingsGrantsView = SignedIn & {
+  /** The active ones first (soonest to expire first), then the latest ended ones. */
+  grants: GrantRow[];
+  notice?: string;
+  error?: string;
+};
 
 /** One labelled input of a task's form, with what to show in it. */
 export interface FieldView extends FormField {
@@ -305,6 +354,10 @@ export type TaskView = ApprovalPanelView &
     decisionChanges: FieldChange[] | null;
     done: DoneView | null;
     nextHref: string;
+    /** Standing approvals this task's approval gave, each with Revoke where the viewer may. */
+    grants: GrantRow[];
+    /** Set when a standing approval approved this task. */
+    approvedByGrant: ApprovedByGrant | null;
   };
 
 /** The diff stored with the decision is the record; decisions from before it was stored get one computed. */

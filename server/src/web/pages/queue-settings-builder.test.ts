@@ -357,5 +357,28 @@ for (const database of DATABASES) {
       expect(section(page.text, 'config-warnings')).toContain('policy.rules[1] : Never reached');
       expect(section(page.text, 'rule-1')).toContain('Warning: Never reached');
     });
+
+    test('standing approvals: forbid them or cap their hours; back to the defaults leaves no grants key', async () => {
+      await freshQueue('granting');
+      const { agent, fields } = await builder('granting');
+      expect(fields).toContainEqual(['grantsAllowed', 'yes']);
+      expect(fields).toContainEqual(['grantsMaxHours', '24']);
+      const off = fields.filter(([name]) => name !== 'grantsAllowed');
+      const saved = await agent
+        .post('/settings/queues/granting')
+        .type('form')
+        .send(formBody(off, { intent: 'save', grantsMaxHours: '4' }));
+      expect(saved.status).toBe(303);
+      expect((await apiQueue('granting')).body.config.grants).toEqual({ allowed: false, maxHours: 4 });
+      const again = await builder('granting');
+      expect(again.fields).not.toContainEqual(['grantsAllowed', 'yes']);
+      expect(again.fields).toContainEqual(['grantsMaxHours', '4']);
+      const back = await again.agent
+        .post('/settings/queues/granting')
+        .type('form')
+        .send(formBody(again.fields, { intent: 'save', grantsAllowed: 'yes', grantsMaxHours: '24' }));
+      expect(back.status).toBe(303);
+      expect((await apiQueue('granting')).body.config).not.toHaveProperty('grants');
+    });
   });
 }

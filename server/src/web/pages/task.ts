@@ -3,12 +3,14 @@ import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { claimTask, escalateTask, releaseTask } from '../../domain/approvals/claims.js';
 import { decisionOptions } from '../../domain/approvals/decision-options.js';
+import { grantIdOf, grantOptionFor, grantsFromTask, revokeGrant } from '../../domain/approvals/grants.js';
 import { fieldChanges } from '../../domain/approvals/payload-diff.js';
 import { rejectReasonsForTask } from '../../domain/approvals/queues.js';
 import { decideTask } from '../../domain/approvals/vote.js';
 import { listDeliveries, redeliver } from '../../domain/delivery/deliveries.js';
 import { can } from '../../domain/kernel/access.js';
 import { AppError } from '../../domain/kernel/errors.js';
+import { iso } from '../../domain/kernel/iso-time.js';
 import {
   BOARD_STAGES,
   cardStateOf,
@@ -24,15 +26,18 @@ import { DEFAULT_REVOKE_WINDOW_MS, isRevocable, revokeRefusal, revokeTask } from
 import type { TaskRecord } from '../../domain/tasks/task-record.js';
 import { toAppError } from '../../http-common/problem.js';
 import { readDecisionForm, type Typed } from '../kit/decision-form.js';
-import { readForm } from '../kit/forms.js';
+import { optionalFormText, readForm } from '../kit/forms.js';
+import { toGrantRow } from '../kit/grant-rows.js';
 import type { PageKit } from '../kit/page-kit.js';
 import { TEMPLATES } from '../kit/templates.js';
 import {
+  type ApprovedByGrant,
   type DecisionPreview,
   type DoneView,
   decisionChangesOf,
   decisionDiffOf,
   fieldViews,
+  type GrantOptionView,
   panelAccess,
   type RevokeView,
   responseFieldViews,
@@ -48,6 +53,11 @@ const ALL_ACTIONS: DecisionAction[] = ['approve', 'approve_with_modifications', 
 
 /** Opens the most urgent task the signed-in reviewer can decide. */
 const NEXT_TASK_HREF = '/tasks/next';
+
+const revokeGrantForm = z.object({ reason: optionalFormText });
+
+/** The approve form offers a day at most by default, fewer where the queue allows fewer. */
+const SUGGESTED_GRANT_HOURS = 8;
 
 const moveForm = z.object({ to: z.enum(BOARD_STAGES, { error: `Move to one of: ${BOARD_STAGES.join(', ')}` }) });
 
@@ -74,12 +84,14 @@ export function register(router: Router, kit: PageKit): void {
     } = {},
     status = 200,
   ) {
-    const [events, { deliveries }, options, rejectReasons] = await Promise.all([
+    const [events, { deliveries }, options, rejectReasons, grants] = await Promise.all([
       listTaskEvents(deps, web.principal, task.id),
       listDeliveries(deps, web.principal, { taskId: task.id, limit: TASK_PAGE_DELIVERIES }),
       decisionOptions(deps, web.principal, task),
       rejectReasonsForTask(deps, task),
+      grantsFromTask(deps, web.principal, task.id),
     ]);
+    const now = deps.clock();
     const taskPath = `/tasks/${encodeURIComponent(task.id)}`;
     kit.send(
       res,
@@ -101,10 +113,33 @@ export function register(router: Router, kit: PageKit): void {
         backHref: taskPath,
         nextHref: NEXT_TASK_HREF,
         done: extra.done ?? null,
+        grants: grants.map((grant) =>
+          toGrantRow(grant, web.principal, now, (id) => `${taskPath}/grants/${encodeURIComponent(id)}/revoke`),
+        ),
+        approvedByGrant: await approvedByGrantOf(task),
+        grantOption: isFinalStatus(task.status) ? null : await grantOptionOf(task),
         ...extra,
       },
       status,
     );
+  }
+
+  async function grantOptionOf(task: TaskRecord): Promise<GrantOptionView> {
+    const { disabledReason, maxHours } = await grantOptionFor(deps, task);
+    return {
+      disabledReason,
+      agentId: task.agent?.id ?? null,
+      maxHours,
+      hours: Math.min(SUGGESTED_GRANT_HOURS, maxHours),
+    };
+  }
+
+  async function approvedByGrantOf(task: TaskRecord): Promise<ApprovedByGrant | null> {
+    const grantId = task.decision ? grantIdOf(task.decision.decidedBy) : null;
+    const grant = grantId ? await deps.store.read.grants.findById(task.workspaceId, grantId) : null;
+    if (!grant) return null;
+    const by = grant.createdBy.name ?? grant.createdBy.id ?? grant.createdBy.type;
+    return { grantId: grant.id, by, fromTaskId: grant.fromTaskId, until: iso(grant.expiresAt) };
   }
 
   /** An admin on an approved task gets the Revoke form, disabled with the reason once the window has closed. */
@@ -235,6 +270,25 @@ export function register(router: Router, kit: PageKit): void {
         return;
       }
       res.redirect(303, `/tasks/${encodeURIComponent(task.id)}`);
+    }),
+  );
+
+  // Revoke a standing approval this task's approval gave: the same use case as POST /api/v1/grants/{id}/revoke.
+  router.post(
+    '/tasks/:id/grants/:grantId/revoke',
+    kit.form,
+    kit.page(async (req, res, web) => {
+      const task = await getTask(deps, web.principal, String(req.params.id));
+      const { reason } = readForm(revokeGrantForm, req.body);
+      try {
+        await revokeGrant(deps, web.principal, String(req.params.grantId), reason ?? null);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'internal_error') throw error;
+        await sendTask(res, web, task, { error: appError.message }, appError.status);
+        return;
+      }
+      res.redirect(303, `/tasks/${encodeURIComponent(task.id)}#grants`);
     }),
   );
 
