@@ -480,7 +480,7 @@ export const policyBacktestResultSchema = z
     detectors: z
       .array(z.object({ name: z.string(), fired: z.number().int() }))
       .describe(
-        'Per sensitive-data detector, how many replayed tasks it fired on; empty until the queue configures classification',
+        "Per sensitive-data detector the proposed config enables (its label, or a custom detector's name), how many replayed tasks it fired on",
       ),
     warnings: z
       .array(configWarningSchema)

@@ -1,4 +1,4 @@
-import type { Actor, DecisionAction, FormResponse, QueueConfig } from '@loopgate/shared';
+import type { Actor, DecisionAction, FormResponse, QueueConfig, TaskClassification } from '@loopgate/shared';
 import type { JsonValue } from '../tasks/task-record.js';
 import type { RoutableTask } from './routing-policy.js';
 
@@ -131,6 +131,8 @@ export interface ReplayTask extends RoutableTask {
   createdAt: number;
   /** Payload retention erased its payload and context: it cannot be replayed. */
   erased: boolean;
+  /** What the queue's detectors found when it was created; its riskLevel is the one they raised it to. */
+  classification: TaskClassification | null;
   /** The decision as it happened, and who made it; null while open, cancelled, or closed without one. */
   decision: { action: DecisionAction; by: Actor['type'] } | null;
 }

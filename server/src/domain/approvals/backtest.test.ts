@@ -18,6 +18,7 @@ function past(fields: Partial<ReplayTask> = {}): ReplayTask {
     context: null,
     tags: [],
     erased: false,
+    classification: null,
     decision: null,
     ...fields,
   };
@@ -130,19 +131,48 @@ describe('backtest tally', () => {
     });
   });
 
-  test('the detectors hook: a detector that never fired is warned', () => {
-    expect(
-      detectorWarnings([
-        { name: 'iban', fired: 0 },
-        { name: 'email', fired: 3 },
-      ]),
-    ).toEqual([
+  test('classification takes part: detectors raise the replayed risk from what the agent reported; a silent one is warned', () => {
+    const proposed = config({
+      classification: {
+        detectors: [
+          { detector: 'iban', raiseTo: 'high' },
+          { detector: 'email', raiseTo: 'medium' },
+        ],
+      },
+      policy: { rules: [{ type: 'risk', levels: { high: 1 } }], otherwise: 'auto_approve' },
+    });
+    const tally = new BacktestTally(proposed, CURRENT);
+    // A valid IBAN (checksum 82): raised to high, so reviewed.
+    tally.add(past({ payload: { account: 'GB82 WEST 1234 5698 7654 32' } }));
+    // A bad checksum is not an IBAN: stays unraised, auto-approved.
+    tally.add(past({ payload: { account: 'GB00 WEST 1234 5698 7654 32' } }));
+    // Stored as high only because its own classification raised it from none: replayed from none,
+    // and nothing fires on it now, so the proposed config auto-approves it.
+    tally.add(
+      past({
+        riskLevel: 'high',
+        classification: { findings: [], raisedTo: 'high', raisedFrom: null, truncated: false },
+      }),
+    );
+    const result = tally.result('q', RANGE, false);
+    expect(result).toMatchObject({ replayed: 3, toHumans: 1, autoApproved: 2 });
+    expect(result.detectors).toEqual([
+      { name: 'IBAN', fired: 1 },
+      { name: 'E-mail address', fired: 0 },
+    ]);
+    expect(result.warnings.filter((warning) => warning.code === 'detector_never_fired')).toEqual([
       {
         code: 'detector_never_fired',
-        path: 'classification.detectors.iban',
-        message: expect.stringContaining('"iban"'),
+        path: 'classification.detectors.1',
+        message: expect.stringContaining('"E-mail address"'),
       },
     ]);
+    expect(
+      detectorWarnings(proposed, [
+        { name: 'IBAN', fired: 2 },
+        { name: 'E-mail address', fired: 1 },
+      ]),
+    ).toEqual([]);
   });
 
   test('summary wording: none let through, and a range of erased tasks only', () => {

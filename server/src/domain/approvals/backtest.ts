@@ -2,9 +2,11 @@ import {
   BACKTEST_DEFAULT_DAYS,
   BACKTEST_MAX_DAYS,
   BACKTEST_MAX_TASKS,
+  detectorLabel,
   type PolicyBacktestInput,
   type PolicyBacktestResult,
   type QueueConfig,
+  type TaskClassification,
 } from '@loopgate/shared';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
@@ -12,7 +14,8 @@ import { iso } from '../kernel/iso-time.js';
 import type { PolicyHistoryRepository, ReplayCursor, ReplayTask } from './approval-ports.js';
 import { type ConfigWarning, queueConfigWarnings } from './policy-warnings.js';
 import { getQueue, type QueueServiceDeps } from './queues.js';
-import { evaluatePolicy, type RoutableTask, type RoutingOutcome } from './routing-policy.js';
+import { reportedRiskLevel, routeTask } from './route-task.js';
+import type { RoutableTask, RoutingOutcome } from './routing-policy.js';
 
 /**
  * "Backtest before changing a policy": replay a queue's past tasks through a proposed config and
@@ -25,15 +28,17 @@ const DAY_MS = 86_400_000;
 export const REPLAY_PAGE = 5_000;
 
 /**
- * The one place a backtest routes a task. Today it is the routing policy alone; when the queue's
- * sensitive-data classification lands (routeTask: classify, then evaluatePolicy), this becomes that
- * call, and the detectors it reports feed `BacktestTally.detectors`.
+ * The one place a backtest routes a task: the same routeTask creation uses (classify, raise the risk,
+ * then the policy), on the risk level the agent reported — a stored task's riskLevel is the one its
+ * own classification raised it to, which the proposed detectors must not start from. Returns the
+ * labels of the detectors that fired (detectorLabel: a custom detector's name, else the kind's label).
  */
 export function replayRouting(
   config: QueueConfig,
-  task: RoutableTask,
+  task: RoutableTask & { classification?: TaskClassification | null },
 ): { routing: RoutingOutcome; detectors: string[] } {
-  return { routing: evaluatePolicy(config, task), detectors: [] };
+  const { routing, classification } = routeTask(config, { ...task, riskLevel: reportedRiskLevel(task) });
+  return { routing, detectors: (classification?.findings ?? []).map(detectorLabel) };
 }
 
 type Outcome = RoutingOutcome['outcome'];
@@ -96,6 +101,8 @@ export class BacktestTally {
     private readonly currentConfig: QueueConfig,
   ) {
     this.rules = ruleSlots(proposed);
+    // Every configured detector starts at 0, so one that never fires is named (detector_never_fired).
+    for (const detector of proposed.classification.detectors) this.detectorHits.set(detectorLabel(detector), 0);
     this.byName = new Map(this.rules.map((slot) => [slot.rule, slot]));
   }
 
@@ -164,7 +171,7 @@ export class BacktestTally {
       warnings: [
         ...queueConfigWarnings(this.proposed),
         ...rangeWarnings(this.proposed, this.rules, this.replayed),
-        ...detectorWarnings(detectors),
+        ...detectorWarnings(this.proposed, detectors),
       ],
       summary: backtestSummary(counts),
     };
@@ -202,18 +209,21 @@ function rangeWarnings(config: QueueConfig, rules: RuleTally[], replayed: number
     }));
 }
 
-/**
- * Detectors that fired on no replayed task. The hook for classification: `detectors` lists every
- * detector the queue configures, with 0 for those that never fired; empty until then.
- */
-export function detectorWarnings(detectors: { name: string; fired: number }[]): ConfigWarning[] {
-  return detectors
-    .filter((detector) => detector.fired === 0)
-    .map((detector) => ({
-      code: 'detector_never_fired' as const,
-      path: `classification.detectors.${detector.name}`,
-      message: `The detector "${detector.name}" fired on none of the replayed tasks`,
-    }));
+/** Configured detectors that fired on no replayed task, each at its place in the config. */
+export function detectorWarnings(config: QueueConfig, detectors: { name: string; fired: number }[]): ConfigWarning[] {
+  const silent = new Set(detectors.filter((detector) => detector.fired === 0).map((detector) => detector.name));
+  return config.classification.detectors.flatMap((detector, index) => {
+    const label = detectorLabel(detector);
+    if (!silent.has(label)) return [];
+    silent.delete(label);
+    return [
+      {
+        code: 'detector_never_fired' as const,
+        path: `classification.detectors.${index}`,
+        message: `The detector "${label}" fired on none of the replayed tasks: check it is needed, or that its pattern matches what agents send`,
+      },
+    ];
+  });
 }
 
 const n = (value: number) => value.toLocaleString('en-US');

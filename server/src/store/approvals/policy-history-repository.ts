@@ -1,4 +1,4 @@
-import type { DecisionAction, RiskLevel } from '@loopgate/shared';
+import type { DecisionAction, RiskLevel, TaskClassification } from '@loopgate/shared';
 import type { PolicyHistoryRepository, ReplayCursor, ReplayTask } from '../../domain/approvals/approval-ports.js';
 import { type ActorType, type JsonText, parseJson, parseJsonOrNull } from '../rows.js';
 import { allOf, condition, type Sql } from '../sql.js';
@@ -15,6 +15,7 @@ interface ReplayRow {
   decision_action: DecisionAction | null;
   decided_by_type: ActorType | null;
   payload_erased_at: number | string | null;
+  classification: JsonText | null;
 }
 
 function rowToReplay(row: ReplayRow): ReplayTask {
@@ -28,6 +29,8 @@ function rowToReplay(row: ReplayRow): ReplayTask {
     payload: erased ? null : parseJson(row.payload),
     context: erased ? null : parseJsonOrNull(row.context),
     tags: parseJson<string[]>(row.tags),
+    // What creation's classification found: replay starts from the risk the agent reported before it.
+    classification: parseJsonOrNull<TaskClassification>(row.classification),
     erased,
     decision:
       row.decision_action === null || row.decided_by_type === null
@@ -61,7 +64,7 @@ export class SqlPolicyHistoryRepository implements PolicyHistoryRepository {
     );
     const { rows } = await this.sql.query<ReplayRow>(
       `SELECT id, created_at, confidence, risk_level, payload, context, tags, decision_action, decided_by_type,
-              payload_erased_at
+              payload_erased_at, classification
          FROM tasks WHERE ${where.sql} ORDER BY created_at, id LIMIT ?`,
       [...where.params, limit],
     );
