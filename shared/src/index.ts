@@ -4,6 +4,7 @@ export * from './board.js';
 export * from './caller.js';
 export * from './deliveries.js';
 export * from './errors.js';
+export * from './external-reviewers.js';
 export * from './field-conditions.js';
 export * from './form-builder.js';
 export * from './forms.js';

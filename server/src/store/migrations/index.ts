@@ -29,6 +29,7 @@ import { VersionQueueConfigs1764840300000 } from './1764840300000-version-queue-
 import { CreateAuditCheckpoints1764840400000 } from './1764840400000-create-audit-checkpoints.js';
 import { TasksCarryPayloadErasure1764840410000 } from './1764840410000-tasks-carry-payload-erasure.js';
 import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track-agent-drift-and-stage-times.js';
+import { AllowExternalReviewers1764850000200 } from './1764850000200-allow-external-reviewers.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   CreateAuditCheckpoints1764840400000,
   TasksCarryPayloadErasure1764840410000,
   TrackAgentDriftAndStageTimes1764840500000,
+  AllowExternalReviewers1764850000200,
 ];

@@ -407,6 +407,7 @@ const SAMPLES: Samples = {
     { ...panel, reviewer: 'rita@example.com' },
     { ...rejectPanel, reviewer: 'rita@example.com' },
     { ...formPanel, reviewer: 'rita@example.com' },
+    { ...rejectPanel, reviewer: 'gus@partner.example', guest: true },
   ],
   adminUsers: [
     {

@@ -298,7 +298,11 @@ export function decisionChangesOf(task: TaskRecord): FieldChange[] | null {
   return fieldChanges(task.payload, decision.modifiedPayload);
 }
 
-export type ReviewView = ApprovalPanelView & { reviewer: string };
+export type ReviewView = ApprovalPanelView & {
+  reviewer: string;
+  /** An external reviewer's link: the page says they act as a guest, on this task only, and signs no one in. */
+  guest?: boolean;
+};
 
 /** A card with what its viewer may do to it, decided here rather than in the template. */
 export interface BoardCardView extends DetailedCard {
