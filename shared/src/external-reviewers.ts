@@ -8,7 +8,9 @@ import { z } from 'zod';
 const allowField = z
   .array(z.string().max(320))
   .max(200)
-  .describe('E-mail addresses (ann@partner.example) or domains (@partner.example); empty: nobody outside the workspace');
+  .describe(
+    'E-mail addresses (ann@partner.example) or domains (@partner.example); empty: nobody outside the workspace',
+  );
 
 export const externalReviewersSettingsSchema = z
   .strictObject({ allow: allowField })

@@ -131,7 +131,11 @@ for (const database of DATABASES) {
       expect(done.text).not.toContain('/tasks/next');
       const task = await apiTask(created.body.id);
       expect(task.status).toBe('approved');
-      expect(task.decision.decidedBy).toEqual({ type: 'guest', id: 'gus@partner.example', name: 'gus@partner.example' });
+      expect(task.decision.decidedBy).toEqual({
+        type: 'guest',
+        id: 'gus@partner.example',
+        name: 'gus@partner.example',
+      });
       const decided = (await events(created.body.id)).find((e) => e.type === 'decided');
       expect(decided?.actor).toMatchObject({ type: 'guest', id: 'gus@partner.example' });
       const ledger = await auditOf(created.body.id);
@@ -168,7 +172,7 @@ for (const database of DATABASES) {
         .send({ config: { reviewerGroups: ['ops'], levels: [{ name: 'review', group: 'ops', allowGuests: true }] } });
     });
 
-    test("taking an address off the allowlist ends its links; members named alongside are mailed as before", async () => {
+    test('taking an address off the allowlist ends its links; members named alongside are mailed as before', async () => {
       await setAllow(['@partner.example']);
       const created = await create({ reviewers: ['rev@example.com', 'gus@partner.example'] });
       expect(await mailFor(created.body.id)).toBe(2);

@@ -1,6 +1,6 @@
 import { externalReviewersSettingsSchema, updateExternalReviewersInputSchema } from '@loopgate/shared';
-import type { Repositories } from '../domain/store.js';
 import { getExternalReviewers, updateExternalReviewers } from '../domain/reviewers/external-reviewers.js';
+import type { Repositories } from '../domain/store.js';
 import { problemResponses } from './problem-responses.js';
 import { type AnyRouteSpec, defineRoute } from './route.js';
 

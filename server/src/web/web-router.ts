@@ -14,6 +14,7 @@ import * as reviewLinks from './pages/review-links.js';
 import * as settingsBoard from './pages/settings-board.js';
 import * as settingsGroups from './pages/settings-groups.js';
 import * as settingsHalts from './pages/settings-halts.js';
+import * as settingsReviewers from './pages/settings-reviewers.js';
 import * as task from './pages/task.js';
 
 export type { WebDeps } from './kit/page-kit.js';
@@ -32,6 +33,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   settingsGroups,
   settingsBoard,
   settingsHalts,
+  settingsReviewers,
   analytics,
 ];
 

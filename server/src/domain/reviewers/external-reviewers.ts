@@ -120,7 +120,10 @@ export async function sortNamedReviewers(
       `${refused.length === 1 ? 'This reviewer is' : 'These reviewers are'} not members of the workspace${
         allow.length === 0 ? ', and external reviewers are off' : ' and not on its external reviewers allowlist'
       }: ${list}. ${HOW_TO_ALLOW}`,
-      refused.map((email) => ({ path: `reviewers.${emails.findIndex((e) => e.trim().toLowerCase() === email)}`, message: `${email.slice(0, 100)} is not a member` })),
+      refused.map((email) => ({
+        path: `reviewers.${emails.findIndex((e) => e.trim().toLowerCase() === email)}`,
+        message: `${email.slice(0, 100)} is not a member`,
+      })),
     );
   }
   const { config, queue } = await firstLevel();

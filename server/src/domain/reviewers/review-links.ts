@@ -65,10 +65,7 @@ const NO_LONGER = 'This review link belongs to someone who may no longer review 
  * session, and the role it carries is what lets the vote path count the vote — whether it counts at
  * the task's level is `allowGuests`' call (workflow.voteRefusal). The ledger records no role for it.
  */
-async function guestPrincipal(
-  deps: Pick<CreateTaskDeps, 'store'>,
-  link: ReviewLinkRecord,
-): Promise<Principal> {
+async function guestPrincipal(deps: Pick<CreateTaskDeps, 'store'>, link: ReviewLinkRecord): Promise<Principal> {
   const [allow, named] = await Promise.all([
     deps.store.read.workspaces.findExternalReviewers(link.workspaceId),
     deps.store.read.taskReviewers.listForTask(link.workspaceId, link.taskId),

@@ -442,6 +442,16 @@ const SAMPLES: Samples = {
       form: { name: 'ops', members: ['usr_1'] },
     },
   ],
+  settingsReviewers: [
+    {
+      ...chrome,
+      text: 'ann@partner.example\n@partner.example',
+      count: 2,
+      api: '/api/v1/settings/external-reviewers',
+      errors: [],
+    },
+    { ...chrome, text: '<b>bad', count: 0, api: '/x', notice: 'Saved', errors: ['Line 1 (<b>bad): not an address'] },
+  ],
   settingsHalts: [
     {
       ...chrome,

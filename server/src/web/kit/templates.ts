@@ -18,6 +18,7 @@ import type {
   SettingsBoardView,
   SettingsGroupsView,
   SettingsHaltsView,
+  SettingsReviewersView,
   TaskView,
 } from './view-models.js';
 
@@ -44,6 +45,7 @@ export const TEMPLATES = {
   settingsGroups: template<SettingsGroupsView>('settings-groups'),
   settingsBoard: template<SettingsBoardView>('settings-board'),
   settingsHalts: template<SettingsHaltsView>('settings-halts'),
+  settingsReviewers: template<SettingsReviewersView>('settings-reviewers'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

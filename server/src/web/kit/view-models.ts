@@ -526,6 +526,19 @@ export type SettingsGroupsView = SignedIn & {
   form?: { name: string; members: string[] };
 };
 
+/** /settings/reviewers: the external reviewers allowlist as a box of lines. */
+export type SettingsReviewersView = SignedIn & {
+  /** The entries one a line: the saved ones, or what the admin typed when it was refused. */
+  text: string;
+  /** How many entries are saved. */
+  count: number;
+  /** The API path of the same setting. */
+  api: string;
+  notice?: string;
+  /** Problems by line; empty when saved. */
+  errors: string[];
+};
+
 /** /settings/halts: the stop button per scope, and the halts with their Resume buttons. */
 export type SettingsHaltsView = SignedIn & {
   /** Active halts, oldest first; each has a Resume button. */
