@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { EmailMessage } from '../domain/kernel/notifier.js';
 import { sendReviewMails } from '../domain/reviewers/review-mail.js';
@@ -17,6 +19,15 @@ const PARTNER_DESK: PageWorldSetup = {
     ['partners', { reviewerGroups: ['ops'], levels: [{ name: 'review', group: 'ops', allowGuests: true }] }],
   ],
 };
+
+/** docs/reviewers.md's external reviewers examples, sent as the doc shows them: the doc is the fixture. */
+function docsExample(call: string): object {
+  const doc = readFileSync(join(__dirname, '../../../docs/reviewers.md'), 'utf8');
+  const escaped = call.replace(/[/.]/g, '\\$&');
+  const block = new RegExp(`\`\`\`json\n${escaped} \\(external reviewers\\)\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1];
+  if (!block) throw new Error(`docs/reviewers.md lost its external reviewers example ${call}`);
+  return JSON.parse(block);
+}
 
 for (const database of DATABASES) {
   describe(`${database}: external (guest) reviewers`, () => {
@@ -60,6 +71,36 @@ for (const database of DATABASES) {
 
     beforeEach(async () => {
       expect((await setAllow([])).status).toBe(200);
+    });
+
+    test("docs/reviewers.md's example: a guest and a member of the level's group make its quorum of two", async () => {
+      expect(
+        (
+          await request(w.app)
+            .post('/api/v1/settings/external-reviewers')
+            .set(admin())
+            .send(docsExample('POST /api/v1/settings/external-reviewers'))
+        ).body,
+      ).toEqual({ allow: ['ann@partner.example', '@partner.example'] });
+      expect(
+        (await request(w.app).post('/api/v1/queues').set(admin()).send(docsExample('POST /api/v1/queues'))).status,
+      ).toBe(201);
+      const created = await request(w.app)
+        .post('/api/v1/tasks')
+        .set(bearer(w.keys.reviewer))
+        .send(docsExample('POST /api/v1/tasks'));
+      expect(created.status).toBe(201);
+      expect(await mailFor(created.body.id)).toBe(2);
+      const linkOf = (to: string) => linkPath(w.mail.find((m) => m.to[0] === to)!, 'Approve');
+      const [guest, member] = [linkOf('gus@partner.example'), linkOf('rev@example.com')];
+      expect((await request(w.app).post(guest).type('form').send({ action: 'approve' })).text).toContain(
+        'waits for the other reviewers',
+      );
+      expect((await request(w.app).post(member).type('form').send({ action: 'approve' })).text).toContain(
+        'The task is now approved',
+      );
+      const votes = await request(w.app).get(`/api/v1/tasks/${created.body.id}/votes`).set(bearer(w.keys.viewer));
+      expect(votes.body.data.map((v: { actor: { type: string } }) => v.actor.type).sort()).toEqual(['guest', 'user']);
     });
 
     test('the setting is off by default, admin only, checked entry by entry, and audited', async () => {
