@@ -53,6 +53,12 @@ for (const database of DATABASES) {
   describe(`${database}: guests' votes and levels`, () => {
     const w = useApprovalsWorld(database);
     let guest: Principal;
+    const mailDeps = () => ({
+      store: w.store,
+      clock: w.clock,
+      notifier: { send: async (message: (typeof w.mail)[number]) => void w.mail.push(message) },
+      publicUrl: 'http://loopgate.test',
+    });
 
     beforeAll(async () => {
       await updateExternalReviewers({ store: w.store, clock: w.clock }, w.as('admin'), { allow: ['@partner.example'] });
@@ -85,14 +91,14 @@ for (const database of DATABASES) {
     test('review mail goes to the guest at a level that takes guests, and to the group where none do', async () => {
       const task = await w.create({ queue: 'guest-first', reviewers: ['gus@partner.example'] });
       w.mail.length = 0;
-      const offer = await offerReviewLinks(w.sweeper, w.workspaceId, task.id);
+      const offer = await offerReviewLinks(mailDeps(), w.workspaceId, task.id);
       expect(offer.covered).toEqual(['gus@partner.example']);
       expect(w.mail.map((m) => m.to)).toEqual([['gus@partner.example']]);
       await w.decide(task.id, guest);
       await w.decide(task.id, w.as('ops2'));
       // Level 2 takes no guests, and the task names only a guest: the compliance group's to decide
       // (its member here is an API key, which gets no mail, so nobody is offered it by mail).
-      const next = await offerReviewLinks(w.sweeper, w.workspaceId, task.id);
+      const next = await offerReviewLinks(mailDeps(), w.workspaceId, task.id);
       expect(next.covered).not.toContain('gus@partner.example');
     });
   });

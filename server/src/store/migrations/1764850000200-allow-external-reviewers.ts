@@ -27,6 +27,8 @@ export class AllowExternalReviewers1764850000200 implements MigrationInterface {
       'review_links',
       new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'] }),
     );
-    await queryRunner.dropColumn('workspaces', 'external_reviewers');
+    // Raw SQL, as for time_zone: TypeORM's SQLite dropColumn rebuilds the table, which the tables
+    // that reference workspaces refuse.
+    await queryRunner.query('ALTER TABLE workspaces DROP COLUMN external_reviewers');
   }
 }
