@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { buildWebhookPayload } from '../domain/delivery/webhook-payload.js';
 import type { EmailMessage } from '../domain/kernel/notifier.js';
 import { sendReviewMails } from '../domain/reviewers/review-mail.js';
 import { DATABASES } from '../test-support/databases.js';
@@ -185,6 +186,13 @@ for (const database of DATABASES) {
         id: 'gus@partner.example',
         role: null,
       });
+      // Webhooks and callbacks name the guest as the reviewer.
+      const ws = (await w.store.read.workspaces.findBySlug('default'))!.id;
+      const stored = (await w.store.read.tasks.findById(ws, created.body.id))!;
+      const event = (await w.store.read.taskEvents.listForTask(ws, created.body.id)).find((e) => e.type === 'decided')!;
+      expect(buildWebhookPayload('task.decided', stored, event).data.reviewers).toEqual([
+        { type: 'guest', id: 'gus@partner.example', name: 'gus@partner.example' },
+      ]);
       // The link was the whole credential: it cannot sign in or open anything else.
       expect((await request(w.app).get('/board')).status).not.toBe(200);
     });
