@@ -497,9 +497,10 @@ describe('Create Task and server errors', () => {
   });
 
   test('Reviewers takes external reviewers on the allowlist; anyone else is refused with the way to allow them', async () => {
-    const fields = (app.creates.create_task?.operation as { inputFields: { key: string; helpText?: string }[] })
-      .inputFields;
-    const field = fields.find((f) => f.key === 'reviewers');
+    const createOperation = app.creates.create_task?.operation as
+      | { inputFields: { key: string; helpText?: string }[] }
+      | undefined;
+    const field = createOperation?.inputFields.find((f) => f.key === 'reviewers');
     expect(field?.helpText).toContain("must be on the workspace's allowlist (Settings → External reviewers");
     const refused = await zapierError(
       appTester(fn(operation.createTask.perform), {
