@@ -200,6 +200,21 @@ async function main() {
     });
     const created = [];
     for (const task of TASKS) created.push(await api('/api/v1/tasks', { queue: 'customer-care', ...task }));
+    // An external reviewer (guest): the allowlist, a queue whose level takes guests, and a task naming one.
+    await api('/api/v1/settings/external-reviewers', { allow: ['@partner-accounting.example'] });
+    await api('/api/v1/queues', {
+      name: 'partner-refunds',
+      config: {
+        description: 'Refunds our accounting partner signs off.',
+        levels: [{ name: 'partner', allowGuests: true }],
+      },
+    });
+    await api('/api/v1/tasks', {
+      queue: 'partner-refunds',
+      reviewers: ['gus.keller@partner-accounting.example'],
+      ...TASKS[0],
+      title: 'Refund order #48377 — invoice credit for a returned grinder',
+    });
     const first = created[0].id;
     // Spread the board over its columns: one claimed, one escalated, one decided.
     await api(`/api/v1/tasks/${created[1].id}/claim`, {});
@@ -211,21 +226,23 @@ async function main() {
 
     // The review mails land as .eml files under DATA_DIR/mail (no SMTP_URL set).
     const mailDir = path.join(dir, 'mail');
-    let link;
-    for (let i = 0; i < 100 && !link; i++) {
-      const files = fs.existsSync(mailDir) ? fs.readdirSync(mailDir) : [];
-      for (const f of files) {
-        const text = fs
-          .readFileSync(path.join(mailDir, f), 'utf8')
-          .replace(/=\r?\n/g, '')
-          .replace(/=([0-9A-F]{2})/g, (_m, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
-        if (text.includes('#48213') && text.includes('maria.reviewer@example.com')) {
-          link = /Review & modify:\s+(http\S+)/.exec(text)?.[1];
+    const modifyLink = async (title, to) => {
+      for (let i = 0; i < 100; i++) {
+        const files = fs.existsSync(mailDir) ? fs.readdirSync(mailDir) : [];
+        for (const f of files) {
+          const text = fs
+            .readFileSync(path.join(mailDir, f), 'utf8')
+            .replace(/=\r?\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_m, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+          const found = text.includes(title) && text.includes(to) && /Review & modify:\s+(http\S+)/.exec(text)?.[1];
+          if (found) return found;
         }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      if (!link) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!link) throw new Error('no review mail for the first task');
+      throw new Error(`no review mail for ${title} to ${to}`);
+    };
+    const link = await modifyLink('#48213', 'maria.reviewer@example.com');
+    const guestLink = await modifyLink('#48377', 'gus.keller@partner-accounting.example');
 
     browser = await chromium.launch({
       executablePath: process.env.LOOPGATE_CHROMIUM ?? '/usr/bin/chromium',
@@ -236,6 +253,7 @@ async function main() {
       ['board', `${url}/board`],
       ['task', `${url}/tasks/${encodeURIComponent(first)}`],
       ['email-link', link, { anonymous: true }],
+      ['email-link-guest', guestLink, { anonymous: true }],
     ];
     if (ALL) {
       shots.push(
@@ -245,6 +263,7 @@ async function main() {
         // The builder after "Test against the last 30 days": the backtest above the form, nothing saved.
         ['queue-backtest', `${url}/settings/queues/customer-care`, { click: 'button[value=backtest]' }],
         ['users', `${url}/admin/users`],
+        ['external-reviewers', `${url}/settings/reviewers`],
         ['decided-task', `${url}/tasks/${encodeURIComponent(created[3].id)}#revoke`],
         ['not-found', `${url}/no/such/page`],
         ['login', `${url}/login`, { anonymous: true }],

@@ -88,6 +88,13 @@ describe('buildCreateTaskBody', () => {
     });
   });
 
+  test("external reviewers' addresses pass as they are; the server checks them against the allowlist", () => {
+    expect(
+      buildCreateTaskBody({ title: 't', payload: '{}', reviewers: 'ana@example.com, Gus@Partner.example' }, 'http://x/')
+        .reviewers,
+    ).toEqual(['ana@example.com', 'Gus@Partner.example']);
+  });
+
   test('the minimum: title and any JSON payload; a due time is normalised to UTC', () => {
     expect(buildCreateTaskBody({ title: 't', payload: [1, 2], dueAt: '2026-12-01T10:00:00+01:00' })).toEqual({
       title: 't',

@@ -101,7 +101,8 @@ export function buildCreateTaskBody(fields: TaskFields, callbackUrl?: string, ag
   const reviewers = splitList(fields.reviewers);
   const badEmail = reviewers.find((email) => !EMAIL.test(email));
   if (badEmail !== undefined) throw new InputError(`Reviewer "${badEmail}" is not an e-mail address`);
-  // Named reviewers are asked by e-mail instead of the queue's reviewer group (they must be workspace members).
+  // Named reviewers are asked by e-mail instead of the queue's reviewer group: members, or guests on the
+  // workspace's external reviewers allowlist; the server refuses anyone else (reviewer_not_member).
   if (reviewers.length > 0) body.reviewers = reviewers;
   if (context !== undefined) body.context = context;
 

@@ -12,6 +12,7 @@ import { boardRoutes } from './api/board.js';
 import { callerRoutes } from './api/caller.js';
 import { type DeliveryAppDeps, deliveryRoutes } from './api/deliveries.js';
 import { eventRoutes } from './api/events.js';
+import { externalReviewerRoutes } from './api/external-reviewers.js';
 import { grantRoutes } from './api/grants.js';
 import { haltRoutes } from './api/halts.js';
 import { buildOpenApiDocument } from './api/openapi.js';
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps): Express {
     ...apiKeyRoutes({ store: deps.store, clock: deps.clock, bus: deps.bus }),
     ...haltRoutes({ store: deps.store, clock: deps.clock }),
     ...grantRoutes({ store: deps.store, clock: deps.clock }),
+    ...externalReviewerRoutes({ store: deps.store, clock: deps.clock }),
     ...auditRoutes(deps),
   ];
   let openApiDocument: unknown;

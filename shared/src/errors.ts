@@ -36,6 +36,11 @@ export const ERROR_CODES = {
   csrf_token_invalid: { status: 403, title: 'The form expired or did not come from Loopgate; reload and try again' },
   review_link_invalid: { status: 410, title: 'This review link has been used, has expired or is not valid' },
   invitation_invalid: { status: 410, title: 'This invitation has been used, has expired or is not valid' },
+  reviewer_not_member: {
+    status: 400,
+    title: 'A named reviewer is not a member of the workspace and not on its external reviewers allowlist',
+  },
+  guest_not_allowed: { status: 403, title: 'This approval step does not take decisions from external reviewers' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;

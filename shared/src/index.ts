@@ -6,6 +6,7 @@ export * from './classification.js';
 export * from './deliveries.js';
 export * from './detectors.js';
 export * from './errors.js';
+export * from './external-reviewers.js';
 export * from './field-conditions.js';
 export * from './form-builder.js';
 export * from './forms.js';

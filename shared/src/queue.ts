@@ -89,6 +89,13 @@ export const approvalLevelSchema = z
       .describe(
         'unanimous: quorum approvals approve, any rejection rejects. majority: once quorum votes are in, more approvals than rejections approve, otherwise reject',
       ),
+    // Optional rather than defaulted, so every stored config (and its version) reads as before: absent is false.
+    allowGuests: z
+      .boolean()
+      .optional()
+      .describe(
+        "true: external reviewers (guests) a task names may decide at this level through their review link, alongside the level's group; absent or false: their decisions are refused here",
+      ),
   })
   .meta({ id: 'ApprovalLevel' });
 export type ApprovalLevel = z.infer<typeof approvalLevelSchema>;

@@ -80,7 +80,7 @@ export const createTaskInputSchema = z
       .max(50)
       .optional()
       .describe(
-        "Reviewers' e-mail addresses (workspace members) to ask by e-mail instead of the queue's reviewer group",
+        "Reviewers' e-mail addresses to ask by e-mail instead of the queue's reviewer group: workspace members, or external reviewers (guests) the workspace's externalReviewers allowlist names",
       ),
     /** Payload fields a reviewer edits through labelled inputs; each property's pointer must be writable in payload. */
     form: formSchema.optional(),
@@ -199,7 +199,11 @@ export const cancelInputSchema = z
   .meta({ id: 'CancelInput' });
 export type CancelInput = z.infer<typeof cancelInputSchema>;
 
-export const ACTOR_TYPES = ['user', 'api_key', 'policy', 'system'] as const;
+/**
+ * `guest`: an external reviewer the workspace's externalReviewers allowlist lets a task name; id and
+ * name are their e-mail address (lower case). A guest only ever decides through a review link.
+ */
+export const ACTOR_TYPES = ['user', 'api_key', 'policy', 'system', 'guest'] as const;
 export const actorSchema = z
   .object({
     type: z.enum(ACTOR_TYPES),

@@ -479,7 +479,6 @@ describe('Create Task and server errors', () => {
         queue: 'refunds',
         slaMinutes: '30',
         externalRef: 'order-77',
-        reviewers: ['ops@example.com'],
       },
       meta: { zap: { id: 987654 } },
     });
@@ -495,6 +494,37 @@ describe('Create Task and server errors', () => {
       tags: ['refund'],
       dueAt: expect.any(String),
     });
+  });
+
+  test('Reviewers takes external reviewers on the allowlist; anyone else is refused with the way to allow them', async () => {
+    const createOperation = app.creates.create_task?.operation as
+      | { inputFields: { key: string; helpText?: string }[] }
+      | undefined;
+    const field = createOperation?.inputFields.find((f) => f.key === 'reviewers');
+    expect(field?.helpText).toContain("must be on the workspace's allowlist (Settings → External reviewers");
+    const refused = await zapierError(
+      appTester(fn(operation.createTask.perform), {
+        authData,
+        inputData: { ...refund, reviewers: ['gus@partner.example'] },
+      }),
+    );
+    expect(refused.code).toBe('reviewer_not_member');
+    expect(refused.message).toContain('/settings/reviewers');
+    const queue = await lg.api(lg.keys.admin, 'POST', '/api/v1/queues', {
+      name: 'partner-refunds',
+      config: { levels: [{ name: 'review', allowGuests: true }] },
+    });
+    expect(queue.status).toBe(201);
+    const allowed = await lg.api(lg.keys.admin, 'POST', '/api/v1/settings/external-reviewers', {
+      allow: ['@partner.example'],
+    });
+    expect(allowed.body).toEqual({ allow: ['@partner.example'] });
+    const task = await appTester(fn(operation.createTask.perform), {
+      authData,
+      inputData: { ...refund, queue: 'partner-refunds', reviewers: ['gus@partner.example'] },
+    });
+    expect(task).toMatchObject({ status: 'pending_review', queue: 'partner-refunds' });
+    await lg.api(lg.keys.admin, 'POST', '/api/v1/settings/external-reviewers', { allow: [] });
   });
 
   test('a halted Zap (the stop button on its agent id) stops the run as Halted, naming the halt; resumed, it creates again', async () => {

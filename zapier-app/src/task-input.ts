@@ -101,7 +101,7 @@ export const taskInputFields: PlainInputField[] = [
     required: false,
     list: true,
     helpText:
-      "E-mail addresses of workspace members to ask by e-mail instead of the queue's reviewer group. Empty: the queue decides.",
+      "E-mail addresses to ask by e-mail instead of the queue's reviewer group: workspace members, or external reviewers (guests), who must be on the workspace's allowlist (Settings → External reviewers in Loopgate) and decide by e-mail link where the queue's level allows guests. Empty: the queue decides.",
   },
   {
     key: 'formFields',

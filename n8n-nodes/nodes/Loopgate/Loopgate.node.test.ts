@@ -186,6 +186,22 @@ describe('Request Approval (and Wait)', () => {
     expect(waits).toEqual([]);
   });
 
+  test('the Reviewers field says external reviewers must be on the allowlist; a refusal says how to allow them', async () => {
+    const field = new Loopgate().description.properties
+      .flatMap((p) => [p, ...((p.options ?? []) as { name?: string; description?: string }[])])
+      .find((p) => p.name === 'reviewers') as { description?: string } | undefined;
+    expect(field?.description).toContain("must be on the workspace's allowlist (Settings → External reviewers)");
+    const detail =
+      'This reviewer is not a member of the workspace, and external reviewers are off: gus@partner.example. An admin can allow them under Settings → Reviewers (/settings/reviewers)';
+    const { ctx } = fakeContext({
+      params: approvalParams,
+      responses: [{ statusCode: 400, body: { code: 'reviewer_not_member', detail } }],
+    });
+    const error = await new Loopgate().execute.call(ctx).catch((e: unknown) => e);
+    expect((error as NodeApiError).message).toBe(`Loopgate: ${detail} [reviewer_not_member]`);
+    expect((error as NodeApiError).context.code).toBe('reviewer_not_member');
+  });
+
   test('continue on fail: the error comes out as an item with its code, without waiting', async () => {
     const { ctx, waits } = fakeContext({
       params: approvalParams,

@@ -195,7 +195,8 @@ const taskFields: INodeProperties[] = [
         type: 'string',
         default: '',
         placeholder: 'ana@example.com, li@example.com',
-        description: "Comma-separated e-mails of workspace members to ask instead of the queue's reviewer group",
+        description:
+          "Comma-separated e-mails to ask instead of the queue's reviewer group: workspace members, or external reviewers (guests), who must be on the workspace's allowlist (Settings → External reviewers) and decide by e-mail link where the queue's level allows guests",
       },
       {
         displayName: 'Risk Level',

@@ -15,6 +15,7 @@ import * as settingsBoard from './pages/settings-board.js';
 import * as settingsGrants from './pages/settings-grants.js';
 import * as settingsGroups from './pages/settings-groups.js';
 import * as settingsHalts from './pages/settings-halts.js';
+import * as settingsReviewers from './pages/settings-reviewers.js';
 import * as task from './pages/task.js';
 
 export type { WebDeps } from './kit/page-kit.js';
@@ -34,6 +35,7 @@ const PAGES: { register(router: Router, kit: PageKit): void }[] = [
   settingsBoard,
   settingsHalts,
   settingsGrants,
+  settingsReviewers,
   analytics,
 ];
 

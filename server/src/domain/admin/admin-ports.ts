@@ -15,6 +15,9 @@ export interface WorkspaceRepository {
   /** The time zone the workspace's members fall back to (IANA name); null: UTC. */
   findTimeZone(id: string): Promise<string | null>;
   setTimeZone(id: string, timeZone: string | null): Promise<boolean>;
+  /** The external reviewers allowlist (lower-cased addresses and `@domain`s); empty: off. */
+  findExternalReviewers(id: string): Promise<string[]>;
+  setExternalReviewers(id: string, allow: readonly string[]): Promise<boolean>;
 }
 
 /** How review mail reaches a user: one mail per task, or an hourly or daily digest. */

@@ -42,7 +42,8 @@ export function replayRouting(
 }
 
 type Outcome = RoutingOutcome['outcome'];
-const HUMAN_ACTORS = new Set(['user', 'api_key']);
+// People: members (signed in or by their key) and external reviewers deciding through their link.
+const HUMAN_ACTORS = new Set(['user', 'api_key', 'guest']);
 
 interface RuleTally {
   rule: string;

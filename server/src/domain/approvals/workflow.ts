@@ -96,7 +96,18 @@ export function voteRefusal(
   // A level without a group is open to every reviewer. A level with one is decided by its members,
   // or by the group an escalation reassigned the task to.
   const groups = decidingGroups(config, task);
-  if (groups.length > 0 && !groups.some(memberOf)) {
+  if (principal.actor.type === 'guest') {
+    // A guest (an external reviewer deciding by link) is in no group: a level counts them only when
+    // it says so, and then alongside its group.
+    if (level.allowGuests !== true) {
+      return new AppError(
+        'guest_not_allowed',
+        `Level ${task.level} (${level.name}) does not take decisions from external reviewers; its ${
+          groups.length > 0 ? groups.map((g) => `"${g}"`).join(' or ') : 'workspace'
+        } reviewers decide it`,
+      );
+    }
+  } else if (groups.length > 0 && !groups.some(memberOf)) {
     return new AppError(
       'forbidden',
       `Level ${task.level} (${level.name}) is decided by the ${groups.map((g) => `"${g}"`).join(' or ')} group`,

@@ -48,6 +48,8 @@ export type AuditAction =
   | 'slack_integration.user_linked'
   /** The operator set the time zone the workspace's members fall back to. */
   | 'workspace.time_zone_changed'
+  /** An admin changed who may be named as an external (guest) reviewer (from → to). */
+  | 'workspace.external_reviewers_changed'
   | 'halt.created'
   | 'halt.resumed'
   /** Standing approvals: given with an approval, used by a task it approved, revoked. */

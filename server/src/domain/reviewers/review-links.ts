@@ -7,6 +7,7 @@ import { hashToken } from '../kernel/secrets.js';
 import type { CreateTaskDeps } from '../tasks/create-task.js';
 import type { TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
+import { allowsExternalReviewer, guestActor, isGuestLinkKey } from './external-reviewers.js';
 import { memberPrincipal } from './member-principal.js';
 import type { ReviewLinkRecord } from './reviewer-ports.js';
 
@@ -14,6 +15,8 @@ export interface OpenedReviewLink {
   link: ReviewLinkRecord;
   task: TaskRecord;
   principal: Principal;
+  /** The link is an external reviewer's: it acts as `guest:<address>` on this one task, and nowhere else. */
+  guest: boolean;
 }
 
 const INVALID = 'This review link is not valid. It may have been mistyped or cut off.';
@@ -46,11 +49,32 @@ export async function openReviewLink(
       'This task has moved on to another approval step; this link no longer applies.',
     );
   }
+  if (isGuestLinkKey(link.userId)) return { link, task, principal: await guestPrincipal(deps, link), guest: true };
   const member = await memberPrincipal(deps.store.read, link.workspaceId, link.userId);
   if (!member || !can(member.principal.role, 'task:decide')) {
-    throw new AppError('review_link_invalid', 'This review link belongs to someone who may no longer review here.');
+    throw new AppError('review_link_invalid', NO_LONGER);
   }
-  return { link, task, principal: member.principal };
+  return { link, task, principal: member.principal, guest: false };
+}
+
+const NO_LONGER = 'This review link belongs to someone who may no longer review here.';
+
+/**
+ * An external reviewer's link acts as them while the workspace still allows their address and the
+ * task still names them. The principal exists only for this link's decision: it is never put in a
+ * session, and the role it carries is what lets the vote path count the vote — whether it counts at
+ * the task's level is `allowGuests`' call (workflow.voteRefusal). The ledger records no role for it.
+ */
+async function guestPrincipal(deps: Pick<CreateTaskDeps, 'store'>, link: ReviewLinkRecord): Promise<Principal> {
+  const [allow, named] = await Promise.all([
+    deps.store.read.workspaces.findExternalReviewers(link.workspaceId),
+    deps.store.read.taskReviewers.listForTask(link.workspaceId, link.taskId),
+  ]);
+  const address = link.email.toLowerCase();
+  if (!allowsExternalReviewer(allow, address) || !named.some((email) => email.toLowerCase() === address)) {
+    throw new AppError('review_link_invalid', NO_LONGER);
+  }
+  return { workspaceId: link.workspaceId, role: 'reviewer', actor: guestActor(address) };
 }
 
 /** An Approve link approves and a Reject link rejects; a Review & modify link may do either, or modify. */

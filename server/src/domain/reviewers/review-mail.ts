@@ -1,13 +1,15 @@
-import { isFinalStatus, type Role } from '@loopgate/shared';
+import { isFinalStatus, type QueueConfig, type Role } from '@loopgate/shared';
 import { maskDocument } from '../approvals/classification.js';
 import { resolveQueue } from '../approvals/queue-config.js';
+import { levelOf } from '../approvals/workflow.js';
 import { can } from '../kernel/access.js';
 import type { EmailMessage, Notifier } from '../kernel/notifier.js';
 import { hashToken, randomToken } from '../kernel/secrets.js';
 import type { CreateTaskDeps } from '../tasks/create-task.js';
 import type { JsonValue, TaskRecord } from '../tasks/task-record.js';
 import { workflowOf } from '../tasks/task-transition.js';
-import { mailPreferences } from './mail-settings.js';
+import { allowsExternalReviewer, guestLinkKey } from './external-reviewers.js';
+import { isTimeZone, mailPreferences } from './mail-settings.js';
 import type { ReviewLinkAction, ReviewLinkRecord } from './reviewer-ports.js';
 
 /**
@@ -35,29 +37,42 @@ const ACTIONS: readonly ReviewLinkAction[] = ['approve', 'reject', 'modify'];
 interface Recipient {
   userId: string;
   email: string;
+  /** An external reviewer: no account, so no mail settings or digest; `userId` is their link key. */
+  guest?: boolean;
 }
 
-async function recipientsOf(deps: Pick<ReviewMailDeps, 'store'>, task: TaskRecord): Promise<Recipient[]> {
+async function recipientsOf(
+  deps: Pick<ReviewMailDeps, 'store'>,
+  task: TaskRecord,
+  config: QueueConfig,
+): Promise<Recipient[]> {
   const flow = workflowOf(task);
-  // Reviewers the task names by e-mail take the place of the group, as long as they are members
-  // who may decide here (a link must act as someone); unknown addresses get nothing.
+  // Reviewers the task names by e-mail take the place of the group: members who may decide here (a
+  // link must act as someone), and guests the allowlist still names, at levels that take guests.
   const named = await deps.store.read.taskReviewers.listForTask(task.workspaceId, task.id);
   if (named.length > 0) {
     const out: Recipient[] = [];
+    const guestsHere = levelOf(config, flow.level).allowGuests === true;
+    let allGuests = true;
+    let allow: string[] | null = null;
     for (const email of named) {
       const user = await deps.store.read.users.findByEmail(email);
       const membership = user ? await deps.store.read.users.findMembership(task.workspaceId, user.id) : null;
-      if (
-        !user ||
-        !membership ||
-        (membership.deactivatedAt ?? null) !== null ||
-        !can(membership.role as Role, 'task:decide')
-      )
+      if (!user || !membership) {
+        allow ??= await deps.store.read.workspaces.findExternalReviewers(task.workspaceId);
+        if (!guestsHere || !allowsExternalReviewer(allow, email)) continue;
+        const address = email.trim().toLowerCase();
+        if (flow.claimed && flow.assignee && flow.assignee.id !== address) continue;
+        out.push({ userId: guestLinkKey(address), email: address, guest: true });
         continue;
+      }
+      allGuests = false;
+      if ((membership.deactivatedAt ?? null) !== null || !can(membership.role as Role, 'task:decide')) continue;
       if (flow.claimed && flow.assignee && flow.assignee.id !== user.id) continue;
       out.push({ userId: user.id, email: user.email });
     }
-    return out;
+    // A level that takes no guests, on a task that names only guests, is the queue's group's to decide.
+    if (!(allGuests && !guestsHere)) return out;
   }
   const group = flow.assignedGroup
     ? await deps.store.read.reviewerGroups.findByName(task.workspaceId, flow.assignedGroup)
@@ -162,18 +177,27 @@ export async function offerReviewLinks(
   const task = await deps.store.read.tasks.findById(workspaceId, taskId);
   if (!task || isFinalStatus(task.status)) return { sent: 0, mailed: [], covered: [] };
   const level = workflowOf(task).level;
-  const recipients = await recipientsOf(deps, task);
-  const { mailPayload } = (await resolveQueue(deps.store.read, workspaceId, task.queue)).config;
+  const { config } = await resolveQueue(deps.store.read, workspaceId, task.queue);
+  const { mailPayload } = config;
+  const recipients = await recipientsOf(deps, task, config);
   const mailed: string[] = [];
   let sent = 0;
   for (const recipient of recipients) {
     const now = deps.clock();
     const tokens = await claimLinks(deps, task, level, recipient, now);
     if (!tokens) continue;
-    const prefs = await mailPreferences(deps.store.read, workspaceId, recipient.userId);
+    // A guest has no account: no settings of their own, no digest or hourly cap (they get one task's mail).
+    const prefs = recipient.guest
+      ? {
+          timeZone: guestTimeZone(await deps.store.read.workspaces.findTimeZone(workspaceId)),
+          mailMode: 'each' as const,
+          mailsPerHour: Number.POSITIVE_INFINITY,
+        }
+      : await mailPreferences(deps.store.read, workspaceId, recipient.userId);
     // A digest reader, or anyone at their hourly cap, gets the task in their next digest instead.
     const hourStart = Math.floor(now / HOUR_MS) * HOUR_MS;
     const capped =
+      !recipient.guest &&
       prefs.mailMode === 'each' &&
       !(await deps.store.transaction((tx) =>
         tx.mailDigest.claimSendSlot(recipient.userId, hourStart, prefs.mailsPerHour, now),
@@ -214,6 +238,10 @@ export async function offerReviewLinks(
 }
 
 export const HOUR_MS = 3_600_000;
+
+function guestTimeZone(zone: string | null): string {
+  return zone !== null && isTimeZone(zone) ? zone : 'UTC';
+}
 
 /** The three link addresses for three tokens. */
 export function linkUrls(

@@ -1,10 +1,12 @@
 import type { CreateTaskInput } from '@loopgate/shared';
 import { useGrant } from '../approvals/grants.js';
 import { type PlannedTask, planNewTask } from '../approvals/plan-new-task.js';
+import { resolveQueue } from '../approvals/queue-config.js';
 import { refuseIfHalted } from '../halts/halts.js';
 import { authorize, type Principal } from '../kernel/access.js';
 import { AppError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
+import { sortNamedReviewers } from '../reviewers/external-reviewers.js';
 import type { StoredResponse } from './task-ports.js';
 import type { JsonValue, TaskRecord } from './task-record.js';
 import { publishChange, recordTaskEvent, type TaskChangeDeps, taskEvent, writeChange } from './task-transition.js';
@@ -54,6 +56,14 @@ export async function createTask(
   // Before the Idempotency-Key is claimed: a refused request leaves nothing to release, and its retry
   // after the resume is a first attempt.
   await refuseIfHalted(deps.store.read, { workspaceId, queue, source, agent: input.agent ?? null });
+  // Named reviewers who are not members must be on the workspace's external reviewers allowlist, and
+  // the queue's first level must take guests' decisions; refused before anything is written.
+  if (input.reviewers?.length) {
+    await sortNamedReviewers(deps.store.read, workspaceId, input.reviewers, async () => ({
+      queue,
+      config: (await resolveQueue(deps.store.read, workspaceId, queue)).config,
+    }));
+  }
 
   if (idempotency) {
     const claim = await deps.store.transaction((tx) =>

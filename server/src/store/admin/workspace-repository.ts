@@ -1,4 +1,5 @@
 import type { WorkspaceRecord, WorkspaceRepository } from '../../domain/admin/admin-ports.js';
+import { parseJsonOrNull } from '../rows.js';
 import { insertRow, type Sql } from '../sql.js';
 
 /** A `workspaces` row. */
@@ -51,6 +52,23 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
 
   async setTimeZone(id: string, timeZone: string | null): Promise<boolean> {
     const { affected } = await this.sql.query('UPDATE workspaces SET time_zone = ? WHERE id = ?', [timeZone, id]);
+    return affected === 1;
+  }
+
+  async findExternalReviewers(id: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ external_reviewers: string | null }>(
+      'SELECT external_reviewers FROM workspaces WHERE id = ?',
+      [id],
+    );
+    const parsed = parseJsonOrNull(rows[0]?.external_reviewers ?? null);
+    return Array.isArray(parsed) ? parsed.filter((entry): entry is string => typeof entry === 'string') : [];
+  }
+
+  async setExternalReviewers(id: string, allow: readonly string[]): Promise<boolean> {
+    const { affected } = await this.sql.query('UPDATE workspaces SET external_reviewers = ? WHERE id = ?', [
+      allow.length === 0 ? null : JSON.stringify(allow),
+      id,
+    ]);
     return affected === 1;
   }
 }

@@ -32,6 +32,7 @@ import { TrackAgentDriftAndStageTimes1764840500000 } from './1764840500000-track
 import { ClusterAuditLogBySeq1764840600000 } from './1764840600000-cluster-audit-log-by-seq.js';
 import { SplitAnalyticsRollupsByReport1764840700000 } from './1764840700000-split-analytics-rollups-by-report.js';
 import { TasksCarryClassification1764850000100 } from './1764850000100-tasks-carry-classification.js';
+import { AllowExternalReviewers1764850000200 } from './1764850000200-allow-external-reviewers.js';
 import { CreateStandingGrants1764850000300 } from './1764850000300-create-standing-grants.js';
 
 /** Every migration, oldest first. Listed explicitly so the compiled and the test builds find the same set. */
@@ -70,5 +71,6 @@ export const MIGRATIONS = [
   ClusterAuditLogBySeq1764840600000,
   SplitAnalyticsRollupsByReport1764840700000,
   TasksCarryClassification1764850000100,
+  AllowExternalReviewers1764850000200,
   CreateStandingGrants1764850000300,
 ];

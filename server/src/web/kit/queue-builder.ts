@@ -56,6 +56,8 @@ export interface LevelRow {
   group: string;
   quorum: string;
   mode: string;
+  /** The level takes external reviewers' (guests') decisions: `allowGuests: true`. */
+  allowGuests: boolean;
 }
 export interface StepRow {
   action: string;
@@ -196,6 +198,7 @@ export function builderState(config: QueueConfig): BuilderState {
       group: level.group ?? '',
       quorum: String(level.quorum),
       mode: level.mode,
+      allowGuests: level.allowGuests === true,
     })),
     slaMinutes: minutes(config.sla.seconds),
     slaByRisk: { ...noRisk(), ...Object.fromEntries(RISK_LEVELS.map((r) => [r, minutes(config.sla.byRisk[r])])) },
@@ -266,6 +269,7 @@ export function readBuilder(form: Form): BuilderState {
       group: field(form, `level.${i}.group`),
       quorum: field(form, `level.${i}.quorum`),
       mode: field(form, `level.${i}.mode`),
+      allowGuests: field(form, `level.${i}.allowGuests`) === 'yes',
     })),
     slaMinutes: field(form, 'sla.minutes'),
     slaByRisk: Object.fromEntries(RISK_LEVELS.map((r) => [r, field(form, `sla.${r}`)])) as Record<RiskLevel, string>,
@@ -324,7 +328,7 @@ export function applyOperation(state: BuilderState, op: string, newRuleType: str
     case 'level':
       return {
         ...state,
-        levels: edit(state.levels, () => ({ name: '', group: '', quorum: '1', mode: 'unanimous' })),
+        levels: edit(state.levels, () => ({ name: '', group: '', quorum: '1', mode: 'unanimous', allowGuests: false })),
       };
     case 'custom':
       return {
@@ -446,6 +450,8 @@ export function toConfigInput(state: BuilderState): Record<string, unknown> {
         group: level.group === '' ? null : level.group,
         quorum: numberOr(level.quorum),
         mode: level.mode,
+        // Written only when ticked, so a queue saved from the page keeps the config (and version) it had.
+        allowGuests: level.allowGuests ? true : undefined,
       }),
     ),
     creatorMayApprove: state.creatorMayApprove,

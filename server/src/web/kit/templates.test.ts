@@ -438,9 +438,10 @@ const SAMPLES: Samples = {
     },
   ],
   review: [
-    { ...panel, reviewer: 'rita@example.com' },
-    { ...rejectPanel, reviewer: 'rita@example.com' },
-    { ...formPanel, reviewer: 'rita@example.com' },
+    { ...panel, reviewer: 'rita@example.com', guest: false },
+    { ...rejectPanel, reviewer: 'rita@example.com', guest: false },
+    { ...formPanel, reviewer: 'rita@example.com', guest: false },
+    { ...rejectPanel, reviewer: 'gus@partner.example', guest: true },
   ],
   adminUsers: [
     {
@@ -474,6 +475,17 @@ const SAMPLES: Samples = {
       error: 'No',
       form: { name: 'ops', members: ['usr_1'] },
     },
+  ],
+  settingsReviewers: [
+    {
+      ...chrome,
+      text: 'ann@partner.example\n@partner.example',
+      count: 2,
+      api: '/api/v1/settings/external-reviewers',
+      notice: '',
+      errors: [],
+    },
+    { ...chrome, text: '<b>bad', count: 0, api: '/x', notice: 'Saved', errors: ['Line 1 (<b>bad): not an address'] },
   ],
   settingsHalts: [
     {

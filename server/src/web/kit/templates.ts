@@ -19,6 +19,7 @@ import type {
   SettingsGrantsView,
   SettingsGroupsView,
   SettingsHaltsView,
+  SettingsReviewersView,
   TaskView,
 } from './view-models.js';
 
@@ -46,6 +47,7 @@ export const TEMPLATES = {
   settingsBoard: template<SettingsBoardView>('settings-board'),
   settingsHalts: template<SettingsHaltsView>('settings-halts'),
   settingsGrants: template<SettingsGrantsView>('settings-grants'),
+  settingsReviewers: template<SettingsReviewersView>('settings-reviewers'),
   queueEdit: template<QueueEditView>('queue-edit'),
   /** The HTML part of review mail (web/kit/mail.ts). */
   reviewMail: template<ReviewMailHtmlView>('mail/review'),

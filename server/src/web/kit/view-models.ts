@@ -374,7 +374,11 @@ export function decisionChangesOf(task: TaskRecord): FieldChange[] | null {
   return fieldChanges(task.payload, decision.modifiedPayload);
 }
 
-export type ReviewView = ApprovalPanelView & { reviewer: string };
+export type ReviewView = ApprovalPanelView & {
+  reviewer: string;
+  /** An external reviewer's link: the page says they act as a guest, on this task only, and signs no one in. */
+  guest?: boolean;
+};
 
 /** A card with what its viewer may do to it, decided here rather than in the template. */
 export interface BoardCardView extends DetailedCard {
@@ -596,6 +600,19 @@ export type SettingsGroupsView = SignedIn & {
   notice?: string;
   error?: string;
   form?: { name: string; members: string[] };
+};
+
+/** /settings/reviewers: the external reviewers allowlist as a box of lines. */
+export type SettingsReviewersView = SignedIn & {
+  /** The entries one a line: the saved ones, or what the admin typed when it was refused. */
+  text: string;
+  /** How many entries are saved. */
+  count: number;
+  /** The API path of the same setting. */
+  api: string;
+  notice?: string;
+  /** Problems by line; empty when saved. */
+  errors: string[];
 };
 
 /** /settings/halts: the stop button per scope, and the halts with their Resume buttons. */

@@ -138,6 +138,23 @@ for (const database of DATABASES) {
       ]);
     });
 
+    test("a level's External reviewers box saves allowGuests: true, and unticked leaves the config as it was", async () => {
+      await freshQueue('guest-levels');
+      const before = (await apiQueue('guest-levels')).body.config;
+      const { agent, fields, page } = await builder('guest-levels');
+      expect(page.text).toContain('name="level.0.allowGuests" value="yes" aria-describedby="level-0-guests-help"');
+      const saved = await agent
+        .post('/settings/queues/guest-levels')
+        .type('form')
+        .send(formBody(fields, { intent: 'save', 'level.1.allowGuests': 'yes' }));
+      expect(saved.status).toBe(303);
+      const after = (await apiQueue('guest-levels')).body.config;
+      expect(after.levels.map((level: { allowGuests?: boolean }) => level.allowGuests)).toEqual([undefined, true]);
+      expect({ ...after, levels: before.levels }).toEqual(before);
+      const again = await builder('guest-levels');
+      expect(again.page.text).toContain('name="level.1.allowGuests" value="yes" checked');
+    });
+
     test('"Add rule" re-renders with the new row and nothing typed lost; nothing is saved', async () => {
       await freshQueue('adding');
       const before = await apiQueue('adding');

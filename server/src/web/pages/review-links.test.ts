@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { EmailMessage } from '../../domain/kernel/notifier.js';
 import { sendReviewMails } from '../../domain/reviewers/review-mail.js';
 import { DATABASES } from '../../test-support/databases.js';
-import { SUPPORT_DESK, taskHelpers, usePageWorld } from '../../test-support/page-world.js';
+import { bearer, SUPPORT_DESK, taskHelpers, usePageWorld } from '../../test-support/page-world.js';
 
 for (const database of DATABASES) {
   describe(`${database}: e-mail review link pages`, () => {
@@ -41,13 +41,52 @@ for (const database of DATABASES) {
         expect(await mailFor(task.id)).toBe(0);
       });
 
-      test("reviewers named on the task are mailed instead of the queue's group; non-members get nothing", async () => {
+      test("reviewers named on the task are mailed instead of the queue's group; viewers get nothing", async () => {
+        // A non-member is refused at create (reviewer_not_member; see api/external-reviewers-api.test.ts).
         const task = await createTask({
           title: 'Named reviewers',
-          reviewers: ['Admin@Example.com', 'view@example.com', 'stranger@example.com'],
+          reviewers: ['Admin@Example.com', 'view@example.com'],
         });
         expect(await mailFor(task.id)).toBe(1);
         expect(w.mail.map((m) => m.to[0])).toEqual(['admin@example.com']);
+      });
+
+      test("a guest's link page says they review as a guest, on this task only, with no account chrome", async () => {
+        const admin = bearer(w.keys.admin);
+        await request(w.app)
+          .post('/api/v1/queues')
+          .set(admin)
+          .send({ name: 'partner-refunds', config: { levels: [{ name: 'review', group: 'ops', allowGuests: true }] } });
+        await request(w.app)
+          .post('/api/v1/settings/external-reviewers')
+          .set(admin)
+          .send({ allow: ['gus@partner.example'] });
+        const task = await createTask({
+          title: 'Guest page',
+          queue: 'partner-refunds',
+          reviewers: ['gus@partner.example'],
+        });
+        expect(await mailFor(task.id)).toBe(1);
+        const links = linksOf(w.mail[0]!);
+        const page = await request(w.app).get(new URL(links.modify).pathname);
+        expect(page.status).toBe(200);
+        expect(page.text).toContain('<strong>gus@partner.example</strong>, an external reviewer (guest)');
+        expect(page.text).toContain('recorded as guest:gus@partner.example');
+        // No session: no navigation, no log-out form, no cookie.
+        expect(page.text).not.toContain('href="/admin/users"');
+        expect(page.text).not.toContain('action="/logout"');
+        expect(page.headers['set-cookie']).toBeUndefined();
+        for (const id of ['approve', 'reject', 'approve_with_modifications'])
+          expect(page.text).toContain(`value="${id}"`);
+        const done = await request(w.app)
+          .post(new URL(links.reject).pathname)
+          .type('form')
+          .send({ action: 'reject', comment: 'Not ours', confirm: '1' });
+        expect(done.status).toBe(200);
+        expect(done.text).toContain('Rejected: Not ours');
+        expect(done.text).not.toContain('Next task');
+        expect((await apiTask(task.id)).decision.decidedBy).toMatchObject({ type: 'guest', id: 'gus@partner.example' });
+        await request(w.app).post('/api/v1/settings/external-reviewers').set(admin).send({ allow: [] });
       });
 
       test('GET never decides; POST decides once; the second use and sibling links are refused', async () => {

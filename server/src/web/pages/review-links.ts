@@ -51,6 +51,7 @@ export function register(router: Router, kit: PageKit): void {
         ...taskSummaryView(opened.task, options, deps.clock()),
         ...panelAccess(DECISION_ACTIONS_BY_LINK[opened.link.action], options),
         reviewer: opened.link.email,
+        guest: opened.guest,
         fields: fieldViews(opened.task, typed),
         responseFields: responseFieldViews(opened.task, typed),
         rejectReasons,
@@ -108,8 +109,9 @@ export function register(router: Router, kit: PageKit): void {
         heading: decidedHeading(opened.task.payload, decision.input),
         text: `Thank you, your decision was recorded. ${outcome}`,
         kind: 'ok',
-        // Opens the most urgent task this reviewer can decide (after logging in, when they are not).
-        link: { href: '/tasks/next', label: 'Next task' },
+        // Opens the most urgent task this reviewer can decide (after logging in, when they are not);
+        // a guest has no account and no other task to go to.
+        link: opened.guest ? null : { href: '/tasks/next', label: 'Next task' },
       });
     } catch (error) {
       kit.fail(req, res, error, null);
