@@ -192,7 +192,7 @@ describe('Request Approval (and Wait)', () => {
       .find((p) => p.name === 'reviewers') as { description?: string } | undefined;
     expect(field?.description).toContain("must be on the workspace's allowlist (Settings → External reviewers)");
     const detail =
-      'This reviewer is not a member of the workspace, and external reviewers are off: gus@partner.example. An admin can allow them under Settings → Reviewers (/settings/reviewers)';
+      'This reviewer is not a member of the workspace, and external reviewers are off: gus@partner.example. An admin can allow them under Settings → External reviewers (/settings/reviewers)';
     const { ctx } = fakeContext({
       params: approvalParams,
       responses: [{ statusCode: 400, body: { code: 'reviewer_not_member', detail } }],

@@ -37,6 +37,23 @@ for (const database of DATABASES) {
         policy: { rules: [{ type: 'risk', levels: { low: 1, high: 2 } }] },
       });
       await createQueue({ store, clock }, admin, { name: 'risky', config });
+      // A member to name as a task's reviewer (naming a non-member is refused: reviewer_not_member).
+      await store.transaction(async (tx) => {
+        await tx.users.insert({
+          id: 'usr_sam',
+          email: 'sam@example.com',
+          name: 'Sam',
+          passwordHash: 'h',
+          createdAt: 1,
+        });
+        await tx.users.addMembership({
+          workspaceId,
+          userId: 'usr_sam',
+          role: 'reviewer',
+          createdAt: 1,
+          deactivatedAt: null,
+        });
+      });
     });
     afterAll(async () => close());
 
@@ -170,7 +187,7 @@ for (const database of DATABASES) {
       expect((await create({ title: 'Named', responseForm } as Partial<CreateTaskInput>)).status).toBe(
         'pending_review',
       );
-      expect((await create({ title: 'Named', reviewers: ['someone@example.com'] })).status).toBe('pending_review');
+      expect((await create({ title: 'Named', reviewers: ['sam@example.com'] })).status).toBe('pending_review');
       expect((await create({ title: 'Named' })).status).toBe('approved');
       expect((await store.read.grants.findById(reviewer.workspaceId, grant.id))?.uses).toBe(1);
     });

@@ -79,7 +79,7 @@ export function isGuestLinkKey(userId: string): boolean {
 }
 
 /** How to allow someone, for every message that refuses a non-member. */
-export const HOW_TO_ALLOW = `An admin can allow them under Settings → Reviewers (${EXTERNAL_REVIEWERS_SETTINGS_PAGE}) or with POST ${EXTERNAL_REVIEWERS_SETTINGS_API} {"allow": ["ann@partner.example", "@partner.example"]}, the workspace setting externalReviewers.`;
+export const HOW_TO_ALLOW = `An admin can allow them under Settings → External reviewers (${EXTERNAL_REVIEWERS_SETTINGS_PAGE}) or with POST ${EXTERNAL_REVIEWERS_SETTINGS_API} {"allow": ["ann@partner.example", "@partner.example"]}, the workspace setting externalReviewers.`;
 
 /** The named reviewers of a new task, sorted: members as today, guests the allowlist lets in. */
 export interface NamedReviewers {
@@ -117,7 +117,7 @@ export async function sortNamedReviewers(
     const list = refused.map((email) => email.slice(0, 100)).join(', ');
     throw new AppError(
       'reviewer_not_member',
-      `${refused.length === 1 ? 'This reviewer is' : 'These reviewers are'} not members of the workspace${
+      `${refused.length === 1 ? 'This reviewer is not a member' : 'These reviewers are not members'} of the workspace${
         allow.length === 0 ? ', and external reviewers are off' : ' and not on its external reviewers allowlist'
       }: ${list}. ${HOW_TO_ALLOW}`,
       refused.map((email) => ({
